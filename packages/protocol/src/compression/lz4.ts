@@ -203,14 +203,33 @@ export function lz4DecompressBlockInto(
     }
     if (offset === 0 || offset > op - historyStart) throw compressionError('lz4: match offset out of range', ip);
     if (op + matchLength > outLimit) throw compressionError('lz4: output exceeds its limit', ip);
-    let from = op - offset;
-    if (offset >= matchLength && matchLength >= 32) {
-      out.copyWithin(op, from, from + matchLength);
-      op += matchLength;
-    } else {
-      for (const stop = op + matchLength; op < stop; ) out[op++] = out[from++];
-    }
+    op = copyMatch(out, op, offset, matchLength);
   }
+}
+
+/**
+ * Copies `length` bytes from `offset` back. An overlapping copy repeats a pattern of `offset`
+ * bytes; it is done with native copies of doubling size rather than byte by byte.
+ */
+export function copyMatch(out: Uint8Array, op: number, offset: number, length: number): number {
+  const from = op - offset;
+  if (length <= 16) {
+    for (let i = 0; i < length; i++) out[op + i] = out[from + i];
+    return op + length;
+  }
+  if (offset >= length) {
+    out.copyWithin(op, from, from + length);
+    return op + length;
+  }
+  const end = op + length;
+  let at = op;
+  while (at < end) {
+    // [from, at) is a whole number of periods, so copying it onward continues the pattern
+    const chunk = Math.min(at - from, end - at);
+    out.copyWithin(at, from, from + chunk);
+    at += chunk;
+  }
+  return end;
 }
 
 function readU32LE(bytes: Uint8Array, at: number): number {

@@ -9,6 +9,7 @@
  * offset fits 16 bits, and finds matches with a hash table of 4-byte words.
  */
 import { compressionError, outputCapError } from './errors.ts';
+import { copyMatch } from './lz4.ts';
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
 const XERIAL_HEADER_BYTES = 16;
@@ -239,14 +240,7 @@ function decompressBlockInto(input: Uint8Array, start: number, end: number, out:
     }
     if (offset === 0 || offset > op - outStart) throw compressionError('snappy: copy offset out of range', ip);
     if (op + length > outEnd) throw compressionError('snappy: copy runs past the declared length', ip);
-    let from = op - offset;
-    if (offset >= length && length >= 16) {
-      out.copyWithin(op, from, from + length);
-      op += length;
-    } else {
-      // overlapping copies repeat a pattern: byte by byte is what the format means
-      for (const stop = op + length; op < stop; ) out[op++] = out[from++];
-    }
+    op = copyMatch(out, op, offset, length);
   }
   if (op !== outEnd) throw compressionError(`snappy: block produced ${op - outStart} of ${declared} bytes`, ip);
   return op;
