@@ -1,1 +1,13 @@
-export {};
+export { startCoordinator, freePort, fourLetterWord, waitServing } from './coordinator.ts';
+export type { StartCoordinatorOptions, CoordinatorHandle, CoordinatorMemberInfo } from './coordinator.ts';
+export { runCoordinatorCommand } from './cli.ts';
+export { CoordinatorMember } from './server/member.ts';
+export type { MemberOptions } from './server/member.ts';
+export { DataTree } from './tree/data-tree.ts';
+export type { Znode, ApplyResult, WatchTrigger } from './tree/data-tree.ts';
+export { WatchManager } from './tree/watches.ts';
+export { serializeTree, deserializeTree } from './tree/snapshot.ts';
+export { isValidPath, parentOf, nameOf, childPath } from './tree/paths.ts';
+export { TxnLog } from './persistence/txn-log.ts';
+export { nodeFs } from './persistence/fs.ts';
+export type { CoordinatorFs, CoordinatorFileHandle } from './persistence/fs.ts';
