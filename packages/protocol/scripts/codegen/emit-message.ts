@@ -684,10 +684,10 @@ class ModuleEmitter {
       const differs = this.nonDefaultCondition(field, property);
       return this.isOptional(field) ? `(${property} !== undefined && ${differs})` : `${differs}`;
     });
-    const param = conditions.length > 0 ? 'message' : '_message';
-    this.lines.push(`function isDefault${struct.typeName}(${param}: ${struct.typeName}): boolean {`);
-    if (conditions.length === 0) this.lines.push(`  return true;`);
-    else this.lines.push(`  return !(\n    ${conditions.join(' ||\n    ')}\n  );`);
+    // unknown tagged fields kept from decoding count as content too, as in Kafka's equals()
+    conditions.push(`(message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)`);
+    this.lines.push(`function isDefault${struct.typeName}(message: ${struct.typeName}): boolean {`);
+    this.lines.push(`  return !(\n    ${conditions.join(' ||\n    ')}\n  );`);
     this.lines.push(`}`, ``);
   }
 }

@@ -1559,7 +1559,8 @@ function defaultFetchRequestReplicaState(): FetchRequestReplicaState {
 function isDefaultFetchRequestReplicaState(message: FetchRequestReplicaState): boolean {
   return !(
     message.replicaId !== -1 ||
-    message.replicaEpoch !== -1n
+    message.replicaEpoch !== -1n ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 

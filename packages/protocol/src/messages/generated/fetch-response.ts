@@ -1307,21 +1307,24 @@ function defaultFetchResponseSnapshotId(): FetchResponseSnapshotId {
 function isDefaultFetchResponseEpochEndOffset(message: FetchResponseEpochEndOffset): boolean {
   return !(
     message.epoch !== -1 ||
-    message.endOffset !== -1n
+    message.endOffset !== -1n ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 
 function isDefaultFetchResponseLeaderIdAndEpoch(message: FetchResponseLeaderIdAndEpoch): boolean {
   return !(
     message.leaderId !== -1 ||
-    message.leaderEpoch !== -1
+    message.leaderEpoch !== -1 ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 
 function isDefaultFetchResponseSnapshotId(message: FetchResponseSnapshotId): boolean {
   return !(
     message.endOffset !== -1n ||
-    message.epoch !== -1
+    message.epoch !== -1 ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 

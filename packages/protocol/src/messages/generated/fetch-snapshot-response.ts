@@ -410,7 +410,8 @@ function defaultFetchSnapshotResponseTopicSnapshot(): FetchSnapshotResponseTopic
 function isDefaultFetchSnapshotResponseLeaderIdAndEpoch(message: FetchSnapshotResponseLeaderIdAndEpoch): boolean {
   return !(
     message.leaderId !== 0 ||
-    message.leaderEpoch !== 0
+    message.leaderEpoch !== 0 ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 

@@ -990,7 +990,8 @@ function defaultProduceResponseTopicProduceResponse(): ProduceResponseTopicProdu
 function isDefaultProduceResponseLeaderIdAndEpoch(message: ProduceResponseLeaderIdAndEpoch): boolean {
   return !(
     message.leaderId !== -1 ||
-    message.leaderEpoch !== -1
+    message.leaderEpoch !== -1 ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 

@@ -143,7 +143,8 @@ function isDefaultUpdateRaftVoterResponseCurrentLeader(message: UpdateRaftVoterR
     message.leaderId !== -1 ||
     message.leaderEpoch !== -1 ||
     message.host !== "" ||
-    message.port !== 0
+    message.port !== 0 ||
+    (message.unknownTaggedFields !== undefined && message.unknownTaggedFields.length !== 0)
   );
 }
 
