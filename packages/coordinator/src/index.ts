@@ -11,3 +11,6 @@ export { isValidPath, parentOf, nameOf, childPath } from './tree/paths.ts';
 export { TxnLog } from './persistence/txn-log.ts';
 export { nodeFs } from './persistence/fs.ts';
 export type { CoordinatorFs, CoordinatorFileHandle } from './persistence/fs.ts';
+export { CoordinatorClient } from './client/client.ts';
+export type { CoordinatorClientOptions, CreateMode, MultiOp, WatchEvent, Watcher, SessionState } from './client/client.ts';
+export { CoordinatorError, isCoordinatorError } from './client/errors.ts';
