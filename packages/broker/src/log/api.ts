@@ -157,7 +157,10 @@ export interface CreateLogOptions {
 
 export interface LogManager {
   readonly logDirs: readonly LogDirState[];
-  /** The log of a partition, or undefined when this broker has none (or it is offline). */
+  /**
+   * The log of a partition, or undefined when this broker has none. A log whose dir went offline
+   * is still returned: `isOffline` is true and its operations throw KAFKA_STORAGE_ERROR.
+   */
   getLog(tp: TopicPartition): PartitionLog | undefined;
   /** Returns the existing log or creates an empty one (directory, first segment, metadata). */
   getOrCreateLog(tp: TopicPartition, options?: CreateLogOptions): Promise<PartitionLog>;
@@ -322,6 +325,8 @@ export interface PartitionLog {
   readonly logDir: string;
   readonly topicId: string | undefined;
   readonly config: Readonly<LogConfig>;
+  /** True once an I/O error took this log's dir offline (operations then throw KAFKA_STORAGE_ERROR). */
+  readonly isOffline: boolean;
   /** Replace the per-topic overrides (the manager's defaults still apply underneath). */
   updateConfig(overrides: Partial<LogConfig>): void;
 
