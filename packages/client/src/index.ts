@@ -1,1 +1,10 @@
-export {};
+export * from './errors.ts';
+export * from './serializers.ts';
+export { channels, type ClientMetrics } from './diagnostics.ts';
+export { Connection, type ConnectionOptions, type OutgoingRequest } from './network/connection.ts';
+export { createSaslExchange, type SaslOptions, type SaslMechanismName } from './network/sasl.ts';
+export { Cluster, parseBootstrap, type ClusterOptions, type TopicInfo, type PartitionInfo, type BrokerInfo } from './cluster/cluster.ts';
+export { BrokerConnection } from './cluster/broker-connection.ts';
+export { Apis } from './cluster/apis.ts';
+export { StickyPartitioner, defaultKeyPartition, type Partitioner, type PartitionerContext } from './producer/partitioner.ts';
+export { Producer, PRODUCER_DEFAULTS, type ProducerOptions, type ProducerRecord, type RecordMetadata, type Acks, type CompressionCodecName } from './producer/producer.ts';

@@ -150,6 +150,8 @@ export class Cluster {
         await connection.ready();
         return connection;
       } catch (error) {
+        // a broker that refuses our credentials or versions will not change its mind on retry
+        if (error instanceof KafkaClientError && !error.retriable) throw error;
         lastError = error;
       }
     }
