@@ -34,6 +34,9 @@ const tools = {
   // the CLI of DESIGN.md: kafkaesque up | coordinator | …
   cli: ['packages/broker/src/cli/main.ts'],
   test: ['node_modules/vitest/vitest.mjs', 'run'],
+  vitest: ['node_modules/vitest/vitest.mjs'],
+  // any script on the pinned Node: `node scripts/kafkaesque.mjs node file.ts …`
+  node: [],
 };
 
 const [toolName, ...args] = process.argv.slice(2);
