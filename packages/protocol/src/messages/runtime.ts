@@ -62,6 +62,12 @@ export function checkTaggedFieldConsumed(field: Reader, tag: number): void {
 
 /** The tagged-field section of a struct that defines no tags in this version: all are unknown. */
 export function readUnknownTaggedFields(reader: Reader): TaggedField[] | undefined {
+  // nearly every section is empty: a single zero byte
+  const at = reader.offset;
+  if (at < reader.end && reader.buffer[at] === 0) {
+    reader.offset = at + 1;
+    return undefined;
+  }
   const count = readTagCount(reader);
   if (count === 0) return undefined;
   const unknown: TaggedField[] = [];
