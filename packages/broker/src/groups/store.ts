@@ -4,7 +4,7 @@
  * any topic's); `MemoryOffsetsStore` is the same contract in memory for unit tests.
  */
 import { decodeRecordBatches, encodeRecordBatch } from '@kafkaesque/protocol';
-import type { PartitionLog } from '../log/api.ts';
+import type { AppendResult, PartitionLog } from '../log/api.ts';
 import { GroupCoordinatorError, GroupError } from './error-codes.ts';
 import type { RawRecord } from './records.ts';
 
@@ -52,6 +52,11 @@ export interface LogStoreOptions {
   /** Bytes read per chunk while loading (bounds memory during a load). */
   loadChunkBytes?: number;
   nowMs?: () => number;
+  /**
+   * How the batch is appended; default `log.appendAsLeader(origin 'internal')`. The broker passes
+   * its replica manager's append so the write is ordered and replicated like any other.
+   */
+  appendBatch?: (batch: Buffer) => Promise<AppendResult>;
 }
 
 const LOAD_CHUNK_BYTES_DEFAULT = 1024 * 1024;
@@ -68,9 +73,9 @@ export function createLogStore(options: LogStoreOptions): OffsetsPartitionStore 
       baseTimestamp: nowMs(),
       records: records.map((record) => ({ key: record.key, value: record.value })),
     });
-    let result;
+    let result: AppendResult;
     try {
-      result = await log.appendAsLeader(batch, { leaderEpoch, origin: 'internal' });
+      result = options.appendBatch ? await options.appendBatch(batch) : await log.appendAsLeader(batch, { leaderEpoch, origin: 'internal' });
     } catch (error) {
       const code = (error as { code?: number }).code ?? -1;
       throw coordinatorAppendError(code, `append to __consumer_offsets-${options.partition} failed: ${(error as Error).message}`);
@@ -78,7 +83,7 @@ export function createLogStore(options: LogStoreOptions): OffsetsPartitionStore 
     if (!result.ok) throw coordinatorAppendError(result.errorCode, result.errorMessage);
     const endOffset = result.lastOffset + 1;
     if (options.awaitCommitted) await options.awaitCommitted(endOffset);
-    else log.setHighWatermark(endOffset);
+    else if (log.highWatermark < endOffset) log.setHighWatermark(endOffset);
   }
 
   return {
