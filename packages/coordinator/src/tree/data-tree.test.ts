@@ -51,7 +51,6 @@ class Model {
     if (version !== -1 && version !== node.version) return ZkErrorCode.BADVERSION;
     if (this.children(path).length > 0) return ZkErrorCode.NOTEMPTY;
     this.nodes.delete(path);
-    this.nodes.get(this.parent(path))!.cversion++;
     return 0;
   }
 
@@ -72,10 +71,7 @@ class Model {
 
   closeSession(session: bigint): void {
     for (const [path, node] of [...this.nodes]) {
-      if (node.owner === session) {
-        this.nodes.delete(path);
-        this.nodes.get(this.parent(path))!.cversion++;
-      }
+      if (node.owner === session) this.nodes.delete(path);
     }
     this.sessions.delete(session);
   }
@@ -163,6 +159,7 @@ function compareState(tree: DataTree, model: Model): void {
     if (path !== '/') expect(node.data === null ? null : node.data.toString()).toEqual(expected.data);
     expect(node.version).toBe(expected.version);
     expect(node.cversion).toBe(expected.cversion);
+    expect(tree.statOf(node).cversion).toBe(2 * expected.cversion - node.children.size);
     expect(node.ephemeralOwner).toBe(expected.owner);
     const modelChildren = model.children(path).map((p) => p.slice(p.lastIndexOf('/') + 1));
     if (path === '/') modelChildren.push('zookeeper');
@@ -248,6 +245,10 @@ describe('DataTree against a model', () => {
       { type: ZkEventType.NodeChildrenChanged, path: '/p' },
     ]);
     expect(tree.statOf(tree.getNode('/p')!)).toMatchObject({ pzxid: 14n, cversion: 2, numChildren: 0 });
+    // sequence numbers count creates only (deletes do not advance them), as in ZooKeeper
+    tree.apply({ zxid: 15, timeMs: 5000, sessionId: 7n, op: { type: ZkOpCode.create, request: { path: '/p/s', data: null, acl, flags: 2 } } });
+    expect([...tree.getNode('/p')!.children]).toEqual(['s0000000001']);
+    expect(tree.statOf(tree.getNode('/zookeeper')!).cversion).toBe(-2);
   });
 
   it('rejects bad paths, empty ACLs and oversized data', () => {

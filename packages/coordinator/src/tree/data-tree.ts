@@ -32,6 +32,11 @@ export interface Znode {
   ctimeMs: number;
   mtimeMs: number;
   version: number;
+  /**
+   * Children ever created under this node. ZooKeeper keeps this count internally, names
+   * sequential children after it, and reports `2 * cversion - numChildren` (= creates +
+   * deletes) as the Stat's cversion.
+   */
   cversion: number;
   aversion: number;
   ephemeralOwner: bigint;
@@ -77,6 +82,8 @@ type Undo = () => void;
 
 /** Nodes ZooKeeper creates in every tree (DataTree's constructor), with zeroed stats. */
 const SYSTEM_NODES = ['/zookeeper', '/zookeeper/quota', '/zookeeper/config'];
+/** /zookeeper/config is read-only for everyone, with aversion -1, as in ZooKeeper. */
+const CONFIG_NODE = '/zookeeper/config';
 
 export class DataTree {
   readonly nodes = new Map<string, Znode>();
@@ -90,6 +97,9 @@ export class DataTree {
       this.nodes.set(path, emptyNode());
       this.nodes.get(parentOf(path))!.children.add(nameOf(path));
     }
+    const config = this.nodes.get(CONFIG_NODE)!;
+    config.acl = [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }];
+    config.aversion = -1;
   }
 
   get nodeCount(): number {
@@ -107,7 +117,7 @@ export class DataTree {
       ctime: BigInt(node.ctimeMs),
       mtime: BigInt(node.mtimeMs),
       version: node.version,
-      cversion: node.cversion,
+      cversion: 2 * node.cversion - node.children.size,
       aversion: node.aversion,
       ephemeralOwner: node.ephemeralOwner,
       dataLength: node.data === null ? 0 : node.data.length,
@@ -227,17 +237,15 @@ export class DataTree {
 
   private removeNode(txn: Txn, path: string, node: Znode, parent: Znode, triggers: WatchTrigger[], undo: Undo[]): void {
     const name = nameOf(path);
-    const { cversion, pzxid } = parent;
+    const { pzxid } = parent;
     this.nodes.delete(path);
     parent.children.delete(name);
-    parent.cversion++;
     parent.pzxid = txn.zxid;
     const owner = node.ephemeralOwner === 0n ? undefined : this.sessions.get(node.ephemeralOwner);
     owner?.ephemerals.delete(path);
     undo.push(() => {
       this.nodes.set(path, node);
       parent.children.add(name);
-      parent.cversion = cversion;
       parent.pzxid = pzxid;
       owner?.ephemerals.add(path);
     });
