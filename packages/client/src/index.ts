@@ -8,3 +8,5 @@ export { BrokerConnection } from './cluster/broker-connection.ts';
 export { Apis } from './cluster/apis.ts';
 export { StickyPartitioner, defaultKeyPartition, type Partitioner, type PartitionerContext } from './producer/partitioner.ts';
 export { Producer, PRODUCER_DEFAULTS, type ProducerOptions, type ProducerRecord, type RecordMetadata, type Acks, type CompressionCodecName } from './producer/producer.ts';
+export { Consumer, CONSUMER_DEFAULTS, type ConsumerOptions, type ConsumerRecord, type TopicPartition, type TopicPartitionOffset } from './consumer/consumer.ts';
+export { ASSIGNORS, rangeAssignor, roundRobinAssignor, cooperativeStickyAssignor, type Assignor, type AssignorName, type MemberSubscription, type GroupAssignment } from './consumer/assignors.ts';
