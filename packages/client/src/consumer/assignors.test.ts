@@ -7,7 +7,7 @@ function member(memberId: string, topics: string[], owned: { topic: string; part
 }
 
 function flatten(assignment: Map<string, Map<string, number[]>>, memberId: string): string[] {
-  return [...(assignment.get(memberId) ?? new Map())].flatMap(([topic, partitions]) => partitions.map((p) => `${topic}-${p}`)).sort();
+  return [...(assignment.get(memberId) ?? new Map<string, number[]>())].flatMap(([topic, partitions]) => partitions.map((p: number) => `${topic}-${p}`)).sort();
 }
 
 describe('assignors', () => {
