@@ -423,10 +423,12 @@ export class PartitionLogImpl implements PartitionLog {
     for (let index = 0; index < this.#segments.length; index++) {
       const segment = this.#segments[index];
       if (segment.baseOffset >= upTo) break;
-      const next = index + 1 < this.#segments.length ? this.#segments[index + 1].baseOffset : segment.knownNextOffset;
-      if (next !== undefined && next <= from) continue;
+      const next = index + 1 < this.#segments.length ? this.#segments[index + 1].baseOffset : await segment.nextOffset();
+      if (next <= from) continue;
+      const start = from > segment.baseOffset ? (await segment.translateOffset(from))?.position : 0;
+      if (start === undefined) continue;
       const batches: BatchSummary[] = [];
-      await segment.scanBatches(0, (batch) => {
+      await segment.scanBatches(start, (batch) => {
         if (batch.baseOffset >= upTo) return false;
         if (batch.lastOffset >= from) batches.push(batch);
         return true;

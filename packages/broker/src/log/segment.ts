@@ -325,9 +325,7 @@ export class LogSegment {
     this.#trimIndexesOnPersist = false;
     if (offsetIndex) await this.#persistIndex(INDEX_FILE_SUFFIX, offsetIndex, OFFSET_INDEX_ENTRY_BYTES, trim);
     if (timeIndex) await this.#persistIndex(TIME_INDEX_FILE_SUFFIX, timeIndex, TIME_INDEX_ENTRY_BYTES, trim);
-    if (this.#abortedTxnsPersisted !== this.#abortedTxns.length || (trim && this.#abortedTxns.length === 0)) {
-      await this.#writeTxnIndex();
-    }
+    if (this.#abortedTxnsPersisted !== this.#abortedTxns.length) await this.#writeTxnIndex();
   }
 
   async #persistIndex(suffix: string, index: OffsetIndex | TimeIndex, entryBytes: number, trim: boolean): Promise<void> {
@@ -346,6 +344,12 @@ export class LogSegment {
   }
 
   async #writeTxnIndex(): Promise<void> {
+    if (this.#abortedTxns.length === 0) {
+      // Kafka creates .txnindex only once a transaction aborts in the segment.
+      await this.#context.fs.unlink(this.path(TXN_INDEX_FILE_SUFFIX));
+      this.#abortedTxnsPersisted = 0;
+      return;
+    }
     const file = await this.#context.fs.open(this.path(TXN_INDEX_FILE_SUFFIX), 'write');
     try {
       const bytes = encodeAbortedTxns(this.#abortedTxns);
