@@ -9,7 +9,7 @@
  * offset fits 16 bits, and finds matches with a hash table of 4-byte words.
  */
 import { compressionError, outputCapError } from './errors.ts';
-import { copyMatch } from './lz4.ts';
+import { copyMatchWild, matchLengthFrom } from './bytes.ts';
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
 const XERIAL_HEADER_BYTES = 16;
@@ -44,7 +44,7 @@ function writeUvarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-function emitLiteral(out: Uint8Array, op: number, input: Uint8Array, from: number, length: number): number {
+function emitLiteral(out: Uint8Array, outView: DataView, op: number, input: Uint8Array, inView: DataView, from: number, length: number): number {
   const n = length - 1;
   if (n < 60) {
     out[op++] = n << 2;
@@ -67,8 +67,13 @@ function emitLiteral(out: Uint8Array, op: number, input: Uint8Array, from: numbe
     out[op++] = (n >>> 16) & 0xff;
     out[op++] = n >>> 24;
   }
-  if (length < 16) {
-    for (let i = 0; i < length; i++) out[op + i] = input[from + i];
+  if (length <= 32 && op + 32 <= out.length && from + 32 <= input.length) {
+    // 4-byte steps may overshoot; the overshoot is overwritten by what follows
+    let k = 0;
+    do {
+      outView.setInt32(op + k, inView.getInt32(from + k, true), true);
+      k += 4;
+    } while (k < length);
   } else {
     out.set(input.subarray(from, from + length), op);
   }
@@ -101,14 +106,23 @@ function emitCopy(out: Uint8Array, op: number, offset: number, length: number): 
 }
 
 /** Compresses input[start, end) (at most 64 KiB) into out at op; returns the new op. */
-function compressFragment(input: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
+function compressFragment(
+  input: Uint8Array,
+  inView: DataView,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  outView: DataView,
+  op: number,
+): number {
   let nextEmit = start;
   const length = end - start;
   if (length >= INPUT_MARGIN_BYTES) {
-    hashTable.fill(0);
+    const table = hashTable;
+    table.fill(0);
     const inputLimit = end - INPUT_MARGIN_BYTES;
     let ip = start + 1;
-    let nextHash = Math.imul(load32(input, ip), HASH_MULTIPLIER) >>> HASH_SHIFT;
+    let nextHash = Math.imul(inView.getInt32(ip, true), HASH_MULTIPLIER) >>> HASH_SHIFT;
     outer: for (;;) {
       let skip = 32;
       let nextIp = ip;
@@ -119,35 +133,35 @@ function compressFragment(input: Uint8Array, start: number, end: number, out: Ui
         const hash = nextHash;
         nextIp = ip + (skip++ >>> SKIP_SHIFT);
         if (nextIp > inputLimit) break outer;
-        nextHash = Math.imul(load32(input, nextIp), HASH_MULTIPLIER) >>> HASH_SHIFT;
-        candidate = start + hashTable[hash];
-        hashTable[hash] = ip - start;
-        if (load32(input, ip) === load32(input, candidate)) break;
+        nextHash = Math.imul(inView.getInt32(nextIp, true), HASH_MULTIPLIER) >>> HASH_SHIFT;
+        candidate = start + table[hash];
+        table[hash] = ip - start;
+        if (inView.getInt32(ip, true) === inView.getInt32(candidate, true)) break;
       }
-      op = emitLiteral(out, op, input, nextEmit, ip - nextEmit);
+      op = emitLiteral(out, outView, op, input, inView, nextEmit, ip - nextEmit);
       // emit copies as long as the bytes right after a match match again
       for (;;) {
         const base = ip;
-        let matched = 4;
-        while (ip + matched < end && input[candidate + matched] === input[ip + matched]) matched++;
+        const matched = 4 + matchLengthFrom(input, inView, candidate + 4, ip + 4, end);
         ip += matched;
         op = emitCopy(out, op, base - candidate, matched);
         nextEmit = ip;
         if (ip >= inputLimit) break outer;
-        const previousHash = Math.imul(load32(input, ip - 1), HASH_MULTIPLIER) >>> HASH_SHIFT;
-        hashTable[previousHash] = ip - 1 - start;
-        const currentHash = Math.imul(load32(input, ip), HASH_MULTIPLIER) >>> HASH_SHIFT;
-        candidate = start + hashTable[currentHash];
-        hashTable[currentHash] = ip - start;
-        if (load32(input, ip) !== load32(input, candidate)) {
+        const word = inView.getInt32(ip - 1, true);
+        table[Math.imul(word, HASH_MULTIPLIER) >>> HASH_SHIFT] = ip - 1 - start;
+        const current = inView.getInt32(ip, true);
+        const currentHash = Math.imul(current, HASH_MULTIPLIER) >>> HASH_SHIFT;
+        candidate = start + table[currentHash];
+        table[currentHash] = ip - start;
+        if (current !== inView.getInt32(candidate, true)) {
           ip++;
-          nextHash = Math.imul(load32(input, ip), HASH_MULTIPLIER) >>> HASH_SHIFT;
+          nextHash = Math.imul(inView.getInt32(ip, true), HASH_MULTIPLIER) >>> HASH_SHIFT;
           break;
         }
       }
     }
   }
-  if (nextEmit < end) op = emitLiteral(out, op, input, nextEmit, end - nextEmit);
+  if (nextEmit < end) op = emitLiteral(out, outView, op, input, inView, nextEmit, end - nextEmit);
   return op;
 }
 
@@ -160,8 +174,10 @@ export function snappyCompressBlock(input: Uint8Array): Buffer {
 
 function compressBlockInto(input: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
   op = writeUvarint(out, op, end - start);
+  const inView = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let fragment = start; fragment < end; fragment += FRAGMENT_BYTES) {
-    op = compressFragment(input, fragment, Math.min(end, fragment + FRAGMENT_BYTES), out, op);
+    op = compressFragment(input, inView, fragment, Math.min(end, fragment + FRAGMENT_BYTES), out, outView, op);
   }
   return op;
 }
@@ -186,14 +202,23 @@ export function snappyUncompressedLength(input: Uint8Array, start = 0, end = inp
   return readPreamble(input, start, end)[0];
 }
 
+/** Slack after the output so short copies can be done 4 bytes at a time without a tail check. */
+const WILD_COPY_SLACK_BYTES = 64;
+
 /**
  * Decompresses one raw block input[start, end) into out at op; the block must produce exactly its
- * declared length, which the caller has already checked against the space in `out`.
+ * declared length, which the caller has already checked against the space in `out`. Short
+ * literals and copies go 4 bytes at a time through DataViews and may overshoot by up to 16 bytes
+ * (within out's length, into bytes written later or never returned), like the C implementation.
  */
 function decompressBlockInto(input: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
   const [declared, preambleBytes] = readPreamble(input, start, end);
   const outEnd = op + declared;
   const outStart = op;
+  const inView = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const inputPhysicalEnd = input.length;
+  const outPhysicalEnd = out.length;
   let ip = start + preambleBytes;
   while (ip < end) {
     const tag = input[ip++];
@@ -212,8 +237,12 @@ function decompressBlockInto(input: Uint8Array, start: number, end: number, out:
       length += 1;
       if (ip + length > end) throw compressionError('snappy: literal runs past the input', ip);
       if (op + length > outEnd) throw compressionError('snappy: literal runs past the declared length', ip);
-      if (length < 16) {
-        for (let i = 0; i < length; i++) out[op + i] = input[ip + i];
+      if (length <= 64 && ip + 64 <= inputPhysicalEnd && op + 64 <= outPhysicalEnd) {
+        let k = 0;
+        do {
+          outView.setInt32(op + k, inView.getInt32(ip + k, true), true);
+          k += 4;
+        } while (k < length);
       } else {
         out.set(input.subarray(ip, ip + length), op);
       }
@@ -240,7 +269,20 @@ function decompressBlockInto(input: Uint8Array, start: number, end: number, out:
     }
     if (offset === 0 || offset > op - outStart) throw compressionError('snappy: copy offset out of range', ip);
     if (op + length > outEnd) throw compressionError('snappy: copy runs past the declared length', ip);
-    op = copyMatch(out, op, offset, length);
+    if (offset >= 8 && op + 72 <= outPhysicalEnd) {
+      // 8-byte steps (copies are at most 64 bytes): with offset >= 8 each step reads only bytes
+      // already written, so overlapping copies still repeat their pattern correctly
+      const from = op - offset;
+      let k = 0;
+      do {
+        outView.setInt32(op + k, outView.getInt32(from + k, true), true);
+        outView.setInt32(op + k + 4, outView.getInt32(from + k + 4, true), true);
+        k += 8;
+      } while (k < length);
+      op += length;
+    } else {
+      op = copyMatchWild(out, outView, op, offset, length, outPhysicalEnd);
+    }
   }
   if (op !== outEnd) throw compressionError(`snappy: block produced ${op - outStart} of ${declared} bytes`, ip);
   return op;
@@ -250,9 +292,9 @@ function decompressBlockInto(input: Uint8Array, start: number, end: number, out:
 export function snappyDecompressBlock(input: Uint8Array, maxOutputBytes: number): Buffer {
   const declared = snappyUncompressedLength(input);
   if (declared > maxOutputBytes) throw outputCapError('snappy', maxOutputBytes);
-  const out = Buffer.allocUnsafe(declared);
+  const out = Buffer.allocUnsafe(declared + WILD_COPY_SLACK_BYTES);
   decompressBlockInto(input, 0, input.length, out, 0);
-  return out;
+  return out.subarray(0, declared);
 }
 
 export function isXerialFramed(input: Uint8Array): boolean {
@@ -309,7 +351,7 @@ export function snappyDecompress(input: Uint8Array, maxOutputBytes: number): Buf
     if (total > maxOutputBytes) throw outputCapError('snappy', maxOutputBytes);
     ip += blockBytes;
   }
-  const out = Buffer.allocUnsafe(total);
+  const out = Buffer.allocUnsafe(total + WILD_COPY_SLACK_BYTES);
   let op = 0;
   ip = XERIAL_HEADER_BYTES;
   while (ip < input.length) {
@@ -318,5 +360,5 @@ export function snappyDecompress(input: Uint8Array, maxOutputBytes: number): Buf
     op = decompressBlockInto(input, ip, ip + blockBytes, out, op);
     ip += blockBytes;
   }
-  return out;
+  return out.subarray(0, total);
 }
