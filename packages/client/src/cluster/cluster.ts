@@ -58,7 +58,7 @@ export interface TopicInfo {
 export const METADATA_MAX_AGE_MS_DEFAULT = 300_000;
 const NO_LEADER = -1;
 /** Errors that mean our metadata is stale: refresh it before retrying. */
-const STALE_METADATA_ERRORS = new Set([3, 5, 6, 13, 14, 15, 16, 73, 74, 100]);
+const STALE_METADATA_ERRORS = new Set([3, 5, 6, 13, 14, 15, 16, 41, 73, 74, 100]);
 
 export class Cluster {
   readonly options: ClusterOptions;
