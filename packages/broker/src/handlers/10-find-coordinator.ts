@@ -35,7 +35,8 @@ async function findOne(context: RequestContext, key: string, keyType: number): P
 
 function response(context: RequestContext, results: FindCoordinatorResponseCoordinator[]): FindCoordinatorResponse {
   if (context.apiVersion >= BATCHED_KEYS_VERSION) {
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators: results };
+    // The single-key fields do not exist from v4: they stay at their defaults.
+    return { ...FindCoordinatorResponse.defaults(), throttleTimeMs: 0, coordinators: results };
   }
   const single = results[0];
   return { throttleTimeMs: 0, errorCode: single.errorCode, errorMessage: single.errorMessage, nodeId: single.nodeId, host: single.host, port: single.port, coordinators: [] };
