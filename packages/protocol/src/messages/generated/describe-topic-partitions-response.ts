@@ -189,19 +189,25 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
   let f_replicaNodes: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicaNodes = items0;
   }
   let f_isrNodes: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isrNodes = items0;
   }
   let f_eligibleLeaderReplicas: number[] | null;
@@ -210,10 +216,13 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
     if (count0 < 0) {
       f_eligibleLeaderReplicas = null;
     } else {
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
       const items0 = new Array<number>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.int32();
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
+      reader.offset = at0 + count0 * 4;
       f_eligibleLeaderReplicas = items0;
     }
   }
@@ -223,20 +232,26 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
     if (count0 < 0) {
       f_lastKnownElr = null;
     } else {
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
       const items0 = new Array<number>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.int32();
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
+      reader.offset = at0 + count0 * 4;
       f_lastKnownElr = items0;
     }
   }
   let f_offlineReplicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_offlineReplicas = items0;
   }
   const unknownTaggedFields = readUnknownTaggedFields(reader);

@@ -107,10 +107,13 @@ function readDescribeTransactionsResponseTopicDataV0(reader: Reader): DescribeTr
   let f_partitions: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_partitions = items0;
   }
   const unknownTaggedFields = readUnknownTaggedFields(reader);

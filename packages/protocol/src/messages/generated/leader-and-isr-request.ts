@@ -716,20 +716,26 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(reader: Reader): Le
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_partitionEpoch = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   return {
@@ -787,20 +793,26 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(reader: Reader): Le
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_partitionEpoch = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   const f_isNew = reader.bool();
@@ -857,20 +869,26 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(reader: Reader): Le
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_partitionEpoch = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   const f_isNew = reader.bool();
@@ -941,38 +959,50 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(reader: Reader): Le
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_partitionEpoch = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   let f_addingReplicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_addingReplicas = items0;
   }
   let f_removingReplicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_removingReplicas = items0;
   }
   const f_isNew = reader.bool();
@@ -1044,38 +1074,50 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader: Reader): Le
   let f_isr: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_partitionEpoch = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   let f_addingReplicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_addingReplicas = items0;
   }
   let f_removingReplicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_removingReplicas = items0;
   }
   const f_isNew = reader.bool();
@@ -1146,38 +1188,50 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(reader: Reader): Le
   let f_isr: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_partitionEpoch = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   let f_addingReplicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_addingReplicas = items0;
   }
   let f_removingReplicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_removingReplicas = items0;
   }
   const f_isNew = reader.bool();

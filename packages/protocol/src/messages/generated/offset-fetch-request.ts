@@ -460,10 +460,13 @@ function readOffsetFetchRequestOffsetFetchRequestTopicV0(reader: Reader): Offset
   let f_partitionIndexes: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_partitionIndexes = items0;
   }
   return {
@@ -492,10 +495,13 @@ function readOffsetFetchRequestOffsetFetchRequestTopicV6(reader: Reader): Offset
   let f_partitionIndexes: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_partitionIndexes = items0;
   }
   const unknownTaggedFields = readUnknownTaggedFields(reader);
@@ -525,10 +531,13 @@ function readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader: Reader): Offse
   let f_partitionIndexes: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_partitionIndexes = items0;
   }
   const unknownTaggedFields = readUnknownTaggedFields(reader);

@@ -1004,20 +1004,26 @@ function readUpdateMetadataRequestUpdateMetadataPartitionStateV0(reader: Reader)
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_zkVersion = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   return {
@@ -1075,29 +1081,38 @@ function readUpdateMetadataRequestUpdateMetadataPartitionStateV4(reader: Reader)
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_zkVersion = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   let f_offlineReplicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_offlineReplicas = items0;
   }
   return {
@@ -1153,29 +1168,38 @@ function readUpdateMetadataRequestUpdateMetadataPartitionStateV5(reader: Reader)
   let f_isr: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_zkVersion = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   let f_offlineReplicas: number[];
   {
     const count0 = reader.arrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_offlineReplicas = items0;
   }
   return {
@@ -1232,29 +1256,38 @@ function readUpdateMetadataRequestUpdateMetadataPartitionStateV6(reader: Reader)
   let f_isr: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_isr = items0;
   }
   const f_zkVersion = reader.int32();
   let f_replicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_replicas = items0;
   }
   let f_offlineReplicas: number[];
   {
     const count0 = reader.compactArrayLength();
+    const at0 = reader.ensure(count0 * 4, 'int32 array');
+    const bytes0 = reader.buffer;
     const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int32();
+    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
     }
+    reader.offset = at0 + count0 * 4;
     f_offlineReplicas = items0;
   }
   const unknownTaggedFields = readUnknownTaggedFields(reader);
