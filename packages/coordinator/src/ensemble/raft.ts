@@ -23,6 +23,12 @@ import { PeerLinks, type PeerAddress, type PeerMessage } from './peer-links.ts';
 
 export type Role = 'leader' | 'follower' | 'candidate';
 
+const DEBUG = process.env.KAFKAESQUE_COORDINATOR_DEBUG === '1';
+/** Diagnostics on stderr, with KAFKAESQUE_COORDINATOR_DEBUG=1. */
+export function debug(message: string): void {
+  if (DEBUG) process.stderr.write(`[coordinator ${new Date().toISOString()}] ${message}\n`);
+}
+
 /** What the member gives Raft: the state machine it applies committed txns to. */
 export interface StateMachine {
   currentTree(): DataTree;
@@ -110,6 +116,8 @@ export class RaftNode {
   private queue: Promise<void> = Promise.resolve();
   private snapshotting = false;
   private closed = false;
+  /** When this follower last heard from a current leader (AppendEntries or snapshot). */
+  private lastLeaderContactMs = 0;
 
   constructor(options: RaftOptions) {
     this.options = options;
@@ -187,6 +195,13 @@ export class RaftNode {
 
   private async startElection(): Promise<void> {
     if (this.closed || this.role === 'leader') return;
+    // the timer may have fired while a leader's message waited in the queue behind a slow fsync
+    const sinceLeaderMs = Date.now() - this.lastLeaderContactMs;
+    if (this.role === 'follower' && this.leaderId !== null && sinceLeaderMs < this.options.electionTimeoutMs) {
+      this.resetElectionTimer();
+      return;
+    }
+    debug(`member ${this.id}: starting an election for term ${this.term + 1}`);
     this.setRole('candidate', null);
     this.term++;
     this.votedFor = this.id;
@@ -263,6 +278,7 @@ export class RaftNode {
     this.role = role;
     this.leaderId = leaderId;
     if (changed) {
+      debug(`member ${this.id}: ${role} in term ${this.term}, leader ${leaderId}`);
       this.failPending('leader changed');
       this.machine.onRoleChange(role, leaderId);
     }
@@ -358,8 +374,12 @@ export class RaftNode {
     if (this.role !== 'leader') return;
     const now = Date.now();
     let heard = 1;
-    for (const peer of this.peerIds) if (now - (this.lastAckAtMs.get(peer) ?? 0) < this.options.electionTimeoutMs) heard++;
+    // check quorum over two election timeouts: a follower stalled by one slow fsync is no reason
+    // to depose a leader, a partition lasting that long is
+    const windowMs = 2 * this.options.electionTimeoutMs;
+    for (const peer of this.peerIds) if (now - (this.lastAckAtMs.get(peer) ?? 0) < windowMs) heard++;
     if (heard < this.quorum) {
+      debug(`member ${this.id}: leader of term ${this.term} lost its quorum, stepping down`);
       void this.stepDown(this.term);
       return;
     }
@@ -412,6 +432,7 @@ export class RaftNode {
       return;
     }
     await this.stepDown(term, message.from);
+    this.lastLeaderContactMs = Date.now();
     const prevLogIndex = message.prevLogIndex as number;
     const prevLogTerm = message.prevLogTerm as number;
     if (prevLogIndex > this.lastIndex) {
@@ -478,6 +499,7 @@ export class RaftNode {
     const term = message.term as number;
     if (term < this.term) return;
     await this.stepDown(term, message.from);
+    this.lastLeaderContactMs = Date.now();
     const lastIndex = message.lastIndex as number;
     if (lastIndex <= this.commitIndex) {
       this.links.send(message.from, { kind: 'appendReply', term: this.term, success: true, matchIndex: this.commitIndex });

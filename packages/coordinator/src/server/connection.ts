@@ -49,6 +49,7 @@ import type { TxnOp } from '../tree/txn.ts';
 import { childPath } from '../tree/paths.ts';
 import type { CoordinatorMember } from './member.ts';
 import { FOUR_LETTER_WORDS } from './four-letter-words.ts';
+import { debug } from '../ensemble/raft.ts';
 
 /** Requests read from one connection and not yet answered; beyond this, reading pauses. */
 const REQUESTS_IN_FLIGHT_MAX = 1000;
@@ -146,8 +147,9 @@ export class ClientConnection {
           readOnly: false,
         }),
       );
-    } catch {
+    } catch (error) {
       // not serving (no quorum) or the client is ahead of us: it will try another member
+      debug(`refusing client ${this.remote}: ${String(error)}`);
       this.socket.destroy();
     }
   }
@@ -307,9 +309,10 @@ export class ClientConnection {
           this.state = 'closing';
           this.socket.end();
         }
-      } catch {
+      } catch (error) {
         // the ensemble lost its leader or quorum: drop the client so it reconnects elsewhere,
         // as a ZooKeeper server does when it stops serving
+        debug(`dropping client ${this.remote}: ${String(error)}`);
         this.track(-1);
         this.socket.destroy();
       }
