@@ -89,4 +89,28 @@ describe('kafkajs consumer groups', () => {
     await waitFor(() => (assignments.get('first') ?? []).slice().sort().join() === '0,1,2,3', 'the survivor owning every partition');
     await first.disconnect();
   });
+
+  it('resumes from committed offsets after the broker restarts (offsets survive in __consumer_offsets)', async () => {
+    await produce('kj-restart', 10, 1);
+    const seen: string[] = [];
+    const consumer = kafka.consumer({ groupId: 'kj-restart-group', sessionTimeout: 10_000, heartbeatInterval: 300 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'kj-restart', fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachMessage: async ({ message, partition }) => {
+      const value = message.value!.toString();
+      seen.push(value);
+      if (seen.length <= 6) await consumer.commitOffsets([{ topic: 'kj-restart', partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    } });
+    await waitFor(() => seen.length >= 10, 'the first 10 messages');
+    await consumer.disconnect();
+    await cluster.restartBroker(1);
+    const resumed: string[] = [];
+    const again = kafka.consumer({ groupId: 'kj-restart-group', sessionTimeout: 10_000, heartbeatInterval: 300 });
+    await again.connect();
+    await again.subscribe({ topic: 'kj-restart', fromBeginning: true });
+    await again.run({ eachMessage: async ({ message }) => { resumed.push(message.value!.toString()); } });
+    await waitFor(() => resumed.length >= 4, 'the uncommitted messages');
+    expect(resumed).toEqual(['v6', 'v7', 'v8', 'v9']);
+    await again.disconnect();
+  });
 });
