@@ -244,7 +244,8 @@ export class Cluster {
     const response = await connection.send(Apis.Metadata, (version) => ({
       ...Apis.Metadata.request.defaults(),
       topics: topics === null ? null : topics.map((name) => ({ ...emptyMetadataTopic(), name })),
-      allowAutoTopicCreation,
+      // before v4 the broker decides alone (the field does not exist)
+      ...(version >= 4 ? { allowAutoTopicCreation } : {}),
     }));
     const brokers = new Map<number, BrokerInfo>();
     for (const broker of response.brokers) brokers.set(broker.nodeId, { nodeId: broker.nodeId, host: broker.host, port: broker.port, rack: broker.rack ?? null });
@@ -320,11 +321,10 @@ export class Cluster {
   private async findCoordinator(key: string, keyType: 0 | 1): Promise<number> {
     const connection = await this.anyBroker();
     const version = connection.versionFor(Apis.FindCoordinator);
-    const response = await connection.send(Apis.FindCoordinator, () => ({
+    const response = await connection.send(Apis.FindCoordinator, (version) => ({
       ...Apis.FindCoordinator.request.defaults(),
-      key,
       keyType,
-      coordinatorKeys: [key],
+      ...(version >= 4 ? { coordinatorKeys: [key] } : { key }),
     }));
     const request = { apiName: 'FindCoordinator', apiKey: Apis.FindCoordinator.apiKey, apiVersion: version, broker: connection.address };
     if (version >= 4) {

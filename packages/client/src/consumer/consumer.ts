@@ -321,10 +321,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             if (!topicList) byTopic.set(tp.topic, (topicList = []));
             topicList.push(tp);
           }
-          const response = await this.cluster.send(leaderId, Apis.ListOffsets, () => ({
+          const response = await this.cluster.send(leaderId, Apis.ListOffsets, (version) => ({
             ...Apis.ListOffsets.request.defaults(),
             replicaId: -1,
-            isolationLevel,
+            isolationLevel: version >= 2 ? isolationLevel : 0,
             topics: [...byTopic].map(([name, tps]) => ({
               name,
               partitions: tps.map((tp) => ({
@@ -426,11 +426,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     }
     return this.cluster.withRetries(async () => {
       const coordinator = await this.cluster.coordinator(groupId, 0);
-      const response = await coordinator.send(Apis.OffsetFetch, () => ({
+      const response = await coordinator.send(Apis.OffsetFetch, (version) => ({
         ...Apis.OffsetFetch.request.defaults(),
         groupId,
         topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
-        requireStable: true,
+        requireStable: version >= 7,
       }));
       if (response.errorCode !== 0) this.throwCoordinatorError(response.errorCode, 'OffsetFetch', groupId);
       const result: TopicPartitionOffset[] = [];

@@ -316,11 +316,10 @@ export class GroupMembership {
     if (this.options.groupInstanceId !== undefined || this.memberId === '') return;
     try {
       const coordinator = await this.cluster.coordinator(this.options.groupId, 0, 'group');
-      await coordinator.send(Apis.LeaveGroup, () => ({
+      await coordinator.send(Apis.LeaveGroup, (version) => ({
         ...Apis.LeaveGroup.request.defaults(),
         groupId: this.options.groupId,
-        memberId: this.memberId,
-        members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'consumer closed' }],
+        ...(version >= 3 ? { members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'consumer closed' }] } : { memberId: this.memberId }),
       }));
     } catch {
       // the session timeout removes us anyway

@@ -636,13 +636,11 @@ export class Producer<K = unknown, V = unknown> {
     await this.cluster.withRetries(async () => {
       const coordinator = await this.cluster.coordinator(transactionalId, 1);
       const version = coordinator.versionFor(Apis.AddPartitionsToTxn);
-      const response = await coordinator.send(Apis.AddPartitionsToTxn, () => ({
+      const response = await coordinator.send(Apis.AddPartitionsToTxn, (requestVersion) => ({
         ...Apis.AddPartitionsToTxn.request.defaults(),
-        v3AndBelowTransactionalId: transactionalId,
-        v3AndBelowProducerId: this.producerId,
-        v3AndBelowProducerEpoch: this.producerEpoch,
-        v3AndBelowTopics: topics,
-        transactions: [{ transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, verifyOnly: false, topics }],
+        ...(requestVersion >= 4
+          ? { transactions: [{ transactionalId, producerId: this.producerId, producerEpoch: this.producerEpoch, verifyOnly: false, topics }] }
+          : { v3AndBelowTransactionalId: transactionalId, v3AndBelowProducerId: this.producerId, v3AndBelowProducerEpoch: this.producerEpoch, v3AndBelowTopics: topics }),
       }));
       const results = version >= 4 ? (response.resultsByTransaction[0]?.topicResults ?? []) : response.resultsByTopicV3AndBelow;
       if (version >= 4 && response.errorCode !== 0) this.checkCoordinatorError(response.errorCode, 'AddPartitionsToTxn', transactionalId, 1);
