@@ -864,7 +864,9 @@ export class PartitionLogImpl implements PartitionLog {
       const active = this.#active;
       active.active = true;
       const removedBase = await active.truncateTo(offset);
-      this.#logEndOffset = Math.min(offset, removedBase ?? offset);
+      // Whole batches go; if that removes the batch holding the log start, the log restarts
+      // empty at the log start rather than exposing offsets below it again.
+      this.#logEndOffset = Math.max(this.#logStartOffset, Math.min(offset, removedBase ?? offset));
       active.knownNextOffset = this.#logEndOffset;
       this.#afterTruncation();
       await this.#rebuildProducerState();

@@ -108,7 +108,7 @@ function walkUncompressedRecords(records: Buffer, header: RecordBatchHeader, key
   cursor = header.position + BATCH_HEADER_BYTES;
   for (let index = 0; index < header.recordCount; index++) {
     const length = readVarint(records, end);
-    if (!(length >= 7) || cursor + length > end) return `record ${index} has a bad length`;
+    if (!(length >= 6) || cursor + length > end) return `record ${index} has a bad length`;
     const recordEnd = cursor + length;
     cursor++; // attributes
     if (!skipVarlong(recordEnd, records)) return `record ${index} has a bad timestamp delta`;
