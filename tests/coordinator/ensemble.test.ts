@@ -42,7 +42,7 @@ async function viewsOf(handle: CoordinatorHandle, path: string): Promise<string[
   return views;
 }
 
-describe('3-member ensemble in separate processes', () => {
+describe('3-member ensemble in separate processes', { timeout: 120_000 }, () => {
   it('loses no acknowledged write and keeps sessions across 5 leader kills', async () => {
     const handle = await ensemble();
     const writer = clientFor(handle.connectString, 6000);
