@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  ConsumerProtocolAssignment,
+  ConsumerProtocolSubscription,
   FetchRequest,
   FetchResponse,
   JoinGroupRequest,
@@ -29,6 +31,7 @@ const decodeKafkajsMessageSet = require('kafkajs/src/protocol/messageSet/decoder
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js');
 const KafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0/index.js');
 const MessageSet = require('kafkajs/src/protocol/messageSet/index.js');
+const { MemberMetadata, MemberAssignment } = require('kafkajs/src/consumer/assignerProtocol.js');
 
 const RUNS_PER_VERSION = 15;
 const BASE_TIME = 1_700_000_000_000;
@@ -515,6 +518,56 @@ describe('responses we encode decode with kafkajs', () => {
         );
       }),
       { numRuns: RUNS_PER_VERSION },
+    );
+  });
+});
+
+/**
+ * The consumer protocol's embedded messages (JoinGroup metadata, SyncGroup assignments): an int16
+ * version, then the data message of that version. kafkajs writes and reads the v0 layout.
+ */
+describe('consumer protocol data messages agree with kafkajs', () => {
+  const subscription = fc.record({ topics: fc.uniqueArray(name, { maxLength: 4 }), userData: bytes });
+  const assignment = fc.record({
+    assignment: fc.dictionary(name.filter((topic) => !(topic in {})), fc.array(fc.nat(1000), { maxLength: 4 }), { maxKeys: 3 }),
+    userData: bytes,
+  });
+
+  it('kafkajs subscriptions decode with ours, and ours with kafkajs', () => {
+    fc.assert(
+      fc.property(subscription, ({ topics, userData }) => {
+        const theirs: Buffer = MemberMetadata.encode({ version: 0, topics, userData });
+        const reader = new Reader(theirs);
+        expect(reader.int16()).toBe(0);
+        const decoded = ConsumerProtocolSubscription.decode(reader, 0);
+        expect(reader.remaining).toBe(0);
+        expect(decoded.topics).toEqual(topics);
+        expect(decoded.userData).toEqual(userData);
+        const writer = new Writer();
+        writer.int16(0);
+        ConsumerProtocolSubscription.encode(writer, decoded, 0);
+        expect(MemberMetadata.decode(Buffer.from(writer.finish()))).toEqual({ version: 0, topics, userData });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('kafkajs assignments decode with ours, and ours with kafkajs', () => {
+    fc.assert(
+      fc.property(assignment, ({ assignment: byTopic, userData }) => {
+        const theirs: Buffer = MemberAssignment.encode({ version: 0, assignment: byTopic, userData });
+        const reader = new Reader(theirs);
+        expect(reader.int16()).toBe(0);
+        const decoded = ConsumerProtocolAssignment.decode(reader, 0);
+        expect(reader.remaining).toBe(0);
+        expect(decoded.assignedPartitions.map((p) => [p.topic, p.partitions])).toEqual(Object.entries(byTopic));
+        expect(decoded.userData).toEqual(userData);
+        const writer = new Writer();
+        writer.int16(0);
+        ConsumerProtocolAssignment.encode(writer, decoded, 0);
+        expect(MemberAssignment.decode(Buffer.from(writer.finish()))).toEqual({ version: 0, assignment: byTopic, userData });
+      }),
+      { numRuns: 100 },
     );
   });
 });
