@@ -214,4 +214,60 @@ describe('encoding rules', () => {
     expect(decoded.unknownTaggedFields).toEqual([{ tag: 7, data: Buffer.from([1, 2, 3]) }]);
     expect(encode(generated.ApiVersionsRequest as never, decoded as never, 3).equals(bytes)).toBe(true);
   });
+
+  it('refuses an unknown tagged field that reuses a known tag', () => {
+    const message = generated.ApiVersionsResponse.defaults();
+    message.finalizedFeaturesEpoch = 5n; // tag 1
+    message.unknownTaggedFields = [{ tag: 1, data: Buffer.from([0]) }];
+    expect(() => encode(generated.ApiVersionsResponse as never, message as never, 3)).toThrow(ProtocolEncodeError);
+  });
+
+  it('writes unknown tagged fields in tag order among the known ones', () => {
+    const message = generated.ApiVersionsResponse.defaults();
+    message.finalizedFeaturesEpoch = 5n; // tag 1
+    message.unknownTaggedFields = [
+      { tag: 9, data: Buffer.from([9]) },
+      { tag: 0x7f, data: Buffer.from([]) },
+    ];
+    const bytes = encode(generated.ApiVersionsResponse as never, message as never, 3);
+    const decoded = generated.ApiVersionsResponse.decode(new Reader(bytes), 3);
+    expect(decoded.finalizedFeaturesEpoch).toBe(5n);
+    expect(decoded.unknownTaggedFields?.map((field) => field.tag)).toEqual([9, 0x7f]);
+  });
+
+  it('rejects tagged fields out of order, oversized, or with trailing bytes', () => {
+    // ApiVersionsRequest v3: two empty compact strings, then the tagged-field section
+    const section = (bytes: number[]) => Buffer.from([0x01, 0x01, ...bytes]);
+    const decode = (bytes: Buffer) => generated.ApiVersionsRequest.decode(new Reader(bytes), 3);
+    expect(decode(section([2, 3, 0, 5, 0])).unknownTaggedFields).toHaveLength(2);
+    expect(() => decode(section([2, 5, 0, 3, 0]))).toThrow(ProtocolDecodeError);
+    expect(() => decode(section([2, 5, 0, 5, 0]))).toThrow(ProtocolDecodeError); // same tag twice
+    expect(() => decode(section([1, 5, 9, 0]))).toThrow(ProtocolDecodeError); // size past the end
+    // FetchResponse v12 partition: a known tag (diverging epoch, 12 bytes + section) with a byte too many
+    const response = generated.FetchResponse.defaults();
+    response.responses.push({
+      topic: 't',
+      topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      partitions: [
+        {
+          partitionIndex: 0,
+          errorCode: 0,
+          highWatermark: 0n,
+          lastStableOffset: 0n,
+          logStartOffset: 0n,
+          divergingEpoch: { epoch: 1, endOffset: 2n },
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: null,
+        },
+      ],
+    });
+    const good = encode(generated.FetchResponse as never, response as never, 12);
+    expect(generated.FetchResponse.decode(new Reader(good), 12).responses[0].partitions[0].divergingEpoch?.epoch).toBe(1);
+    const sizeAt = good.indexOf(Buffer.from([0x00, 13, 0, 0, 0, 1])); // tag 0, size 13, epoch 1
+    expect(sizeAt).toBeGreaterThan(0);
+    const padded = Buffer.concat([good.subarray(0, sizeAt + 1), Buffer.from([14]), good.subarray(sizeAt + 2, sizeAt + 15), Buffer.from([0]), good.subarray(sizeAt + 15)]);
+    expect(() => generated.FetchResponse.decode(new Reader(padded), 12)).toThrow(ProtocolDecodeError);
+  });
 });
+
