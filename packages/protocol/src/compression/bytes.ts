@@ -68,3 +68,26 @@ export function matchLengthFrom(input: Uint8Array, view: DataView, candidate: nu
   while (ip + matched < end && input[candidate + matched] === input[ip + matched]) matched++;
   return matched;
 }
+
+/** Compressors write into one shared scratch buffer kept up to this size between calls. */
+const SCRATCH_RETAINED_BYTES_MAX = 8 * 1024 * 1024;
+let scratch = Buffer.allocUnsafe(256 * 1024);
+
+/**
+ * A scratch buffer of at least `byteCount` bytes, valid until the next call. Compressors size
+ * their output for the worst case; writing there and copying out the exact result keeps a small
+ * compressed buffer from pinning a worst-case-sized allocation.
+ */
+export function compressionScratch(byteCount: number): Buffer {
+  if (byteCount <= scratch.length) return scratch;
+  const grown = Buffer.allocUnsafe(byteCount);
+  if (byteCount <= SCRATCH_RETAINED_BYTES_MAX) scratch = grown;
+  return grown;
+}
+
+/** An exact-size copy of scratch[0, length). */
+export function copyOut(from: Buffer, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  from.copy(out, 0, 0, length);
+  return out;
+}

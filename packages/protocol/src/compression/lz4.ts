@@ -11,7 +11,7 @@
  */
 import { xxhash32 } from '../checksum/xxhash32.ts';
 import { compressionError, outputCapError } from './errors.ts';
-import { copyMatchWild, matchLengthFrom } from './bytes.ts';
+import { compressionScratch, copyMatchWild, copyOut, matchLengthFrom } from './bytes.ts';
 
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
@@ -159,8 +159,8 @@ export function lz4CompressBlockInto(input: Uint8Array, start: number, end: numb
 
 /** Compresses into one raw LZ4 block (no frame). */
 export function lz4CompressBlock(input: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(lz4BlockMaxCompressedLength(input.length));
-  return out.subarray(0, lz4CompressBlockInto(input, 0, input.length, out, 0));
+  const out = compressionScratch(lz4BlockMaxCompressedLength(input.length));
+  return copyOut(out, lz4CompressBlockInto(input, 0, input.length, out, 0));
 }
 
 /**
@@ -247,7 +247,7 @@ export interface Lz4FrameOptions {
 /** Compresses into one LZ4 frame the way Kafka's Java client does. */
 export function lz4Compress(input: Uint8Array, options: Lz4FrameOptions = {}): Buffer {
   const blockCount = Math.ceil(input.length / LZ4_BLOCK_BYTES);
-  const out = Buffer.allocUnsafe(7 + blockCount * (4 + lz4BlockMaxCompressedLength(LZ4_BLOCK_BYTES)) + 4);
+  const out = compressionScratch(7 + blockCount * (4 + lz4BlockMaxCompressedLength(LZ4_BLOCK_BYTES)) + 4);
   writeU32LE(out, 0, FRAME_MAGIC);
   out[4] = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENT;
   out[5] = BLOCK_SIZE_CODE_64KB << 4;
@@ -269,7 +269,7 @@ export function lz4Compress(input: Uint8Array, options: Lz4FrameOptions = {}): B
     }
   }
   writeU32LE(out, op, 0); // end mark
-  return out.subarray(0, op + 4);
+  return copyOut(out, op + 4);
 }
 
 const BLOCK_MAX_BYTES_BY_CODE = [0, 0, 0, 0, 64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024];

@@ -9,7 +9,7 @@
  * offset fits 16 bits, and finds matches with a hash table of 4-byte words.
  */
 import { compressionError, outputCapError } from './errors.ts';
-import { copyMatchWild, matchLengthFrom } from './bytes.ts';
+import { compressionScratch, copyMatchWild, copyOut, matchLengthFrom } from './bytes.ts';
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
 const XERIAL_HEADER_BYTES = 16;
@@ -138,7 +138,19 @@ function compressFragment(
         table[hash] = ip - start;
         if (inView.getInt32(ip, true) === inView.getInt32(candidate, true)) break;
       }
-      op = emitLiteral(out, outView, op, input, inView, nextEmit, ip - nextEmit);
+      const literalLength = ip - nextEmit;
+      if (literalLength <= 16 && op + 20 <= out.length) {
+        // the common short literal, inline: tag byte, then 4-byte steps (overshoot is overwritten)
+        out[op++] = (literalLength - 1) << 2;
+        let k = 0;
+        do {
+          outView.setInt32(op + k, inView.getInt32(nextEmit + k, true), true);
+          k += 4;
+        } while (k < literalLength);
+        op += literalLength;
+      } else {
+        op = emitLiteral(out, outView, op, input, inView, nextEmit, literalLength);
+      }
       // emit copies as long as the bytes right after a match match again
       for (;;) {
         const base = ip;
@@ -167,9 +179,8 @@ function compressFragment(
 
 /** Compresses into the raw snappy block format (no framing). */
 export function snappyCompressBlock(input: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(snappyMaxCompressedLength(input.length));
-  const op = compressBlockInto(input, 0, input.length, out, 0);
-  return out.subarray(0, op);
+  const out = compressionScratch(snappyMaxCompressedLength(input.length));
+  return copyOut(out, compressBlockInto(input, 0, input.length, out, 0));
 }
 
 function compressBlockInto(input: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
@@ -317,7 +328,7 @@ function writeInt32BE(bytes: Uint8Array, at: number, value: number): void {
 /** Compresses with xerial framing, as Kafka's Java client writes snappy record data. */
 export function snappyCompress(input: Uint8Array): Buffer {
   const blockCount = Math.max(1, Math.ceil(input.length / XERIAL_BLOCK_BYTES));
-  const out = Buffer.allocUnsafe(
+  const out = compressionScratch(
     XERIAL_HEADER_BYTES + blockCount * 4 + blockCount * snappyMaxCompressedLength(XERIAL_BLOCK_BYTES),
   );
   for (let i = 0; i < XERIAL_MAGIC.length; i++) out[i] = XERIAL_MAGIC[i];
@@ -330,7 +341,7 @@ export function snappyCompress(input: Uint8Array): Buffer {
     op = compressBlockInto(input, block, blockEnd, out, op + 4);
     writeInt32BE(out, lengthAt, op - lengthAt - 4);
   }
-  return out.subarray(0, op);
+  return copyOut(out, op);
 }
 
 /**
