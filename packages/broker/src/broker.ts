@@ -8,6 +8,8 @@ import { BrokerConfig } from './config/broker-config.ts';
 import { logConfigFor } from './config/log-config.ts';
 import { createDispatcher } from './handlers/dispatcher.ts';
 import { loadHandlers } from './handlers/load.ts';
+import { FetchSessionCache } from './fetch/sessions.ts';
+import { ProducerIdManager } from './producer/producer-ids.ts';
 import type { BrokerPlugin, BrokerPluginFactory, BrokerServices, HandlerRegistry } from './handlers/types.ts';
 import type { LogManager } from './log/api.ts';
 import { openLogManager } from './log/index.ts';
@@ -115,6 +117,8 @@ export class Broker {
       metadata,
       logs,
       replicas,
+      fetchSessions: new FetchSessionCache(),
+      producerIds: new ProducerIdManager(metadata),
       handlers,
       extensions,
       now: () => Date.now(),
@@ -143,6 +147,13 @@ export class Broker {
       idleTimeoutMs: config.int('connections.max.idle.ms'),
       connectionsMax: config.int('max.connections'),
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+      onConnectionError: (connection, error) => {
+        const code = (error as { code?: unknown })?.code;
+        const expected = code === 'REQUEST_REJECTED' || code === 'FRAME_TOO_LARGE' || code === 'FRAME_INVALID' || code === 'ECONNRESET' || code === 'EPIPE';
+        if (!expected || process.env.KAFKAESQUE_DEBUG) {
+          report(`broker ${brokerId}: closing connection ${connection.id} from ${connection.remoteAddress}:${connection.remotePort}: ${(error as Error)?.message ?? error}`);
+        }
+      },
       dispatch: createDispatcher(services, {
         onHandlerError: (context, error) =>
           report(`broker ${brokerId}: ${handlers.get(context.apiKey)?.name} v${context.apiVersion} failed: ${(error as Error)?.stack ?? error}`),

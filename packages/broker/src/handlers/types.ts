@@ -4,8 +4,10 @@
  */
 import type { MessageCodec } from '@kafkaesque/protocol';
 import type { BrokerConfig } from '../config/broker-config.ts';
+import type { FetchSessionCache } from '../fetch/sessions.ts';
 import type { LogManager } from '../log/api.ts';
 import type { MetadataStore } from '../metadata/store.ts';
+import type { ProducerIdManager } from '../producer/producer-ids.ts';
 import type { ConnectionInfo } from '../network/connection.ts';
 import type { ReplicaManager } from '../replica/replica-manager.ts';
 
@@ -17,6 +19,10 @@ export interface BrokerServices {
   readonly logs: LogManager;
   /** Partitions led / followed here: appends (with acks), reads, long-poll waits. */
   readonly replicas: ReplicaManager;
+  /** Producer ids for InitProducerId (unique across the cluster and restarts). */
+  readonly producerIds: ProducerIdManager;
+  /** Incremental fetch sessions (KIP-227) of this broker. */
+  readonly fetchSessions: FetchSessionCache;
   /** The APIs this broker serves (ApiVersions reads it). */
   readonly handlers: HandlerRegistry;
   /**
@@ -59,7 +65,7 @@ export interface ApiHandler<Request = any, Response = any> {
    */
   handle(context: RequestContext, request: Request): Promise<Response | null> | Response | null;
   /** A response carrying `errorCode` for every element of `request` (Kafka's getErrorResponse). */
-  errorResponse?(context: RequestContext, request: Request, errorCode: number): Response;
+  errorResponse?(context: RequestContext, request: Request, errorCode: number): Response | null;
   /**
    * Answers a request whose version is outside [minVersion, maxVersion] instead of closing the
    * connection (only ApiVersions does, KIP-511): the response and the version to encode it in.

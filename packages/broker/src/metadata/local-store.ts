@@ -26,6 +26,8 @@ interface PersistedState {
   clusterId: string;
   topics: TopicState[];
   brokerConfigs: Record<string, Record<string, string>>;
+  /** First producer id not yet handed out (decimal string: it is an int64). */
+  nextProducerId?: string;
 }
 
 const ErrorCode = { topicAlreadyExists: 36, unknownTopicOrPartition: 3, invalidPartitions: 37 } as const;
@@ -39,6 +41,7 @@ export class LocalMetadataStore implements MetadataStore {
   private readonly topicsById = new Map<Uuid, TopicState>();
   private readonly brokersById = new Map<number, BrokerRegistration>();
   private brokerConfigValues: Record<string, Record<string, string>>;
+  private nextProducerId: bigint;
   private readonly listeners = new Set<(change: MetadataChange) => void>();
   private writeChain: Promise<void> = Promise.resolve();
 
@@ -47,6 +50,7 @@ export class LocalMetadataStore implements MetadataStore {
     this.clusterId = state.clusterId;
     for (const topic of state.topics) this.index(topic);
     this.brokerConfigValues = state.brokerConfigs;
+    this.nextProducerId = BigInt(state.nextProducerId ?? '0');
   }
 
   static open(dataDir: string, clusterId?: string): LocalMetadataStore {
@@ -184,6 +188,13 @@ export class LocalMetadataStore implements MetadataStore {
     this.emit({ kind: 'broker-configs-changed', brokerId });
   }
 
+  async allocateProducerIds(count: number): Promise<bigint> {
+    const first = this.nextProducerId;
+    this.nextProducerId += BigInt(count);
+    await this.persist();
+    return first;
+  }
+
   subscribe(listener: (change: MetadataChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -213,6 +224,7 @@ export class LocalMetadataStore implements MetadataStore {
       clusterId: this.clusterId,
       topics: this.topics(),
       brokerConfigs: this.brokerConfigValues,
+      nextProducerId: String(this.nextProducerId),
     };
     const text = JSON.stringify(state, null, 1);
     const written = this.writeChain.then(() => writeAtomically(this.path, text));

@@ -90,6 +90,12 @@ export interface MetadataStore {
   brokerConfigs(brokerId: number | null): Record<string, string>;
   setBrokerConfigs(brokerId: number | null, configs: Record<string, string>): Promise<void>;
 
+  /**
+   * Reserves `count` producer ids (idempotent / transactional producers) and returns the first.
+   * Durable: ids are never handed out twice, across restarts (Kafka's /latest_producer_id_block).
+   */
+  allocateProducerIds(count: number): Promise<bigint>;
+
   /** Called after each change has been made durable; returns an unsubscribe function. */
   subscribe(listener: (change: MetadataChange) => void): () => void;
   close(): Promise<void>;

@@ -1,0 +1,129 @@
+/**
+ * The `kafkaesque` command (DESIGN.md "Contracts"):
+ *
+ *   kafkaesque up [--brokers N] [--port 9092] [--host 127.0.0.1] [--data-dir ./.kafkaesque]
+ *                 [--config server.properties] [--override name=value]…
+ *   kafkaesque coordinator …      (the coordinator ensemble alone)
+ *   kafkaesque --help
+ *
+ * `up` prints `broker <id> listening <host>:<port> pid=<pid>` per broker once every broker
+ * serves requests, then `ready bootstrap=<host:port,...>`; SIGINT / SIGTERM shut down
+ * gracefully and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { startCluster } from '../fixture.ts';
+
+const HELP = `kafkaesque — a Kafka-compatible broker in TypeScript
+
+Usage:
+  kafkaesque up [options]            start brokers (in this process)
+  kafkaesque coordinator [options]   start the coordinator ensemble alone
+  kafkaesque --help
+
+Options of "up":
+  --brokers N           number of brokers, ids 1..N (default 1)
+  --port P              first broker's port, the others follow (default 9092)
+  --host H              listen and advertise on H (default 127.0.0.1)
+  --data-dir DIR        data kept across restarts (default ./.kafkaesque)
+  --config FILE         a server.properties file (Kafka's broker settings)
+  --override NAME=VALUE a broker setting, repeatable (e.g. num.partitions=3)
+  --processes           one OS process per broker (not available yet)
+  --coordinator SPEC    embedded | host:port,... (not available yet: metadata is local)
+  --dashboard-port P    dashboard (not available yet)
+`;
+
+function parseOverrides(items: string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const item of items) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new Error(`--override expects name=value, got ${item}`);
+    values[item.slice(0, at).trim()] = item.slice(at + 1).trim();
+  }
+  return values;
+}
+
+async function up(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      brokers: { type: 'string', default: '1' },
+      port: { type: 'string', default: '9092' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string', default: './.kafkaesque' },
+      config: { type: 'string' },
+      override: { type: 'string', multiple: true, default: [] },
+      processes: { type: 'boolean', default: false },
+      coordinator: { type: 'string', default: 'embedded' },
+      'dashboard-port': { type: 'string' },
+    },
+  });
+  const brokers = Number(values.brokers);
+  const port = Number(values.port);
+  if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`--brokers must be a positive integer, got ${values.brokers}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port, got ${values.port}`);
+  if (values.processes) process.stderr.write('kafkaesque: --processes is not available yet; starting the brokers in this process\n');
+  if (values.coordinator !== 'embedded') process.stderr.write('kafkaesque: --coordinator is not available yet; using local metadata\n');
+  if (values['dashboard-port'] !== undefined) process.stderr.write('kafkaesque: the dashboard is not available yet\n');
+  const cluster = await startCluster({
+    brokers,
+    port,
+    host: values.host,
+    dataDir: values['data-dir'],
+    configFile: values.config,
+    config: parseOverrides(values.override),
+  });
+  for (const broker of cluster.brokers) {
+    process.stdout.write(`broker ${broker.id} listening ${broker.host}:${broker.port} pid=${process.pid}\n`);
+  }
+  process.stdout.write(`ready bootstrap=${cluster.bootstrap}\n`);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      cluster.close().then(resolve, (error: unknown) => {
+        process.stderr.write(`kafkaesque: shutdown failed: ${(error as Error)?.stack ?? error}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+async function coordinator(argv: string[]): Promise<void> {
+  let module: { runCoordinatorCommand?: (argv: string[]) => Promise<void> };
+  try {
+    module = (await import('@kafkaesque/coordinator')) as typeof module;
+  } catch (error) {
+    throw new Error(`the coordinator package could not be loaded: ${(error as Error).message}`);
+  }
+  if (module.runCoordinatorCommand === undefined) throw new Error('this build has no coordinator command yet');
+  await module.runCoordinatorCommand(argv);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'up') await up(rest);
+  else if (command === 'coordinator') await coordinator(rest);
+  else {
+    process.stderr.write(`kafkaesque: unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  return process.exitCode === undefined ? 0 : Number(process.exitCode);
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/main.ts')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`kafkaesque: ${(error as Error)?.message ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}

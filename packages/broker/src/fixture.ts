@@ -1,0 +1,133 @@
+/**
+ * `startCluster()`: brokers in this process for tests and `kafkaesque up`.
+ *
+ * Brokers get ids 1..N and share one metadata store (LocalMetadataStore in
+ * `<dataDir>/metadata`); each has its own log dir `<dataDir>/broker-<id>`. Until the cluster
+ * issue adds replication, each broker leads its own share of partitions and the default
+ * replication factor stays 1.
+ *
+ *   const cluster = await startCluster({ brokers: 1 });   // ephemeral ports, temp data dir
+ *   cluster.bootstrap                                     // "127.0.0.1:54321"
+ *   await cluster.killBroker(1); await cluster.restartBroker(1);
+ *   await cluster.close();                                // removes the temp dir
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Broker } from './broker.ts';
+import { BrokerConfig, parseProperties } from './config/broker-config.ts';
+import { readFileSync } from 'node:fs';
+import { LocalMetadataStore } from './metadata/local-store.ts';
+import type { MetadataStore } from './metadata/store.ts';
+
+export interface StartClusterOptions {
+  /** Number of brokers (ids 1..N); default 1. */
+  brokers?: number;
+  /** Keep data here (kept on close); default: a temp dir removed on close. */
+  dataDir?: string;
+  host?: string;
+  /** First broker's port, the others follow; default 0 = ephemeral ports. */
+  port?: number;
+  /** A server.properties file applied to every broker. */
+  configFile?: string;
+  /** Broker settings (Kafka names) applied to every broker, after configFile. */
+  config?: Record<string, string>;
+  /** Where brokers report unexpected errors; default stderr. */
+  log?: (message: string) => void;
+}
+
+export interface ClusterBroker {
+  id: number;
+  host: string;
+  port: number;
+  /** Whether it is running (false between killBroker and restartBroker). */
+  running: boolean;
+  /** The running instance (for tests that look inside), undefined while killed. */
+  broker: Broker | undefined;
+}
+
+export interface Cluster {
+  /** "host:port,host:port,…" of every broker. */
+  readonly bootstrap: string;
+  readonly brokers: readonly ClusterBroker[];
+  readonly dataDir: string;
+  readonly metadata: MetadataStore;
+  /** Stops a broker abruptly (connections cut, no answers for in-flight requests). */
+  killBroker(id: number): Promise<void>;
+  /** Stops a broker gracefully (in-flight requests finish). */
+  stopBroker(id: number): Promise<void>;
+  /** Starts a stopped broker again on the same port and data. */
+  restartBroker(id: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function brokerConfig(options: StartClusterOptions, dataDir: string, id: number, port: number): BrokerConfig {
+  const host = options.host ?? '127.0.0.1';
+  const fileValues = options.configFile ? parseProperties(readFileSync(options.configFile, 'utf8')) : {};
+  return new BrokerConfig({
+    ...fileValues,
+    ...options.config,
+    'broker.id': String(id),
+    'node.id': String(id),
+    listeners: `PLAINTEXT://${host}:${port}`,
+    'log.dirs': join(dataDir, `broker-${id}`),
+  });
+}
+
+export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
+  const brokerCount = options.brokers ?? 1;
+  if (!Number.isInteger(brokerCount) || brokerCount < 1) throw new Error(`brokers must be a positive integer, got ${brokerCount}`);
+  const temporary = options.dataDir === undefined;
+  const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'kafkaesque-')) : resolve(options.dataDir!);
+  const metadata = LocalMetadataStore.open(join(dataDir, 'metadata'));
+  const brokers: ClusterBroker[] = [];
+  const startOne = async (id: number, port: number): Promise<Broker> =>
+    Broker.start({ config: brokerConfig(options, dataDir, id, port), metadata, log: options.log });
+  try {
+    for (let id = 1; id <= brokerCount; id++) {
+      const port = options.port ? options.port + id - 1 : 0;
+      const broker = await startOne(id, port);
+      brokers.push({ id, host: broker.host, port: broker.port, running: true, broker });
+    }
+  } catch (error) {
+    await Promise.all(brokers.map((entry) => entry.broker?.close()));
+    await metadata.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const find = (id: number): ClusterBroker => {
+    const entry = brokers.find((candidate) => candidate.id === id);
+    if (entry === undefined) throw new Error(`no broker ${id}`);
+    return entry;
+  };
+  const stop = async (id: number, crash: boolean): Promise<void> => {
+    const entry = find(id);
+    const broker = entry.broker;
+    if (broker === undefined) return;
+    entry.broker = undefined;
+    entry.running = false;
+    await (crash ? broker.abort() : broker.close());
+  };
+  let closed = false;
+  return {
+    bootstrap: brokers.map((entry) => `${entry.host}:${entry.port}`).join(','),
+    brokers,
+    dataDir,
+    metadata,
+    killBroker: (id) => stop(id, true),
+    stopBroker: (id) => stop(id, false),
+    async restartBroker(id) {
+      const entry = find(id);
+      if (entry.broker !== undefined) await stop(id, false);
+      entry.broker = await startOne(id, entry.port);
+      entry.running = true;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(brokers.map((entry) => stop(entry.id, false)));
+      await metadata.close();
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Produce (API 0), versions 0–11.
+// Behaviour notes:
+// - Advertised from v0: librdkafka turns gzip/snappy/lz4 off when Produce 0 is missing.
+// - v3+ must carry magic 2 batches, which are appended as produced (records stay raw; the log
+//   validates CRCs, offsets and producer sequences and rewrites only base offsets / epochs).
+//   v0–2 carry magic 0/1 message sets: they are converted to one magic 2 batch first.
+// - acks must be 0, 1 or -1 (else INVALID_REQUIRED_ACKS). acks=0 gets no response at all.
+//   acks=-1 checks min.insync.replicas against the ISR (NOT_ENOUGH_REPLICAS); with one replica
+//   the write is then complete as soon as it is appended.
+// - Errors are per partition: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER,
+//   CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, INVALID_RECORD (with record errors),
+//   OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, KAFKA_STORAGE_ERROR, … An idempotent
+//   retry of one of the producer's last 5 batches succeeds with the original offsets.
+// - Partitions are appended concurrently; appends to one partition keep request order.
+import {
+  BATCH_MAGIC_PROBE_BYTES,
+  BATCH_OFFSET_MAGIC,
+  ErrorCode,
+  ProduceRequest,
+  ProduceResponse,
+  ProtocolDecodeError,
+  legacyMessageSetToBatches,
+  type ProduceResponsePartitionProduceResponse,
+} from '@kafkaesque/protocol';
+import { defineHandler, type RequestContext } from './types.ts';
+
+const FIRST_MAGIC2_VERSION = 3;
+
+type PartitionResponse = ProduceResponsePartitionProduceResponse;
+
+function failure(index: number, errorCode: number, errorMessage: string | null = null, logStartOffset = -1n): PartitionResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset, recordErrors: [], errorMessage };
+}
+
+/** The records as magic 2 batches, or an error code. */
+function magic2Records(records: Buffer | null, version: number): Buffer | number {
+  if (records === null || records.length < BATCH_MAGIC_PROBE_BYTES) return ErrorCode.CORRUPT_MESSAGE;
+  const magic = records[BATCH_OFFSET_MAGIC];
+  if (magic === 2) return records;
+  if (version >= FIRST_MAGIC2_VERSION) return ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+  if (magic > 2) return ErrorCode.CORRUPT_MESSAGE;
+  try {
+    const converted = legacyMessageSetToBatches(records, { verifyCrc: true, baseOffset: 0 });
+    return converted.length === 0 ? ErrorCode.CORRUPT_MESSAGE : converted;
+  } catch (error) {
+    if (error instanceof ProtocolDecodeError) return ErrorCode.CORRUPT_MESSAGE;
+    throw error;
+  }
+}
+
+async function producePartition(
+  context: RequestContext,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  acks: number,
+): Promise<PartitionResponse> {
+  const { services } = context;
+  const lookup = services.replicas.leaderPartition(topic, index);
+  if (!lookup.ok) return failure(index, lookup.errorCode);
+  const partition = lookup.partition;
+  if (acks === -1) {
+    const state = services.metadata.topic(topic)?.partitions[index];
+    const minIsr = Number(services.config.topicValue('min.insync.replicas', services.metadata.topic(topic)?.configs ?? {}));
+    if (state !== undefined && state.isr.length < minIsr) {
+      return failure(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR ${state.isr.length} is insufficient to satisfy the min.isr requirement of ${minIsr}`);
+    }
+  }
+  const batches = magic2Records(records, context.apiVersion);
+  if (typeof batches === 'number') return failure(index, batches);
+  try {
+    const result = await services.replicas.append(partition, batches, services.now());
+    if (!result.ok) {
+      const response = failure(index, result.errorCode, result.errorMessage, BigInt(result.logStartOffset));
+      if (result.errorCode === ErrorCode.INVALID_RECORD || result.errorCode === ErrorCode.INVALID_TIMESTAMP) {
+        response.recordErrors = [{ batchIndex: result.batchIndex ?? 0, batchIndexErrorMessage: result.errorMessage }];
+      }
+      return response;
+    }
+    return {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: BigInt(result.firstOffset),
+      logAppendTimeMs: BigInt(result.logAppendTimeMs),
+      logStartOffset: BigInt(result.logStartOffset),
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'number') return failure(index, code, (error as Error).message);
+    throw error;
+  }
+}
+
+export default defineHandler<ProduceRequest, ProduceResponse>({
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 0,
+  maxVersion: 11,
+  request: ProduceRequest,
+  response: ProduceResponse,
+  async handle(context, request) {
+    const { acks } = request;
+    const validAcks = acks === 0 || acks === 1 || acks === -1;
+    const responses = await Promise.all(
+      request.topicData.map(async (topic) => ({
+        name: topic.name,
+        partitionResponses: await Promise.all(
+          topic.partitionData.map((data) =>
+            validAcks
+              ? producePartition(context, topic.name, data.index, data.records, acks)
+              : failure(data.index, ErrorCode.INVALID_REQUIRED_ACKS),
+          ),
+        ),
+      })),
+    );
+    if (acks === 0) return null;
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(_context, request, errorCode) {
+    if (request.acks === 0) return null;
+    return {
+      responses: request.topicData.map((topic) => ({
+        name: topic.name,
+        partitionResponses: topic.partitionData.map((data) => failure(data.index, errorCode)),
+      })),
+      throttleTimeMs: 0,
+    };
+  },
+});
