@@ -15,6 +15,7 @@ import {
   writeFileAtomic,
   writeOffsetCheckpoint,
 } from './checkpoint-files.ts';
+import { cleanLog } from './cleaner.ts';
 import { resolveLogConfig } from './config.ts';
 import { LogDirOfflineError, LogError, LogErrorCode } from './errors.ts';
 import { nodeLogFs, type LogFs } from './fs.ts';
@@ -63,6 +64,7 @@ export class LogManagerImpl implements LogManager {
   readonly #timers: NodeJS.Timeout[] = [];
   #maintenance: Promise<void> = Promise.resolve();
   #closed = false;
+  readonly #uncleanable = new Map<PartitionLogImpl, Error>();
 
   private constructor(options: LogManagerOptions) {
     this.#options = options;
@@ -265,6 +267,11 @@ export class LogManagerImpl implements LogManager {
     for (const dir of this.#dirs) for (const log of dir.logs.values()) log.refreshConfig();
   }
 
+  /** Partitions the cleaner gave up on, with the error (for the dashboard / logs). */
+  uncleanablePartitions(): { topic: string; partition: number; error: Error }[] {
+    return [...this.#uncleanable].map(([log, error]) => ({ topic: log.topic, partition: log.partition, error }));
+  }
+
   // -------------------------------------------------------------------------------------------
   // checkpoints and background work
 
@@ -304,6 +311,13 @@ export class LogManagerImpl implements LogManager {
         if (log.isOffline || this.#closed) continue;
         try {
           if (retention) await log.runMaintenance(nowMs);
+          if (compaction && log.isCompacted() && !this.#uncleanable.has(log)) {
+            await cleanLog(log, nowMs).catch((error: unknown) => {
+              // Kafka marks a partition uncleanable after a cleaner failure rather than retrying
+              // forever; an I/O error has already taken the dir offline through the log.
+              if (!log.isOffline) this.#uncleanable.set(log, error instanceof Error ? error : new Error(String(error)));
+            });
+          }
         } catch (error) {
           if (error instanceof LogError && error.code === LogErrorCode.KAFKA_STORAGE_ERROR) continue;
           if (error instanceof LogError && error.code === LogErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;

@@ -29,6 +29,8 @@ import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import type { LruPool } from './lru.ts';
 import { ProducerStateManager, SNAPSHOT_FILE_SUFFIX, type CompletedTxn, type TxnMarker } from './producer-state.ts';
 import {
+  writeFully,
+  type AbortedTxnEntry,
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
   INDEX_FILE_SUFFIX,
@@ -1011,11 +1013,62 @@ export class PartitionLogImpl implements PartitionLog {
     return this.#exclusive(work);
   }
 
-  /** Replaces `oldSegments` (contiguous, inactive) by `replacement` — called under the lock. */
-  replaceSegments(oldSegments: LogSegment[], replacement: LogSegment[]): void {
-    const first = this.#segments.indexOf(oldSegments[0]);
-    if (first < 0) throw new Error('segments to replace are gone');
-    this.#segments.splice(first, oldSegments.length, ...replacement);
+  get activeBaseOffset(): number {
+    return this.#active.baseOffset;
+  }
+
+  activeAbortedTxns(): readonly AbortedTxnEntry[] {
+    return this.#active.abortedTxns;
+  }
+
+  /**
+   * Replaces `oldSegments` (contiguous, inactive) by one segment holding `batches` (the
+   * cleaner's output), crash-safely: `.cleaned` → `.swap`, old files → `.deleted`, `.swap` →
+   * `.log`. Returns false (and discards the output) when the old segments changed meanwhile.
+   */
+  async installCleanedSegments(oldSegments: LogSegment[], batches: Buffer[]): Promise<boolean> {
+    const fs = this.#context.fs;
+    const base = oldSegments[0].baseOffset;
+    const logName = segmentFileName(base, LOG_FILE_SUFFIX);
+    const cleaned = path.join(this.dir, logName + CLEANED_FILE_SUFFIX);
+    const swap = path.join(this.dir, logName + SWAP_FILE_SUFFIX);
+    try {
+      const file = await fs.open(cleaned, 'write');
+      try {
+        await file.truncate(0);
+        let position = 0;
+        for (const bytes of batches) {
+          await writeFully(file, bytes, position);
+          position += bytes.length;
+        }
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+    return this.#exclusive(async () => {
+      const first = this.#segments.indexOf(oldSegments[0]);
+      const intact = first >= 0 && oldSegments.every((segment, index) => this.#segments[first + index] === segment) && !oldSegments.includes(this.#active);
+      if (!intact) {
+        await fs.unlink(cleaned);
+        return false;
+      }
+      await fs.rename(cleaned, swap);
+      await fs.syncDir(this.dir);
+      const nowMs = this.#context.clockMs();
+      const aborted = oldSegments.flatMap((segment) => segment.abortedTxns);
+      await this.#scheduleDelete(oldSegments, nowMs);
+      await fs.rename(swap, path.join(this.dir, logName));
+      await fs.syncDir(this.dir);
+      const replacement = await LogSegment.open(this.#segmentContext(), base, nowMs);
+      for (const entry of aborted) replacement.addAbortedTxn(entry);
+      await replacement.rebuildIndexes();
+      await replacement.persistIndexes(true);
+      this.#segments.splice(first, oldSegments.length, replacement);
+      return true;
+    });
   }
 
   get segmentContext(): SegmentContext {

@@ -1,0 +1,171 @@
+import { readdir } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LogManager, PartitionLog } from './api.ts';
+import { cleanLog } from './cleaner.ts';
+import { FaultInjectingFs } from './fault-fs.ts';
+import type { PartitionLogImpl } from './partition-log.ts';
+import { FakeClock, batch, marker, openTestManager, removeDir, tempDir } from './test-helpers.ts';
+import { decodeRecordBatches } from '@kafkaesque/protocol';
+
+const tp = { topic: 'compacted', partition: 0 };
+let dir: string;
+let clock: FakeClock;
+let manager: LogManager;
+
+beforeEach(async () => {
+  dir = await tempDir();
+  clock = new FakeClock(10_000_000);
+});
+afterEach(async () => {
+  await manager?.close().catch(() => {});
+  await removeDir(dir);
+});
+
+const config = { cleanupPolicy: 'compact' as const, deleteRetentionMs: 1_000, segmentBytes: 100_000 };
+
+async function open(fs?: FaultInjectingFs): Promise<PartitionLogImpl> {
+  manager = await openTestManager(dir, clock, config, fs ? { fs } : {});
+  return (await manager.getOrCreateLog(tp)) as PartitionLogImpl;
+}
+
+async function put(log: PartitionLog, key: string, value: string | null): Promise<number> {
+  const result = await log.appendAsLeader(batch({ keys: [key], values: [value], timestamp: clock.nowMs }), { leaderEpoch: 0 });
+  if (!result.ok) throw new Error(result.errorMessage);
+  log.setHighWatermark(log.logEndOffset);
+  return result.firstOffset;
+}
+
+interface Seen {
+  offset: number;
+  key: string | null;
+  value: string | null;
+  control: boolean;
+}
+
+async function contents(log: PartitionLog): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  let at = log.logStartOffset;
+  while (at < log.logEndOffset) {
+    const { records } = await log.read(at, 1 << 20);
+    const { batches } = decodeRecordBatches(records);
+    if (batches.length === 0) break;
+    for (const decoded of batches) {
+      for (const record of decoded.records) {
+        if (record.offset >= at) seen.push({ offset: record.offset, key: decoded.isControl ? null : record.key?.toString() ?? null, value: decoded.isControl ? null : record.value?.toString() ?? null, control: decoded.isControl });
+      }
+      at = decoded.baseOffset + decoded.lastOffsetDelta + 1;
+    }
+  }
+  return seen;
+}
+
+describe('log cleaner', () => {
+  it('keeps the latest value per key at its original offset; tombstones live for delete.retention.ms', async () => {
+    const log = await open();
+    await put(log, 'a', 'a1'); // 0
+    await put(log, 'b', 'b1'); // 1
+    await put(log, 'a', 'a2'); // 2
+    await put(log, 'c', 'c1'); // 3
+    await log.roll();
+    await put(log, 'c', null); // 4 tombstone
+    await put(log, 'b', 'b2'); // 5
+    await log.roll();
+    await put(log, 'd', 'd1'); // 6, active segment: never cleaned
+    const result = await cleanLog(log, clock.nowMs, { force: true });
+    expect(result).toMatchObject({ recordsRemoved: 3, cleanedUpTo: 6 });
+    expect(await contents(log)).toEqual([
+      { offset: 2, key: 'a', value: 'a2', control: false },
+      { offset: 4, key: 'c', value: null, control: false },
+      { offset: 5, key: 'b', value: 'b2', control: false },
+      { offset: 6, key: 'd', value: 'd1', control: false },
+    ]);
+    expect(log.logEndOffset).toBe(7);
+    // The tombstone is in the clean section now; once delete.retention.ms passes it goes.
+    clock.nowMs += 5_000;
+    await put(log, 'e', 'e1'); // 7
+    await log.roll();
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect((await contents(log)).map((seen) => seen.key)).toEqual(['a', 'b', 'd', 'e']);
+    expect((await readdir(log.dir)).filter((name) => /\.(cleaned|swap|deleted)$/.test(name))).toEqual([]);
+    // Survives a restart.
+    await manager.close();
+    const reopened = await open();
+    expect((await contents(reopened)).map((seen) => seen.offset)).toEqual([2, 5, 6, 7]);
+  });
+
+  it('removes aborted transactional data, keeps committed data and markers until they expire', async () => {
+    const log = await open();
+    const txn = (producerId: bigint, key: string, value: string, sequence: number) =>
+      log.appendAsLeader(batch({ keys: [key], values: [value], producerId, producerEpoch: 0, baseSequence: sequence, transactional: true, timestamp: clock.nowMs }), { leaderEpoch: 0 });
+    await txn(1n, 'x', 'aborted', 0); // 0
+    await txn(2n, 'y', 'committed', 0); // 1
+    await log.appendAsLeader(marker('abort', 1n, 0, 0, clock.nowMs), { leaderEpoch: 0, origin: 'coordinator' }); // 2
+    await log.appendAsLeader(marker('commit', 2n, 0, 0, clock.nowMs), { leaderEpoch: 0, origin: 'coordinator' }); // 3
+    await put(log, 'x', 'plain'); // 4
+    await log.roll();
+    await put(log, 'z', 'z'); // 5
+    log.setHighWatermark(log.logEndOffset);
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect(await contents(log)).toEqual([
+      { offset: 1, key: 'y', value: 'committed', control: false },
+      { offset: 2, key: null, value: null, control: true },
+      { offset: 3, key: null, value: null, control: true },
+      { offset: 4, key: 'x', value: 'plain', control: false },
+      { offset: 5, key: 'z', value: 'z', control: false },
+    ]);
+    // Later: the abort marker has no data left and is past delete.retention.ms: it goes; the commit
+    // marker's transaction still has data ('y'), so it stays.
+    clock.nowMs += 5_000;
+    await log.roll();
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect((await contents(log)).map((seen) => [seen.offset, seen.control])).toEqual([[1, false], [3, true], [4, false], [5, false]]);
+  });
+
+  it('never cleans past the last stable offset or min.compaction.lag.ms', async () => {
+    const log = await open();
+    await put(log, 'k', 'old'); // 0
+    await log.appendAsLeader(batch({ keys: ['t'], values: ['open'], producerId: 5n, producerEpoch: 0, baseSequence: 0, transactional: true, timestamp: clock.nowMs }), { leaderEpoch: 0 }); // 1
+    await put(log, 'k', 'new'); // 2
+    await log.roll();
+    log.setHighWatermark(log.logEndOffset);
+    expect(log.lastStableOffset).toBe(1);
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect((await contents(log)).map((seen) => seen.value)).toEqual(['old', 'open', 'new']);
+    await log.appendAsLeader(marker('commit', 5n, 0, 0, clock.nowMs), { leaderEpoch: 0, origin: 'coordinator' });
+    await log.roll();
+    log.setHighWatermark(log.logEndOffset);
+    log.updateConfig({ ...config, minCompactionLagMs: 60_000 });
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect((await contents(log)).map((seen) => seen.value)).toEqual(['old', 'open', 'new', null]);
+    clock.nowMs += 120_000;
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect((await contents(log)).map((seen) => seen.value)).toEqual(['open', 'new', null]);
+  });
+
+  it('recovers from a crash in the middle of swapping in a cleaned segment', async () => {
+    const fs = new FaultInjectingFs();
+    const log = await open(fs);
+    for (let round = 0; round < 5; round++) for (const key of ['a', 'b', 'c']) await put(log, key, `${key}${round}`);
+    await log.roll();
+    await put(log, 'd', 'd');
+    // The rename of the .swap file into place fails: the dir goes offline mid-swap.
+    fs.inject({ operation: 'rename', kind: 'EIO', pathIncludes: '.swap' });
+    await expect(cleanLog(log, clock.nowMs, { force: true })).rejects.toMatchObject({ code: 56 });
+    expect(log.isOffline).toBe(true);
+    await fs.crash();
+    const reopened = await open();
+    const seen = await contents(reopened);
+    expect(seen.map((entry) => entry.value)).toEqual(['a4', 'b4', 'c4', 'd']);
+    expect(seen.map((entry) => entry.offset)).toEqual([12, 13, 14, 15]);
+    expect((await readdir(reopened.dir)).filter((name) => /\.(cleaned|swap|deleted)$/.test(name))).toEqual([]);
+  });
+
+  it('runs from the manager when the dirty ratio is reached', async () => {
+    const log = await open();
+    for (let round = 0; round < 10; round++) await put(log, 'same', `v${round}`);
+    await log.roll();
+    await put(log, 'other', 'x');
+    await manager.runMaintenance(clock.nowMs);
+    expect((await contents(log)).map((seen) => seen.offset)).toEqual([9, 10]);
+  });
+});
