@@ -122,21 +122,22 @@ function compressFragment(
     table.fill(0);
     const inputLimit = end - INPUT_MARGIN_BYTES;
     let ip = start + 1;
-    let nextHash = Math.imul(inView.getInt32(ip, true), HASH_MULTIPLIER) >>> HASH_SHIFT;
+    let nextWord = inView.getInt32(ip, true);
     outer: for (;;) {
       let skip = 32;
       let nextIp = ip;
       let candidate: number;
-      // find a 4-byte match
+      // find a 4-byte match; each probe's word is read once, for its hash and its comparison
       for (;;) {
         ip = nextIp;
-        const hash = nextHash;
+        const word = nextWord;
+        const hash = Math.imul(word, HASH_MULTIPLIER) >>> HASH_SHIFT;
         nextIp = ip + (skip++ >>> SKIP_SHIFT);
         if (nextIp > inputLimit) break outer;
-        nextHash = Math.imul(inView.getInt32(nextIp, true), HASH_MULTIPLIER) >>> HASH_SHIFT;
+        nextWord = inView.getInt32(nextIp, true);
         candidate = start + table[hash];
         table[hash] = ip - start;
-        if (inView.getInt32(ip, true) === inView.getInt32(candidate, true)) break;
+        if (word === inView.getInt32(candidate, true)) break;
       }
       const literalLength = ip - nextEmit;
       if (literalLength <= 16 && op + 20 <= out.length) {
@@ -167,7 +168,7 @@ function compressFragment(
         table[currentHash] = ip - start;
         if (current !== inView.getInt32(candidate, true)) {
           ip++;
-          nextHash = Math.imul(inView.getInt32(ip, true), HASH_MULTIPLIER) >>> HASH_SHIFT;
+          nextWord = inView.getInt32(ip, true);
           break;
         }
       }
