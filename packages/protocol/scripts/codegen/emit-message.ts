@@ -533,7 +533,13 @@ class ModuleEmitter {
             );
             valueExpr = 'present';
           }
-          body.push(...this.writeValue(field.type, valueExpr, fl, 'tagged', '      ', 0));
+          if (field.type.kind === 'struct' && fl.nullable && resolveDefault(field, this.message).kind === 'null') {
+            // written only when not null (its default): just the presence marker and the struct
+            body.push(`      tagged.uvarint(1);`);
+            body.push(`      write${fl.child!.struct.typeName}${fl.child!.id}(tagged, ${valueExpr});`);
+          } else {
+            body.push(...this.writeValue(field.type, valueExpr, fl, 'tagged', '      ', 0));
+          }
           body.push(`      (known ??= []).push({ tag: ${field.tag}, data: tagged.finish() });`);
           body.push(`    }`);
           body.push(`  }`);
@@ -735,4 +741,3 @@ export function emitMessageModule(message: MessageSpec, kafkaCommit: string): st
   return new ModuleEmitter(message).emit(kafkaCommit);
 }
 
-export { isNullSpec };

@@ -77,12 +77,8 @@ function writeConsumerGroupMemberMetadataValueV0(writer: Writer, message: Consum
     const value = message.classicMemberMetadata;
     if (value !== undefined && value !== null) {
       const tagged = new Writer(64);
-      if (value === null) {
-        tagged.uvarint(0);
-      } else {
-        tagged.uvarint(1);
-        writeConsumerGroupMemberMetadataValueClassicMemberMetadataV0(tagged, value);
-      }
+      tagged.uvarint(1);
+      writeConsumerGroupMemberMetadataValueClassicMemberMetadataV0(tagged, value);
       (known ??= []).push({ tag: 0, data: tagged.finish() });
     }
   }
