@@ -2,7 +2,8 @@
 assignments are disjoint and cover every partition; when one leaves, the other two own every
 partition again within the session timeout; no message is lost and a message is read twice only
 if its offset was not committed. Run with the assignment strategy as argv[3] (range or
-cooperative-sticky). Prints one JSON line."""
+cooperative-sticky), or "consumer" for the KIP-848 protocol (group.protocol=consumer, the
+broker assigns; librdkafka >= 2.4). Prints one JSON line."""
 import json
 import sys
 import threading
@@ -40,15 +41,18 @@ stop_flags = {}
 
 
 def consume(name):
-    consumer = Consumer({
+    config = {
         'bootstrap.servers': bootstrap,
         'group.id': group,
         'auto.offset.reset': 'earliest',
         'enable.auto.commit': False,
-        'session.timeout.ms': session_timeout_ms,
-        'heartbeat.interval.ms': 500,
-        'partition.assignment.strategy': strategy,
-    })
+    }
+    if strategy == 'consumer':
+        # KIP-848: timeouts and assignment live on the broker.
+        config['group.protocol'] = 'consumer'
+    else:
+        config.update({'session.timeout.ms': session_timeout_ms, 'heartbeat.interval.ms': 500, 'partition.assignment.strategy': strategy})
+    consumer = Consumer(config)
     consumer.subscribe([topic])
     try:
         while not stop_flags[name].is_set():

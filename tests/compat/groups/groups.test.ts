@@ -1,7 +1,8 @@
 /**
- * Consumer groups with the Python clients from Debian: kafka-python 2.0.2 (the seed flow with a
- * group and its admin client) and confluent-kafka 1.7.0 / librdkafka 2.0.2 (three consumers,
- * one leaves; eager range and cooperative-sticky). A missing client fails the test.
+ * Consumer groups with the Python clients: kafka-python 2.0.2 from Debian (the seed flow with a
+ * group and its admin client), confluent-kafka 1.7.0 / librdkafka 2.0.2 from Debian (three
+ * consumers, one leaves; eager range and cooperative-sticky) and the latest confluent-kafka
+ * from PyPI with the KIP-848 consumer protocol. A missing client fails the test.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ brokers: 1, config: { 'group.initial.rebalance.delay.ms': '0' } });
+  cluster = await startCluster({ brokers: 1, config: { 'group.initial.rebalance.delay.ms': '0', 'group.consumer.heartbeat.interval.ms': '1000' } });
 });
 
 afterAll(async () => {
@@ -35,9 +36,14 @@ describe('consumer groups with Python clients', () => {
     expect(observed.after_close_state).toBe('Empty');
   });
 
-  for (const strategy of ['range', 'cooperative-sticky']) {
-    it(`confluent-kafka (${strategy}): 3 consumers split 6 partitions, the rest take over when one leaves, nothing lost`, async () => {
-      const result = await runPython(script('confluent_group.py'), [cluster.bootstrap, `cf-${strategy}`, strategy], { venv: 'debian', module: 'confluent_kafka', timeoutMs: 240_000 });
+  const confluentRuns: { name: string; strategy: string; venv: 'debian' | 'confluent-kafka-pypi' }[] = [
+    { name: 'confluent-kafka 1.7.0 / librdkafka 2.0.2, range', strategy: 'range', venv: 'debian' },
+    { name: 'confluent-kafka 1.7.0 / librdkafka 2.0.2, cooperative-sticky', strategy: 'cooperative-sticky', venv: 'debian' },
+    { name: 'confluent-kafka from PyPI (librdkafka >= 2.4), group.protocol=consumer (KIP-848)', strategy: 'consumer', venv: 'confluent-kafka-pypi' },
+  ];
+  for (const { name, strategy, venv } of confluentRuns) {
+    it(`${name}: 3 consumers split 6 partitions, the rest take over when one leaves, nothing lost`, async () => {
+      const result = await runPython(script('confluent_group.py'), [cluster.bootstrap, `cf-${strategy}`, strategy], { venv, module: 'confluent_kafka', timeoutMs: 240_000 });
       const observed = lastJsonLine<{
         three_covered: boolean; three: Record<string, number[]>; two_covered: boolean; two: Record<string, number[]>;
         all_read: boolean; unique_read: number; produced: number; violations: number[][];
