@@ -18,10 +18,20 @@ function apiFor(apiKey: number): ApiDefinition {
   return api;
 }
 
-/** A request frame, size prefix included. */
-export function encodeRequest(apiKey: number, version: number, correlationId: number, clientId: string | null, body: unknown): Buffer {
+/**
+ * A request frame, size prefix included. `initialCapacityBytes` (optional) sizes the buffer up
+ * front — pass the record bytes a Produce carries to spare the buffer regrowing and recopying.
+ */
+export function encodeRequest(
+  apiKey: number,
+  version: number,
+  correlationId: number,
+  clientId: string | null,
+  body: unknown,
+  initialCapacityBytes?: number,
+): Buffer {
   const api = apiFor(apiKey);
-  const writer = new Writer();
+  const writer = new Writer(initialCapacityBytes);
   writer.reserve(SIZE_PREFIX_BYTES);
   RequestHeader.encode(
     writer,
@@ -33,10 +43,19 @@ export function encodeRequest(apiKey: number, version: number, correlationId: nu
   return writer.finish();
 }
 
-/** A response frame, size prefix included, with the header version the API and version call for. */
-export function encodeResponse(apiKey: number, version: number, correlationId: number, body: unknown): Buffer {
+/**
+ * A response frame, size prefix included, with the header version the API and version call for.
+ * `initialCapacityBytes` as for encodeRequest (e.g. the record bytes of a Fetch response).
+ */
+export function encodeResponse(
+  apiKey: number,
+  version: number,
+  correlationId: number,
+  body: unknown,
+  initialCapacityBytes?: number,
+): Buffer {
   const api = apiFor(apiKey);
-  const writer = new Writer();
+  const writer = new Writer(initialCapacityBytes);
   writer.reserve(SIZE_PREFIX_BYTES);
   encodeResponseHeader(writer, correlationId, api.responseHeaderVersion(version));
   api.response.encode(writer, body, version);

@@ -170,3 +170,15 @@ describe('frames', () => {
   });
 
 });
+
+describe('frame capacity hint', () => {
+  it('gives the same bytes with or without a size hint', () => {
+    const body = ProduceRequest.defaults();
+    body.topicData = [{ name: 't', partitionData: [{ index: 0, records: Buffer.alloc(5000, 1) }] }];
+    const plain = encodeRequest(ApiKey.Produce, 9, 1, 'c', body);
+    const hinted = encodeRequest(ApiKey.Produce, 9, 1, 'c', body, 6000);
+    expect(hinted.equals(plain)).toBe(true);
+    const response = encodeResponse(ApiKey.Produce, 9, 1, { throttleTimeMs: 0, responses: [] }, 1 << 20);
+    expect(response.equals(encodeResponse(ApiKey.Produce, 9, 1, { throttleTimeMs: 0, responses: [] }))).toBe(true);
+  });
+});
