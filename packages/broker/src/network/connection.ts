@@ -1,11 +1,12 @@
 /**
  * One client connection: frames in, responses out in request order.
  *
- * Pipelining: every complete frame is dispatched at once (in arrival order), so request N+1 is
- * being handled while N is still waiting (a long-polling Fetch, a disk append). Responses are
- * queued in request order and written as soon as the head of the queue is done. At most
- * `inflightRequestsMax` requests are held; beyond that the socket stops being read (TCP
- * backpressure to the client) until responses have been written.
+ * Pipelining: frames are read ahead while earlier requests are handled, but requests of one
+ * connection run one after the other, in arrival order, as in Kafka: a Produce is appended
+ * before the ListOffsets sent after it on the same connection is answered (acks=0 relies on
+ * it). A response is written as soon as its request is done, while the next one runs.
+ * At most `inflightRequestsMax` requests are held (read, running, or answered but not yet
+ * written); beyond that the socket stops being read (TCP backpressure to the client).
  *
  * Backpressure on writes: when socket.write() returns false we also stop reading until 'drain'.
  * Errors stay inside this connection: a bad frame closes this socket and nothing else.
@@ -53,6 +54,10 @@ export class Connection implements ConnectionInfo {
   private readonly pending: PendingRequest[] = [];
   /** Frames already read (from one socket chunk) but waiting for an in-flight slot. */
   private readonly waiting: Buffer[] = [];
+  /** Whether a request of this connection is being handled (requests run one at a time). */
+  private running = false;
+  private pumping = false;
+  private pumpAgain = false;
   private waitingForDrain = false;
   private draining = false;
   private closed = false;
@@ -82,7 +87,7 @@ export class Connection implements ConnectionInfo {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => {
       this.waitingForDrain = false;
-      this.updateReading();
+      this.pump();
     });
     socket.on('timeout', () => {
       // Idle means nothing pending: a long poll in progress is not idleness.
@@ -115,14 +120,34 @@ export class Connection implements ConnectionInfo {
       return;
     }
     for (const frame of frames) this.waiting.push(frame);
-    this.startWaiting();
-    this.updateReading();
+    this.pump();
   }
 
-  private startWaiting(): void {
-    while (this.waiting.length > 0 && this.pending.length < this.limits.inflightRequestsMax && !this.closed) {
-      this.start(this.waiting.shift()!);
+  /**
+   * Writes finished responses and starts the next request, until neither makes progress.
+   * Re-entrant calls (a handler that answers synchronously) only ask for another round, so
+   * thousands of tiny requests in one chunk never deepen the stack.
+   */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
     }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.flush();
+        if (!this.running && this.waiting.length > 0 && this.pending.length < this.limits.inflightRequestsMax && !this.closed) {
+          this.start(this.waiting.shift()!);
+          this.pumpAgain = true;
+        }
+      } while (this.pumpAgain && !this.closed);
+    } finally {
+      this.pumping = false;
+    }
+    this.updateReading();
+    this.endIfDrained();
   }
 
   private start(frame: Buffer): void {
@@ -136,6 +161,7 @@ export class Connection implements ConnectionInfo {
       return;
     }
     if (result instanceof Promise) {
+      this.running = true;
       result.then(
         (response) => this.complete(request, response),
         (error) => this.fail(error),
@@ -146,9 +172,10 @@ export class Connection implements ConnectionInfo {
   }
 
   private complete(request: PendingRequest, response: Buffer | null): void {
+    this.running = false;
     request.done = true;
     request.response = response;
-    this.flush();
+    this.pump();
   }
 
   private fail(error: unknown): void {
@@ -170,9 +197,6 @@ export class Connection implements ConnectionInfo {
       if (!this.socket.write(response)) this.waitingForDrain = true;
     }
     if (corked) this.socket.uncork();
-    this.startWaiting();
-    this.updateReading();
-    this.endIfDrained();
   }
 
   private updateReading(): void {
