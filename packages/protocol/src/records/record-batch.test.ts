@@ -92,6 +92,13 @@ describe('record batch (magic 2)', () => {
   it('writes an empty batch and log-append-time batches', () => {
     const empty = decodeRecordBatch(encodeRecordBatch({ records: [], baseTimestamp: BASE_TIME }));
     expect(empty.records).toEqual([]);
+    for (const compression of [1, 2, 3, 4] as const) {
+      // what compaction leaves: a header-only batch that keeps its codec bits and last offset delta
+      const encoded = encodeRecordBatch({ records: [], compression, lastOffsetDelta: 9, producerId: 5n, baseTimestamp: BASE_TIME });
+      expect(encoded.length).toBe(61);
+      const decoded = decodeRecordBatch(encoded);
+      expect([decoded.compression, decoded.lastOffsetDelta, decoded.records]).toEqual([compression, 9, []]);
+    }
     const logAppend = decodeRecordBatch(
       encodeRecordBatch({
         timestampType: 'log-append',

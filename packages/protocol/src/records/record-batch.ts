@@ -279,7 +279,9 @@ export function encodeRecordBatch(spec: RecordBatchSpec): Buffer {
     spec.lastOffsetDelta ?? (records.length === 0 ? 0 : prepared[prepared.length - 1].offsetDelta);
 
   let section: Buffer;
-  if (codec === 0) {
+  if (codec === 0 || records.length === 0) {
+    // an empty batch has no records section even when compressed, as Kafka writes the empty
+    // batches that compaction keeps to preserve producer state
     // uncompressed: write the records straight after the header, no intermediate buffer
     let recordsBytes = 0;
     for (const record of prepared) recordsBytes += varintBytes(record.bodyBytes) + record.bodyBytes;
@@ -457,6 +459,8 @@ export function decodeRecords(
   options: DecodeRecordBatchOptions = {},
 ): DecodedRecord[] {
   const codec = (header.attributes & ATTRIBUTE_COMPRESSION_MASK) as CompressionType;
+  // like Kafka, a batch that declares no records has none, whatever its attributes say
+  if (header.recordCount === 0) return [];
   const sectionStart = header.position + BATCH_HEADER_BYTES;
   const sectionEnd = header.position + BATCH_LOG_OVERHEAD_BYTES + header.batchLength;
   let cursor: RecordCursor;
