@@ -146,8 +146,9 @@ export class ConsumerGroupCoordinator {
     try {
       this.#validate(params);
       if (params.memberEpoch === LEAVE_EPOCH || params.memberEpoch === STATIC_LEAVE_EPOCH) return this.#leave(group, params);
+      const membersBefore = group.members.size;
       const member = params.memberEpoch === 0 ? this.#join(group, params) : this.#existingMember(group, params);
-      let bump = this.#updateMember(group, member, params);
+      let bump = this.#updateMember(group, member, params) || group.members.size !== membersBefore;
       const signature = this.#metadataSignature(group);
       if (signature !== group.metadataSignature) {
         group.metadataSignature = signature;
@@ -257,7 +258,6 @@ export class ConsumerGroupCoordinator {
     };
     group.members.set(memberId, member);
     if (member.instanceId !== null) group.staticMembers.set(member.instanceId, memberId);
-    group.groupEpoch++;
     return member;
   }
 

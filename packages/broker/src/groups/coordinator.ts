@@ -492,6 +492,8 @@ export class GroupCoordinator {
   #validateCommit(state: CoordinatorPartition, params: OffsetCommitParams): number {
     const group = state.groups.get(params.groupId);
     const simpleCommit = params.generationIdOrMemberEpoch < 0 && params.memberId === '' && params.groupInstanceId === null;
+    // OffsetCommit v0 predates group membership (Kafka stored it in ZooKeeper, unchecked).
+    if (params.apiVersion === 0) return group || this.#groupCount() < this.config.groupsMax ? GroupError.NONE : GroupError.GROUP_MAX_SIZE_REACHED;
     if (!group) {
       if (!simpleCommit && params.generationIdOrMemberEpoch >= 0) {
         return params.apiVersion >= 9 ? GroupError.GROUP_ID_NOT_FOUND : GroupError.ILLEGAL_GENERATION;

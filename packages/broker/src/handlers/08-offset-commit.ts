@@ -2,7 +2,8 @@
 // Behaviour notes:
 // - Offsets are written as OffsetCommit records to __consumer_offsets (Kafka's format) and the
 //   response goes out once the write is committed.
-// - v0 has no generation (a simple commit); v1 carries a per-partition commit timestamp;
+// - v0 has no generation and is not checked against the group (Kafka kept v0 commits in
+//   ZooKeeper, outside the group); v1 carries a per-partition commit timestamp;
 //   v2–4 a retention time (-1: offsets.retention.minutes, counted once the group is empty);
 //   v5 dropped it; v6 adds the leader epoch; v7 group.instance.id; v9 the KIP-848 member epoch
 //   (STALE_MEMBER_EPOCH) and GROUP_ID_NOT_FOUND for a commit with a generation to an unknown group.

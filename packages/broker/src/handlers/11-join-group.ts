@@ -10,6 +10,7 @@ import { groupService } from '../groups/plugin.ts';
 import { defineHandler } from './types.ts';
 
 const MEMBER_ID_REQUIRED_VERSION = 4;
+const SKIP_ASSIGNMENT_VERSION = 9;
 
 export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
   apiKey: 11,
@@ -32,6 +33,7 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
       requireKnownMemberId: context.apiVersion >= MEMBER_ID_REQUIRED_VERSION,
       reason: request.reason,
     });
+    const canSkip = context.apiVersion >= SKIP_ASSIGNMENT_VERSION;
     return {
       throttleTimeMs: 0,
       errorCode: outcome.errorCode,
@@ -40,9 +42,11 @@ export default defineHandler<JoinGroupRequest, JoinGroupResponse>({
       // Before v7 the protocol name is not nullable: an error carries "".
       protocolName: outcome.protocolName ?? (context.apiVersion >= 7 ? null : ''),
       leader: outcome.leader,
-      skipAssignment: outcome.skipAssignment,
+      skipAssignment: canSkip && outcome.skipAssignment,
       memberId: outcome.memberId,
-      members: outcome.members.map((member) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId, metadata: member.metadata })),
+      // Before v9 a static leader rejoining a stable group gets no member list: it cannot be told
+      // to skip the assignment, and SyncGroup in a stable group would ignore a new one anyway.
+      members: outcome.skipAssignment && !canSkip ? [] : outcome.members.map((member) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId, metadata: member.metadata })),
     };
   },
   errorResponse(context, request, errorCode) {
