@@ -278,7 +278,6 @@ export function encodeRecordBatch(spec: RecordBatchSpec): Buffer {
   const lastOffsetDelta =
     spec.lastOffsetDelta ?? (records.length === 0 ? 0 : prepared[prepared.length - 1].offsetDelta);
 
-  let section: Buffer;
   if (codec === 0 || records.length === 0) {
     // an empty batch has no records section even when compressed, as Kafka writes the empty
     // batches that compaction keeps to preserve producer state
@@ -291,7 +290,7 @@ export function encodeRecordBatch(spec: RecordBatchSpec): Buffer {
     writeHeader(out, spec, attributes, lastOffsetDelta, baseTimestamp, maxTimestamp, records.length);
     return out;
   }
-  section = compress(codec, encodeRecordsSection(prepared));
+  const section = compress(codec, encodeRecordsSection(prepared));
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + section.length);
   section.copy(out, BATCH_HEADER_BYTES);
   writeHeader(out, spec, attributes, lastOffsetDelta, baseTimestamp, maxTimestamp, records.length);
