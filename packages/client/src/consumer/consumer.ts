@@ -713,8 +713,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     };
   }
 
-  /** Waits until records are available (or the consumer closes) and returns up to maxRecords. */
-  async poll(maxRecords = this.options.maxPollRecords ?? CONSUMER_DEFAULTS.maxPollRecords): Promise<ConsumerRecord<K, V>[]> {
+  /**
+   * Waits until records are available and returns up to maxRecords of them; returns [] when the
+   * consumer closes or `timeoutMs` passes first. Group membership (rejoins) and auto-commit are
+   * driven from here, as Java's poll does.
+   */
+  async poll(maxRecords = this.options.maxPollRecords ?? CONSUMER_DEFAULTS.maxPollRecords, timeoutMs = Infinity): Promise<ConsumerRecord<K, V>[]> {
+    const deadlineMs = Date.now() + timeoutMs;
     for (;;) {
       if (this.groupError) {
         const error = this.groupError;
@@ -728,11 +733,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       }
       const records = this.takeRecords(maxRecords);
       if (records.length > 0) return records;
+      const remainingMs = deadlineMs - Date.now();
+      if (remainingMs <= 0) return [];
       this.wakeFetchers();
       await new Promise<void>((resolve) => {
         this.dataWaiters.push(resolve);
-        // recheck periodically so auto-commit and rejoin happen while idle
-        setTimeout(resolve, Math.min(1000, this.options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs)).unref();
+        // wake up now and then so auto-commit and rejoins happen while no records arrive
+        const idleWakeMs = Math.min(remainingMs, 1000, this.options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs);
+        setTimeout(resolve, idleWakeMs).unref();
       });
     }
   }

@@ -83,6 +83,7 @@ export class GroupMembership {
   /** Joins (or rejoins) the group if needed; concurrent callers share one join. */
   ensureActive(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    if (this.joining) return this.joining;
     if (!this.needsRejoin) return Promise.resolve();
     this.joining ??= this.rejoin().finally(() => {
       this.joining = null;
