@@ -8,7 +8,7 @@ import { decodeResponse, encodeRequest } from '@kafkaesque/protocol';
 
 export class RawClient {
   private readonly socket: Socket;
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private readonly frames: Buffer[] = [];
   private readonly waiters: Array<(frame: Buffer | null) => void> = [];
   private nextCorrelationId = 1;
