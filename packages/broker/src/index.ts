@@ -15,3 +15,16 @@ export { KafkaServer } from './network/server.ts';
 export { HandlerRegistry, defineHandler } from './handlers/types.ts';
 export type { ApiHandler, BrokerServices, RequestContext, BrokerPlugin, BrokerPluginFactory } from './handlers/types.ts';
 export { ReplicaManager, Partition } from './replica/replica-manager.ts';
+// group coordinator (issue 7): transport-free coordinator, its plugin accessor, config and record codecs
+export { GroupCoordinator } from './groups/coordinator.ts';
+export type { GroupCoordinatorOptions, OffsetsPartitionSource } from './groups/coordinator.ts';
+export { groupService, groupConfigFromBroker } from './groups/plugin.ts';
+export { DEFAULT_GROUP_CONFIG, DEV_GROUP_CONFIG_OVERRIDES, groupConfig } from './groups/config.ts';
+export type { GroupCoordinatorConfig } from './groups/config.ts';
+export { partitionForKey, javaStringHashCode, CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from './groups/partitioning.ts';
+export { decodeCoordinatorRecord } from './groups/records.ts';
+export type { CoordinatorRecord } from './groups/records.ts';
+export { createLogStore, MemoryOffsetsStore } from './groups/store.ts';
+export type { OffsetsPartitionStore } from './groups/store.ts';
+export { ManualScheduler, systemScheduler } from './groups/scheduler.ts';
+export type { Scheduler } from './groups/scheduler.ts';
