@@ -2,6 +2,7 @@
  * The file operations the coordinator's persistence needs, behind an interface so tests can
  * inject failures (a write or fsync that throws) without touching real disks.
  */
+import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 
 export interface CoordinatorFileHandle {
@@ -14,8 +15,12 @@ export interface CoordinatorFs {
   mkdir(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
   readFile(path: string): Promise<Buffer>;
-  /** Opens for appending, creating the file if needed. */
-  openAppend(path: string): Promise<CoordinatorFileHandle>;
+  /**
+   * Opens for appending, creating the file if needed. With `durableWrites`, every write is
+   * durable when it returns (O_DSYNC) and sync() has nothing left to do: one system call per
+   * group commit instead of two.
+   */
+  openAppend(path: string, durableWrites?: boolean): Promise<CoordinatorFileHandle>;
   /** Writes a whole file durably: temp file, fsync, rename, fsync of the directory. */
   writeFileAtomic(path: string, bytes: Buffer): Promise<void>;
   unlink(path: string): Promise<void>;
@@ -28,8 +33,9 @@ export const nodeFs: CoordinatorFs = {
   },
   readdir: (path) => fsp.readdir(path),
   readFile: (path) => fsp.readFile(path),
-  async openAppend(path) {
-    const handle = await fsp.open(path, 'a');
+  async openAppend(path, durableWrites = false) {
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (durableWrites ? constants.O_DSYNC : 0);
+    const handle = await fsp.open(path, flags, 0o644);
     return {
       async write(bytes) {
         let written = 0;
@@ -38,7 +44,7 @@ export const nodeFs: CoordinatorFs = {
           written += bytesWritten;
         }
       },
-      sync: () => handle.datasync(),
+      sync: () => (durableWrites ? Promise.resolve() : handle.datasync()),
       close: () => handle.close(),
     };
   },

@@ -164,7 +164,7 @@ export class TxnLog {
   private async roll(firstIndex: number): Promise<void> {
     await this.handle?.close();
     this.currentFile = `${this.dir}/${fileName('log', firstIndex)}`;
-    this.handle = await this.fs.openAppend(this.currentFile);
+    this.handle = await this.fs.openAppend(this.currentFile, this.forceSync);
   }
 
   /** Appends entries; resolves once they are on disk (fsynced when forceSync). */
