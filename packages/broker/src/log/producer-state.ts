@@ -184,7 +184,7 @@ export class ProducerStateManager {
       bytes.writeInt32BE(last ? last.lastSequence : -1, at + 10);
       bytes.writeBigInt64BE(BigInt(last ? last.lastOffset : -1), at + 14);
       bytes.writeInt32BE(last ? last.lastOffset - last.firstOffset : 0, at + 22);
-      bytes.writeBigInt64BE(BigInt(last ? last.timestamp : entry.lastTimestamp), at + 26);
+      bytes.writeBigInt64BE(BigInt(entry.lastTimestamp), at + 26);
       bytes.writeInt32BE(entry.coordinatorEpoch, at + 34);
       bytes.writeBigInt64BE(BigInt(entry.currentTxnFirstOffset), at + 38);
       at += SNAPSHOT_ENTRY_BYTES;
