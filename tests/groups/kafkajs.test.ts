@@ -45,7 +45,7 @@ function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Pr
 describe('kafkajs consumer groups', () => {
   it('reads every message in a group, commits, and admin.fetchOffsets reads the offsets back', async () => {
     await produce('kj-orders', 30, 3);
-    const consumer = kafka.consumer({ groupId: 'kj-group', sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = kafka.consumer({ groupId: 'kj-group', sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
     const seen = new Set<string>();
     await consumer.connect();
     await consumer.subscribe({ topic: 'kj-orders', fromBeginning: true });
@@ -70,7 +70,7 @@ describe('kafkajs consumer groups', () => {
     await produce('kj-split', 12, 4);
     const assignments = new Map<string, number[]>();
     const make = (name: string): Consumer => {
-      const consumer = kafka.consumer({ groupId: 'kj-split-group', sessionTimeout: 10_000, heartbeatInterval: 300, rebalanceTimeout: 10_000 });
+      const consumer = kafka.consumer({ groupId: 'kj-split-group', sessionTimeout: 10_000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 });
       consumer.on(consumer.events.GROUP_JOIN, (event) => { assignments.set(name, event.payload.memberAssignment['kj-split'] ?? []); });
       return consumer;
     };
@@ -93,7 +93,7 @@ describe('kafkajs consumer groups', () => {
   it('resumes from committed offsets after the broker restarts (offsets survive in __consumer_offsets)', async () => {
     await produce('kj-restart', 10, 1);
     const seen: string[] = [];
-    const consumer = kafka.consumer({ groupId: 'kj-restart-group', sessionTimeout: 10_000, heartbeatInterval: 300 });
+    const consumer = kafka.consumer({ groupId: 'kj-restart-group', sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic: 'kj-restart', fromBeginning: true });
     await consumer.run({ autoCommit: false, eachMessage: async ({ message, partition }) => {
@@ -105,7 +105,7 @@ describe('kafkajs consumer groups', () => {
     await consumer.disconnect();
     await cluster.restartBroker(1);
     const resumed: string[] = [];
-    const again = kafka.consumer({ groupId: 'kj-restart-group', sessionTimeout: 10_000, heartbeatInterval: 300 });
+    const again = kafka.consumer({ groupId: 'kj-restart-group', sessionTimeout: 10_000, heartbeatInterval: 300, maxWaitTimeInMs: 100 });
     await again.connect();
     await again.subscribe({ topic: 'kj-restart', fromBeginning: true });
     await again.run({ eachMessage: async ({ message }) => { resumed.push(message.value!.toString()); } });

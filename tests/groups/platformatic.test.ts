@@ -12,7 +12,8 @@ let cluster: Cluster;
 let bootstrapBrokers: string[];
 
 beforeAll(async () => {
-  cluster = await startCluster({ brokers: 1, config: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '10' } });
+  // A short KIP-848 heartbeat interval (Kafka: 5 s) so members converge quickly.
+  cluster = await startCluster({ brokers: 1, config: { 'group.initial.rebalance.delay.ms': '0', 'offsets.topic.num.partitions': '10', 'group.consumer.heartbeat.interval.ms': '500' } });
   bootstrapBrokers = cluster.bootstrap.split(',');
 });
 
