@@ -6,7 +6,7 @@
  * is never half-acknowledged, and recovery truncates whatever partial bytes it left.
  */
 import * as path from 'node:path';
-import { readBatchHeader, setBatchBaseOffset, setBatchPartitionLeaderEpoch } from '@kafkaesque/protocol';
+import { ATTRIBUTE_CONTROL, readBatchHeader, setBatchBaseOffset, setBatchPartitionLeaderEpoch, type RecordBatchHeader } from '@kafkaesque/protocol';
 import type {
   AbortedTransaction,
   AppendResult,
@@ -471,8 +471,13 @@ export class PartitionLogImpl implements PartitionLog {
   // -------------------------------------------------------------------------------------------
   // append
 
-  appendAsLeader(records: Buffer, options: LeaderAppendOptions): Promise<AppendResult> {
-    return this.#exclusive(() => this.#appendLeader(records, options));
+  async appendAsLeader(records: Buffer, options: LeaderAppendOptions): Promise<AppendResult> {
+    // Validation is pure CPU work on the request's bytes: it runs before taking the lock, so it
+    // overlaps the write of the previous append (several produce requests in flight).
+    this.#checkOnline();
+    const validated = this.#validateLeader(records, options);
+    if (!validated.ok) return this.#failure(validated);
+    return this.#exclusive(() => this.#appendLeader(records, options, validated));
   }
 
   appendAsFollower(records: Buffer): Promise<AppendResult> {
@@ -483,30 +488,46 @@ export class PartitionLogImpl implements PartitionLog {
     return { ok: false, errorCode: failure.errorCode, errorMessage: failure.errorMessage, batchIndex: failure.batchIndex, logStartOffset: this.#logStartOffset };
   }
 
-  async #appendLeader(records: Buffer, options: LeaderAppendOptions): Promise<AppendResult> {
+  /** Framing, CRC, sizes, record structure, control records: everything not needing log state. */
+  #validateLeader(records: Buffer, options: LeaderAppendOptions): LeaderValidated | ValidationFailure {
     const config = this.#config;
     const origin = options.origin ?? 'client';
     const nowMs = options.nowMs ?? this.#context.clockMs();
     const split = splitBatches(records, config.maxMessageBytes, LogErrorCode.MESSAGE_TOO_LARGE);
-    if (!split.ok) return this.#failure(split);
+    if (!split.ok) return split;
     if (records.length > config.segmentBytes) {
-      return this.#failure({ ok: false, errorCode: LogErrorCode.RECORD_LIST_TOO_LARGE, errorMessage: `${records.length} bytes exceed segment.bytes ${config.segmentBytes}` });
+      return { ok: false, errorCode: LogErrorCode.RECORD_LIST_TOO_LARGE, errorMessage: `${records.length} bytes exceed segment.bytes ${config.segmentBytes}` };
     }
-    const { headers } = split;
-    const producerAppend = this.#producers.begin();
     const markers: (TxnMarker | undefined)[] = [];
-    for (let index = 0; index < headers.length; index++) {
-      const header = headers[index];
+    for (let index = 0; index < split.headers.length; index++) {
+      const header = split.headers[index];
       const problem = validateLeaderBatch(records, header, index, { config, origin, nowMs });
-      if (problem) return this.#failure(problem);
-      const summary = summarize(header);
+      if (problem) return problem;
       let marker: TxnMarker | undefined;
-      if (isControl(summary)) {
+      if ((header.attributes & ATTRIBUTE_CONTROL) !== 0) {
         try {
           marker = readTxnMarker(records, header);
         } catch (error) {
-          return this.#failure({ ok: false, errorCode: LogErrorCode.INVALID_RECORD, errorMessage: `bad control record: ${(error as Error).message}`, batchIndex: index });
+          return { ok: false, errorCode: LogErrorCode.INVALID_RECORD, errorMessage: `bad control record: ${(error as Error).message}`, batchIndex: index };
         }
+      }
+      markers.push(marker);
+    }
+    return { ok: true, headers: split.headers, recordCount: split.recordCount, markers, nowMs };
+  }
+
+  async #appendLeader(records: Buffer, options: LeaderAppendOptions, validated: LeaderValidated): Promise<AppendResult> {
+    const config = this.#config;
+    const origin = options.origin ?? 'client';
+    const nowMs = validated.nowMs;
+    const { headers, markers } = validated;
+    const split = validated;
+    const producerAppend = this.#producers.begin();
+    for (let index = 0; index < headers.length; index++) {
+      const header = headers[index];
+      const summary = summarize(header);
+      const marker = markers[index];
+      if (isControl(summary)) {
         if (marker) {
           const check = producerAppend.checkMarker(summary, marker);
           if (check.kind === 'error') return this.#failure({ ok: false, errorCode: check.errorCode, errorMessage: check.message, batchIndex: index });
@@ -519,7 +540,6 @@ export class PartitionLogImpl implements PartitionLog {
         const check = producerAppend.check(summary, (header.attributes & 0x10) !== 0);
         if (check.kind === 'error') return this.#failure({ ok: false, errorCode: check.errorCode, errorMessage: check.message, batchIndex: index });
       }
-      markers.push(marker);
       // Later batches of this append see this one (sequence continuity within one request).
       producerAppend.apply({ ...summary, baseOffset: 0, lastOffset: header.lastOffsetDelta }, marker);
     }
@@ -1144,6 +1164,14 @@ export class PartitionLogImpl implements PartitionLog {
     for (const pending of this.#pendingDeletes) await pending.segment.closeAfterDelete();
     this.#pendingDeletes = [];
   }
+}
+
+interface LeaderValidated {
+  ok: true;
+  headers: RecordBatchHeader[];
+  recordCount: number;
+  markers: (TxnMarker | undefined)[];
+  nowMs: number;
 }
 
 /** A read raced with the deletion of its segment; the read is retried once. */
