@@ -175,6 +175,24 @@ describe('every version of the group APIs', () => {
     });
   }
 
+  it('finds transaction coordinators (key type 1), batches keys from v4, rejects unknown key types', async () => {
+    for (let version = 1; version <= 6; version++) {
+      const response = await client.send(10, version, version >= 4
+        ? { ...FindCoordinatorRequest.defaults(), keyType: 1, coordinatorKeys: ['txn-a', 'txn-b', ''] }
+        : { ...FindCoordinatorRequest.defaults(), keyType: 1, key: 'txn-a' });
+      if (version >= 4) {
+        expect(response.coordinators.map((entry: { key: string; errorCode: number; nodeId: number }) => [entry.key, entry.errorCode, entry.nodeId])).toEqual([
+          ['txn-a', 0, 1], ['txn-b', 0, 1], ['', ErrorCode.INVALID_REQUEST, -1],
+        ]);
+      } else {
+        expect(response).toMatchObject({ errorCode: 0, nodeId: 1 });
+      }
+    }
+    const unknown = await client.send(10, 3, { ...FindCoordinatorRequest.defaults(), keyType: 7, key: 'x' });
+    expect(unknown.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(cluster.metadata.topic('__transaction_state')?.internal).toBe(true);
+  });
+
   it('serves ConsumerGroupHeartbeat v0–1 and ConsumerGroupDescribe v0', async () => {
     for (const version of [0, 1]) {
       const groupId = `kip848-${version}`;
