@@ -97,7 +97,7 @@ function api<Request, Response>(
 
 export const Apis = {
   Produce: api('Produce', ProduceRequest, ProduceResponse, 3, 11),
-  Fetch: api('Fetch', FetchRequest, FetchResponse, 4, 12),
+  Fetch: api('Fetch', FetchRequest, FetchResponse, 4, 17),
   ListOffsets: api('ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1, 9),
   Metadata: api('Metadata', MetadataRequest, MetadataResponse, 1, 12),
   OffsetCommit: api('OffsetCommit', OffsetCommitRequest, OffsetCommitResponse, 2, 9),

@@ -8,7 +8,7 @@
  * Positions advance as records are handed out; what counts as consumed for commits is what the
  * user has finished with (the record before the one being asked for).
  */
-import type { DecodedRecord, RecordHeader } from '@kafkaesque/protocol';
+import { iterateBatchHeaders, type DecodedRecord, type RecordHeader } from '@kafkaesque/protocol';
 import { Cluster, type ClusterOptions } from '../cluster/cluster.ts';
 import { Apis } from '../cluster/apis.ts';
 import { KafkaClientError, KafkaConfigError, KafkaResponseError, isRetriable } from '../errors.ts';
@@ -78,12 +78,15 @@ export const CONSUMER_DEFAULTS = {
   fetchMaxWaitMs: 500,
   fetchMinBytes: 1,
   fetchMaxBytes: 50 * 1024 * 1024,
-  partitionFetchBytesMax: 1024 * 1024,
+  // larger than Java's 1 MiB: fewer, bigger fetches (memory stays bounded by bufferedBytesMax)
+  partitionFetchBytesMax: 8 * 1024 * 1024,
   bufferedBytesMax: 64 * 1024 * 1024,
   maxPollRecords: 500,
   patternRefreshMs: 30_000,
 } as const;
 
+/** Fetch responses per partition that may wait unconsumed while the next fetch is in flight. */
+const PREFETCH_FETCHES_MAX = 2;
 const EARLIEST_TIMESTAMP = -2n;
 const LATEST_TIMESTAMP = -1n;
 const OFFSET_OUT_OF_RANGE = 1;
@@ -229,6 +232,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         topic,
         partition,
         position: null,
+        fetchPosition: null,
         consumed: null,
         paused: false,
         epoch: 0,
@@ -354,6 +358,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   private seekState(state: PartitionState, offset: number): void {
     state.position = offset;
+    state.fetchPosition = offset;
     state.consumed = offset;
     state.epoch++;
     this.dropStaleChunks();
@@ -531,7 +536,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   private isFetchable(state: PartitionState): boolean {
-    return state.position !== null && !state.paused && !state.fetching && state.bufferedBytes === 0;
+    // one fetched chunk may wait while the next is fetched, so consuming and fetching overlap
+    return (
+      state.position !== null &&
+      state.fetchPosition !== null &&
+      !state.paused &&
+      !state.fetching &&
+      state.bufferedBytes < PREFETCH_FETCHES_MAX * (this.options.partitionFetchBytesMax ?? CONSUMER_DEFAULTS.partitionFetchBytesMax)
+    );
   }
 
   private async fetchLoop(leaderId: number): Promise<void> {
@@ -586,7 +598,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           partitions: list.map((state) => ({
             partition: state.partition,
             currentLeaderEpoch: -1,
-            fetchOffset: BigInt(state.position as number),
+            fetchOffset: BigInt(state.fetchPosition as number),
             lastFetchedEpoch: -1,
             logStartOffset: -1n,
             partitionMaxBytes,
@@ -601,13 +613,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const epochByState = new Map(states.map((state, index) => [state, epochs[index]]));
     let staleMetadata = false;
     let gotData = false;
+    // Fetch ≥ 13 names topics by id only
+    const nameById = new Map<string, string>();
+    for (const topic of byTopic.keys()) {
+      const topicId = this.cluster.cachedTopic(topic)?.topicId;
+      if (topicId) nameById.set(topicId, topic);
+    }
     for (const topicResponse of response.responses) {
+      const topicName = topicResponse.topic || nameById.get(topicResponse.topicId) || '';
       for (const partitionResponse of topicResponse.partitions) {
-        const state = this.partitions.get(key(topicResponse.topic, partitionResponse.partitionIndex));
+        const state = this.partitions.get(key(topicName, partitionResponse.partitionIndex));
         if (!state || epochByState.get(state) !== state.epoch) continue;
         const errorCode = partitionResponse.errorCode;
         if (errorCode === OFFSET_OUT_OF_RANGE) {
           state.position = null;
+          state.fetchPosition = null;
           state.resetTo = this.options.autoOffsetReset ?? CONSUMER_DEFAULTS.autoOffsetReset;
           continue;
         }
@@ -628,6 +648,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         const aborted: AbortedTransaction[] | null = partitionResponse.abortedTransactions
           ? partitionResponse.abortedTransactions.map((entry) => ({ producerId: entry.producerId, firstOffset: Number(entry.firstOffset) }))
           : null;
+        const lastBatch = lastCompleteBatchEnd(records);
+        if (lastBatch < 0) continue; // only a partial batch: Kafka ≥ 0.10.1 never does this (KIP-74)
+        state.fetchPosition = Math.max(state.fetchPosition ?? 0, lastBatch);
         const chunk = new FetchedChunk(state, records, aborted, this.options.isolationLevel === 'read_committed');
         state.bufferedBytes += chunk.byteLength;
         this.bufferedBytes += chunk.byteLength;
@@ -791,4 +814,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     await this.membership?.leave();
     await this.cluster.close();
   }
+}
+
+/** The offset after the last complete batch in a Fetch response's records (-1 if none). */
+function lastCompleteBatchEnd(records: Buffer): number {
+  let end = -1;
+  for (const header of iterateBatchHeaders(records, 0, records.length)) end = header.baseOffset + header.lastOffsetDelta + 1;
+  return end;
 }

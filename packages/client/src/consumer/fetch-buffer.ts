@@ -20,8 +20,10 @@ import {
 export interface PartitionState {
   topic: string;
   partition: number;
-  /** Next offset to fetch; null until resolved from the committed offset or the reset policy. */
+  /** Next offset to hand to the user; null until resolved (committed offset or reset policy). */
   position: number | null;
+  /** Next offset to fetch: ahead of `position` while fetched data waits to be consumed. */
+  fetchPosition: number | null;
   /** Next offset after the last record handed to (and processed by) the user. */
   consumed: number | null;
   paused: boolean;

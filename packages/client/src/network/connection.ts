@@ -7,7 +7,7 @@
  * connection is closed. A request that times out closes the connection too (as the Java client
  * does): later responses could not be matched reliably otherwise.
  *
- * All requests queued in one tick leave in one `writev` (cork/uncork); when the socket reports
+ * All requests queued in one synchronous run leave in one `writev` (cork/uncork); when the socket reports
  * backpressure (`write()` returned false) nothing more is written until `drain`.
  */
 import net from 'node:net';
@@ -219,7 +219,9 @@ export class Connection {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(() => {
+    // a microtask, not nextTick: nextTicks wait until the whole microtask queue is drained, and a
+    // consumer working through fetched records in promise callbacks would delay the next fetch
+    queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();
     });

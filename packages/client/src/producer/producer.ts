@@ -92,7 +92,7 @@ export class Producer<K = unknown, V = unknown> {
   private producerEpoch = -1;
   private initializing: Promise<void> | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
-  private drainImmediate: NodeJS.Immediate | null = null;
+  private drainQueued = false;
   private draining = false;
   private flushRequested = 0;
   private pendingRecords = 0;
@@ -241,9 +241,11 @@ export class Producer<K = unknown, V = unknown> {
 
   private scheduleDrain(now: boolean): void {
     if (now || this.lingerMs === 0 || this.flushRequested > 0) {
-      if (this.drainImmediate === null) {
-        this.drainImmediate = setImmediate(() => {
-          this.drainImmediate = null;
+      // a microtask still gathers every send of the current synchronous run into one request
+      if (!this.drainQueued) {
+        this.drainQueued = true;
+        queueMicrotask(() => {
+          this.drainQueued = false;
           this.drain();
         });
       }
@@ -697,7 +699,6 @@ export class Producer<K = unknown, V = unknown> {
       this.closed = true;
       this.closedHard = true;
       if (this.drainTimer) clearTimeout(this.drainTimer);
-      if (this.drainImmediate) clearImmediate(this.drainImmediate);
       await this.cluster.close();
     }
   }

@@ -1,0 +1,193 @@
+/**
+ * Client throughput: kafkaesque's client vs kafkajs 2.2.4 vs @platformatic/kafka, against the same
+ * broker (a kafkaesque broker in its own process, or BOOTSTRAP=host:port for any other), in one run.
+ *
+ *   pnpm exec node bench/client/main.ts            # SCALE=0.2 for a quick run
+ *
+ * Rows: produce with awaited single sends, produce in batches (1000 sends in flight, resp. one
+ * send call with 1000 messages), consume (from the earliest offset, consumer creation to last record), each
+ * with 100 B and 1 KB values. Every client runs with its defaults (ours: idempotent, acks=all;
+ * kafkajs: acks=all; platformatic: acks=all), one partition per topic.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { once } from 'node:events';
+import { Admin, Consumer, Producer } from '../../packages/client/src/index.ts';
+
+const testsRequire = createRequire(new URL('../../tests/package.json', import.meta.url));
+const kafkajs = testsRequire('kafkajs');
+const platformatic = await import(testsRequire.resolve('@platformatic/kafka'));
+
+const SCALE = Number(process.env.SCALE ?? 1);
+const SINGLE_COUNT = Math.round(3000 * SCALE);
+const BATCH_COUNT = Math.round(100_000 * SCALE);
+const CHUNK = 1000;
+
+type ClientName = 'kafkaesque' | 'kafkajs' | 'platformatic';
+const clients: ClientName[] = ['kafkaesque', 'kafkajs', 'platformatic'];
+
+async function startBroker(): Promise<{ bootstrap: string; stop(): Promise<void> }> {
+  if (process.env.BOOTSTRAP) return { bootstrap: process.env.BOOTSTRAP, stop: async () => {} };
+  const child = spawn(process.execPath, [new URL('./broker.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  for await (const chunk of child.stdout) {
+    output += chunk;
+    const match = /ready (\S+)/.exec(output);
+    if (match) {
+      return {
+        bootstrap: match[1],
+        stop: async () => {
+          child.kill('SIGTERM');
+          await once(child, 'exit');
+        },
+      };
+    }
+  }
+  throw new Error('broker did not start');
+}
+
+let topicCounter = 0;
+async function newTopic(admin: Admin, label: string): Promise<string> {
+  const name = `bench-${label}-${process.pid}-${topicCounter++}`;
+  await admin.createTopics([{ name, numPartitions: 1, replicationFactor: 1 }]);
+  return name;
+}
+
+interface ProducerDriver {
+  single(topic: string, value: Buffer): Promise<void>;
+  batch(topic: string, values: Buffer[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function producerFor(client: ClientName, bootstrap: string): Promise<ProducerDriver> {
+  if (client === 'kafkaesque') {
+    const producer = new Producer({ bootstrapServers: bootstrap });
+    await producer.connect();
+    return {
+      single: async (topic, value) => void (await producer.send({ topic, value })),
+      batch: async (topic, values) => void (await Promise.all(values.map((value) => producer.send({ topic, value })))),
+      close: () => producer.close(),
+    };
+  }
+  if (client === 'kafkajs') {
+    const kafka = new kafkajs.Kafka({ clientId: 'bench', brokers: bootstrap.split(','), logLevel: kafkajs.logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    return {
+      single: async (topic, value) => void (await producer.send({ topic, messages: [{ value }] })),
+      batch: async (topic, values) => void (await producer.send({ topic, messages: values.map((value) => ({ value })) })),
+      close: () => producer.disconnect(),
+    };
+  }
+  const producer = new platformatic.Producer({ clientId: 'bench', bootstrapBrokers: bootstrap.split(','), acks: -1 });
+  return {
+    single: async (topic, value) => void (await producer.send({ messages: [{ topic, value }] })),
+    batch: async (topic, values) => void (await producer.send({ messages: values.map((value) => ({ topic, value })) })),
+    close: () => producer.close(),
+  };
+}
+
+/**
+ * Reads `count` records from the start of `topic`; returns records/s from creating the consumer to
+ * the last record (group join and the first fetch included: a client that fetches everything in
+ * one response would look infinitely fast if timed from its first record).
+ */
+async function consume(client: ClientName, bootstrap: string, topic: string, count: number): Promise<number> {
+  const first = performance.now();
+  let received = 0;
+  const groupId = `bench-group-${client}-${topicCounter++}`;
+  if (client === 'kafkaesque') {
+    const consumer = new Consumer({ bootstrapServers: bootstrap, groupId, autoOffsetReset: 'earliest' });
+    await consumer.subscribe([topic]);
+    for await (const batch of consumer.batches()) {
+      received += batch.length;
+      if (received >= count) break;
+    }
+    const elapsed = performance.now() - first;
+    await consumer.close();
+    return (count / elapsed) * 1000;
+  }
+  if (client === 'kafkajs') {
+    const kafka = new kafkajs.Kafka({ clientId: 'bench', brokers: bootstrap.split(','), logLevel: kafkajs.logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    await consumer.run({
+      eachBatch: async ({ batch }: { batch: { messages: unknown[] } }) => {
+        received += batch.messages.length;
+        if (received >= count) done();
+      },
+    });
+    await finished;
+    const elapsed = performance.now() - first;
+    await consumer.disconnect();
+    return (count / elapsed) * 1000;
+  }
+  const consumer = new platformatic.Consumer({ clientId: 'bench', groupId, bootstrapBrokers: bootstrap.split(',') });
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  for await (const _message of stream) {
+    if (++received >= count) break;
+  }
+  const elapsed = performance.now() - first;
+  await stream.close();
+  await consumer.close(true);
+  return (count / elapsed) * 1000;
+}
+
+interface Row {
+  scenario: string;
+  rates: Record<ClientName, number>;
+}
+
+async function main(): Promise<void> {
+  const broker = await startBroker();
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  const rows: Row[] = [];
+  try {
+    for (const size of [100, 1024]) {
+      const label = size === 100 ? '100 B' : '1 KB';
+      const value = Buffer.alloc(size, 'x');
+      const single: Partial<Record<ClientName, number>> = {};
+      const batched: Partial<Record<ClientName, number>> = {};
+      const consumed: Partial<Record<ClientName, number>> = {};
+      for (const client of clients) {
+        const driver = await producerFor(client, broker.bootstrap);
+        // awaited single sends
+        const singleTopic = await newTopic(admin, 'single');
+        await driver.single(singleTopic, value); // warm-up: connections and metadata
+        let start = performance.now();
+        for (let i = 0; i < SINGLE_COUNT; i++) await driver.single(singleTopic, value);
+        single[client] = (SINGLE_COUNT / (performance.now() - start)) * 1000;
+        // batches
+        const batchTopic = await newTopic(admin, 'batch');
+        const chunk = Array.from({ length: CHUNK }, () => value);
+        await driver.batch(batchTopic, chunk.slice(0, 10));
+        start = performance.now();
+        for (let sent = 0; sent < BATCH_COUNT; sent += CHUNK) await driver.batch(batchTopic, chunk);
+        batched[client] = (BATCH_COUNT / (performance.now() - start)) * 1000;
+        await driver.close();
+        consumed[client] = await consume(client, broker.bootstrap, batchTopic, BATCH_COUNT);
+        process.stderr.write(`${label} ${client}: single ${single[client]!.toFixed(0)}/s, batched ${batched[client]!.toFixed(0)}/s, consume ${consumed[client]!.toFixed(0)}/s\n`);
+      }
+      rows.push({ scenario: `produce single ${label}`, rates: single as Record<ClientName, number> });
+      rows.push({ scenario: `produce batched ${label}`, rates: batched as Record<ClientName, number> });
+      rows.push({ scenario: `consume ${label}`, rates: consumed as Record<ClientName, number> });
+    }
+  } finally {
+    await admin.close();
+    await broker.stop();
+  }
+  const pad = (text: string, width: number) => text.padStart(width);
+  console.log(`\nrecords/s (single: ${SINGLE_COUNT} awaited sends; batched/consume: ${BATCH_COUNT} records)\n`);
+  console.log(`${'scenario'.padEnd(24)}${pad('kafkaesque', 12)}${pad('kafkajs', 12)}${pad('platformatic', 14)}${pad('vs kafkajs', 12)}${pad('vs platf.', 11)}`);
+  for (const row of rows) {
+    const { kafkaesque, kafkajs: js, platformatic: pl } = row.rates;
+    console.log(
+      `${row.scenario.padEnd(24)}${pad(kafkaesque.toFixed(0), 12)}${pad(js.toFixed(0), 12)}${pad(pl.toFixed(0), 14)}${pad((kafkaesque / js).toFixed(2) + 'x', 12)}${pad((kafkaesque / pl).toFixed(2) + 'x', 11)}`,
+    );
+  }
+}
+
+await main();
