@@ -4,7 +4,7 @@
  * bad-input tests, and reports whether the broker closed the connection.
  */
 import { connect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest } from '@kafkaesque/protocol';
+import { apis, decodeResponse, encodeRequest } from '@kafkaesque/protocol';
 
 export class RawClient {
   private readonly socket: Socket;
@@ -60,10 +60,11 @@ export class RawClient {
     this.socket.write(bytes);
   }
 
-  /** Sends a request without waiting; returns its correlation id. */
-  send(apiKey: number, version: number, body: unknown, clientId: string | null = 'raw-test'): number {
+  /** Sends a request without waiting (fields not given take their spec defaults); returns its correlation id. */
+  send(apiKey: number, version: number, body: object, clientId: string | null = 'raw-test'): number {
     const correlationId = this.nextCorrelationId++;
-    this.socket.write(encodeRequest(apiKey, version, correlationId, clientId, body));
+    const full = { ...apis[apiKey].request.defaults(), ...body };
+    this.socket.write(encodeRequest(apiKey, version, correlationId, clientId, full));
     return correlationId;
   }
 
@@ -74,7 +75,7 @@ export class RawClient {
     return decodeResponse<T>(apiKey, version, frame);
   }
 
-  async request<T = any>(apiKey: number, version: number, body: unknown): Promise<T> {
+  async request<T = any>(apiKey: number, version: number, body: object): Promise<T> {
     const correlationId = this.send(apiKey, version, body);
     const response = await this.receiveResponse<T>(apiKey, version);
     if (response.correlationId !== correlationId) throw new Error(`correlation id ${response.correlationId}, expected ${correlationId}`);

@@ -4,7 +4,7 @@
  * registrations are in memory only (like ephemeral znodes). The lowest registered id is the
  * controller. Good for one process; the cluster issue replaces it with the coordinator.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUuid, type Uuid } from '@kafkaesque/protocol';
@@ -63,6 +63,8 @@ export class LocalMetadataStore implements MetadataStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       state = { version: FORMAT_VERSION, clusterId: clusterId ?? randomUuid(), topics: [], brokerConfigs: {} };
+      // Written at once: the cluster id must be the same on the next start, whatever happens.
+      writeAtomicallySync(path, JSON.stringify(state, null, 1));
     }
     return new LocalMetadataStore(path, state);
   }
@@ -232,6 +234,18 @@ export class LocalMetadataStore implements MetadataStore {
     this.writeChain = written.catch(() => undefined);
     return written;
   }
+}
+
+function writeAtomicallySync(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
