@@ -32,10 +32,10 @@ async function viewsOf(handle: CoordinatorHandle, path: string): Promise<string[
   for (const member of handle.members) {
     const client = clientFor(`${member.host}:${member.port}`);
     await client.connect();
-    await client.sync(path);
-    const children = (await client.getChildren(path)).sort();
+    await retrying(() => client.sync(path));
+    const children = (await retrying(() => client.getChildren(path))).sort();
     const childPathOf = (child: string): string => (path === '/' ? `/${child}` : `${path}/${child}`);
-    const data = await Promise.all(children.map(async (child) => (await client.getData(childPathOf(child))).data?.toString()));
+    const data = await Promise.all(children.map(async (child) => (await retrying(() => client.getData(childPathOf(child)))).data?.toString()));
     views.push(JSON.stringify(children.map((child, i) => [child, data[i]])));
     await client.close();
   }
@@ -137,7 +137,7 @@ describe('3-member ensemble in separate processes', { timeout: 120_000 }, () => 
 
     const minorityClient = clientFor(`${leaderInfo.host}:${leaderInfo.port}`, 4000);
     await minorityClient.connect();
-    await minorityClient.create('/before', Buffer.from('1'));
+    await retrying(() => minorityClient.create('/before', Buffer.from('1')));
     const majorityClient = clientFor(majority.map((m) => `${m.host}:${m.port}`).join(','), 4000);
     await majorityClient.connect();
 

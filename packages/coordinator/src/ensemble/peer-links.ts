@@ -29,11 +29,18 @@ export class PeerLinks {
   private server: net.Server | null = null;
   private closed = false;
   private readonly onMessage: (message: PeerMessage) => void;
+  private readonly onLinkDown: (peerId: number) => void;
 
-  constructor(selfId: number, peers: Map<number, PeerAddress>, onMessage: (message: PeerMessage) => void) {
+  constructor(
+    selfId: number,
+    peers: Map<number, PeerAddress>,
+    onMessage: (message: PeerMessage) => void,
+    onLinkDown: (peerId: number) => void = () => {},
+  ) {
     this.selfId = selfId;
     this.peers = peers;
     this.onMessage = onMessage;
+    this.onLinkDown = onLinkDown;
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -91,16 +98,20 @@ export class PeerLinks {
     socket.on('error', () => socket.destroy());
     socket.once('close', () => {
       this.connecting.delete(id);
-      if (this.outbound.get(id) === socket) this.outbound.delete(id);
+      if (this.outbound.get(id) === socket) {
+        this.outbound.delete(id);
+        if (!this.closed) this.onLinkDown(id);
+      }
       if (!this.closed) setTimeout(() => this.connect(id), RECONNECT_DELAY_MS).unref();
     });
   }
 
-  /** Sends if the link is up and not backed up; otherwise drops the message. */
-  send(to: number, message: Record<string, unknown>): void {
+  /** Sends if the link is up and not backed up; otherwise drops the message and says so. */
+  send(to: number, message: Record<string, unknown>): boolean {
     const socket = this.outbound.get(to);
-    if (socket === undefined || socket.writableLength > LINK_BUFFER_BYTES_MAX) return;
+    if (socket === undefined || socket.writableLength > LINK_BUFFER_BYTES_MAX) return false;
     socket.write(JSON.stringify({ ...message, from: this.selfId }) + '\n');
+    return true;
   }
 
   get peerIds(): number[] {

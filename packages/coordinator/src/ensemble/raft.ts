@@ -133,7 +133,15 @@ export class RaftNode {
     this.commitIndex = this.snapshotIndex;
     this.lastApplied = this.snapshotIndex;
     this.durableIndex = this.lastIndex;
-    this.links = new PeerLinks(this.id, options.peers, (message) => this.enqueue(() => this.onMessage(message)));
+    this.links = new PeerLinks(
+      this.id,
+      options.peers,
+      (message) => this.enqueue(() => this.onMessage(message)),
+      (peerId) => {
+        // what was forwarded to the leader over a link that just broke may never be answered
+        if (peerId === this.leaderId && this.role !== 'leader') this.failPending('lost the link to the leader');
+      },
+    );
   }
 
   get quorum(): number {
@@ -317,7 +325,12 @@ export class RaftNode {
       this.appendAsLeader(op, sessionId, this.id, requestId);
     } else {
       const prototype = txnToBytes({ zxid: 0, timeMs: 0, sessionId, op });
-      this.links.send(this.leaderId, { kind: 'forward', requestId, txn: prototype.toString('base64') });
+      if (!this.links.send(this.leaderId, { kind: 'forward', requestId, txn: prototype.toString('base64') })) {
+        const pending = this.pending.get(requestId)!;
+        clearTimeout(pending.timer);
+        this.pending.delete(requestId);
+        pending.reject(new NotServingError('no link to the leader yet'));
+      }
     }
     return promise;
   }
@@ -415,6 +428,7 @@ export class RaftNode {
     if (now - (this.snapshotSentAtMs.get(peer) ?? 0) < this.options.electionTimeoutMs) return;
     this.snapshotSentAtMs.set(peer, now);
     const index = this.lastApplied;
+    debug(`member ${this.id}: sending member ${peer} a snapshot at index ${index}`);
     this.links.send(peer, {
       kind: 'snapshot',
       term: this.term,
@@ -586,7 +600,11 @@ export class RaftNode {
       }, FORWARD_TIMEOUT_MS);
       timer.unref();
       this.pendingSyncs.set(requestId, { resolve, reject, timer });
-      this.links.send(leaderId, { kind: 'sync', requestId });
+      if (!this.links.send(leaderId, { kind: 'sync', requestId })) {
+        clearTimeout(timer);
+        this.pendingSyncs.delete(requestId);
+        reject(new NotServingError('no link to the leader yet'));
+      }
     });
   }
 

@@ -14,6 +14,7 @@ import { TxnLog } from '../persistence/txn-log.ts';
 import { DataTree, type ApplyResult } from '../tree/data-tree.ts';
 import type { Txn, TxnOp } from '../tree/txn.ts';
 import { WatchManager } from '../tree/watches.ts';
+import { SessionTracker } from '../sessions/session-tracker.ts';
 import { ClientConnection } from './connection.ts';
 import { renderFourLetterWord, type ServerStats } from './four-letter-words.ts';
 
@@ -52,9 +53,8 @@ export class CoordinatorMember implements StateMachine {
   private log!: TxnLog;
   private server: net.Server | null = null;
   readonly connections = new Set<ClientConnection>();
-  /** Leader only: when each session expires unless its client is heard from. */
-  private readonly sessionDeadlines = new Map<bigint, number>();
-  private readonly expiring = new Set<bigint>();
+  /** Leader only (the others keep it warm): when each session expires unless its client is heard from. */
+  private readonly sessionTracker = new SessionTracker();
   /** Sessions heard from since the last report to the leader. */
   private touched = new Set<bigint>();
   private nextSessionId: bigint;
@@ -180,23 +180,15 @@ export class CoordinatorMember implements StateMachine {
 
   onSessionsTouched(sessionIds: bigint[]): void {
     const now = Date.now();
-    for (const sessionId of sessionIds) {
-      const session = this.tree.sessions.get(sessionId);
-      if (session !== undefined) this.sessionDeadlines.set(sessionId, now + session.timeoutMs);
-    }
+    for (const sessionId of sessionIds) this.sessionTracker.touch(sessionId, now);
   }
 
   /** Leader only: closes sessions whose deadline passed (deleting their ephemerals). */
   private expireSessions(): void {
     if (this.raft.role !== 'leader') return;
-    const now = Date.now();
-    for (const [sessionId, deadline] of this.sessionDeadlines) {
-      if (deadline > now || this.expiring.has(sessionId)) continue;
-      this.expiring.add(sessionId);
-      this.raft.propose(sessionId, { type: ZkOpCode.closeSession }).then(
-        () => this.expiring.delete(sessionId),
-        () => this.expiring.delete(sessionId),
-      );
+    for (const sessionId of this.sessionTracker.due(Date.now())) {
+      // on success the applied closeSession removes it from the tracker
+      this.raft.propose(sessionId, { type: ZkOpCode.closeSession }).catch(() => this.sessionTracker.expiryFailed(sessionId));
     }
   }
 
@@ -218,9 +210,9 @@ export class CoordinatorMember implements StateMachine {
     const result = this.tree.apply(txn);
     for (const delivery of this.watches.trigger(result.triggers)) delivery.watcher.sendEvent(delivery.type, delivery.path);
     if (txn.op.type === ZkOpCode.createSession) {
-      this.sessionDeadlines.set(txn.sessionId, Date.now() + txn.op.timeoutMs);
+      this.sessionTracker.add(txn.sessionId, txn.op.timeoutMs, Date.now());
     } else if (txn.op.type === ZkOpCode.closeSession) {
-      this.sessionDeadlines.delete(txn.sessionId);
+      this.sessionTracker.remove(txn.sessionId);
       for (const connection of this.connections) {
         if (connection.sessionId === txn.sessionId) connection.closeForSessionEnd();
       }
@@ -230,17 +222,13 @@ export class CoordinatorMember implements StateMachine {
 
   replaceTree(tree: DataTree): void {
     this.tree = tree;
-    this.sessionDeadlines.clear();
-    const now = Date.now();
-    for (const session of tree.sessions.values()) this.sessionDeadlines.set(session.sessionId, now + session.timeoutMs);
+    this.sessionTracker.reset(tree.sessions.values(), Date.now());
   }
 
   onRoleChange(role: Role, leaderId: number | null): void {
     if (role === 'leader') {
       // a new leader gives every session a full timeout to find a member and check in
-      const now = Date.now();
-      this.sessionDeadlines.clear();
-      for (const session of this.tree.sessions.values()) this.sessionDeadlines.set(session.sessionId, now + session.timeoutMs);
+      this.sessionTracker.reset(this.tree.sessions.values(), Date.now());
     }
     if (leaderId === null) {
       // no quorum: stop serving, so clients move to a member that can (ZooKeeper drops them too)
