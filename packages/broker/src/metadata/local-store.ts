@@ -86,12 +86,28 @@ export class LocalMetadataStore implements MetadataStore {
 
   async registerBroker(broker: BrokerRegistration): Promise<void> {
     this.brokersById.set(broker.id, { ...broker });
-    this.electMissingLeaders();
+    const changed = this.electMissingLeaders();
+    if (changed) await this.persist();
     this.emit({ kind: 'brokers-changed' });
   }
 
+  /**
+   * A broker left: partitions it led move to another live in-sync replica (new leader epoch),
+   * or have no leader (-1, LEADER_NOT_AVAILABLE) until a replica comes back.
+   */
   async unregisterBroker(brokerId: number): Promise<void> {
     if (!this.brokersById.delete(brokerId)) return;
+    for (const topic of this.topicsByName.values()) {
+      for (const partition of topic.partitions) {
+        if (partition.leader !== brokerId) continue;
+        const next = partition.isr.find((id) => id !== brokerId && this.brokersById.has(id));
+        partition.leader = next ?? -1;
+        if (next !== undefined) partition.leaderEpoch++;
+        partition.partitionEpoch++;
+        this.emit({ kind: 'partition-changed', topic, partition });
+      }
+    }
+    await this.persist();
     this.emit({ kind: 'brokers-changed' });
   }
 
@@ -131,8 +147,9 @@ export class LocalMetadataStore implements MetadataStore {
     return { partition, leader, leaderEpoch: 0, partitionEpoch: 0, replicas: [...replicas], isr: [...replicas], offlineReplicas: [] };
   }
 
-  /** After a restart, partitions whose leader is gone get the first live replica. */
-  private electMissingLeaders(): void {
+  /** Partitions whose leader is gone get the first live replica; true when any changed. */
+  private electMissingLeaders(): boolean {
+    let changed = false;
     for (const topic of this.topicsByName.values()) {
       for (const partition of topic.partitions) {
         if (partition.leader >= 0 && this.brokersById.has(partition.leader)) continue;
@@ -141,9 +158,11 @@ export class LocalMetadataStore implements MetadataStore {
         partition.leader = leader;
         partition.leaderEpoch++;
         partition.partitionEpoch++;
+        changed = true;
         this.emit({ kind: 'partition-changed', topic, partition });
       }
     }
+    return changed;
   }
 
   async deleteTopic(name: string): Promise<TopicState> {
