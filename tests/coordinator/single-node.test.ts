@@ -149,7 +149,7 @@ describe('single-node coordinator', () => {
       { op: 'setData', path: '/m', data: Buffer.from('y') },
       { op: 'delete', path: '/m/a' },
     ]);
-    expect(results.map((r) => r.type)).toEqual([ZkOpCode.check, ZkOpCode.create2, ZkOpCode.setData, ZkOpCode.delete]);
+    expect(results.map((r) => r.type)).toEqual([ZkOpCode.check, ZkOpCode.create, ZkOpCode.setData, ZkOpCode.delete]);
     let failure: unknown;
     try {
       await zk.multi([

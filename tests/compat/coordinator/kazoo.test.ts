@@ -10,7 +10,7 @@ import { PYTHON, pyScript, requireKazoo, runPython } from './support.ts';
 interface FeatureReport {
   features: Record<string, { ok: boolean; error?: string }>;
 }
-const FEATURES = ['create', 'read', 'write', 'children', 'delete', 'ephemeral', 'sequential', 'watches', 'datawatch', 'transaction', 'sync', 'acl', 'large-data'];
+const FEATURES = ['create', 'read', 'write', 'children', 'delete', 'ephemeral', 'sequential', 'watches', 'datawatch', 'transaction', 'sync', 'acl', 'auth', 'large-data'];
 
 for (const nodes of [1, 3]) {
   describe(`kazoo against a ${nodes}-member coordinator`, () => {

@@ -321,10 +321,9 @@ export class DataTree {
       case ZkOpCode.create: {
         return { type: op.type, path: this.create(txn, op.request, triggers, undo) };
       }
-      case ZkOpCode.create2: {
-        const path = this.create(txn, op.request, triggers, undo);
-        return { type: op.type, path, stat: this.statOf(this.nodes.get(path)!) };
-      }
+      case ZkOpCode.create2:
+        // ZooKeeper 3.8 answers a create2 inside a multi as a plain create (path, no Stat)
+        return { type: ZkOpCode.create, path: this.create(txn, op.request, triggers, undo) };
       case ZkOpCode.delete:
         this.delete(txn, op.request, triggers, undo);
         return { type: op.type };

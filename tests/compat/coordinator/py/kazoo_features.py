@@ -194,6 +194,19 @@ def _():
 def _():
     acls, stat = zk.get_acls(base)
     assert acls[0].perms == 31 and acls[0].id.scheme == 'world', acls
+    from kazoo.security import make_digest_acl, make_acl
+    zk.create(base + '/acl', b'', acl=[make_acl('world', 'anyone', read=True, write=True)])
+    acls, stat = zk.get_acls(base + '/acl')
+    assert acls[0].perms == 3 and stat.aversion == 0, (acls, stat)
+    stat = zk.set_acls(base + '/acl', [make_digest_acl('user', 'pw', all=True)])
+    assert stat.aversion == 1, stat
+    acls, stat = zk.get_acls(base + '/acl')
+    assert acls[0].id.scheme == 'digest' and acls[0].perms == 31, acls
+
+
+@feature('auth')
+def _():
+    zk.add_auth('digest', 'user:pw')
 
 
 @feature('large-data')
