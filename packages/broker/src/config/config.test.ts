@@ -66,7 +66,8 @@ describe('BrokerConfig', () => {
 describe('validation', () => {
   it('accepts what Kafka accepts and rejects the rest', () => {
     expect(() => validateTopicConfigs({ 'cleanup.policy': 'compact,delete', 'retention.ms': '-1', 'min.cleanable.dirty.ratio': '0.9' })).not.toThrow();
-    for (const bad of [{ 'cleanup.policy': 'shred' }, { 'retention.ms': '1.5' }, { 'segment.bytes': '3' }, { 'no.such': '1' }, { preallocate: 'yes' }, { 'min.cleanable.dirty.ratio': '2' }]) {
+    const bads: Array<Record<string, string>> = [{ 'cleanup.policy': 'shred' }, { 'retention.ms': '1.5' }, { 'segment.bytes': '3' }, { 'no.such': '1' }, { preallocate: 'yes' }, { 'min.cleanable.dirty.ratio': '2' }];
+    for (const bad of bads) {
       expect(() => validateTopicConfigs(bad), JSON.stringify(bad)).toThrow();
     }
   });
