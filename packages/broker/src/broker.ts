@@ -15,7 +15,7 @@ import type { LogManager } from './log/api.ts';
 import { openLogManager } from './log/index.ts';
 import type { MetadataStore } from './metadata/store.ts';
 import { KafkaServer } from './network/server.ts';
-import { ReplicaManager } from './replica/replica-manager.ts';
+import { ReplicaManager, type ReplicaManagerOptions } from './replica/replica-manager.ts';
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -26,6 +26,8 @@ export interface BrokerOptions {
   log?: (message: string) => void;
   /** Grace period for in-flight requests on close. */
   shutdownTimeoutMs?: number;
+  /** Followers, ISR and acks=all (the coordinator-backed cluster, ./cluster/); absent: one replica. */
+  replication?: ReplicaManagerOptions['replication'];
 }
 
 /** Plugins other areas provide, loaded when their file exists. */
@@ -108,6 +110,7 @@ export class Broker {
       logs,
       metadata,
       logConfigFor: (overrides) => logConfigFor(config, overrides),
+      replication: options.replication,
     });
     const state = { shuttingDown: false };
     const extensions = new Map<string, unknown>();

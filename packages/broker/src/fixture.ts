@@ -1,10 +1,12 @@
 /**
  * `startCluster()`: brokers in this process for tests and `kafkaesque up`.
  *
- * Brokers get ids 1..N and share one metadata store (LocalMetadataStore in
- * `<dataDir>/metadata`); each has its own log dir `<dataDir>/broker-<id>`. Until the cluster
- * issue adds replication, each broker leads its own share of partitions and the default
- * replication factor stays 1.
+ * Brokers get ids 1..N, each with its own log dir `<dataDir>/broker-<id>`. With more than one
+ * broker (or with `coordinator` set) the cluster runs on the coordinator
+ * (./cluster/coordinated-cluster.ts: an embedded one in `<dataDir>/coordinator`, or an external
+ * ZooKeeper ensemble), with replication, a controller and fault injection (cutLink, slowLink).
+ * A single broker without `coordinator` keeps its metadata in one local file
+ * (LocalMetadataStore in `<dataDir>/metadata`) and needs no coordinator.
  *
  *   const cluster = await startCluster({ brokers: 1 });   // ephemeral ports, temp data dir
  *   cluster.bootstrap                                     // "127.0.0.1:54321"
@@ -34,6 +36,13 @@ export interface StartClusterOptions {
   config?: Record<string, string>;
   /** Where brokers report unexpected errors; default stderr. */
   log?: (message: string) => void;
+  /**
+   * 'embedded' (default with more than one broker), 'local' (one metadata file, no replication:
+   * the default for one broker) or the connect string of a ZooKeeper / coordinator ensemble.
+   */
+  coordinator?: string;
+  /** Port of the embedded coordinator (default: ephemeral). */
+  coordinatorPort?: number;
 }
 
 export interface ClusterBroker {
@@ -58,6 +67,13 @@ export interface Cluster {
   stopBroker(id: number): Promise<void>;
   /** Starts a stopped broker again on the same port and data. */
   restartBroker(id: number): Promise<void>;
+  /** Coordinator-backed clusters only: cut, heal or slow the replication link between two brokers. */
+  cutLink?(a: number, b: number): void;
+  healLink?(a: number, b: number): void;
+  slowLink?(a: number, b: number, delayMs: number): void;
+  /** Coordinator-backed clusters only: the active controller's id, and where the coordinator listens. */
+  controllerId?(): number;
+  readonly coordinatorConnect?: string;
   close(): Promise<void>;
 }
 
@@ -77,6 +93,11 @@ function brokerConfig(options: StartClusterOptions, dataDir: string, id: number,
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
   const brokerCount = options.brokers ?? 1;
   if (!Number.isInteger(brokerCount) || brokerCount < 1) throw new Error(`brokers must be a positive integer, got ${brokerCount}`);
+  const coordinator = options.coordinator ?? (brokerCount > 1 ? 'embedded' : 'local');
+  if (coordinator !== 'local') {
+    const { startCoordinatedCluster } = await import('./cluster/coordinated-cluster.ts');
+    return startCoordinatedCluster({ ...options, brokers: brokerCount, coordinator });
+  }
   const temporary = options.dataDir === undefined;
   const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'kafkaesque-')) : resolve(options.dataDir!);
   const metadata = LocalMetadataStore.open(join(dataDir, 'metadata'));

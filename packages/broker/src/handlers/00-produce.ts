@@ -5,8 +5,10 @@
 //   validates CRCs, offsets and producer sequences and rewrites only base offsets / epochs).
 //   v0–2 carry magic 0/1 message sets: they are converted to one magic 2 batch first.
 // - acks must be 0, 1 or -1 (else INVALID_REQUIRED_ACKS). acks=0 gets no response at all.
-//   acks=-1 checks min.insync.replicas against the ISR (NOT_ENOUGH_REPLICAS); with one replica
-//   the write is then complete as soon as it is appended.
+//   acks=-1 checks min.insync.replicas against the ISR (NOT_ENOUGH_REPLICAS), appends, then waits
+//   (up to timeout_ms) until the high watermark passes the batch: REQUEST_TIMED_OUT when it does
+//   not, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below the minimum meanwhile,
+//   NOT_LEADER_OR_FOLLOWER when leadership moved. With one replica the append completes it.
 // - Errors are per partition: UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER,
 //   CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, INVALID_RECORD (with record errors),
 //   OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, KAFKA_STORAGE_ERROR, … An idempotent
@@ -54,6 +56,7 @@ async function producePartition(
   index: number,
   records: Buffer | null,
   acks: number,
+  timeoutMs: number,
 ): Promise<PartitionResponse> {
   const { services } = context;
   const lookup = services.replicas.leaderPartition(topic, index);
@@ -76,6 +79,10 @@ async function producePartition(
         response.recordErrors = [{ batchIndex: result.batchIndex ?? 0, batchIndexErrorMessage: result.errorMessage }];
       }
       return response;
+    }
+    if (acks === -1) {
+      const replicated = await services.replicas.waitForReplication(partition, result.lastOffset + 1, timeoutMs);
+      if (replicated !== ErrorCode.NONE) return failure(index, replicated, null, BigInt(result.logStartOffset));
     }
     return {
       index,
@@ -109,7 +116,7 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
         partitionResponses: await Promise.all(
           topic.partitionData.map((data) =>
             validAcks
-              ? producePartition(context, topic.name, data.index, data.records, acks)
+              ? producePartition(context, topic.name, data.index, data.records, acks, request.timeoutMs)
               : failure(data.index, ErrorCode.INVALID_REQUIRED_ACKS),
           ),
         ),

@@ -7,7 +7,9 @@
 //   for an append to one of its partitions, then reads again. Errors answer at once.
 // - isolation_level READ_COMMITTED (v4+) reads up to the last stable offset and returns the
 //   aborted transactions in range; READ_UNCOMMITTED up to the high watermark. Replica fetches
-//   (replica id ≥ 0) read up to the log end.
+//   (replica id ≥ 0) read up to the log end; they must come from that broker (its inter-broker
+//   credential, see ../cluster/README.md), else TOPIC_AUTHORIZATION_FAILED, and they tell the
+//   leader the follower's log end offset (high watermark, ISR).
 // - Fetch sessions (v7+, KIP-227), full and incremental, see ../fetch/sessions.ts; a full
 //   cache answers sessionless (id 0). v13+ names topics by id (UNKNOWN_TOPIC_ID when unknown).
 // - current_leader_epoch (v9+) is checked: older → FENCED_LEADER_EPOCH, newer →
@@ -167,7 +169,12 @@ async function readPartition(
     const code = target.currentLeaderEpoch < partition.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
     return emptyData(target.partition, code, log.highWatermark, log.lastStableOffset, log.logStartOffset);
   }
-  const replicaId = request.replicaState?.replicaId ?? request.replicaId;
+  // v15+ moved the replica id into replica_state (decoded with defaults in older versions).
+  const replicaId = apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
+  if (replicaId >= 0) {
+    const refused = services.replicas.followerFetch(partition, replicaId, context.clientId, target.fetchOffset);
+    if (refused !== ErrorCode.NONE) return emptyData(target.partition, refused);
+  }
   const readCommitted = apiVersion >= 4 && request.isolationLevel === READ_COMMITTED;
   const maxOffset = replicaId >= 0 ? log.logEndOffset : readCommitted ? log.lastStableOffset : log.highWatermark;
   let result;

@@ -5,8 +5,9 @@
  *
  * Appends to one partition run one after the other, in call order, so requests pipelined on a
  * connection (and idempotent producers' in-flight batches) are appended in the order sent.
- * With one replica the high watermark follows the log end offset after every append; the
- * cluster issue plugs in followers, ISR and acks=all waiting here.
+ * Without replication hooks (local metadata, one replica) the high watermark follows the log
+ * end offset after every append. With them (the coordinator-backed cluster, ../cluster/) the
+ * hooks own the high watermark, follower fetching, the ISR and acks=all waiting.
  */
 import type { AppendResult, LogManager, PartitionLog, ReadOptions, ReadResult, LogConfig } from '../log/api.ts';
 import type { MetadataChange, MetadataStore, PartitionState, TopicState } from '../metadata/store.ts';
@@ -29,27 +30,58 @@ export class Partition {
   readonly log: PartitionLog;
   leaderEpoch: number;
   isLeader: boolean;
+  /** Broker id of the leader (-1 none), replicas and ISR as metadata last said. */
+  leaderId: number;
+  replicas: number[];
+  isr: number[];
+  /** True when replication hooks own the high watermark (see the file comment). */
+  readonly replicated: boolean;
   private appendChain: Promise<unknown> = Promise.resolve();
 
-  constructor(topic: string, partition: number, log: PartitionLog, state: PartitionState, brokerId: number) {
+  constructor(topic: string, partition: number, log: PartitionLog, state: PartitionState, brokerId: number, replicated = false) {
     this.topic = topic;
     this.partition = partition;
     this.log = log;
     this.leaderEpoch = state.leaderEpoch;
     this.isLeader = state.leader === brokerId;
+    this.leaderId = state.leader;
+    this.replicas = [...state.replicas];
+    this.isr = [...state.isr];
+    this.replicated = replicated;
   }
 
-  /** Appends in call order; the high watermark moves to the new log end (single replica). */
+  /** Appends in call order; without replication the high watermark moves to the new log end. */
   append(records: Buffer, nowMs: number): Promise<AppendResult> {
-    const run = async (): Promise<AppendResult> => {
+    return this.exclusive(async () => {
       const result = await this.log.appendAsLeader(records, { leaderEpoch: this.leaderEpoch, origin: 'client', nowMs });
-      if (result.ok) this.log.setHighWatermark(this.log.logEndOffset);
+      if (result.ok && !this.replicated) this.log.setHighWatermark(this.log.logEndOffset);
       return result;
-    };
-    const appended = this.appendChain.then(run, run);
-    this.appendChain = appended.catch(() => undefined);
-    return appended;
+    });
   }
+
+  /** Runs `task` after every append queued before it, and before any queued later (truncation, follower appends). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.appendChain.then(task, task);
+    this.appendChain = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** What the cluster plugs into the replica manager (implemented in ../cluster/replication.ts). */
+export interface ReplicationHooks {
+  /** A hosted partition was created or its metadata (leader, epoch, replicas, ISR) changed. */
+  partitionUpdated(partition: Partition, state: PartitionState, topic: TopicState): void;
+  /** A hosted partition's log is about to go (topic deleted). */
+  partitionRemoved(partition: Partition): void;
+  /** The leader appended: recompute the high watermark. */
+  appended(partition: Partition): void;
+  /** A follower fetched from `fetchOffset` (its log end offset). */
+  followerFetched(partition: Partition, replicaId: number, fetchOffset: number): void;
+  /** Whether a Fetch / OffsetForLeaderEpoch naming `replicaId` really comes from that broker. */
+  isReplica(replicaId: number, clientId: string | null): boolean;
+  /** acks=all: resolves with a Kafka error code once `offset` is below the high watermark (0) or it failed. */
+  waitForReplication(partition: Partition, offset: number, timeoutMs: number): Promise<number>;
+  stop(): Promise<void>;
 }
 
 export type PartitionLookup =
@@ -68,7 +100,12 @@ export interface ReplicaManagerOptions {
   metadata: MetadataStore;
   /** Full log configuration of a topic (broker defaults with the topic's overrides). */
   logConfigFor(topicConfigs: Readonly<Record<string, string>>): Partial<LogConfig>;
+  /** Followers, ISR and acks=all (the coordinator-backed cluster); absent: single replica. */
+  replication?: (manager: ReplicaManager) => ReplicationHooks;
 }
+
+/** Kafka's TOPIC_AUTHORIZATION_FAILED: what a client posing as a replica gets. */
+const NOT_A_REPLICA = 29;
 
 export class ReplicaManager {
   private readonly options: ReplicaManagerOptions;
@@ -77,9 +114,15 @@ export class ReplicaManager {
   /** Serialises reactions to metadata changes (log creation and deletion are async). */
   private changeChain: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
+  readonly replication: ReplicationHooks | null;
 
   constructor(options: ReplicaManagerOptions) {
     this.options = options;
+    this.replication = options.replication?.(this) ?? null;
+  }
+
+  get brokerId(): number {
+    return this.options.brokerId;
   }
 
   /** Opens the logs of every partition hosted here and follows metadata from now on. */
@@ -98,6 +141,7 @@ export class ReplicaManager {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.changeChain;
+    await this.replication?.stop();
     for (const waiters of this.waitersByKey.values()) for (const waiter of waiters) waiter.wake();
   }
 
@@ -131,22 +175,34 @@ export class ReplicaManager {
       const key = partitionKey(topic.name, state.partition);
       const existing = this.partitions.get(key);
       if (existing !== undefined) {
+        const wasLeader = existing.isLeader;
         existing.leaderEpoch = state.leaderEpoch;
         existing.isLeader = state.leader === brokerId;
+        existing.leaderId = state.leader;
+        existing.replicas = [...state.replicas];
+        existing.isr = [...state.isr];
+        this.replication?.partitionUpdated(existing, state, topic);
+        // Long polls on a partition that changed hands answer now (with the new error).
+        if (wasLeader !== existing.isLeader) this.notify(key);
         continue;
       }
       const log = await logs.getOrCreateLog(
         { topic: topic.name, partition: state.partition },
         { topicId: topic.id, config: this.options.logConfigFor(topic.configs) },
       );
-      this.partitions.set(key, new Partition(topic.name, state.partition, log, state, brokerId));
+      const hosted = new Partition(topic.name, state.partition, log, state, brokerId, this.replication !== null);
+      this.partitions.set(key, hosted);
+      this.replication?.partitionUpdated(hosted, state, topic);
     }
   }
 
   private async dropTopic(topic: TopicState): Promise<void> {
     for (const state of topic.partitions) {
       const key = partitionKey(topic.name, state.partition);
-      if (!this.partitions.delete(key)) continue;
+      const hosted = this.partitions.get(key);
+      if (hosted === undefined) continue;
+      this.replication?.partitionRemoved(hosted);
+      this.partitions.delete(key);
       await this.options.logs.deleteLog({ topic: topic.name, partition: state.partition });
       this.notify(key);
     }
@@ -168,10 +224,44 @@ export class ReplicaManager {
     return [...this.partitions.values()];
   }
 
+  /** The hosted partition, leader or follower. */
+  hostedPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(partitionKey(topic, partition));
+  }
+
   async append(partition: Partition, records: Buffer, nowMs: number): Promise<AppendResult> {
     const result = await partition.append(records, nowMs);
-    if (result.ok && !result.duplicate) this.notify(partitionKey(partition.topic, partition.partition));
+    if (result.ok && !result.duplicate) {
+      this.replication?.appended(partition);
+      this.notify(partitionKey(partition.topic, partition.partition));
+    }
     return result;
+  }
+
+  /**
+   * acks=all: waits until `offset` (exclusive end of the append) is below the high watermark.
+   * Returns a Kafka error code: NONE, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT,
+   * NOT_LEADER_OR_FOLLOWER. Without replication the append alone completes the write.
+   */
+  waitForReplication(partition: Partition, offset: number, timeoutMs: number): Promise<number> {
+    if (this.replication === null) return Promise.resolve(ReplicaErrorCode.none);
+    return this.replication.waitForReplication(partition, offset, timeoutMs);
+  }
+
+  /**
+   * A fetch naming replica `replicaId`: refused (TOPIC_AUTHORIZATION_FAILED) unless it comes from
+   * that broker; else records the follower's position. Returns a Kafka error code.
+   */
+  followerFetch(partition: Partition, replicaId: number, clientId: string | null, fetchOffset: number): number {
+    if (this.replication === null || !this.replication.isReplica(replicaId, clientId)) return NOT_A_REPLICA;
+    if (!partition.replicas.includes(replicaId)) return ReplicaErrorCode.notLeaderOrFollower;
+    this.replication.followerFetched(partition, replicaId, fetchOffset);
+    return ReplicaErrorCode.none;
+  }
+
+  /** Wakes long polls on a partition (the high watermark moved, leadership changed). */
+  wake(partition: Partition): void {
+    this.notify(partitionKey(partition.topic, partition.partition));
   }
 
   read(partition: Partition, fetchOffset: number, maxBytes: number, options: ReadOptions): Promise<ReadResult> {

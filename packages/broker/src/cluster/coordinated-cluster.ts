@@ -1,0 +1,162 @@
+/**
+ * startCluster() for a coordinator-backed cluster, in this process: an embedded coordinator
+ * (or an external ZooKeeper / coordinator ensemble), brokers 1..N each with its own session,
+ * replication between them, and fault injection (kill, restart, cut or slow links).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
+import { BrokerConfig, parseProperties } from '../config/broker-config.ts';
+import type { Broker } from '../broker.ts';
+import { ClusterNode } from './cluster-node.ts';
+import { LinkTable } from './links.ts';
+import { ZkMetadataStore } from './zk-metadata-store.ts';
+
+/** Coordinator tick in the embedded ensemble: sessions may then be as short as 2 ticks. */
+export const EMBEDDED_TICK_TIME_MS = 250;
+/** Session timeout of dev / test clusters (Kafka's 18 s would make failover tests slow). */
+export const DEV_SESSION_TIMEOUT_MS = 3000;
+
+export interface CoordinatedClusterOptions {
+  brokers: number;
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  configFile?: string;
+  config?: Record<string, string>;
+  log?: (message: string) => void;
+  /** 'embedded' (default) or the connect string of a running ensemble (ZooKeeper or ours). */
+  coordinator?: string;
+  /** Port of the embedded coordinator; default: ephemeral. */
+  coordinatorPort?: number;
+}
+
+export interface CoordinatedClusterBroker {
+  id: number;
+  host: string;
+  port: number;
+  running: boolean;
+  broker: Broker | undefined;
+  node: ClusterNode | undefined;
+}
+
+export interface CoordinatedCluster {
+  readonly bootstrap: string;
+  readonly brokers: readonly CoordinatedClusterBroker[];
+  readonly dataDir: string;
+  /** An observer's view of the cluster metadata (own session, not a broker). */
+  readonly metadata: ZkMetadataStore;
+  readonly coordinatorConnect: string;
+  readonly coordinator: CoordinatorHandle | null;
+  readonly links: LinkTable;
+  killBroker(id: number): Promise<void>;
+  stopBroker(id: number): Promise<void>;
+  restartBroker(id: number): Promise<void>;
+  /** Cuts replication traffic between two brokers (both ways). */
+  cutLink(a: number, b: number): void;
+  healLink(a: number, b: number): void;
+  slowLink(a: number, b: number, delayMs: number): void;
+  /** The active controller's broker id (-1 when none). */
+  controllerId(): number;
+  close(): Promise<void>;
+}
+
+function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: number, port: number, connect: string): BrokerConfig {
+  const host = options.host ?? '127.0.0.1';
+  const fileValues = options.configFile ? parseProperties(readFileSync(options.configFile, 'utf8')) : {};
+  return new BrokerConfig({
+    'zookeeper.session.timeout.ms': String(DEV_SESSION_TIMEOUT_MS),
+    ...fileValues,
+    ...options.config,
+    'broker.id': String(id),
+    'node.id': String(id),
+    listeners: `PLAINTEXT://${host}:${port}`,
+    'log.dirs': join(dataDir, `broker-${id}`),
+    'zookeeper.connect': connect,
+  });
+}
+
+export async function startCoordinatedCluster(options: CoordinatedClusterOptions): Promise<CoordinatedCluster> {
+  const temporary = options.dataDir === undefined;
+  const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'kafkaesque-')) : resolve(options.dataDir!);
+  const external = options.coordinator !== undefined && options.coordinator !== 'embedded';
+  let coordinator: CoordinatorHandle | null = null;
+  if (!external) {
+    coordinator = await startCoordinator({
+      nodes: 1,
+      host: options.host ?? '127.0.0.1',
+      port: options.coordinatorPort,
+      dataDir: join(dataDir, 'coordinator'),
+      tickTimeMs: EMBEDDED_TICK_TIME_MS,
+      forceSync: false,
+    });
+  }
+  const connect = external ? options.coordinator! : coordinator!.connectString;
+  const links = new LinkTable();
+  const entries: CoordinatedClusterBroker[] = [];
+  let observer: ZkMetadataStore | undefined;
+  const startOne = (id: number, port: number): Promise<ClusterNode> =>
+    ClusterNode.start({ config: brokerConfig(options, dataDir, id, port, connect), links, log: options.log });
+  try {
+    observer = await ZkMetadataStore.open({ connectString: connect, sessionTimeoutMs: DEV_SESSION_TIMEOUT_MS, log: options.log });
+    for (let id = 1; id <= options.brokers; id++) {
+      const node = await startOne(id, options.port ? options.port + id - 1 : 0);
+      entries.push({ id, host: node.broker.host, port: node.broker.port, running: true, broker: node.broker, node });
+    }
+  } catch (error) {
+    await Promise.all(entries.map((entry) => entry.node?.close()));
+    await observer?.close();
+    await coordinator?.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const metadata = observer;
+  const find = (id: number): CoordinatedClusterBroker => {
+    const entry = entries.find((candidate) => candidate.id === id);
+    if (entry === undefined) throw new Error(`no broker ${id}`);
+    return entry;
+  };
+  const stop = async (id: number, crash: boolean): Promise<void> => {
+    const entry = find(id);
+    const node = entry.node;
+    if (node === undefined) return;
+    entry.node = undefined;
+    entry.broker = undefined;
+    entry.running = false;
+    await (crash ? node.kill() : node.close());
+  };
+  let closed = false;
+  return {
+    bootstrap: entries.map((entry) => `${entry.host}:${entry.port}`).join(','),
+    brokers: entries,
+    dataDir,
+    metadata,
+    coordinatorConnect: connect,
+    coordinator,
+    links,
+    killBroker: (id) => stop(id, true),
+    stopBroker: (id) => stop(id, false),
+    async restartBroker(id) {
+      const entry = find(id);
+      if (entry.node !== undefined) await stop(id, false);
+      const node = await startOne(id, entry.port);
+      entry.node = node;
+      entry.broker = node.broker;
+      entry.running = true;
+    },
+    cutLink: (a, b) => links.cut(a, b),
+    healLink: (a, b) => links.heal(a, b),
+    slowLink: (a, b, delayMs) => links.slow(a, b, delayMs),
+    controllerId: () => metadata.controllerId(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop brokers one by one: a controlled shutdown needs a controller among the others.
+      for (const entry of [...entries].reverse()) await stop(entry.id, false);
+      await metadata.close();
+      await coordinator?.close();
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
