@@ -9,6 +9,61 @@ import { readResults, type FeatureResult, type SuiteResult } from './results.ts'
 
 const startMarker = '<!-- compat-table:start -->';
 const endMarker = '<!-- compat-table:end -->';
+const differentialStart = '<!-- differential:start -->';
+const differentialEnd = '<!-- differential:end -->';
+/** Unexplained differences listed in the README; the rest are in .cache/differential-*.json. */
+const listedDifferencesMax = 60;
+
+interface DifferenceRow { step: string; path: string; kafka: unknown; kafkaesque: unknown; reason?: string }
+interface DifferentialReport { against: string; finishedAt: string; unexplained: DifferenceRow[]; explained: DifferenceRow[]; failure?: string }
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return escape(text.length > 70 ? `${text.slice(0, 67)}…` : text);
+}
+
+export function renderDifferential(): string {
+  let report: DifferentialReport;
+  try {
+    report = JSON.parse(readFileSync(join(cacheDir, 'differential-kafkaesque.json'), 'utf8')) as DifferentialReport;
+  } catch {
+    return '_No differential run against kafkaesque yet._\n';
+  }
+  const lines = [`Last run: ${report.finishedAt}, real Kafka 3.9 vs kafkaesque (1 broker).`, ''];
+  if (report.failure !== undefined) lines.push(`The run failed: ${escape(report.failure)}`, '');
+  lines.push(`##### Explained differences (${report.explained.length})`, '');
+  const reasons = new Map<string, string[]>();
+  for (const row of report.explained) reasons.set(row.reason ?? '', [...(reasons.get(row.reason ?? '') ?? []), `${row.step}: \`${row.path}\``]);
+  for (const [reason, where] of reasons) lines.push(`- ${escape(reason)} (${where.join('; ')})`);
+  lines.push('', `##### Unexplained differences (${report.unexplained.length})`, '');
+  // The same difference in many places (e.g. one wrong field in every config entry) is one row.
+  const groups = new Map<string, { row: DifferenceRow; steps: Set<string>; count: number }>();
+  for (const row of report.unexplained) {
+    const generic = row.path.replace(/\[\d+\]/g, '[*]').replace(/\[(name|topic|index|partitionIndex|partition|key)=[^\]]*\]/g, '[*]');
+    const key = `${generic}|${JSON.stringify(row.kafka)}|${JSON.stringify(row.kafkaesque)}`;
+    const group = groups.get(key) ?? { row: { ...row, path: generic }, steps: new Set<string>(), count: 0 };
+    group.steps.add(row.step);
+    group.count += 1;
+    groups.set(key, group);
+  }
+  if (groups.size > 0) {
+    lines.push('| steps | field | Kafka | kafkaesque | times |', '|---|---|---|---|---|');
+    for (const { row, steps, count } of [...groups.values()].slice(0, listedDifferencesMax)) {
+      lines.push(`| ${escape([...steps].join('; '))} | \`${escape(row.path)}\` | ${short(row.kafka)} | ${short(row.kafkaesque)} | ${count} |`);
+    }
+    if (groups.size > listedDifferencesMax) {
+      lines.push('', `…and ${groups.size - listedDifferencesMax} more kinds in tests/compat/.cache/differential-kafkaesque.json.`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function replaceSection(text: string, start: string, end: string, body: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from) throw new Error(`no ${start} … ${end} section`);
+  return text.slice(0, from + start.length) + '\n' + body + '\n' + text.slice(to);
+}
 /** Preferred column order; features no client reported are left out, unknown ones appended. */
 const featureOrder = [
   'admin.createTopics', 'admin.describeTopics', 'admin.describeConfigs', 'admin.alterConfigs', 'admin.deleteTopics',
@@ -71,11 +126,10 @@ function main(): void {
   }
   const file = process.argv[writeIndex + 1];
   if (file === undefined) throw new Error('--write needs a file');
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf(startMarker);
-  const end = text.indexOf(endMarker);
-  if (start === -1 || end < start) throw new Error(`${file} has no ${startMarker} … ${endMarker} section`);
-  writeFileSync(file, text.slice(0, start + startMarker.length) + '\n' + table + '\n' + text.slice(end));
+  let text = readFileSync(file, 'utf8');
+  text = replaceSection(text, startMarker, endMarker, table);
+  text = replaceSection(text, differentialStart, differentialEnd, renderDifferential());
+  writeFileSync(file, text);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();
