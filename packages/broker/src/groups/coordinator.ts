@@ -24,7 +24,7 @@ import {
   type RawRecord,
 } from './records.ts';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.ts';
-import type { OffsetsPartitionStore } from './store.ts';
+import type { LoadedBatch, OffsetsPartitionStore } from './store.ts';
 import { subscribedTopicsOf } from './subscription.ts';
 
 export type Group = ClassicGroup | ConsumerGroup;
@@ -48,6 +48,14 @@ export interface GroupCoordinatorOptions {
 
 type PartitionStatus = 'loading' | 'active' | 'failed';
 
+interface PendingTxnOffset {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** null: a tombstone inside the transaction. */
+  offset: CommittedOffset | null;
+}
+
 class CoordinatorPartition {
   readonly partition: number;
   readonly store: OffsetsPartitionStore;
@@ -55,6 +63,8 @@ class CoordinatorPartition {
   loaded: Promise<void> = Promise.resolve();
   readonly groups = new Map<string, Group>();
   readonly offsets = new OffsetTable();
+  /** Offsets of open transactions (TxnOffsetCommit), by producer id, until their marker. */
+  readonly pendingTxnOffsets = new Map<bigint, PendingTxnOffset[]>();
   /** Records skipped during load because they did not decode (reported, never fatal). */
   skippedRecords = 0;
   constructor(partition: number, store: OffsetsPartitionStore) {
@@ -91,6 +101,18 @@ export interface PartitionErrorResult {
 export interface TopicErrorResult {
   name: string;
   partitions: PartitionErrorResult[];
+}
+
+export interface TxnOffsetCommitParams {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  groupId: string;
+  /** -1 with an empty member id: no group checks (producers without group metadata). */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
 }
 
 export interface OffsetFetchGroupParams {
@@ -279,7 +301,7 @@ export class GroupCoordinator {
     const snapshots = new Map<string, GroupSnapshot>();
     try {
       for await (const chunk of state.store.load()) {
-        for (const raw of chunk) this.#applyLoadedRecord(state, snapshots, raw);
+        for (const batch of chunk) this.#applyLoadedBatch(state, snapshots, batch);
       }
     } catch {
       state.status = 'failed';
@@ -296,6 +318,43 @@ export class GroupCoordinator {
       if (!state.groups.has(groupId)) state.groups.set(groupId, new ClassicGroup(groupId, nowMs));
     }
     state.status = 'active';
+  }
+
+  #applyLoadedBatch(state: CoordinatorPartition, snapshots: Map<string, GroupSnapshot>, batch: LoadedBatch): void {
+    if (batch.marker !== null) {
+      this.#applyTxnMarker(state, batch.producerId, batch.marker === 'commit');
+      return;
+    }
+    for (const raw of batch.records) {
+      if (batch.transactional) this.#applyLoadedTxnRecord(state, batch.producerId, raw);
+      else this.#applyLoadedRecord(state, snapshots, raw);
+    }
+  }
+
+  /** A transactional record waits for its producer's marker (commit applies it, abort drops it). */
+  #applyLoadedTxnRecord(state: CoordinatorPartition, producerId: bigint, raw: RawRecord): void {
+    let record;
+    try {
+      record = decodeCoordinatorRecord(raw.key, raw.value);
+    } catch {
+      state.skippedRecords++;
+      return;
+    }
+    if (record.type !== 'offset') return;
+    let pending = state.pendingTxnOffsets.get(producerId);
+    if (!pending) state.pendingTxnOffsets.set(producerId, (pending = []));
+    pending.push({ groupId: record.groupId, topic: record.topic, partition: record.partition, offset: record.offset });
+  }
+
+  #applyTxnMarker(state: CoordinatorPartition, producerId: bigint, commit: boolean): void {
+    const pending = state.pendingTxnOffsets.get(producerId);
+    state.pendingTxnOffsets.delete(producerId);
+    if (!pending || !commit) return;
+    for (const entry of pending) {
+      if (entry.offset) state.offsets.put(entry.groupId, entry.topic, entry.partition, entry.offset);
+      else state.offsets.delete(entry.groupId, entry.topic, entry.partition);
+      if (!state.groups.has(entry.groupId) && state.status === 'active') state.groups.set(entry.groupId, new ClassicGroup(entry.groupId, this.scheduler.nowMs()));
+    }
   }
 
   #applyLoadedRecord(state: CoordinatorPartition, snapshots: Map<string, GroupSnapshot>, raw: RawRecord): void {
@@ -557,13 +616,105 @@ export class GroupCoordinator {
     return results;
   }
 
-  async fetchOffsets(groups: readonly OffsetFetchGroupParams[], apiVersion: number): Promise<OffsetFetchGroupResult[]> {
-    const results: OffsetFetchGroupResult[] = [];
-    for (const request of groups) results.push(await this.#fetchGroupOffsets(request, apiVersion));
+  /**
+   * TxnOffsetCommit: the offsets are written as a transactional batch of the producer and become
+   * visible when the transaction coordinator's marker lands (`completeTransaction`); an abort
+   * drops them. Meanwhile OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT.
+   */
+  async commitTransactionalOffsets(params: TxnOffsetCommitParams): Promise<TopicErrorResult[]> {
+    const withError = (code: number): TopicErrorResult[] => params.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode: code })),
+    }));
+    let state: CoordinatorPartition;
+    try {
+      state = await this.#active(params.groupId);
+    } catch (error) {
+      return withError(errorCodeOf(error));
+    }
+    if (params.groupId.length === 0) return withError(GroupError.INVALID_GROUP_ID);
+    const validation = this.#validateTxnCommit(state, params);
+    if (validation !== GroupError.NONE) return withError(validation);
+    const nowMs = this.scheduler.nowMs();
+    const results: TopicErrorResult[] = [];
+    const records: RawRecord[] = [];
+    const accepted: { entry: PendingTxnOffset; result: PartitionErrorResult }[] = [];
+    for (const topic of params.topics) {
+      const partitions: PartitionErrorResult[] = [];
+      results.push({ name: topic.name, partitions });
+      for (const partition of topic.partitions) {
+        const result: PartitionErrorResult = { partitionIndex: partition.partitionIndex, errorCode: GroupError.NONE };
+        partitions.push(result);
+        const metadata = partition.committedMetadata ?? '';
+        if (Buffer.byteLength(metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
+          result.errorCode = GroupError.OFFSET_METADATA_TOO_LARGE;
+          continue;
+        }
+        const offset: CommittedOffset = { offset: partition.committedOffset, leaderEpoch: partition.committedLeaderEpoch, metadata, commitTimestampMs: nowMs, expireTimestampMs: null };
+        records.push(encodeOffsetCommit(params.groupId, topic.name, partition.partitionIndex, offset));
+        accepted.push({ entry: { groupId: params.groupId, topic: topic.name, partition: partition.partitionIndex, offset }, result });
+      }
+    }
+    if (records.length === 0) return results;
+    try {
+      await state.store.append(records, { producerId: params.producerId, producerEpoch: params.producerEpoch });
+    } catch (error) {
+      const code = errorCodeOf(error);
+      for (const { result } of accepted) result.errorCode = code;
+      return results;
+    }
+    if (this.#partitions.get(state.partition) !== state) {
+      for (const { result } of accepted) result.errorCode = GroupError.NOT_COORDINATOR;
+      return results;
+    }
+    let pending = state.pendingTxnOffsets.get(params.producerId);
+    if (!pending) state.pendingTxnOffsets.set(params.producerId, (pending = []));
+    for (const { entry } of accepted) pending.push(entry);
+    if (!state.groups.has(params.groupId)) state.groups.set(params.groupId, new ClassicGroup(params.groupId, nowMs));
     return results;
   }
 
-  async #fetchGroupOffsets(request: OffsetFetchGroupParams, apiVersion: number): Promise<OffsetFetchGroupResult> {
+  #validateTxnCommit(state: CoordinatorPartition, params: TxnOffsetCommitParams): number {
+    const group = state.groups.get(params.groupId);
+    const unchecked = params.generationId < 0 && params.memberId === '' && params.groupInstanceId === null;
+    if (!group) return unchecked || this.#groupCount() < this.config.groupsMax ? GroupError.NONE : GroupError.GROUP_MAX_SIZE_REACHED;
+    if (unchecked) return GroupError.NONE;
+    if (group instanceof ConsumerGroup) {
+      const member = group.members.get(params.memberId);
+      if (!member) return GroupError.UNKNOWN_MEMBER_ID;
+      return member.memberEpoch === params.generationId ? GroupError.NONE : GroupError.ILLEGAL_GENERATION;
+    }
+    if (group.is(ClassicGroupState.Dead)) return GroupError.COORDINATOR_NOT_AVAILABLE;
+    if (group.isStaticMemberFenced(params.memberId, params.groupInstanceId)) return GroupError.FENCED_INSTANCE_ID;
+    if (!group.has(params.memberId)) return GroupError.UNKNOWN_MEMBER_ID;
+    return params.generationId === group.generationId ? GroupError.NONE : GroupError.ILLEGAL_GENERATION;
+  }
+
+  /**
+   * The transaction marker of `producerId` was appended to __consumer_offsets-`partition`
+   * (WriteTxnMarkers): a commit makes its pending offsets visible, an abort drops them. A no-op
+   * for partitions not loaded here (a later load replays the marker from the log).
+   */
+  completeTransaction(partition: number, producerId: bigint, commit: boolean): void {
+    const state = this.#partitions.get(partition);
+    if (!state || state.status !== 'active') return;
+    this.#applyTxnMarker(state, producerId, commit);
+  }
+
+  async fetchOffsets(groups: readonly OffsetFetchGroupParams[], apiVersion: number, requireStable = false): Promise<OffsetFetchGroupResult[]> {
+    const results: OffsetFetchGroupResult[] = [];
+    for (const request of groups) results.push(await this.#fetchGroupOffsets(request, apiVersion, requireStable));
+    return results;
+  }
+
+  #hasPendingTxnOffset(state: CoordinatorPartition, groupId: string, topic: string, partition: number): boolean {
+    for (const pending of state.pendingTxnOffsets.values()) {
+      if (pending.some((entry) => entry.groupId === groupId && entry.topic === topic && entry.partition === partition)) return true;
+    }
+    return false;
+  }
+
+  async #fetchGroupOffsets(request: OffsetFetchGroupParams, apiVersion: number, requireStable: boolean): Promise<OffsetFetchGroupResult> {
     let state: CoordinatorPartition;
     try {
       state = await this.#active(request.groupId);
@@ -576,6 +727,9 @@ export class GroupCoordinator {
       if (errorCode !== GroupError.NONE) return { groupId: request.groupId, errorCode, topics: [] };
     }
     const entry = (topic: string, partition: number): FetchedPartitionOffset => {
+      if (requireStable && state.pendingTxnOffsets.size > 0 && this.#hasPendingTxnOffset(state, request.groupId, topic, partition)) {
+        return { partitionIndex: partition, committedOffset: NO_OFFSET, committedLeaderEpoch: -1, metadata: '', errorCode: GroupError.UNSTABLE_OFFSET_COMMIT };
+      }
       const committed = state.offsets.get(request.groupId, topic, partition);
       return committed
         ? { partitionIndex: partition, committedOffset: committed.offset, committedLeaderEpoch: committed.leaderEpoch, metadata: committed.metadata, errorCode: GroupError.NONE }

@@ -1,9 +1,11 @@
 /**
  * Plugs the group coordinator into the broker (loaded by broker.ts when this file exists):
  * builds the coordinator from the broker's settings, gives it the __consumer_offsets
- * partitions this broker leads (through the replica manager, so offsets are written and
- * replicated like any topic's records), loads a partition's groups as soon as this broker
- * becomes its leader and unloads them when it stops being the leader.
+ * partitions this broker leads (looked up through the replica manager), loads a partition's
+ * groups as soon as this broker becomes its leader and unloads them when it stops being the
+ * leader. Records are appended to
+ * the partition's log with origin 'internal' (no producer checks, transactional batches
+ * allowed), like Kafka's coordinator appends.
  */
 import type { BrokerPlugin, BrokerPluginFactory, BrokerServices } from '../handlers/types.ts';
 import type { Partition } from '../replica/replica-manager.ts';
@@ -94,7 +96,8 @@ export const createPlugin: BrokerPluginFactory = (services): BrokerPlugin => {
       partition: partitionIndex,
       log: partition.log,
       leaderEpoch: partition.leaderEpoch,
-      appendBatch: (batch) => services.replicas.append(partition, batch, services.now()),
+      // The log serialises appends itself. Until replication lands the store advances the high
+      // watermark (single replica, as Partition.append does); then pass `awaitCommitted` here.
       nowMs: () => services.now(),
     });
     stores.set(partitionIndex, { partition, leaderEpoch: partition.leaderEpoch, store });

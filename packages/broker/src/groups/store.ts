@@ -3,10 +3,26 @@
  * leads. `createLogStore` writes through the partition log (so the records are replicated like
  * any topic's); `MemoryOffsetsStore` is the same contract in memory for unit tests.
  */
-import { decodeRecordBatches, encodeRecordBatch } from '@kafkaesque/protocol';
-import type { AppendResult, PartitionLog } from '../log/api.ts';
+import { ControlRecordType, decodeControlRecordKey, decodeRecordBatches, encodeRecordBatch } from '@kafkaesque/protocol';
+import type { AppendOrigin, AppendResult, PartitionLog } from '../log/api.ts';
 import { GroupCoordinatorError, GroupError } from './error-codes.ts';
 import type { RawRecord } from './records.ts';
+
+/** A transactional append (TxnOffsetCommit): the batch carries the producer's id and epoch. */
+export interface TransactionalAppend {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** One batch as loaded: its records, and for transactions the producer and the marker type. */
+export interface LoadedBatch {
+  records: readonly RawRecord[];
+  /** Producer id of a transactional batch or marker, else -1n. */
+  producerId: bigint;
+  transactional: boolean;
+  /** 'commit' / 'abort' for a transaction marker (control batch), else null. */
+  marker: 'commit' | 'abort' | null;
+}
 
 export interface OffsetsPartitionStore {
   /** The partition of __consumer_offsets. */
@@ -18,9 +34,9 @@ export interface OffsetsPartitionStore {
    * committed (replicated per the topic's settings). Rejects with a GroupCoordinatorError whose
    * code is the error to answer with (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, …).
    */
-  append(records: readonly RawRecord[]): Promise<void>;
-  /** Every record from the log start to the end, oldest first, in chunks. */
-  load(): AsyncIterable<readonly RawRecord[]>;
+  append(records: readonly RawRecord[], transaction?: TransactionalAppend): Promise<void>;
+  /** Every batch from the log start to the end, oldest first, in chunks. */
+  load(): AsyncIterable<readonly LoadedBatch[]>;
 }
 
 /** Kafka's mapping of append errors on the coordinator's topic to what the client sees. */
@@ -56,7 +72,7 @@ export interface LogStoreOptions {
    * How the batch is appended; default `log.appendAsLeader(origin 'internal')`. The broker passes
    * its replica manager's append so the write is ordered and replicated like any other.
    */
-  appendBatch?: (batch: Buffer) => Promise<AppendResult>;
+  appendBatch?: (batch: Buffer, origin: AppendOrigin) => Promise<AppendResult>;
 }
 
 const LOAD_CHUNK_BYTES_DEFAULT = 1024 * 1024;
@@ -67,15 +83,18 @@ export function createLogStore(options: LogStoreOptions): OffsetsPartitionStore 
   const nowMs = options.nowMs ?? Date.now;
   let tail: Promise<unknown> = Promise.resolve();
 
-  async function appendNow(records: readonly RawRecord[]): Promise<void> {
+  async function appendNow(records: readonly RawRecord[], transaction: TransactionalAppend | undefined): Promise<void> {
     const batch = encodeRecordBatch({
       partitionLeaderEpoch: leaderEpoch,
       baseTimestamp: nowMs(),
       records: records.map((record) => ({ key: record.key, value: record.value })),
+      ...(transaction ? { transactional: true, producerId: transaction.producerId, producerEpoch: transaction.producerEpoch } : {}),
     });
+    // Our own records skip the producer checks a client's Produce gets (Kafka's coordinator origin).
+    const origin: AppendOrigin = 'internal';
     let result: AppendResult;
     try {
-      result = options.appendBatch ? await options.appendBatch(batch) : await log.appendAsLeader(batch, { leaderEpoch, origin: 'internal' });
+      result = options.appendBatch ? await options.appendBatch(batch, origin) : await log.appendAsLeader(batch, { leaderEpoch, origin });
     } catch (error) {
       const code = (error as { code?: number }).code ?? -1;
       throw coordinatorAppendError(code, `append to __consumer_offsets-${options.partition} failed: ${(error as Error).message}`);
@@ -89,8 +108,8 @@ export function createLogStore(options: LogStoreOptions): OffsetsPartitionStore 
   return {
     partition: options.partition,
     leaderEpoch,
-    append(records) {
-      const done = tail.then(() => appendNow(records));
+    append(records, transaction) {
+      const done = tail.then(() => appendNow(records, transaction));
       tail = done.catch(() => undefined);
       return done;
     },
@@ -100,15 +119,19 @@ export function createLogStore(options: LogStoreOptions): OffsetsPartitionStore 
         const read = await log.read(offset, loadChunkBytes, { minOneBatch: true });
         if (read.records.length === 0) break;
         const decoded = decodeRecordBatches(read.records);
-        const chunk: RawRecord[] = [];
+        const chunk: LoadedBatch[] = [];
         let nextOffset = offset;
         for (const batch of decoded.batches) {
           nextOffset = Math.max(nextOffset, batch.baseOffset + batch.lastOffsetDelta + 1);
-          if (batch.isControl) continue;
-          for (const record of batch.records) {
-            if (record.offset < offset || record.key === null) continue;
-            chunk.push({ key: record.key, value: record.value });
+          if (batch.baseOffset + batch.lastOffsetDelta < offset) continue;
+          const loaded: LoadedBatch = { records: [], producerId: batch.producerId, transactional: batch.isTransactional, marker: null };
+          if (batch.isControl) {
+            const type = batch.records.length > 0 ? decodeControlRecordKey(batch.records[0].key).type : -1;
+            loaded.marker = type === ControlRecordType.commit ? 'commit' : type === ControlRecordType.abort ? 'abort' : null;
+          } else {
+            loaded.records = batch.records.filter((record) => record.key !== null).map((record) => ({ key: record.key!, value: record.value }));
           }
+          chunk.push(loaded);
         }
         if (nextOffset <= offset) break;
         offset = nextOffset;
@@ -122,25 +145,37 @@ export function createLogStore(options: LogStoreOptions): OffsetsPartitionStore 
 export class MemoryOffsetsStore implements OffsetsPartitionStore {
   readonly partition: number;
   readonly leaderEpoch: number;
+  /** Every record appended, in order (transactional ones included). */
   readonly records: RawRecord[] = [];
+  readonly batches: LoadedBatch[] = [];
   /** When set, the next appends fail with this error code. */
   failWith: number | null = null;
   /** When set, appends wait for this promise (tests interleave events with a write in flight). */
   gate: Promise<void> | null = null;
 
-  constructor(partition: number, leaderEpoch = 0, records: RawRecord[] = []) {
+  constructor(partition: number, leaderEpoch = 0, batches: LoadedBatch[] = []) {
     this.partition = partition;
     this.leaderEpoch = leaderEpoch;
-    this.records.push(...records);
+    for (const batch of batches) this.#push(batch);
   }
 
-  async append(records: readonly RawRecord[]): Promise<void> {
+  #push(batch: LoadedBatch): void {
+    this.batches.push(batch);
+    this.records.push(...batch.records);
+  }
+
+  async append(records: readonly RawRecord[], transaction?: TransactionalAppend): Promise<void> {
     if (this.gate) await this.gate;
     if (this.failWith !== null) throw new GroupCoordinatorError(this.failWith, 'injected append failure');
-    this.records.push(...records);
+    this.#push({ records: [...records], producerId: transaction?.producerId ?? -1n, transactional: transaction !== undefined, marker: null });
   }
 
-  async *load(): AsyncIterable<readonly RawRecord[]> {
-    yield [...this.records];
+  /** What the transaction coordinator's WriteTxnMarkers would append. */
+  appendMarker(producerId: bigint, marker: 'commit' | 'abort'): void {
+    this.#push({ records: [], producerId, transactional: true, marker });
+  }
+
+  async *load(): AsyncIterable<readonly LoadedBatch[]> {
+    yield [...this.batches];
   }
 }

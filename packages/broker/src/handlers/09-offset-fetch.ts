@@ -3,8 +3,8 @@
 // - A partition without a committed offset answers offset -1, metadata "" and no error; an
 //   unknown group is not an error either (it has no offsets).
 // - v2+: a null topic list means every committed offset of the group; group-level errors are
-//   top level (v0–1 put them on every partition). v7 require_stable: we keep no pending
-//   transactional offsets, so committed offsets are always stable.
+//   top level (v0–1 put them on every partition). v7 require_stable: a partition with offsets
+//   of an open transaction (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT.
 // - v8+: several groups in one request, each with its own error; v9 adds the KIP-848 member id
 //   and epoch (UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH).
 import {
@@ -18,6 +18,7 @@ import { groupService } from '../groups/plugin.ts';
 import { defineHandler } from './types.ts';
 
 const MULTI_GROUP_VERSION = 8;
+const REQUIRE_STABLE_VERSION = 7;
 const TOP_LEVEL_ERROR_VERSION = 2;
 /** Bound on groups in one request. */
 const FETCH_GROUPS_MAX = 10_000;
@@ -66,7 +67,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
         memberId: group.memberId,
         memberEpoch: group.memberEpoch,
         topics: group.topics?.map((topic) => ({ name: topic.name, partitionIndexes: topic.partitionIndexes })) ?? null,
-      })), version);
+      })), version, request.requireStable);
       return {
         throttleTimeMs: 0,
         topics: [],
@@ -77,7 +78,7 @@ export default defineHandler<OffsetFetchRequest, OffsetFetchResponse>({
     const topics = version >= TOP_LEVEL_ERROR_VERSION || request.topics !== null
       ? request.topics?.map((topic) => ({ name: topic.name, partitionIndexes: topic.partitionIndexes })) ?? null
       : [];
-    const [result] = await coordinator.fetchOffsets([{ groupId: request.groupId, memberId: null, memberEpoch: -1, topics }], version);
+    const [result] = await coordinator.fetchOffsets([{ groupId: request.groupId, memberId: null, memberEpoch: -1, topics }], version, version >= REQUIRE_STABLE_VERSION && request.requireStable);
     return singleGroupResponse(version, request, result);
   },
   errorResponse(context, request, errorCode) {
