@@ -157,7 +157,12 @@ export class CoordinatorMember implements StateMachine {
       if (result.err !== 0) return null;
       return { sessionId, timeoutMs, passwd: this.sessionPassword(sessionId) };
     }
-    const session = this.tree.sessions.get(request.sessionId);
+    let session = this.tree.sessions.get(request.sessionId);
+    if (session === undefined && this.raft.role !== 'leader') {
+      // the session may have been created through another member moments ago: catch up first
+      await this.raft.sync();
+      session = this.tree.sessions.get(request.sessionId);
+    }
     const passwd = this.sessionPassword(request.sessionId);
     if (session === undefined || request.passwd === null || !passwd.equals(request.passwd)) return null;
     for (const other of this.connections) {
