@@ -47,3 +47,21 @@ describe('startCluster', () => {
     expect(existsSync(cluster.dataDir)).toBe(false);
   });
 });
+
+describe('broker settings', () => {
+  it('honours num.partitions, default partitions (-1) and auto.create.topics.enable=false', async () => {
+    const cluster = await startCluster({ config: { 'num.partitions': '3', 'auto.create.topics.enable': 'false' } });
+    try {
+      const client = await RawClient.connect(cluster.bootstrap);
+      const meta = await client.request(ApiKey.Metadata, 9, { topics: [{ topicId: ZERO_UUID, name: 'not-auto' }], allowAutoTopicCreation: true });
+      expect(meta.topics[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const created = await client.request(ApiKey.CreateTopics, 5, { topics: [{ name: 'defaults', numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      expect(created.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 3, replicationFactor: 1 });
+      const described = await client.request(ApiKey.DescribeConfigs, 2, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions'] }], includeSynonyms: true });
+      expect(described.results[0].configs[0]).toMatchObject({ name: 'num.partitions', value: '3', configSource: 5, readOnly: true });
+      client.close();
+    } finally {
+      await cluster.close();
+    }
+  });
+});

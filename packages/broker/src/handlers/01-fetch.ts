@@ -289,4 +289,12 @@ export default defineHandler<FetchRequest, FetchResponse>({
   errorResponse(_context, _request, errorCode) {
     return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
   },
+  responseSizeHint(response) {
+    let bytes = 256;
+    for (const topic of response.responses) {
+      bytes += 64 + topic.topic.length;
+      for (const partition of topic.partitions) bytes += 96 + (partition.records?.length ?? 0);
+    }
+    return bytes;
+  },
 });

@@ -75,7 +75,7 @@ export function createDispatcher(services: BrokerServices, hooks: DispatchHooks 
     }
     const context: RequestContext = { ...baseContext, clientId };
     const finish = (response: unknown): Buffer | null =>
-      response === null ? null : encodeResponse(handler, apiVersion, correlationId, response);
+      response === null ? null : encodeResponse(handler, apiVersion, correlationId, response, handler.responseSizeHint?.(response));
     const fail = (error: unknown): Buffer | null => {
       hooks.onHandlerError?.(context, error);
       if (handler.errorResponse === undefined) throw error;

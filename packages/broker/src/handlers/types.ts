@@ -66,6 +66,8 @@ export interface ApiHandler<Request = any, Response = any> {
   handle(context: RequestContext, request: Request): Promise<Response | null> | Response | null;
   /** A response carrying `errorCode` for every element of `request` (Kafka's getErrorResponse). */
   errorResponse?(context: RequestContext, request: Request, errorCode: number): Response | null;
+  /** Expected encoded size, so a large response (Fetch) is built without regrowing buffers. */
+  responseSizeHint?(response: Response): number;
   /**
    * Answers a request whose version is outside [minVersion, maxVersion] instead of closing the
    * connection (only ApiVersions does, KIP-511): the response and the version to encode it in.
