@@ -41,3 +41,45 @@ export async function readAll(log: PartitionLog, upTo = log.highWatermark): Prom
   }
   return Buffer.concat(parts);
 }
+
+import { decodeRecordBatches, encodeRecordBatch } from '@kafkaesque/protocol';
+import { RawClient } from '../../broker/support/raw-client.ts';
+
+export interface ProduceOutcome {
+  errorCode: number;
+  baseOffset: number;
+}
+
+/** One Produce (v9) of `values` as one batch to `address` (no retries: the test sees every error). */
+export async function produceTo(address: string, topic: string, partition: number, values: string[], acks: number, timeoutMs = 3000): Promise<ProduceOutcome> {
+  let client: RawClient;
+  try {
+    client = await RawClient.connect(address);
+  } catch {
+    return { errorCode: -1, baseOffset: -1 };
+  }
+  try {
+    const records = encodeRecordBatch({ records: values.map((value) => ({ value })) });
+    const body = await Promise.race([
+      client.request(0, 9, { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] }),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs + 5000)),
+    ]);
+    if (body === null) return { errorCode: -1, baseOffset: -1 };
+    const answer = body.responses[0].partitionResponses[0];
+    return { errorCode: answer.errorCode, baseOffset: Number(answer.baseOffset) };
+  } catch {
+    return { errorCode: -1, baseOffset: -1 };
+  } finally {
+    client.close();
+  }
+}
+
+/** Record values of a log, in offset order, up to `upTo` (default: the high watermark). */
+export async function valuesOf(log: PartitionLog, upTo = log.highWatermark): Promise<Array<{ offset: number; value: string }>> {
+  const bytes = await readAll(log, upTo);
+  const out: Array<{ offset: number; value: string }> = [];
+  for (const batch of decodeRecordBatches(bytes).batches) {
+    for (const record of batch.records) if (record.offset < upTo) out.push({ offset: record.offset, value: String(record.value) });
+  }
+  return out;
+}
