@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiKey, decodeRecordBatch } from '@kafkaesque/protocol';
 import { Producer, KafkaResponseError, KafkaAuthenticationError, serializers, type ProducerOptions } from '@kafkaesque/client';
@@ -167,5 +168,37 @@ describe('Producer against a scripted broker', () => {
     const error = await bad.send({ topic: 'auth', value: 'x' }).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(KafkaAuthenticationError);
     expect((error as KafkaAuthenticationError).code).toBe(58);
+  });
+});
+
+describe('security against a scripted broker', () => {
+  const key = readFileSync(new URL('./support/test-key.pem', import.meta.url));
+  const cert = readFileSync(new URL('./support/test-cert.pem', import.meta.url));
+
+  it('connects over TLS, verifying the broker certificate', async () => {
+    const broker = await startFakeBroker({ tls: { key, cert } });
+    cleanups.push(() => broker.close());
+    broker.createTopic('tls', 1);
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, tls: { ca: cert } });
+    cleanups.push(() => producer.close());
+    expect((await producer.send({ topic: 'tls', value: 'secret' })).offset).toBe(0);
+    const untrusting = new Producer({ bootstrapServers: broker.bootstrap, tls: true, retries: 0, maxBlockMs: 500 });
+    cleanups.push(() => untrusting.close());
+    const error = await untrusting.send({ topic: 'tls', value: 'x' }).catch((failure: unknown) => failure);
+    expect(String((error as Error).message)).toMatch(/certificate|self.signed|no broker reachable|not available/i);
+  });
+
+  it.each(['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const)('authenticates with %s (and over TLS), rejects a wrong password', async (mechanism) => {
+    const broker = await startFakeBroker({ tls: { key, cert }, sasl: { mechanism, username: 'alice', password: 'pencil' } });
+    cleanups.push(() => broker.close());
+    broker.createTopic('scram', 1);
+    const producer = new Producer({ bootstrapServers: broker.bootstrap, tls: { ca: cert }, sasl: { mechanism, username: 'alice', password: 'pencil' } });
+    cleanups.push(() => producer.close());
+    expect((await producer.send({ topic: 'scram', value: 'x' })).offset).toBe(0);
+    expect(broker.requestsOf(ApiKey.SaslAuthenticate).length).toBeGreaterThanOrEqual(2);
+    const wrong = new Producer({ bootstrapServers: broker.bootstrap, tls: { ca: cert }, sasl: { mechanism, username: 'alice', password: 'wrong' } });
+    cleanups.push(() => wrong.close());
+    const error = await wrong.send({ topic: 'scram', value: 'x' }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(KafkaAuthenticationError);
   });
 });

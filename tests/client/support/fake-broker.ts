@@ -4,7 +4,9 @@
  * protocol package's codecs. Tests inject faults (error codes for the next N requests of an API,
  * silence, dropped connections) and look at what the client sent.
  */
+import crypto from 'node:crypto';
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   ApiKey,
   apis,
@@ -39,7 +41,9 @@ export interface FakeBrokerOptions {
   defaultPartitions?: number;
   /** Versions advertised (defaults: every version the codecs know). */
   versions?: Record<number, { min: number; max: number }>;
-  sasl?: { mechanism: 'PLAIN'; username: string; password: string };
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+  /** Serve TLS with this key and certificate (PEM). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 const SUPPORTED = [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.InitProducerId, ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate];
@@ -64,7 +68,9 @@ export class FakeBroker {
   }
 
   async start(): Promise<this> {
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.server = this.options.tls
+      ? tls.createServer({ key: this.options.tls.key, cert: this.options.tls.cert }, (socket) => this.accept(socket))
+      : net.createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
     return this;
@@ -157,16 +163,58 @@ export class FakeBroker {
         return this.listOffsets(body, errorCode);
       case ApiKey.InitProducerId:
         return { ...apis[apiKey].response.defaults(), errorCode, producerId: this.nextProducerId++, producerEpoch: 0 };
-      case ApiKey.SaslHandshake:
-        return { ...apis[apiKey].response.defaults(), errorCode: body.mechanism === 'PLAIN' ? 0 : 33, mechanisms: ['PLAIN'] };
-      case ApiKey.SaslAuthenticate: {
-        const expected = `\u0000${this.options.sasl?.username}\u0000${this.options.sasl?.password}`;
-        const ok = Buffer.from(body.authBytes).toString() === expected;
-        return { ...apis[apiKey].response.defaults(), errorCode: ok ? 0 : 58, errorMessage: ok ? null : 'bad credentials', authBytes: Buffer.alloc(0) };
+      case ApiKey.SaslHandshake: {
+        const mechanism = this.options.sasl?.mechanism ?? 'PLAIN';
+        return { ...apis[apiKey].response.defaults(), errorCode: body.mechanism === mechanism ? 0 : 33, mechanisms: [mechanism] };
       }
+      case ApiKey.SaslAuthenticate:
+        return this.saslAuthenticate(Buffer.from(body.authBytes));
       default:
         throw new Error(`fake broker: unexpected API ${apiKey}`);
     }
+  }
+
+  private scram: { clientFirstBare: string; serverFirst: string; nonce: string } | null = null;
+  private readonly scramSalt = crypto.randomBytes(16);
+
+  /** PLAIN, or the server side of SCRAM (RFC 5802) for the configured user. */
+  private saslAuthenticate(message: Buffer): unknown {
+    const sasl = this.options.sasl!;
+    const answer = (errorCode: number, authBytes: Buffer, errorMessage: string | null = null) => ({
+      ...apis[ApiKey.SaslAuthenticate].response.defaults(),
+      errorCode,
+      errorMessage,
+      authBytes,
+    });
+    if (sasl.mechanism === 'PLAIN') {
+      const ok = message.toString() === `\u0000${sasl.username}\u0000${sasl.password}`;
+      return answer(ok ? 0 : 58, Buffer.alloc(0), ok ? null : 'bad credentials');
+    }
+    const hash = sasl.mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
+    const text = message.toString();
+    if (this.scram === null) {
+      const clientFirstBare = text.slice(text.indexOf('n=', 2));
+      const clientNonce = /r=([^,]+)/.exec(clientFirstBare)![1];
+      const nonce = clientNonce + crypto.randomBytes(8).toString('base64url');
+      const serverFirst = `r=${nonce},s=${this.scramSalt.toString('base64')},i=4096`;
+      this.scram = { clientFirstBare, serverFirst, nonce };
+      return answer(0, Buffer.from(serverFirst));
+    }
+    const { clientFirstBare, serverFirst } = this.scram;
+    this.scram = null;
+    const withoutProof = text.slice(0, text.lastIndexOf(',p='));
+    const proof = Buffer.from(text.slice(text.lastIndexOf(',p=') + 3), 'base64');
+    const salted = crypto.pbkdf2Sync(sasl.password, this.scramSalt, 4096, hash === 'sha256' ? 32 : 64, hash);
+    const hmac = (key: Buffer, data: string) => crypto.createHmac(hash, key).update(data).digest();
+    const clientKey = hmac(salted, 'Client Key');
+    const storedKey = crypto.createHash(hash).update(clientKey).digest();
+    const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`;
+    const signature = hmac(storedKey, authMessage);
+    const expectedProof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]));
+    if (!/n=([^,]+)/.exec(clientFirstBare) || /n=([^,]+)/.exec(clientFirstBare)![1] !== sasl.username || !expectedProof.equals(proof)) {
+      return answer(58, Buffer.alloc(0), 'bad credentials');
+    }
+    return answer(0, Buffer.from(`v=${hmac(hmac(salted, 'Server Key'), authMessage).toString('base64')}`));
   }
 
   private apiVersions(errorCode: number): unknown {
