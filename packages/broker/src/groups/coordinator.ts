@@ -173,6 +173,22 @@ export interface GroupErrorResult {
   errorCode: number;
 }
 
+export interface GroupInspection {
+  groupId: string;
+  /** The __consumer_offsets partition holding the group. */
+  partition: number;
+  type: 'classic' | 'consumer';
+  state: string;
+  /** Classic: generation id; KIP-848: group epoch. */
+  generationOrEpoch: number;
+  protocolType: string | null;
+  /** Classic: the selected protocol (assignor); KIP-848: the server-side assignor. */
+  protocol: string | null;
+  leader: string | null;
+  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string }[];
+  offsets: { topic: string; partition: number; offset: number; metadata: string }[];
+}
+
 export interface OffsetDeleteResult {
   errorCode: number;
   topics: TopicErrorResult[];
@@ -875,6 +891,36 @@ export class GroupCoordinator {
       for (const topic of subscribedTopicsOf(group.memberMetadata(member, group.protocolName))) topics.add(topic);
     }
     return topics;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inspection (dashboard, CLI, tests): everything a teacher would want to show
+
+  /** A plain snapshot of the groups coordinated here: states, generations, members, offsets. */
+  inspect(): GroupInspection[] {
+    const result: GroupInspection[] = [];
+    for (const state of this.#partitions.values()) {
+      if (state.status !== 'active') continue;
+      for (const group of state.groups.values()) {
+        const offsets = state.offsets.list(group.groupId).map((offset) => ({ topic: offset.topic, partition: offset.partition, offset: offset.offset, metadata: offset.metadata }));
+        if (group instanceof ClassicGroup) {
+          result.push({
+            groupId: group.groupId, partition: state.partition, type: 'classic', state: group.state, generationOrEpoch: group.generationId,
+            protocolType: group.protocolType, protocol: group.protocolName, leader: group.leaderId,
+            members: [...group.members.values()].map((member) => ({ memberId: member.memberId, groupInstanceId: member.groupInstanceId, clientId: member.clientId, clientHost: member.clientHost })),
+            offsets,
+          });
+        } else {
+          result.push({
+            groupId: group.groupId, partition: state.partition, type: 'consumer', state: group.stateName(), generationOrEpoch: group.groupEpoch,
+            protocolType: 'consumer', protocol: group.preferredAssignor(this.config.consumerGroupAssignors), leader: null,
+            members: [...group.members.values()].map((member) => ({ memberId: member.memberId, groupInstanceId: member.instanceId, clientId: member.clientId, clientHost: member.clientHost })),
+            offsets,
+          });
+        }
+      }
+    }
+    return result.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   }
 
   // -------------------------------------------------------------------------------------------

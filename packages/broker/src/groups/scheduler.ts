@@ -13,12 +13,15 @@ export interface Scheduler {
   schedule(delayMs: number, task: () => void): TimerHandle;
 }
 
+const TIMER_DELAY_MS_MAX = 2_147_483_647;
+
 /** Real time. Timers are unref'd so a coordinator never keeps a process alive by itself. */
 export function systemScheduler(): Scheduler {
   return {
     nowMs: () => Date.now(),
     schedule(delayMs, task) {
-      const timer = setTimeout(task, Math.max(0, delayMs));
+      // Node fires a timer longer than 2^31-1 ms at once: clamp instead (≈ 24.8 days).
+      const timer = setTimeout(task, Math.min(Math.max(0, delayMs), TIMER_DELAY_MS_MAX));
       timer.unref();
       return { cancel: () => clearTimeout(timer) };
     },
