@@ -184,8 +184,20 @@ export interface LogManager {
    * time / size / log start offset, compaction of compact logs, flush.ms, delayed deletion.
    */
   runMaintenance(nowMs?: number): Promise<void>;
+  /** Resource use, for the dashboard and memory-bound tests. */
+  stats(): LogManagerStats;
   /** Fsyncs every log, writes checkpoints and the clean-shutdown marker, closes every file. */
   close(): Promise<void>;
+}
+
+export interface LogManagerStats {
+  partitions: number;
+  segments: number;
+  /** Segment .log files open now (bounded by openFilesMax, plus files in use this instant). */
+  openFiles: number;
+  /** Inactive segments whose indexes are in memory (bounded by loadedIndexesMax). */
+  loadedIndexes: number;
+  totalBytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------

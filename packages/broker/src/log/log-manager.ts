@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import type { CreateLogOptions, LogConfig, LogDirState, LogManager, LogManagerOptions, PartitionLog, TopicPartition } from './api.ts';
+import type { CreateLogOptions, LogConfig, LogDirState, LogManager, LogManagerOptions, LogManagerStats, PartitionLog, TopicPartition } from './api.ts';
 import {
   formatMetaProperties,
   parseProperties,
@@ -265,6 +265,17 @@ export class LogManagerImpl implements LogManager {
     this.#defaultConfig = resolveLogConfig(overrides);
     this.#defaultOverrides = { ...overrides };
     for (const dir of this.#dirs) for (const log of dir.logs.values()) log.refreshConfig();
+  }
+
+  stats(): LogManagerStats {
+    const logs = this.logs();
+    return {
+      partitions: logs.length,
+      segments: logs.reduce((sum, log) => sum + log.segments().length, 0),
+      openFiles: this.#context.filePool.size,
+      loadedIndexes: this.#context.indexPool.size,
+      totalBytes: logs.reduce((sum, log) => sum + log.sizeBytes, 0),
+    };
   }
 
   /** Partitions the cleaner gave up on, with the error (for the dashboard / logs). */

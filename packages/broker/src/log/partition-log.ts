@@ -111,6 +111,7 @@ export class PartitionLogImpl implements PartitionLog {
   #offline: LogDirOfflineError | undefined;
   #closed = false;
   #pendingDeletes: PendingDelete[] = [];
+  #snapshotOffsets: number[] = [];
   /** Compaction progress: offsets below this are clean (cleaner-offset-checkpoint). */
   cleanerCheckpoint = 0;
 
@@ -251,6 +252,7 @@ export class PartitionLogImpl implements PartitionLog {
     if (topicId && !storedTopicId) await writeFileAtomic(fs, path.join(this.dir, PARTITION_METADATA_FILE), formatPartitionMetadata(topicId));
 
     const snapshots = await this.#removeLeftoversAndList();
+    this.#snapshotOffsets = [...snapshots.snapshots];
     const baseOffsets = snapshots.logs;
     const now = this.#context.clockMs();
     const context = this.#segmentContext();
@@ -413,7 +415,7 @@ export class PartitionLogImpl implements PartitionLog {
         break;
       } catch {
         // A damaged snapshot is ignored; an older one (or a full replay) rebuilds the state.
-        await this.#context.fs.unlink(path.join(this.dir, segmentFileName(offset, SNAPSHOT_FILE_SUFFIX)));
+        await this.#deleteSnapshot(offset);
       }
     }
     this.#producers.mapEndOffset = from;
@@ -705,29 +707,31 @@ export class PartitionLogImpl implements PartitionLog {
   async #writeProducerSnapshot(offset: number): Promise<void> {
     const file = path.join(this.dir, segmentFileName(offset, SNAPSHOT_FILE_SUFFIX));
     await writeFileAtomic(this.#context.fs, file, this.#producers.encodeSnapshot());
+    if (!this.#snapshotOffsets.includes(offset)) this.#snapshotOffsets = [...this.#snapshotOffsets, offset].sort((a, b) => a - b);
     await this.#pruneSnapshots();
   }
 
+  /** Snapshot files on disk, ascending (kept in memory: no readdir per roll). */
   async #listSnapshots(): Promise<number[]> {
-    const names = await this.#context.fs.readdir(this.dir);
-    return names.filter((name) => /^\d{20}\.snapshot$/.test(name)).map((name) => Number(name.slice(0, 20))).sort((a, b) => a - b);
+    return [...this.#snapshotOffsets];
+  }
+
+  async #deleteSnapshot(offset: number): Promise<void> {
+    await this.#context.fs.unlink(path.join(this.dir, segmentFileName(offset, SNAPSHOT_FILE_SUFFIX)));
+    this.#snapshotOffsets = this.#snapshotOffsets.filter((candidate) => candidate !== offset);
   }
 
   /** Keeps the newest SNAPSHOTS_KEPT snapshots at or above the log start (Kafka prunes similarly). */
   async #pruneSnapshots(): Promise<void> {
-    const offsets = await this.#listSnapshots();
+    const offsets = [...this.#snapshotOffsets];
     const keep = new Set(offsets.slice(-SNAPSHOTS_KEPT));
     for (const offset of offsets) {
-      if (!keep.has(offset) || offset < this.#segments[0].baseOffset) {
-        await this.#context.fs.unlink(path.join(this.dir, segmentFileName(offset, SNAPSHOT_FILE_SUFFIX)));
-      }
+      if (!keep.has(offset) || offset < this.#segments[0].baseOffset) await this.#deleteSnapshot(offset);
     }
   }
 
   async #deleteSnapshotsAbove(offset: number): Promise<void> {
-    for (const snapshot of await this.#listSnapshots()) {
-      if (snapshot > offset) await this.#context.fs.unlink(path.join(this.dir, segmentFileName(snapshot, SNAPSHOT_FILE_SUFFIX)));
-    }
+    for (const snapshot of [...this.#snapshotOffsets]) if (snapshot > offset) await this.#deleteSnapshot(snapshot);
   }
 
   async #saveEpochCache(): Promise<void> {
@@ -926,7 +930,7 @@ export class PartitionLogImpl implements PartitionLog {
     this.cleanerCheckpoint = offset;
     this.#producers.clear();
     this.#producers.mapEndOffset = offset;
-    for (const snapshot of await this.#listSnapshots()) await this.#context.fs.unlink(path.join(this.dir, segmentFileName(snapshot, SNAPSHOT_FILE_SUFFIX)));
+    for (const snapshot of [...this.#snapshotOffsets]) await this.#deleteSnapshot(snapshot);
     this.#epochCache.clear();
     await this.#saveEpochCache();
   }

@@ -155,7 +155,9 @@ export class LogSegment {
   #trimIndexesOnPersist = false;
   #file: LogFile | undefined;
   #fileUsers = 0;
-  active = false;
+  /** Loads / rebuilds in progress: the LRU pool must not unload the indexes under them. */
+  #indexUsers = 0;
+  #active = false;
   #deleted = false;
   readonly #indexHandle: Releasable;
   readonly #fileHandle: Releasable;
@@ -170,6 +172,16 @@ export class LogSegment {
     this.#maxTimestampKnown = sizeBytes === 0;
     this.#indexHandle = { release: () => this.#unloadIndexes() };
     this.#fileHandle = { release: () => this.#closeIdleFile() };
+  }
+
+  /** The active segment's indexes are always in memory (appends extend them): never pooled. */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  set active(value: boolean) {
+    this.#active = value;
+    if (value) this.#context.indexPool.forget(this.#indexHandle);
   }
 
   path(suffix: string): string {
@@ -190,6 +202,7 @@ export class LogSegment {
     segment.#timeIndex = new TimeIndex(baseOffset, context.segmentIndexBytes);
     segment.active = true;
     segment.#file = await context.fs.open(segment.logPath, 'write');
+    context.filePool.touch(segment.#fileHandle);
     await segment.#preallocateIndexes();
     return segment;
   }
@@ -230,15 +243,16 @@ export class LogSegment {
     this.#fileUsers++;
     try {
       if (!this.#file) this.#file = await this.#context.fs.open(this.logPath, 'write');
-      if (!this.active) this.#context.filePool.touch(this.#fileHandle);
+      this.#context.filePool.touch(this.#fileHandle);
       return await use(this.#file);
     } finally {
       this.#fileUsers--;
     }
   }
 
+  /** LRU release: even the active segment's file may close when idle (reopened on next use). */
   #closeIdleFile(): boolean {
-    if (this.active || this.#fileUsers > 0 || !this.#file) return !this.#file;
+    if (this.#fileUsers > 0 || !this.#file) return !this.#file;
     const file = this.#file;
     this.#file = undefined;
     file.close().catch(() => {});
@@ -246,7 +260,7 @@ export class LogSegment {
   }
 
   #unloadIndexes(): boolean {
-    if (this.active) return false;
+    if (this.active || this.#indexUsers > 0) return false;
     const offsetIndex = this.#offsetIndex;
     const timeIndex = this.#timeIndex;
     if (offsetIndex && offsetIndex.persistedEntries !== offsetIndex.entries) return false;
@@ -258,6 +272,15 @@ export class LogSegment {
 
   /** Loads the indexes from disk when not in memory; rebuilds them when damaged or missing. */
   async #indexes(): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex }> {
+    this.#indexUsers++;
+    try {
+      return await this.#loadIndexes();
+    } finally {
+      this.#indexUsers--;
+    }
+  }
+
+  async #loadIndexes(): Promise<{ offsetIndex: OffsetIndex; timeIndex: TimeIndex }> {
     if (!this.#offsetIndex || !this.#timeIndex) {
       const offsetIndex = new OffsetIndex(this.baseOffset, this.#context.segmentIndexBytes);
       const timeIndex = new TimeIndex(this.baseOffset, this.#context.segmentIndexBytes);
@@ -270,12 +293,23 @@ export class LogSegment {
       this.#timeIndex = timeIndex;
       if ((!offsetClean || !timeClean) && this.sizeBytes > 0) await this.rebuildIndexes();
     }
+    // Callers keep these objects even if the pool unloads the fields later (reads only).
+    const loaded = { offsetIndex: this.#offsetIndex!, timeIndex: this.#timeIndex! };
     if (!this.active) this.#context.indexPool.touch(this.#indexHandle);
-    return { offsetIndex: this.#offsetIndex!, timeIndex: this.#timeIndex! };
+    return loaded;
   }
 
   /** Rebuilds both indexes (and max timestamp) from the batches, then writes them. */
   async rebuildIndexes(): Promise<void> {
+    this.#indexUsers++;
+    try {
+      await this.#rebuildIndexes();
+    } finally {
+      this.#indexUsers--;
+    }
+  }
+
+  async #rebuildIndexes(): Promise<void> {
     const offsetIndex = new OffsetIndex(this.baseOffset, this.#context.segmentIndexBytes);
     const timeIndex = new TimeIndex(this.baseOffset, this.#context.segmentIndexBytes);
     this.#offsetIndex = offsetIndex;
@@ -532,6 +566,15 @@ export class LogSegment {
    * valid batch (producer state and leader epochs are rebuilt from them).
    */
   async recover(maxBatchBytes: number, visit: (batch: BatchSummary, bytes: Buffer, at: number) => void): Promise<RecoveryOutcome> {
+    this.#indexUsers++;
+    try {
+      return await this.#recover(maxBatchBytes, visit);
+    } finally {
+      this.#indexUsers--;
+    }
+  }
+
+  async #recover(maxBatchBytes: number, visit: (batch: BatchSummary, bytes: Buffer, at: number) => void): Promise<RecoveryOutcome> {
     const fileSize = await this.#withFile((file) => file.sizeBytes());
     this.sizeBytes = fileSize;
     this.#offsetIndex = new OffsetIndex(this.baseOffset, this.#context.segmentIndexBytes);
@@ -611,6 +654,15 @@ export class LogSegment {
    * first batch removed, or undefined when nothing was.
    */
   async truncateTo(offset: number): Promise<number | undefined> {
+    this.#indexUsers++;
+    try {
+      return await this.#truncateTo(offset);
+    } finally {
+      this.#indexUsers--;
+    }
+  }
+
+  async #truncateTo(offset: number): Promise<number | undefined> {
     const first = await this.translateOffset(offset);
     if (!first) return undefined;
     const { offsetIndex, timeIndex } = await this.#indexes();
