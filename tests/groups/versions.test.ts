@@ -207,4 +207,24 @@ describe('every version of the group APIs', () => {
       expect(described.groups[0].members[0].memberId).toBe(beat.memberId);
     }
   });
+
+  it('answers a pending JoinGroup with NOT_COORDINATOR when the broker shuts down', async () => {
+    const slow = await startCluster({ brokers: 1, config: { 'group.initial.rebalance.delay.ms': '60000', 'offsets.topic.num.partitions': '1' } });
+    try {
+      const [host, port] = slow.bootstrap.split(':');
+      const raw = await RawClient.open(host, Number(port));
+      await raw.send(10, 0, { ...FindCoordinatorRequest.defaults(), key: 'slow-group' });
+      const pending = raw.send(11, 3, {
+        ...JoinGroupRequest.defaults(), groupId: 'slow-group', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 120_000, memberId: '',
+        protocolType: 'consumer', protocols: [{ name: 'range', metadata: METADATA }],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const stopping = slow.stopBroker(1);
+      expect((await pending).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      await stopping;
+      raw.close();
+    } finally {
+      await slow.close();
+    }
+  });
 });

@@ -121,6 +121,13 @@ export const createPlugin: BrokerPluginFactory = (services): BrokerPlugin => {
     service: coordinator,
     start() {
       unsubscribe = services.metadata.subscribe((change) => {
+        // A broker shutting down unregisters first: answer pending JoinGroup / SyncGroup now
+        // (NOT_COORDINATOR, clients look for the new coordinator) instead of holding the
+        // graceful close until they time out.
+        if (services.shuttingDown) {
+          coordinator.close();
+          return;
+        }
         const relevant = change.kind === 'brokers-changed' || ('topic' in change && change.topic.name === CONSUMER_OFFSETS_TOPIC);
         if (relevant) void followLeadership();
       });
