@@ -90,8 +90,22 @@ export class Controller {
     (this.options.log ?? ((text: string) => process.stderr.write(`${text}\n`)))(`controller ${this.options.brokerId}: ${message}`);
   }
 
-  /** Tries to become the controller; watches /controller when someone else is. */
+  /** Tries to become the controller (retrying across connection losses). */
   private async elect(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.tryElect();
+        return;
+      } catch (error) {
+        if (!isCode(error, 'CONNECTIONLOSS') && !isCode(error, 'SESSIONEXPIRED')) throw error;
+        if (isCode(error, 'SESSIONEXPIRED')) return; // the store renews the session, then calls elect again
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * (attempt + 1))));
+      }
+    }
+  }
+
+  /** One election attempt; watches /controller when someone else holds it. */
+  private async tryElect(): Promise<void> {
     const { store, brokerId } = this.options;
     const client = store.client;
     try {
@@ -101,7 +115,7 @@ export class Controller {
       const stat = await client.exists(Paths.controller, () => {
         if (!this.stopped) this.enqueue(() => this.elect());
       });
-      if (stat === null) return this.elect();
+      if (stat === null) return this.tryElect();
       if (stat.ephemeralOwner !== client.sessionId) return;
     }
     await this.bumpEpoch();

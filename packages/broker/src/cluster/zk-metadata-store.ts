@@ -168,7 +168,7 @@ export class ZkMetadataStore implements MetadataStore {
   private async ensurePaths(): Promise<void> {
     for (const path of PERSISTENT_PATHS) {
       try {
-        await this.clientValue.create(path, null);
+        await this.read((client) => client.create(path, null));
       } catch (error) {
         if (!isCode(error, 'NODEEXISTS')) throw error;
       }
@@ -177,21 +177,21 @@ export class ZkMetadataStore implements MetadataStore {
 
   private async ensureClusterId(): Promise<string> {
     try {
-      await this.clientValue.create(Paths.clusterId, encodeClusterId(this.options.clusterId ?? randomUuid()));
+      await this.read((client) => client.create(Paths.clusterId, encodeClusterId(this.options.clusterId ?? randomUuid())));
     } catch (error) {
       if (!isCode(error, 'NODEEXISTS')) throw error;
     }
-    const { data } = await this.clientValue.getData(Paths.clusterId);
+    const { data } = await this.read((client) => client.getData(Paths.clusterId));
     return decodeClusterId(Paths.clusterId, data);
   }
 
   private async ensureSecret(): Promise<string> {
     try {
-      await this.clientValue.create(Paths.interBrokerSecret, Buffer.from(randomBytes(18).toString('base64url')));
+      await this.read((client) => client.create(Paths.interBrokerSecret, Buffer.from(randomBytes(18).toString('base64url'))));
     } catch (error) {
       if (!isCode(error, 'NODEEXISTS')) throw error;
     }
-    const { data } = await this.clientValue.getData(Paths.interBrokerSecret);
+    const { data } = await this.read((client) => client.getData(Paths.interBrokerSecret));
     return data?.toString('utf8') ?? '';
   }
 
@@ -222,7 +222,10 @@ export class ZkMetadataStore implements MetadataStore {
     return watcher;
   }
 
-  /** A read retried across connection losses (the session survives those). */
+  /**
+   * A call retried across connection losses (the session survives those). A retried write may
+   * have been applied already: callers treat NODEEXISTS / BADVERSION after a retry accordingly.
+   */
   private async read<T>(call: (client: CoordinatorClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -492,14 +495,14 @@ export class ZkMetadataStore implements MetadataStore {
     const data = encodeBrokerRegistration(broker, Date.now());
     for (;;) {
       try {
-        await this.clientValue.create(path, data, { mode: 'ephemeral' });
+        await this.read((client) => client.create(path, data, { mode: 'ephemeral' }));
         return;
       } catch (error) {
         if (!isCode(error, 'NODEEXISTS')) throw error;
       }
       // A registration left by our previous session: it goes when that session expires.
       try {
-        const stat = await this.clientValue.exists(path);
+        const stat = await this.read((client) => client.exists(path));
         if (stat !== null && stat.ephemeralOwner === this.clientValue.sessionId) return;
       } catch (error) {
         if (!isCode(error, 'NONODE')) throw error;
@@ -537,10 +540,13 @@ export class ZkMetadataStore implements MetadataStore {
     ];
     spec.assignments.forEach((replicas, index) => ops.push(...newPartitionOps(spec.name, index, replicas, live, controllerEpoch)));
     try {
-      await this.clientValue.multi(ops);
+      await this.read((client) => client.multi(ops));
     } catch (error) {
-      if (isCode(error, 'NODEEXISTS')) throw new MetadataError(ErrorCode.topicAlreadyExists, `Topic '${spec.name}' already exists.`);
-      throw error;
+      if (!isCode(error, 'NODEEXISTS')) throw error;
+      // Ours, when a retry after a connection loss found the first attempt applied.
+      const existing = await this.read((client) => client.getData(Paths.topic(spec.name))).catch(() => null);
+      const sameTopic = existing !== null && decodeTopicAssignment(Paths.topic(spec.name), existing.data).topicId === topicId;
+      if (!sameTopic) throw new MetadataError(ErrorCode.topicAlreadyExists, `Topic '${spec.name}' already exists.`);
     }
     await this.enqueue(() => this.refreshTopics());
     const topic = this.topicsByName.get(spec.name);
@@ -676,14 +682,14 @@ export class ZkMetadataStore implements MetadataStore {
     });
     try {
       if (version < 0) {
-        await this.clientValue.create(path, data);
+        await this.read((client) => client.create(path, data));
       } else if (controllerEpoch !== undefined) {
-        await this.clientValue.multi([
+        await this.read((client) => client.multi([
           { op: 'check', path: Paths.controllerEpoch, version: controllerEpoch.zkVersion },
           { op: 'setData', path, data, version },
-        ]);
+        ]));
       } else {
-        await this.clientValue.setData(path, data, version);
+        await this.read((client) => client.setData(path, data, version));
       }
     } catch (error) {
       if (isCode(error, 'BADVERSION') || isCode(error, 'NODEEXISTS')) {
