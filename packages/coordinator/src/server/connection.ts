@@ -44,7 +44,7 @@ import {
   juteVector,
   type JuteCodec,
 } from '@kafkaesque/protocol';
-import type { ApplyResult } from '../tree/data-tree.ts';
+import { childrenInZooKeeperOrder, type ApplyResult } from '../tree/data-tree.ts';
 import type { TxnOp } from '../tree/txn.ts';
 import { childPath } from '../tree/paths.ts';
 import type { CoordinatorMember } from './member.ts';
@@ -246,7 +246,7 @@ export class ClientConnection {
         const node = tree.getNode(path);
         if (node === undefined) return { err: ZkErrorCode.NONODE };
         if (watch) this.member.watches.addChildWatch(path, this);
-        const children = [...node.children];
+        const children = childrenInZooKeeperOrder(node);
         return type === ZkOpCode.getChildren
           ? { err: 0, codec: ZkGetChildrenResponse, body: { children } }
           : { err: 0, codec: ZkGetChildren2Response, body: { children, stat: tree.statOf(node) } };

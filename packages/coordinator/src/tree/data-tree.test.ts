@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ZkErrorCode, ZkEventType, ZkOpCode, type ZkMultiOp } from '@kafkaesque/protocol';
-import { DataTree, formatSequence } from './data-tree.ts';
+import { addChild, childrenInZooKeeperOrder, DataTree, formatSequence, type Znode } from './data-tree.ts';
 import { deserializeTree, serializeTree } from './snapshot.ts';
 import { TXN_NOOP, txnFromBytes, txnToBytes, type Txn, type TxnOp } from './txn.ts';
 import { WatchManager } from './watches.ts';
@@ -322,5 +322,34 @@ describe('WatchManager', () => {
     expect(watches.trigger([{ type: ZkEventType.NodeChildrenChanged, path: '/a' }]).map((d) => d.watcher)).toEqual(['c']);
     watches.removeWatcher('d');
     expect(watches.watchCount).toBe(0);
+  });
+});
+
+describe('children order', () => {
+  // expected orders printed by java.util.HashSet<String>(8) on OpenJDK 17
+  function node(): Znode {
+    return new DataTree().getNode('/zookeeper/quota')!;
+  }
+
+  it('lists children as ZooKeeper (a java.util.HashSet) does', () => {
+    const kafka = node();
+    for (const name of ['zookeeper', 'brokers', 'controller', 'config', 'admin', 'isr_change_notification', 'latest_producer_id_block',
+      'log_dir_event_notification', 'cluster', 'consumers', 'feature', 'controller_epoch']) addChild(kafka, name);
+    expect(childrenInZooKeeperOrder(kafka).join(',')).toBe(
+      'cluster,controller,controller_epoch,brokers,zookeeper,feature,admin,isr_change_notification,consumers,log_dir_event_notification,latest_producer_id_block,config',
+    );
+
+    const sequential = node();
+    for (let i = 0; i < 20; i++) addChild(sequential, `n-${String(i).padStart(10, '0')}`);
+    sequential.children.delete('n-0000000003');
+    addChild(sequential, 'n-0000000003');
+    sequential.children.delete('n-0000000007');
+    expect(childrenInZooKeeperOrder(sequential).join(',')).toBe(
+      'n-0000000009,n-0000000002,n-0000000013,n-0000000001,n-0000000012,n-0000000004,n-0000000015,n-0000000014,n-0000000003,n-0000000006,n-0000000017,n-0000000005,n-0000000016,n-0000000008,n-0000000019,n-0000000018,n-0000000000,n-0000000011,n-0000000010',
+    );
+
+    const small = node();
+    for (const name of ['a', 'b', 'c', 'x', 'y', 'q', 's-0000000000', 's-0000000001']) addChild(small, name);
+    expect(childrenInZooKeeperOrder(small).join(',')).toBe('a,q,b,c,x,y,s-0000000001,s-0000000000');
   });
 });

@@ -41,6 +41,12 @@ export interface Znode {
   aversion: number;
   ephemeralOwner: bigint;
   children: Set<string>;
+  /**
+   * The table size of the java.util.HashSet ZooKeeper would hold these children in (0: none
+   * yet). It only grows, like Java's; with it `childrenInZooKeeperOrder` lists children in the
+   * order ZooKeeper does, which clients such as kazoo's recursive delete act on.
+   */
+  childCapacity: number;
 }
 
 export interface SessionRecord {
@@ -95,7 +101,7 @@ export class DataTree {
     this.nodes.set('/', emptyNode());
     for (const path of SYSTEM_NODES) {
       this.nodes.set(path, emptyNode());
-      this.nodes.get(parentOf(path))!.children.add(nameOf(path));
+      addChild(this.nodes.get(parentOf(path))!, nameOf(path));
     }
     const config = this.nodes.get(CONFIG_NODE)!;
     config.acl = [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }];
@@ -203,11 +209,12 @@ export class DataTree {
       aversion: 0,
       ephemeralOwner: ephemeral ? txn.sessionId : 0n,
       children: new Set(),
+      childCapacity: 0,
     };
     const name = nameOf(path);
-    const { cversion, pzxid } = parent;
+    const { cversion, pzxid, childCapacity } = parent;
     this.nodes.set(path, node);
-    parent.children.add(name);
+    addChild(parent, name);
     parent.cversion++;
     parent.pzxid = txn.zxid;
     session?.ephemerals.add(path);
@@ -216,6 +223,7 @@ export class DataTree {
       parent.children.delete(name);
       parent.cversion = cversion;
       parent.pzxid = pzxid;
+      parent.childCapacity = childCapacity;
       session?.ephemerals.delete(path);
     });
     triggers.push({ type: ZkEventType.NodeCreated, path }, { type: ZkEventType.NodeChildrenChanged, path: parentPath });
@@ -382,5 +390,36 @@ function emptyNode(): Znode {
     aversion: 0,
     ephemeralOwner: 0n,
     children: new Set(),
+    childCapacity: 0,
   };
+}
+
+/** java.util.HashSet's first table size for a DataNode's children (`new HashSet<>(8)`). */
+const JAVA_CHILD_SET_INITIAL_CAPACITY = 8;
+
+/** Adds a child, growing the emulated HashSet table as Java would (load factor 0.75). */
+export function addChild(node: Znode, name: string): void {
+  if (node.childCapacity === 0) node.childCapacity = JAVA_CHILD_SET_INITIAL_CAPACITY;
+  node.children.add(name);
+  if (node.children.size > node.childCapacity * 0.75) node.childCapacity *= 2;
+}
+
+/** Java's String.hashCode, spread as HashMap.hash does. */
+function javaHash(name: string): number {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 31) + name.charCodeAt(i)) | 0;
+  return hash ^ (hash >>> 16);
+}
+
+/**
+ * Children in ZooKeeper's order: java.util.HashSet iteration, i.e. by bucket, and within a
+ * bucket by insertion (a JavaScript Set keeps insertion order, and re-adding puts a name last,
+ * as Java's bucket lists do).
+ */
+export function childrenInZooKeeperOrder(node: Znode): string[] {
+  const mask = Math.max(node.childCapacity, 1) - 1;
+  return [...node.children]
+    .map((name, insertion) => ({ name, bucket: javaHash(name) & mask, insertion }))
+    .sort((a, b) => a.bucket - b.bucket || a.insertion - b.insertion)
+    .map((entry) => entry.name);
 }

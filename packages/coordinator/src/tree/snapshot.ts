@@ -5,7 +5,7 @@
  * parent, so a parent is never re-inserted while it has children).
  */
 import { ProtocolDecodeError, Reader, Writer, ZkAcl, juteBuffer, juteString, juteVector } from '@kafkaesque/protocol';
-import { DataTree, type Znode } from './data-tree.ts';
+import { addChild, DataTree, type Znode } from './data-tree.ts';
 import { nameOf, parentOf } from './paths.ts';
 
 const SNAPSHOT_MAGIC = 0x5a4b534e; // "ZKSN"
@@ -62,12 +62,14 @@ export function deserializeTree(bytes: Buffer): DataTree {
       aversion: reader.int32(),
       ephemeralOwner: reader.int64(),
       children: new Set(),
+      childCapacity: 0,
     };
     tree.nodes.set(path, node);
     if (path !== '/') {
       const parent = tree.nodes.get(parentOf(path));
       if (parent === undefined) throw new ProtocolDecodeError('value', `snapshot node ${path} precedes its parent`, reader.offset);
-      parent.children.add(nameOf(path));
+      // as ZooKeeper does when it loads a snapshot: children re-added one by one
+      addChild(parent, nameOf(path));
     }
   }
   const sessionCount = reader.int32();

@@ -1,7 +1,7 @@
 """A seeded, randomized kazoo workload for the differential test. Prints one JSON line:
 {"log": [[op, args, result], ...], "events": [[type, path], ...]} where results keep what both
 servers must agree on (paths, data, versions, child counts, error classes) and drop zxids and
-times. Usage: workload.py HOSTS SEED OPS"""
+times. Usage: workload.py HOSTS SEED OPS [acl]"""
 import json
 import random
 import sys
@@ -10,11 +10,16 @@ import time
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException
+from kazoo.security import make_acl
 
 hosts, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)
 base = '/diff'
 names = ['a', 'b', 'c', 'a/x', 'a/y', 'b/z', 'a/x/q', 'c/s-']
+# restrictive ACLs make ZooKeeper answer NOAUTH; with ENFORCE_ACLS=0 the workload sets only open ones
+PERM_CHOICES = [dict(all=True), dict(read=True, write=True, create=True, delete=True, admin=True)]
+if len(sys.argv) > 4 and sys.argv[4] == 'acl':
+    PERM_CHOICES += [dict(read=True, write=True), dict(read=True), dict(all=True, read=True)]
 events = []
 events_lock = threading.Lock()
 
@@ -69,12 +74,28 @@ def version():
 
 def step(i):
     kind = rng.choice(['create', 'create', 'create', 'set', 'set', 'delete', 'delete', 'get', 'exists',
-                       'children', 'transaction', 'other-create'])
+                       'children', 'transaction', 'other-create', 'create2', 'acl', 'sync'])
     p = path()
     if kind == 'create':
         ephemeral, sequence = rng.random() < 0.2, rng.random() < 0.3
         args = [p, ephemeral, sequence]
         call = lambda: zk.create(p, data(), ephemeral=ephemeral, sequence=sequence)
+    elif kind == 'create2':
+        sequence = rng.random() < 0.3
+        args = [p, sequence]
+        call = lambda: zk.create(p, data(), sequence=sequence, include_data=True)
+    elif kind == 'acl':
+        v = rng.choice([-1, 0, 1])
+        perms = rng.choice(PERM_CHOICES)
+        args = [p, v, sorted(perms)]
+
+        def call():
+            zk.set_acls(p, [make_acl('world', 'anyone', **perms)], version=v)
+            acls, stat = zk.get_acls(p)
+            return [[a.perms, a.id.scheme, a.id.id] for a in acls], stat
+    elif kind == 'sync':
+        args = [p]
+        call = lambda: zk.sync(p)
     elif kind == 'other-create':
         args = [p]
         call = lambda: other.create(p, b'o', ephemeral=True)
@@ -100,14 +121,17 @@ def step(i):
 
         def call():
             result = zk.get_children(p, watch=on_event if watch else None, include_data=include)
-            return [sorted(result[0]), result[1]] if include else sorted(result)
+            # unsorted: the server's own order (ZooKeeper's is its HashSet's) must match too
+            return [result[0], result[1]] if include else result
     else:
         tx = zk.transaction()
         ops = []
         for _ in range(rng.randint(1, 3)):
             op, q = rng.choice(['create', 'delete', 'set', 'check']), path()
             if op == 'create':
-                tx.create(q, data())
+                flags = rng.choice([(False, False), (False, True), (True, False), (True, True)])
+                tx.create(q, data(), ephemeral=flags[0], sequence=flags[1])
+                op = 'create-%d%d' % flags
             elif op == 'delete':
                 tx.delete(q, version())
             elif op == 'set':
