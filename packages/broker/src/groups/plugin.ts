@@ -13,9 +13,12 @@ import { groupConfig, type GroupCoordinatorConfig } from './config.ts';
 import type { TopicInfo, TopicMetadataSource } from './consumer-coordinator.ts';
 import { GroupCoordinator } from './coordinator.ts';
 import { CONSUMER_OFFSETS_TOPIC } from './partitioning.ts';
-import { createLogStore, type OffsetsPartitionStore } from './store.ts';
+import { coordinatorAppendError, createLogStore, type OffsetsPartitionStore } from './store.ts';
 
 export const GROUPS_PLUGIN_NAME = 'groups';
+
+/** offsets.commit.timeout.ms (Kafka: 5000): how long a write waits for the ISR to have it. */
+const OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT = 5_000;
 
 /** The group coordinator of this broker, for handlers. */
 export function groupService(services: BrokerServices): GroupCoordinator {
@@ -92,13 +95,26 @@ export const createPlugin: BrokerPluginFactory = (services): BrokerPlugin => {
     const partition = lookup.partition;
     const cached = stores.get(partitionIndex);
     if (cached && cached.partition === partition && cached.leaderEpoch === partition.leaderEpoch) return cached.store;
+    const commitTimeoutMs = optionalInt(services, 'offsets.commit.timeout.ms') ?? OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT;
     const store = createLogStore({
       partition: partitionIndex,
       log: partition.log,
       leaderEpoch: partition.leaderEpoch,
-      // The log serialises appends itself. Until replication lands the store advances the high
-      // watermark (single replica, as Partition.append does); then pass `awaitCommitted` here.
       nowMs: () => services.now(),
+      // Ordered with the partition's other appends and truncations; origin 'internal' (our own
+      // records, transactional batches allowed). Without replication the append completes the
+      // write; with it the high watermark belongs to the replication layer.
+      appendBatch: async (batch, origin) => {
+        const result = await partition.exclusive(() => partition.log.appendAsLeader(batch, { leaderEpoch: partition.leaderEpoch, origin, nowMs: services.now() }));
+        if (result.ok && !partition.replicated) partition.log.setHighWatermark(partition.log.logEndOffset);
+        if (result.ok) services.replicas.replication?.appended(partition);
+        return result;
+      },
+      // Like Kafka, an offset commit is answered once the in-sync replicas have it (acks=all).
+      awaitCommitted: async (endOffset) => {
+        const errorCode = await services.replicas.waitForReplication(partition, endOffset, commitTimeoutMs);
+        if (errorCode !== 0) throw coordinatorAppendError(errorCode, `__consumer_offsets-${partitionIndex}: replication failed (error ${errorCode})`);
+      },
     });
     stores.set(partitionIndex, { partition, leaderEpoch: partition.leaderEpoch, store });
     return store;
