@@ -247,6 +247,21 @@ describe('produce and fetch', () => {
     expect(decodeLegacyMessageSet(v0.responses[0].partitions[0].records).messages.map((m) => m.magic)).toEqual([0]);
   });
 
+  it('serves zstd batches to Fetch v4 (kafka-python), refusing only zstd topics before v10 and down-conversion', async () => {
+    await createTopic('zstd-data', 1);
+    await createTopic('zstd-topic', 1, { 'compression.type': 'zstd' });
+    expect((await produce('zstd-data', 0, batch(['z1', 'z2'], { compression: 4 }))).errorCode).toBe(0);
+    const v4 = await client.request(ApiKey.Fetch, 4, fetchRequest('zstd-data', ZERO_UUID, 0, 0n));
+    expect(v4.responses[0].partitions[0].errorCode).toBe(0);
+    expect(decodeRecordBatches(v4.responses[0].partitions[0].records).batches[0].records.map((r) => String(r.value))).toEqual(['z1', 'z2']);
+    const v3 = await client.request(ApiKey.Fetch, 3, fetchRequest('zstd-data', ZERO_UUID, 0, 0n));
+    expect(v3.responses[0].partitions[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    const configured = await client.request(ApiKey.Fetch, 9, fetchRequest('zstd-topic', ZERO_UUID, 0, 0n));
+    expect(configured.responses[0].partitions[0].errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    const modern = await client.request(ApiKey.Fetch, 10, fetchRequest('zstd-topic', ZERO_UUID, 0, 0n));
+    expect(modern.responses[0].partitions[0].errorCode).toBe(0);
+  });
+
   it('reports per-partition errors', async () => {
     await createTopic('errs', 1, { 'max.message.bytes': '2000' });
     expect((await produce('nope-topic', 0, batch(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

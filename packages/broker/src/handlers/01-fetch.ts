@@ -15,7 +15,9 @@
 // - current_leader_epoch (v9+) is checked: older → FENCED_LEADER_EPOCH, newer →
 //   UNKNOWN_LEADER_EPOCH.
 // - v0–3 clients cannot read magic 2: batches are down-converted (magic 0 for v0–1, magic 1 for
-//   v2–3). zstd needs v10+: older versions get UNSUPPORTED_COMPRESSION_TYPE for zstd data.
+//   v2–3). As in Kafka, pre-v10 fetches of a topic whose compression.type is zstd get
+//   UNSUPPORTED_COMPRESSION_TYPE; zstd batches of other topics are served as stored (v4+) —
+//   kafka-python's Fetch v4 reads them — and cannot be down-converted (v0–3: the same error).
 import {
   ErrorCode,
   FetchRequest,
@@ -146,10 +148,15 @@ function plan(context: RequestContext, request: FetchRequest): FetchPlan | { err
   return { targets, session, incremental: true };
 }
 
-/** UNSUPPORTED_COMPRESSION_TYPE when a pre-v10 client would get zstd batches. */
 function hasZstd(records: Buffer): boolean {
   for (const header of iterateBatchHeaders(records)) if (batchCompression(header.attributes) === ZSTD) return true;
   return false;
+}
+
+/** Kafka refuses pre-v10 fetches of a topic configured to store zstd. */
+function zstdTopic(context: RequestContext, topic: string): boolean {
+  const overrides = context.services.metadata.topic(topic)?.configs ?? {};
+  return context.services.config.topicValue('compression.type', overrides) === 'zstd';
 }
 
 async function readPartition(
@@ -165,6 +172,9 @@ async function readPartition(
   if (!lookup.ok) return emptyData(target.partition, lookup.errorCode);
   const { partition } = lookup;
   const log = partition.log;
+  if (apiVersion < FIRST_ZSTD_VERSION && zstdTopic(context, target.topic)) {
+    return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, log.highWatermark, log.lastStableOffset, log.logStartOffset);
+  }
   if (target.currentLeaderEpoch >= 0 && target.currentLeaderEpoch !== partition.leaderEpoch) {
     const code = target.currentLeaderEpoch < partition.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
     return emptyData(target.partition, code, log.highWatermark, log.lastStableOffset, log.logStartOffset);
@@ -186,10 +196,10 @@ async function readPartition(
     return emptyData(target.partition, code, log.highWatermark, log.lastStableOffset, log.logStartOffset);
   }
   let records = result.records;
-  if (apiVersion < FIRST_ZSTD_VERSION && records.length > 0 && hasZstd(records)) {
-    return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, result.highWatermark, result.lastStableOffset, result.logStartOffset);
-  }
   if (apiVersion < FIRST_MAGIC2_VERSION && records.length > 0) {
+    if (hasZstd(records)) {
+      return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, result.highWatermark, result.lastStableOffset, result.logStartOffset);
+    }
     records = batchesToLegacyMessageSet(records, apiVersion < 2 ? 0 : 1);
   }
   return {
