@@ -8,9 +8,9 @@ export class Harness {
   cluster!: TestCluster;
   private readonly closers: (() => Promise<void>)[] = [];
 
-  async start(brokers = 1): Promise<void> {
+  async start(brokers = 1, config: Record<string, string> = {}): Promise<void> {
     // Kafka's 3 s initial rebalance delay only slows tests down
-    this.cluster = await startCluster({ brokers, config: { 'group.initial.rebalance.delay.ms': '0' } });
+    this.cluster = await startCluster({ brokers, config: { 'group.initial.rebalance.delay.ms': '0', ...config } });
   }
 
   admin(): Admin {

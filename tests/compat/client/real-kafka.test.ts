@@ -108,6 +108,28 @@ for (const version of ['3.9', '4.1'] as RealKafkaVersion[]) {
       expect(records.every((record) => record.offset >= 8)).toBe(true);
     });
 
+    it.runIf(version === '4.1')("consumer group with the KIP-848 protocol (groupProtocol: 'consumer')", async () => {
+      const topic = 'real-kip848';
+      await admin.createTopics([{ name: topic, numPartitions: 4 }]);
+      const producer = new Producer({ bootstrapServers: kafka.bootstrap });
+      closers.push(() => producer.close());
+      await Promise.all(Array.from({ length: 8 }, (_, i) => producer.send({ topic, value: `v${i}`, partition: i % 4 })));
+      const options = { groupId: 'real-kip848-group', groupProtocol: 'consumer' as const };
+      const one = consumer(options);
+      await one.subscribe([topic]);
+      expect(one.assignment()).toHaveLength(4);
+      expect(await take(one, 8)).toHaveLength(8);
+      await one.commit();
+      const two = consumer(options);
+      await two.subscribe([topic]);
+      for (let i = 0; i < 600 && (one.assignment().length !== 2 || two.assignment().length !== 2); i++) await Promise.all([one.poll(1, 25), two.poll(1, 25)]);
+      expect([...one.assignment(), ...two.assignment()].map((tp) => tp.partition).sort()).toEqual([0, 1, 2, 3]);
+      await two.close();
+      for (let i = 0; i < 600 && one.assignment().length !== 4; i++) await one.poll(1, 25);
+      expect(one.assignment()).toHaveLength(4);
+      expect(await admin.listGroupOffsets('real-kip848-group')).toHaveLength(4);
+    }, 60_000);
+
     it('transactions: committed records are visible to read_committed, aborted ones are not', async () => {
       const topic = 'real-transactions';
       await admin.createTopics([{ name: topic, numPartitions: 1 }]);

@@ -71,6 +71,8 @@ import {
   TxnOffsetCommitResponse,
   AlterPartitionReassignmentsRequest,
   AlterPartitionReassignmentsResponse,
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
   type MessageCodec,
 } from '@kafkaesque/protocol';
 
@@ -129,6 +131,7 @@ export const Apis = {
   AlterPartitionReassignments: api('AlterPartitionReassignments', AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, 0, 0),
   OffsetDelete: api('OffsetDelete', OffsetDeleteRequest, OffsetDeleteResponse, 0, 0),
   DescribeCluster: api('DescribeCluster', DescribeClusterRequest, DescribeClusterResponse, 0, 1),
+  ConsumerGroupHeartbeat: api('ConsumerGroupHeartbeat', ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, 0, 1),
 } as const;
 
 export type RequestOf<A> = A extends ClientApi<infer Request, unknown> ? Request : never;

@@ -15,6 +15,7 @@ import { KafkaClientError, KafkaConfigError, KafkaResponseError, isRetriable } f
 import { deserializers as builtInDeserializers, type Deserializers } from '../serializers.ts';
 import { FetchedChunk, type PartitionState, type AbortedTransaction } from './fetch-buffer.ts';
 import { GroupMembership, type TopicPartition } from './group.ts';
+import { ConsumerGroupMembership } from './consumer-group.ts';
 import type { AssignorName } from './assignors.ts';
 import { backoffMs, sleep } from '../retry.ts';
 import { channels, emptyMetrics, type ClientMetrics } from '../diagnostics.ts';
@@ -106,7 +107,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private dataWaiters: (() => void)[] = [];
   private closed = false;
   private subscription: string[] | RegExp | null = null;
-  private membership: GroupMembership | null = null;
+  private membership: GroupMembership | ConsumerGroupMembership | null = null;
   private lastAutoCommitMs = Date.now();
   private patternTimer: NodeJS.Timeout | null = null;
   private readonly metricsCounters: ClientMetrics = emptyMetrics();
@@ -137,10 +138,20 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (!groupId) throw new KafkaConfigError('subscribe needs a groupId (use assign() without a group)');
     if (this.subscription === null && this.partitions.size > 0) throw new KafkaConfigError('consumer already uses assign()');
     this.subscription = topics instanceof RegExp ? topics : typeof topics === 'string' ? [topics] : [...topics];
-    if (this.options.groupProtocol === 'consumer') {
-      throw new KafkaConfigError("groupProtocol 'consumer' (KIP-848) is not implemented by this client yet; use 'classic'");
-    }
     if (this.subscription instanceof RegExp) await this.refreshPatternTopics();
+    const hooks = {
+      subscribedTopics: () => this.subscribedTopics(),
+      assigned: (partitions: TopicPartition[]) => this.onAssigned(partitions),
+      revoked: (partitions: TopicPartition[]) => this.onRevoked(partitions, true),
+      lost: (partitions: TopicPartition[]) => this.onRevoked(partitions, false),
+    };
+    if (!this.membership && this.options.groupProtocol === 'consumer') {
+      this.membership = new ConsumerGroupMembership(
+        this.cluster,
+        { groupId, groupInstanceId: this.options.groupInstanceId, rebalanceTimeoutMs: this.options.rebalanceTimeoutMs ?? CONSUMER_DEFAULTS.rebalanceTimeoutMs },
+        hooks,
+      );
+    }
     if (!this.membership) {
       this.membership = new GroupMembership(
         this.cluster,
@@ -152,12 +163,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           heartbeatIntervalMs: this.options.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
           assignors: this.options.assignors ?? ['range', 'cooperative-sticky'],
         },
-        {
-          subscribedTopics: () => this.subscribedTopics(),
-          assigned: (partitions) => this.onAssigned(partitions),
-          revoked: (partitions) => this.onRevoked(partitions, true),
-          lost: (partitions) => this.onRevoked(partitions, false),
-        },
+        hooks,
       );
     }
     this.membership.requestRejoin();
