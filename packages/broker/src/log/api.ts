@@ -384,8 +384,9 @@ export interface PartitionLog {
   read(fetchOffset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
 
   /**
-   * ListOffsets by timestamp: the first offset whose batch max timestamp ≥ `timestampMs`
-   * (Kafka's semantics), or undefined when none is.
+   * ListOffsets by timestamp (Kafka's semantics): the first record, at or after the log start,
+   * whose timestamp ≥ `timestampMs` — found through the time index, then the batch is decoded
+   * for the exact record — or undefined when none is.
    */
   offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | undefined>;
   /** ListOffsets EARLIEST (-2): logStartOffset. */

@@ -257,3 +257,54 @@ describe('partition log', () => {
     expect(await log.maxTimestampOffset()).toEqual({ timestamp: 900, offset: 3, leaderEpoch: 1 });
   });
 });
+
+describe('time-based behaviour and live config', () => {
+  it('rolls by segment.ms (from the first batch timestamp), flushes by flush.ms, deletes files after file.delete.delay.ms', async () => {
+    const log = await open({ segmentMs: 60_000, flushMs: 5_000, fileDeleteDelayMs: 30_000, retentionMs: 100_000 });
+    await log.appendAsLeader(batch({ values: ['a'], timestamp: clock.nowMs }), { leaderEpoch: 0 });
+    clock.nowMs += 30_000;
+    await log.appendAsLeader(batch({ values: ['b'], timestamp: clock.nowMs }), { leaderEpoch: 0 });
+    expect(log.segments()).toHaveLength(1);
+    clock.nowMs += 31_000;
+    await log.appendAsLeader(batch({ values: ['c'], timestamp: clock.nowMs }), { leaderEpoch: 0 });
+    expect(log.segments().map((segment) => segment.baseOffset)).toEqual([0, 2]);
+    // The roll fsynced the old segment: the recovery point moved to its end.
+    expect(log.recoveryPoint).toBe(2);
+    await manager.runMaintenance(clock.nowMs + 1_000);
+    expect(log.recoveryPoint).toBe(2);
+    await manager.runMaintenance(clock.nowMs + 6_000);
+    expect(log.recoveryPoint).toBe(3);
+    // Retention: the first segment's newest record is older than retention.ms; its files linger
+    // as .deleted until file.delete.delay.ms passes.
+    log.setHighWatermark(log.logEndOffset);
+    clock.nowMs += 80_000;
+    await manager.runMaintenance(clock.nowMs);
+    expect(log.logStartOffset).toBe(2);
+    expect((await readdir(log.dir)).filter((name) => name.endsWith('.deleted')).length).toBeGreaterThan(0);
+    manager.updateTopicConfig('orders', { segmentMs: 60_000, flushMs: 5_000, fileDeleteDelayMs: 30_000, retentionMs: -1 });
+    clock.nowMs += 31_000;
+    await manager.runMaintenance(clock.nowMs);
+    expect((await readdir(log.dir)).filter((name) => name.endsWith('.deleted'))).toEqual([]);
+  });
+
+  it('applies topic config changes live and rejects bad values with INVALID_CONFIG', async () => {
+    const log = await open();
+    const { logConfigFromProperties } = await import('./config.ts');
+    manager.updateTopicConfig('orders', logConfigFromProperties({ 'max.message.bytes': '100', 'cleanup.policy': 'compact,delete', 'retention.ms': '-1' }));
+    expect(log.config).toMatchObject({ maxMessageBytes: 100, cleanupPolicy: 'compact,delete', retentionMs: -1 });
+    expect(await log.appendAsLeader(batch({ keys: ['k'], values: ['x'.repeat(200)] }), { leaderEpoch: 0 })).toMatchObject({ ok: false, errorCode: LogErrorCode.MESSAGE_TOO_LARGE });
+    expect(() => logConfigFromProperties({ 'segment.bytes': 'lots' })).toThrow(expect.objectContaining({ code: LogErrorCode.INVALID_CONFIG }));
+    expect(() => logConfigFromProperties({ 'cleanup.policy': 'shred' })).toThrow(expect.objectContaining({ code: LogErrorCode.INVALID_CONFIG }));
+    expect(logConfigFromProperties({ 'retention.ms': '9223372036854775807', 'unknown.key': 'x' })).toEqual({ retentionMs: Number.MAX_SAFE_INTEGER });
+  });
+
+  it('deletes a partition log (renamed *-delete, then removed) and reports stats', async () => {
+    const log = await open();
+    await appendValues(log, ['a']);
+    expect(manager.stats()).toMatchObject({ partitions: 1, segments: 1 });
+    await manager.deleteLog(tp);
+    expect(manager.getLog(tp)).toBeUndefined();
+    expect((await readdir(dir)).filter((name) => name.startsWith('orders-0'))).toEqual([]);
+    await expect(log.appendAsLeader(batch({ values: ['b'] }), { leaderEpoch: 0 })).rejects.toMatchObject({ code: LogErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  });
+});

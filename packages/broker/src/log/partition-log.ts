@@ -688,6 +688,7 @@ export class PartitionLogImpl implements PartitionLog {
     // Every older segment is fsynced (each was on its roll): the recovery point moves up.
     this.#recoveryPoint = Math.max(this.#recoveryPoint, this.#logEndOffset);
     this.#unflushedMessages = 0;
+    this.#lastFlushMs = nowMs;
     await this.#context.fs.syncDir(this.dir);
   }
 

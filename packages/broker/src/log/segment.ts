@@ -448,7 +448,7 @@ export class LogSegment {
     if (this.sizeBytes === 0) return false;
     if (this.sizeBytes + bytes > segmentBytes) return true;
     if (lastOffset - this.baseOffset > INT32_MAX) return true;
-    const { offsetIndex, timeIndex } = await this.#indexes();
+    const { offsetIndex, timeIndex } = this.#offsetIndex && this.#timeIndex ? { offsetIndex: this.#offsetIndex, timeIndex: this.#timeIndex } : await this.#indexes();
     return offsetIndex.isFull || timeIndex.isFull;
   }
 
@@ -457,7 +457,7 @@ export class LogSegment {
 
   /** Writes `bytes` (whole batches summarised by `batches`) at the end of the .log file. */
   async append(bytes: Buffer, batches: readonly BatchSummary[]): Promise<void> {
-    await this.#indexes();
+    if (!this.#offsetIndex || !this.#timeIndex) await this.#indexes();
     const position = this.sizeBytes;
     await this.#withFile((file) => writeFully(file, bytes, position));
     this.sizeBytes = position + bytes.length;
