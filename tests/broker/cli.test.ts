@@ -39,7 +39,9 @@ describe('kafkaesque up', () => {
   it('prints the broker lines and the ready line, serves, and exits 0 on SIGTERM', async () => {
     const up = run(['up', '--brokers', '2', '--port', '0', '--data-dir', dataDir]);
     const stdout = await up.ready;
-    const lines = stdout.trim().split('\n');
+    // Two brokers run on the embedded coordinator, whose member is listed first.
+    const [coordinatorLine, ...lines] = stdout.trim().split('\n');
+    expect(coordinatorLine).toMatch(new RegExp(`^coordinator 1 listening 127\\.0\\.0\\.1:\\d+ pid=${up.child.pid}$`));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(new RegExp(`^broker 1 listening 127\\.0\\.0\\.1:\\d+ pid=${up.child.pid}$`));
     expect(lines[1]).toMatch(new RegExp(`^broker 2 listening 127\\.0\\.0\\.1:\\d+ pid=${up.child.pid}$`));
@@ -57,7 +59,7 @@ describe('kafkaesque up', () => {
 
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
-    expect(existsSync(join(dataDir, 'metadata'))).toBe(true);
+    expect(existsSync(join(dataDir, 'coordinator'))).toBe(true);
 
     const again = run(['up', '--port', '0', '--data-dir', dataDir, '--brokers', '2']);
     const secondPort = /broker 1 listening 127\.0\.0\.1:(\d+)/.exec(await again.ready)![1];

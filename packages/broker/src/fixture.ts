@@ -43,6 +43,8 @@ export interface StartClusterOptions {
   coordinator?: string;
   /** Port of the embedded coordinator (default: ephemeral). */
   coordinatorPort?: number;
+  /** Coordinator-backed clusters: create __consumer_offsets before returning (`kafkaesque up` does). */
+  internalTopics?: boolean;
 }
 
 export interface ClusterBroker {

@@ -6,9 +6,11 @@
  *   kafkaesque coordinator …      (the coordinator ensemble alone)
  *   kafkaesque --help
  *
- * `up` prints `broker <id> listening <host>:<port> pid=<pid>` per broker once every broker
- * serves requests, then `ready bootstrap=<host:port,...>`; SIGINT / SIGTERM shut down
- * gracefully and exit 0.
+ * `up` prints `coordinator <id> listening <host>:<port> pid=<pid>` per embedded coordinator
+ * member (clusters of more than one broker, or --coordinator embedded), then
+ * `broker <id> listening <host>:<port> pid=<pid>` per broker once every broker serves requests,
+ * then `ready bootstrap=<host:port,...>`; SIGINT / SIGTERM shut down gracefully and exit 0.
+ * `--processes` runs each broker and coordinator member in its own OS process.
  */
 import { enableCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -21,7 +23,7 @@ enableCompileCache();
 const HELP = `kafkaesque — a Kafka-compatible broker in TypeScript
 
 Usage:
-  kafkaesque up [options]            start brokers (in this process)
+  kafkaesque up [options]            start a cluster (brokers and coordinator)
   kafkaesque coordinator [options]   start the coordinator ensemble alone
   kafkaesque --help
 
@@ -32,8 +34,9 @@ Options of "up":
   --data-dir DIR        data kept across restarts (default ./.kafkaesque)
   --config FILE         a server.properties file (Kafka's broker settings)
   --override NAME=VALUE a broker setting, repeatable (e.g. num.partitions=3)
-  --processes           one OS process per broker (not available yet)
-  --coordinator SPEC    embedded | host:port,... (not available yet: metadata is local)
+  --processes           one OS process per broker and per coordinator member
+  --coordinator SPEC    embedded (default with 2+ brokers) | local (one broker, metadata in a
+                        file) | host:port,... of a ZooKeeper / coordinator ensemble
   --dashboard-port P    dashboard (not available yet)
 `;
 
@@ -58,7 +61,7 @@ async function up(argv: string[]): Promise<void> {
       config: { type: 'string' },
       override: { type: 'string', multiple: true, default: [] },
       processes: { type: 'boolean', default: false },
-      coordinator: { type: 'string', default: 'embedded' },
+      coordinator: { type: 'string' },
       'dashboard-port': { type: 'string' },
     },
   });
@@ -66,20 +69,40 @@ async function up(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`--brokers must be a positive integer, got ${values.brokers}`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port, got ${values.port}`);
-  if (values.processes) process.stderr.write('kafkaesque: --processes is not available yet; starting the brokers in this process\n');
-  if (values.coordinator !== 'embedded') process.stderr.write('kafkaesque: --coordinator is not available yet; using local metadata\n');
   if (values['dashboard-port'] !== undefined) process.stderr.write('kafkaesque: the dashboard is not available yet\n');
-  const { startCluster } = await import('../fixture.ts');
-  const cluster = await startCluster({
+  const clusterOptions = {
     brokers,
     port,
     host: values.host,
     dataDir: values['data-dir'],
     configFile: values.config,
     config: parseOverrides(values.override),
-  });
-  for (const broker of cluster.brokers) {
-    process.stdout.write(`broker ${broker.id} listening ${broker.host}:${broker.port} pid=${process.pid}\n`);
+    coordinator: values.coordinator,
+    internalTopics: true,
+  };
+  let cluster: { bootstrap: string; close(): Promise<void> };
+  let coordinatorMembers: Array<{ id: number; host: string; port: number; pid: number }> = [];
+  let brokerLines: Array<{ id: number; host: string; port: number; pid: number }>;
+  if (values.processes) {
+    if (values.coordinator === 'local') throw new Error('--processes needs a coordinator (embedded or host:port,...)');
+    const { startProcessCluster } = await import('../cluster/process-cluster.ts');
+    const started = await startProcessCluster(clusterOptions);
+    cluster = started;
+    coordinatorMembers = started.coordinator?.members ?? [];
+    brokerLines = started.brokers.map((broker) => ({ ...broker }));
+  } else {
+    const { startCluster } = await import('../fixture.ts');
+    const started = await startCluster(clusterOptions);
+    cluster = started;
+    const embedded = (started as { coordinator?: { members: typeof coordinatorMembers } | null }).coordinator;
+    coordinatorMembers = embedded?.members ?? [];
+    brokerLines = started.brokers.map((broker) => ({ id: broker.id, host: broker.host, port: broker.port, pid: process.pid }));
+  }
+  for (const member of coordinatorMembers) {
+    process.stdout.write(`coordinator ${member.id} listening ${member.host}:${member.port} pid=${member.pid}\n`);
+  }
+  for (const broker of brokerLines) {
+    process.stdout.write(`broker ${broker.id} listening ${broker.host}:${broker.port} pid=${broker.pid}\n`);
   }
   process.stdout.write(`ready bootstrap=${cluster.bootstrap}\n`);
   await new Promise<void>((resolve) => {

@@ -12,6 +12,7 @@ import type { BrokerConfig } from '../config/broker-config.ts';
 import { Controller } from './controller.ts';
 import { LinkTable } from './links.ts';
 import { ClusterReplication } from './replication.ts';
+import { CLUSTER_PLUGIN_NAME, type ClusterService } from './service.ts';
 import { Paths } from './zk-layout.ts';
 import { ZkMetadataStore, isCode } from './zk-metadata-store.ts';
 
@@ -55,6 +56,7 @@ export class ClusterNode {
     });
     const links = options.links ?? new LinkTable();
     let replication: ClusterReplication | undefined;
+    const service: ClusterService = { store, controller: null };
     let broker: Broker;
     try {
       broker = await Broker.start({
@@ -62,6 +64,7 @@ export class ClusterNode {
         metadata: store,
         log: options.log,
         shutdownTimeoutMs: options.shutdownTimeoutMs,
+        plugins: [() => ({ name: CLUSTER_PLUGIN_NAME, service })],
         replication: (manager) => {
           replication = new ClusterReplication({ brokerId: config.brokerId, manager, store, config, links, log: options.log });
           return replication;
@@ -72,6 +75,7 @@ export class ClusterNode {
       throw error;
     }
     const controller = new Controller({ brokerId: broker.id, store, config, log: options.log });
+    service.controller = controller;
     await controller.start();
     return new ClusterNode(broker, store, controller, replication!);
   }

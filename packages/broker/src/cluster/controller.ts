@@ -261,10 +261,9 @@ export class Controller {
 
   /** Runs `task` on the controller's chain (serialised with its reactions). */
   run<T>(task: () => Promise<T>): Promise<T> {
-    let result: T;
-    return this.enqueue(async () => {
-      result = await task();
-    }).then(() => result);
+    const result = this.chain.then(() => task());
+    this.chain = result.then(() => undefined, () => undefined);
+    return result;
   }
 
   async stop(): Promise<void> {

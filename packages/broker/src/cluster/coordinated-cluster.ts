@@ -30,6 +30,11 @@ export interface CoordinatedClusterOptions {
   coordinator?: string;
   /** Port of the embedded coordinator; default: ephemeral. */
   coordinatorPort?: number;
+  /**
+   * Create __consumer_offsets before returning, so the cluster is ready with its internal topic
+   * led (`kafkaesque up`); tests leave it to the first FindCoordinator, as Kafka does.
+   */
+  internalTopics?: boolean;
 }
 
 export interface CoordinatedClusterBroker {
@@ -60,6 +65,12 @@ export interface CoordinatedCluster {
   /** The active controller's broker id (-1 when none). */
   controllerId(): number;
   close(): Promise<void>;
+}
+
+async function createInternalTopics(node: ClusterNode): Promise<void> {
+  const { ensureInternalTopic, INTERNAL_TOPICS, CoordinatorKeyType } = await import('../groups/internal-topics.ts');
+  const errorCode = await ensureInternalTopic(node.broker.services, INTERNAL_TOPICS[CoordinatorKeyType.group]);
+  if (errorCode !== 0) throw new Error(`could not create the offsets topic (error ${errorCode})`);
 }
 
 function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: number, port: number, connect: string): BrokerConfig {
@@ -104,6 +115,7 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
       const node = await startOne(id, options.port ? options.port + id - 1 : 0);
       entries.push({ id, host: node.broker.host, port: node.broker.port, running: true, broker: node.broker, node });
     }
+    if (options.internalTopics) await createInternalTopics(entries[0].node!);
   } catch (error) {
     await Promise.all(entries.map((entry) => entry.node?.close()));
     await observer?.close();
