@@ -5,6 +5,10 @@
 //      our decodeRecordBatches reads them straight from the partition's .log segment on disk.
 //   2. our encodeRecordBatch writes (sent by a raw Produce request built with our codecs); kcat
 //      -C and a confluent-kafka Consumer, both with check.crcs=true, read them back.
+//   3. generated records (fast-check, fixed seeds) both ways, with values large enough to span
+//      several compression blocks.
+// The two sides frame codecs differently, which is the point: librdkafka writes raw snappy, we
+// write xerial-framed snappy; its zstd frames carry no content size, ours do.
 // A missing kcat or confluent_kafka fails the suite loudly (requireProgram / requirePython).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
