@@ -177,6 +177,10 @@ export interface LogManager {
   updateTopicConfig(topic: string, overrides: Partial<LogConfig>): void;
   /** Broker-wide defaults after `defaultConfig`. */
   readonly defaultConfig: Readonly<LogConfig>;
+  /** Replaces the broker-wide defaults (dynamic broker configs); every log re-resolves its config. */
+  updateDefaultConfig(overrides: Partial<LogConfig>): void;
+  /** Partitions whose compaction failed (Kafka marks them uncleanable), with the error. */
+  uncleanablePartitions(): { topic: string; partition: number; error: Error }[];
   /** Writes recovery-point, log-start-offset and replication-offset checkpoints of every dir. */
   checkpoint(): Promise<void>;
   /**

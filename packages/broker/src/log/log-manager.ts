@@ -65,6 +65,7 @@ export class LogManagerImpl implements LogManager {
   #maintenance: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #uncleanable = new Map<PartitionLogImpl, Error>();
+  readonly #creating = new Map<string, Promise<PartitionLog>>();
 
   private constructor(options: LogManagerOptions) {
     this.#options = options;
@@ -199,9 +200,19 @@ export class LogManagerImpl implements LogManager {
     return this.#find(tp)?.log;
   }
 
-  async getOrCreateLog(tp: TopicPartition, options: CreateLogOptions = {}): Promise<PartitionLog> {
+  getOrCreateLog(tp: TopicPartition, options: CreateLogOptions = {}): Promise<PartitionLog> {
     const existing = this.#find(tp);
-    if (existing) return existing.log;
+    if (existing) return Promise.resolve(existing.log);
+    // Concurrent creations of one partition share the first (two would race on the same files).
+    const key = partitionKey(tp);
+    const pending = this.#creating.get(key);
+    if (pending) return pending;
+    const creation = this.#createLog(tp, options).finally(() => this.#creating.delete(key));
+    this.#creating.set(key, creation);
+    return creation;
+  }
+
+  async #createLog(tp: TopicPartition, options: CreateLogOptions): Promise<PartitionLog> {
     if (!Number.isInteger(tp.partition) || tp.partition < 0 || tp.topic.length === 0 || tp.topic.includes('/')) {
       throw new LogError(LogErrorCode.INVALID_REQUEST, `invalid partition ${tp.topic}-${tp.partition}`);
     }
@@ -213,11 +224,6 @@ export class LogManagerImpl implements LogManager {
     if (options.config) this.#topicOverrides.set(tp.topic, { ...this.#topicOverrides.get(tp.topic), ...options.config });
     try {
       const log = await PartitionLogImpl.load(this.#context, dir.path, tp.topic, tp.partition, this.#topicOverrides.get(tp.topic) ?? {}, { cleanShutdown: false }, options.topicId, options.initialOffset ?? 0);
-      const raced = this.#find(tp);
-      if (raced) {
-        await log.closeForDelete();
-        return raced.log;
-      }
       dir.logs.set(partitionKey(tp), log);
       return log;
     } catch (error) {

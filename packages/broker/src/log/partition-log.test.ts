@@ -308,3 +308,21 @@ describe('time-based behaviour and live config', () => {
     await expect(log.appendAsLeader(batch({ values: ['b'] }), { leaderEpoch: 0 })).rejects.toMatchObject({ code: LogErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
   });
 });
+
+describe('log manager', () => {
+  it('shares concurrent creations of one partition', async () => {
+    manager = await openTestManager(dir, clock);
+    const logs = await Promise.all(Array.from({ length: 5 }, () => manager.getOrCreateLog(tp)));
+    expect(new Set(logs).size).toBe(1);
+    expect(await logs[0].appendAsLeader(batch({ values: ['a'] }), { leaderEpoch: 0 })).toMatchObject({ ok: true, firstOffset: 0 });
+    expect(manager.partitions()).toEqual([tp]);
+  });
+
+  it('refuses a log dir that belongs to another broker', async () => {
+    manager = await openTestManager(dir, clock);
+    await manager.close();
+    const { openLogManager } = await import('./log-manager.ts');
+    await expect(openLogManager({ logDirs: [dir], brokerId: 2, backgroundTasks: false })).rejects.toMatchObject({ code: LogErrorCode.INVALID_CONFIG });
+    expect(await readFile(path.join(dir, 'meta.properties'), 'utf8')).toMatch(/broker\.id=1\n/);
+  });
+});
