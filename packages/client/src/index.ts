@@ -10,4 +10,4 @@ export { StickyPartitioner, defaultKeyPartition, type Partitioner, type Partitio
 export { Producer, PRODUCER_DEFAULTS, type ProducerOptions, type ProducerRecord, type RecordMetadata, type Acks, type CompressionCodecName } from './producer/producer.ts';
 export { Consumer, CONSUMER_DEFAULTS, type ConsumerOptions, type ConsumerRecord, type TopicPartition, type TopicPartitionOffset } from './consumer/consumer.ts';
 export { ASSIGNORS, rangeAssignor, roundRobinAssignor, cooperativeStickyAssignor, type Assignor, type AssignorName, type MemberSubscription, type GroupAssignment } from './consumer/assignors.ts';
-export { Admin, type AdminOptions, type NewTopic, type ConfigResource, type ConfigEntry, type ConfigDescription, type ConfigResourceType, type AlterConfigOperation, type GroupDescription } from './admin/admin.ts';
+export { Admin, type AdminOptions, type NewTopic, type ConfigResource, type ConfigEntry, type ConfigDescription, type ConfigResourceType, type AlterConfigOperation, type GroupDescription, type AclBinding, type AclFilter, type AclResourceType, type AclPatternType, type AclOperation, type AclPermission, type ScramMechanism } from './admin/admin.ts';

@@ -9,6 +9,7 @@ import { Cluster, type ClusterOptions, type TopicInfo, type BrokerInfo } from '.
 import { Apis } from '../cluster/apis.ts';
 import { KafkaConfigError, KafkaResponseError, KafkaTimeoutError, type RequestContext } from '../errors.ts';
 import { sleep } from '../retry.ts';
+import crypto from 'node:crypto';
 import type { TopicPartition } from '../consumer/group.ts';
 import type { TopicPartitionOffset } from '../consumer/consumer.ts';
 import { decodeAssignment, decodeSubscription } from '../consumer/group.ts';
@@ -60,6 +61,51 @@ export interface GroupDescription {
   protocol: string;
   members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; assignment: TopicPartition[]; subscribedTopics: string[] }[];
 }
+
+export type AclResourceType = 'any' | 'topic' | 'group' | 'cluster' | 'transactional-id' | 'delegation-token' | 'user';
+export type AclPatternType = 'any' | 'match' | 'literal' | 'prefixed';
+export type AclOperation =
+  | 'any' | 'all' | 'read' | 'write' | 'create' | 'delete' | 'alter' | 'describe' | 'cluster-action'
+  | 'describe-configs' | 'alter-configs' | 'idempotent-write' | 'create-tokens' | 'describe-tokens';
+export type AclPermission = 'any' | 'deny' | 'allow';
+
+export interface AclBinding {
+  resourceType: Exclude<AclResourceType, 'any'>;
+  resourceName: string;
+  patternType?: Exclude<AclPatternType, 'any' | 'match'>;
+  /** e.g. 'User:alice' */
+  principal: string;
+  host?: string;
+  operation: Exclude<AclOperation, 'any'>;
+  permission: Exclude<AclPermission, 'any'>;
+}
+
+export interface AclFilter {
+  resourceType?: AclResourceType;
+  resourceName?: string | null;
+  patternType?: AclPatternType;
+  principal?: string | null;
+  host?: string | null;
+  operation?: AclOperation;
+  permission?: AclPermission;
+}
+
+const ACL_RESOURCE_TYPES: Record<AclResourceType, number> = { any: 1, topic: 2, group: 3, cluster: 4, 'transactional-id': 5, 'delegation-token': 6, user: 7 };
+const ACL_PATTERN_TYPES: Record<AclPatternType, number> = { any: 1, match: 2, literal: 3, prefixed: 4 };
+const ACL_OPERATIONS: Record<AclOperation, number> = {
+  any: 1, all: 2, read: 3, write: 4, create: 5, delete: 6, alter: 7, describe: 8, 'cluster-action': 9,
+  'describe-configs': 10, 'alter-configs': 11, 'idempotent-write': 12, 'create-tokens': 13, 'describe-tokens': 14,
+};
+const ACL_PERMISSIONS: Record<AclPermission, number> = { any: 1, deny: 2, allow: 3 };
+
+function nameOf<T extends string>(table: Record<T, number>, code: number): T {
+  return (Object.entries(table) as [T, number][]).find(([, value]) => value === code)?.[0] ?? ('any' as T);
+}
+
+export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+const SCRAM_MECHANISMS: Record<ScramMechanism, number> = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 };
+/** Kafka's minimum (and the Java admin client's default) for SCRAM iterations. */
+export const SCRAM_ITERATIONS_DEFAULT = 4096;
 
 const RESOURCE_TYPES: Record<ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8 };
 const RESOURCE_NAMES = new Map<number, ConfigResourceType>([[2, 'topic'], [4, 'broker'], [8, 'broker-logger']]);
@@ -514,11 +560,137 @@ export class Admin {
     });
   }
 
+  // --- ACLs -------------------------------------------------------------------------------
+
+  async describeAcls(filter: AclFilter = {}): Promise<AclBinding[]> {
+    return this.cluster.withRetries(async () => {
+      const response = await this.cluster.send('any', Apis.DescribeAcls, () => ({
+        ...Apis.DescribeAcls.request.defaults(),
+        ...aclFilterFields(filter),
+      }));
+      check(response.errorCode, 'DescribeAcls', Apis.DescribeAcls.apiKey, {}, response.errorMessage);
+      return response.resources.flatMap((resource) =>
+        resource.acls.map((acl) => ({
+          resourceType: nameOf(ACL_RESOURCE_TYPES, resource.resourceType) as AclBinding['resourceType'],
+          resourceName: resource.resourceName,
+          patternType: nameOf(ACL_PATTERN_TYPES, resource.patternType) as AclBinding['patternType'],
+          principal: acl.principal,
+          host: acl.host,
+          operation: nameOf(ACL_OPERATIONS, acl.operation) as AclBinding['operation'],
+          permission: nameOf(ACL_PERMISSIONS, acl.permissionType) as AclBinding['permission'],
+        })),
+      );
+    });
+  }
+
+  async createAcls(acls: readonly AclBinding[]): Promise<void> {
+    await this.cluster.withRetries(async () => {
+      const response = await this.cluster.send('any', Apis.CreateAcls, () => ({
+        ...Apis.CreateAcls.request.defaults(),
+        creations: acls.map((acl) => ({
+          resourceType: ACL_RESOURCE_TYPES[acl.resourceType],
+          resourceName: acl.resourceName,
+          resourcePatternType: ACL_PATTERN_TYPES[acl.patternType ?? 'literal'],
+          principal: acl.principal,
+          host: acl.host ?? '*',
+          operation: ACL_OPERATIONS[acl.operation],
+          permissionType: ACL_PERMISSIONS[acl.permission],
+        })),
+      }));
+      for (const result of response.results) check(result.errorCode, 'CreateAcls', Apis.CreateAcls.apiKey, {}, result.errorMessage);
+    });
+  }
+
+  /** Deletes every ACL matching any of the filters; returns what was deleted. */
+  async deleteAcls(filters: readonly AclFilter[]): Promise<AclBinding[]> {
+    return this.cluster.withRetries(async () => {
+      const response = await this.cluster.send('any', Apis.DeleteAcls, () => ({
+        ...Apis.DeleteAcls.request.defaults(),
+        filters: filters.map((filter) => aclFilterFields(filter)),
+      }));
+      const deleted: AclBinding[] = [];
+      for (const result of response.filterResults) {
+        check(result.errorCode, 'DeleteAcls', Apis.DeleteAcls.apiKey, {}, result.errorMessage);
+        for (const acl of result.matchingAcls) {
+          deleted.push({
+            resourceType: nameOf(ACL_RESOURCE_TYPES, acl.resourceType) as AclBinding['resourceType'],
+            resourceName: acl.resourceName,
+            patternType: nameOf(ACL_PATTERN_TYPES, acl.patternType) as AclBinding['patternType'],
+            principal: acl.principal,
+            host: acl.host,
+            operation: nameOf(ACL_OPERATIONS, acl.operation) as AclBinding['operation'],
+            permission: nameOf(ACL_PERMISSIONS, acl.permissionType) as AclBinding['permission'],
+          });
+        }
+      }
+      return deleted;
+    });
+  }
+
+  // --- SCRAM users ------------------------------------------------------------------------
+
+  /** SCRAM credentials per user (all users when none are named). */
+  async describeUserScramCredentials(users?: readonly string[]): Promise<{ user: string; credentials: { mechanism: ScramMechanism; iterations: number }[] }[]> {
+    return this.cluster.withRetries(async () => {
+      const response = await this.cluster.send('any', Apis.DescribeUserScramCredentials, () => ({
+        ...Apis.DescribeUserScramCredentials.request.defaults(),
+        users: users ? users.map((name) => ({ name })) : null,
+      }));
+      check(response.errorCode, 'DescribeUserScramCredentials', Apis.DescribeUserScramCredentials.apiKey, {}, response.errorMessage);
+      return response.results.map((result) => {
+        check(result.errorCode, 'DescribeUserScramCredentials', Apis.DescribeUserScramCredentials.apiKey, {}, result.errorMessage);
+        return {
+          user: result.user,
+          credentials: result.credentialInfos.map((info) => ({ mechanism: nameOf(SCRAM_MECHANISMS, info.mechanism), iterations: info.iterations })),
+        };
+      });
+    });
+  }
+
+  /**
+   * Creates or updates SCRAM users (the password never leaves the client: the salted password is
+   * computed here, as RFC 5802 and the Java admin client do) and deletes credentials.
+   */
+  async alterUserScramCredentials(changes: {
+    upsertions?: readonly { user: string; mechanism: ScramMechanism; password: string; iterations?: number }[];
+    deletions?: readonly { user: string; mechanism: ScramMechanism }[];
+  }): Promise<void> {
+    const upsertions = (changes.upsertions ?? []).map((upsertion) => {
+      const iterations = upsertion.iterations ?? SCRAM_ITERATIONS_DEFAULT;
+      const salt = crypto.randomBytes(32);
+      const hash = upsertion.mechanism === 'SCRAM-SHA-256' ? 'sha256' : 'sha512';
+      const saltedPassword = crypto.pbkdf2Sync(upsertion.password.normalize('NFKC'), salt, iterations, hash === 'sha256' ? 32 : 64, hash);
+      return { name: upsertion.user, mechanism: SCRAM_MECHANISMS[upsertion.mechanism], iterations, salt, saltedPassword };
+    });
+    await this.cluster.withRetries(async () => {
+      const response = await this.cluster.send('any', Apis.AlterUserScramCredentials, () => ({
+        ...Apis.AlterUserScramCredentials.request.defaults(),
+        deletions: (changes.deletions ?? []).map((deletion) => ({ name: deletion.user, mechanism: SCRAM_MECHANISMS[deletion.mechanism] })),
+        upsertions,
+      }));
+      for (const result of response.results) {
+        check(result.errorCode, 'AlterUserScramCredentials', Apis.AlterUserScramCredentials.apiKey, {}, result.errorMessage ? `${result.user}: ${result.errorMessage}` : result.user);
+      }
+    });
+  }
+
   private checkGroupError(errorCode: number, apiName: string, apiKey: number, groupId: string): void {
     if (errorCode === 0) return;
     if (errorCode === 14 || errorCode === 15 || errorCode === 16) this.cluster.forgetCoordinator(groupId, 0);
     throw new KafkaResponseError(errorCode, context(apiName, apiKey), `group ${groupId}`);
   }
+}
+
+function aclFilterFields(filter: AclFilter) {
+  return {
+    resourceTypeFilter: ACL_RESOURCE_TYPES[filter.resourceType ?? 'any'],
+    resourceNameFilter: filter.resourceName ?? null,
+    patternTypeFilter: ACL_PATTERN_TYPES[filter.patternType ?? 'any'],
+    principalFilter: filter.principal ?? null,
+    hostFilter: filter.host ?? null,
+    operation: ACL_OPERATIONS[filter.operation ?? 'any'],
+    permissionType: ACL_PERMISSIONS[filter.permission ?? 'any'],
+  };
 }
 
 function safe<T>(compute: () => T, fallback: T): T {

@@ -72,6 +72,16 @@ import {
   AlterPartitionReassignmentsRequest,
   AlterPartitionReassignmentsResponse,
   ConsumerGroupHeartbeatRequest,
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
+  DescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsResponse,
+  AlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsResponse,
   ConsumerGroupHeartbeatResponse,
   type MessageCodec,
 } from '@kafkaesque/protocol';
@@ -131,6 +141,11 @@ export const Apis = {
   AlterPartitionReassignments: api('AlterPartitionReassignments', AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, 0, 0),
   OffsetDelete: api('OffsetDelete', OffsetDeleteRequest, OffsetDeleteResponse, 0, 0),
   DescribeCluster: api('DescribeCluster', DescribeClusterRequest, DescribeClusterResponse, 0, 1),
+  DescribeAcls: api('DescribeAcls', DescribeAclsRequest, DescribeAclsResponse, 1, 3),
+  CreateAcls: api('CreateAcls', CreateAclsRequest, CreateAclsResponse, 1, 3),
+  DeleteAcls: api('DeleteAcls', DeleteAclsRequest, DeleteAclsResponse, 1, 3),
+  DescribeUserScramCredentials: api('DescribeUserScramCredentials', DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse, 0, 0),
+  AlterUserScramCredentials: api('AlterUserScramCredentials', AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse, 0, 0),
   ConsumerGroupHeartbeat: api('ConsumerGroupHeartbeat', ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, 0, 1),
 } as const;
 
