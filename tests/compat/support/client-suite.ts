@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStartCluster, type Cluster } from './kafkaesque.ts';
 import { lastJsonLine, type RunResult } from './programs.ts';
-import { startRealKafka, type RealKafkaVersion } from './real-kafka.ts';
+import { startRealKafka, type RealKafka, type RealKafkaVersion } from './real-kafka.ts';
 import { recordResult, type ClientReport } from './results.ts';
 
 export interface ClientSuite {
@@ -24,6 +24,32 @@ export interface ClientSuite {
 }
 
 const startCluster = await loadStartCluster();
+
+/** One real Kafka per version per test file: starting a JVM costs far more CPU than a client
+ *  run, and suites never share topic or group names (unique prefixes), so they can share it. */
+const sharedRealKafka = new Map<RealKafkaVersion, Promise<RealKafka>>();
+let closeRegistered = false;
+
+function realKafkaTarget(version: RealKafkaVersion): () => Promise<Cluster> {
+  if (!closeRegistered) {
+    closeRegistered = true;
+    afterAll(async () => {
+      const started = [...sharedRealKafka.values()];
+      sharedRealKafka.clear();
+      await Promise.all(started.map(async (kafka) => (await kafka.catch(() => undefined))?.close()));
+    });
+  }
+  return async () => {
+    let kafka = sharedRealKafka.get(version);
+    if (kafka === undefined) {
+      kafka = startRealKafka({ version });
+      sharedRealKafka.set(version, kafka);
+    }
+    const { bootstrap } = await kafka;
+    // closed once, by the file's afterAll
+    return { bootstrap, close: async () => {} };
+  };
+}
 
 function uniquePrefix(suite: string): string {
   return `${suite.replace(/[^a-z0-9]/gi, '')}-${randomBytes(3).toString('hex')}`;
@@ -68,7 +94,7 @@ function defineTarget(spec: ClientSuite, target: string, start: () => Promise<Cl
 /** Declares the suite's describe blocks: one per real Kafka version, one for kafkaesque. */
 export function defineClientSuite(spec: ClientSuite): void {
   for (const version of spec.realKafka ?? ['3.9']) {
-    defineTarget(spec, `real-kafka-${version}`, () => startRealKafka({ version }));
+    defineTarget(spec, `real-kafka-${version}`, realKafkaTarget(version));
   }
   if ('startCluster' in startCluster) {
     const start = startCluster.startCluster;

@@ -42,6 +42,15 @@ const heapOptions = ['-Xms128m', '-Xmx640m', '-XX:+UseSerialGC', '-XX:TieredStop
 const stopTimeoutMs = 20_000;
 const probeIntervalMs = 250;
 
+/** Starts the JVM ("$@"), stops it with SIGTERM when stdin reaches EOF, exits with it. */
+// (fd 3 keeps the pipe: bash gives background jobs /dev/null as stdin.)
+const watchdogScript = 'exec 3<&0; "$@" </dev/null & jvm=$!; { cat <&3 >/dev/null; kill -TERM "$jvm" 2>/dev/null; } & exec 3<&-; wait "$jvm"';
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+}
+
 function kafkaClusterId(): string {
   return randomBytes(16).toString('base64url');
 }
@@ -126,7 +135,11 @@ export async function startRealKafka(options: RealKafkaOptions = {}): Promise<Re
   }
 
   const output = createWriteStream(join(dir, 'stdout.log'));
-  const child: ChildProcess = spawn(java, [...jvmArgs, 'kafka.Kafka', propertiesFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The JVM runs under a bash watchdog that holds our end of a pipe: when this process ends in
+  // any way (even SIGKILL of a test worker) the pipe closes and the watchdog stops the JVM, so a
+  // broker can never outlive its test. The group (detached) lets close() hard-kill everything.
+  const child: ChildProcess = spawn('bash', ['-c', watchdogScript, 'kafka-watchdog', java, ...jvmArgs, 'kafka.Kafka', propertiesFile],
+    { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   child.stdout?.pipe(output);
   child.stderr?.pipe(output);
   let exited = false;
@@ -137,11 +150,12 @@ export async function startRealKafka(options: RealKafkaOptions = {}): Promise<Re
   };
   const close = async () => {
     if (!exited) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+      child.stdin?.end(); // the watchdog sends SIGTERM: Kafka's controlled shutdown
+      const timer = setTimeout(() => killGroup(child), stopTimeoutMs);
       await exit;
       clearTimeout(timer);
     }
+    killGroup(child); // the watchdog's leftover reader, if any
     output.end();
     removeDir();
   };
