@@ -143,6 +143,9 @@ describe('metadata and topic admin', () => {
     });
     expect(validate.topics[0].errorCode).toBe(0);
     expect(cluster.metadata.topic('validate-only')).toBeUndefined();
+    await createTopic('coll_name');
+    const collision = await client.request(ApiKey.CreateTopics, 7, { topics: [{ name: 'coll.name', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(collision.topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     const again = await client.request(ApiKey.CreateTopics, 2, { topics: [{ name: 'assigned', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
     expect(again.topics[0].errorCode).toBe(ErrorCode.TOPIC_ALREADY_EXISTS);
   });
@@ -264,6 +267,9 @@ describe('produce and fetch', () => {
 
   it('reports per-partition errors', async () => {
     await createTopic('errs', 1, { 'max.message.bytes': '2000' });
+    await cluster.metadata.createTopic({ name: '__internal_test', assignments: [[1]], configs: {}, internal: true });
+    await cluster.brokers[0].broker!.replicas.settled();
+    expect((await produce('__internal_test', 0, batch(['x']))).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect((await produce('nope-topic', 0, batch(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce('errs', 5, batch(['x']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce('errs', 0, batch(['y'.repeat(5000)]))).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);

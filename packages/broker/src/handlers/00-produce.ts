@@ -13,6 +13,7 @@
 //   CORRUPT_MESSAGE, MESSAGE_TOO_LARGE, INVALID_RECORD (with record errors),
 //   OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, KAFKA_STORAGE_ERROR, … An idempotent
 //   retry of one of the producer's last 5 batches succeeds with the original offsets.
+//   Internal topics cannot be produced to (INVALID_TOPIC_EXCEPTION).
 // - Partitions are appended concurrently; appends to one partition keep request order.
 import {
   BATCH_MAGIC_PROBE_BYTES,
@@ -62,6 +63,8 @@ async function producePartition(
   const lookup = services.replicas.leaderPartition(topic, index);
   if (!lookup.ok) return failure(index, lookup.errorCode);
   const partition = lookup.partition;
+  // Internal topics (__consumer_offsets…) are written by their coordinators only.
+  if (services.metadata.topic(topic)?.internal) return failure(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (acks === -1) {
     const state = services.metadata.topic(topic)?.partitions[index];
     const minIsr = Number(services.config.topicValue('min.insync.replicas', services.metadata.topic(topic)?.configs ?? {}));

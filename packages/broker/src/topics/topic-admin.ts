@@ -97,6 +97,9 @@ export async function createTopic(services: BrokerServices, spec: CreateTopicSpe
   const nameError = topicNameError(spec.name);
   if (nameError !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
   if (metadata.topic(spec.name) !== undefined) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+  // Kafka's metric names turn '.' into '_', so 'a.b' and 'a_b' may not both exist.
+  const collides = metadata.topics().find((topic) => topic.name.replaceAll('.', '_') === spec.name.replaceAll('.', '_'));
+  if (collides !== undefined) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${collides.name}`);
   const liveBrokers = metadata.brokers().map((broker) => broker.id);
   const checked = checkAssignments(spec, new Set(liveBrokers));
   if (!checked.ok) return checked.result;
