@@ -516,18 +516,23 @@ export class LogSegment {
   async read(offset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<{ records: Buffer; firstBatchOffset: number } | undefined> {
     const first = await this.translateOffset(offset);
     if (!first) return undefined;
-    let endPosition = first.position;
-    let firstBatchOffset = -1;
-    await this.scanBatches(first.position, (batch) => {
-      if (batch.lastOffset >= maxOffset) return false;
-      const size = batch.position + batch.sizeBytes - first.position;
-      if (size > maxBytes && !(minOneBatch && firstBatchOffset < 0)) return false;
-      if (firstBatchOffset < 0) firstBatchOffset = batch.baseOffset;
-      endPosition = batch.position + batch.sizeBytes;
-      return size < maxBytes;
-    });
-    if (firstBatchOffset < 0) return { records: Buffer.alloc(0), firstBatchOffset: -1 };
-    return { records: await this.readBytes(first.position, endPosition - first.position), firstBatchOffset };
+    const none = { records: Buffer.alloc(0), firstBatchOffset: -1 };
+    if (first.lastOffset >= maxOffset) return none;
+    if (first.sizeBytes > maxBytes && !minOneBatch) return none;
+    // One read of up to maxBytes (at least the first batch), cut after the last whole batch
+    // below maxOffset: no second pass over the headers.
+    const length = Math.min(this.sizeBytes - first.position, Math.max(maxBytes, first.sizeBytes));
+    const bytes = await this.readBytes(first.position, length);
+    let end = 0;
+    while (end + BATCH_HEADER_BYTES <= bytes.length) {
+      const size = bytes.readInt32BE(end + BATCH_OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+      if (end + size > bytes.length) break;
+      const lastOffset = bytes.readInt32BE(end) * 0x1_0000_0000 + bytes.readUInt32BE(end + 4) + bytes.readInt32BE(end + 23);
+      if (lastOffset >= maxOffset) break;
+      end += size;
+    }
+    if (end === 0) return none;
+    return { records: end === bytes.length ? bytes : bytes.subarray(0, end), firstBatchOffset: first.baseOffset };
   }
 
   /**
