@@ -14,7 +14,8 @@ interface WorkloadResult {
   final: Record<string, unknown>;
 }
 
-const SEEDS = [1, 2, 3];
+/** Seeds; 'acl' runs also set restrictive ACLs (read-only, read/write), so NOAUTH answers are compared too. */
+const RUNS: Array<[number, string]> = [[1, ''], [2, ''], [3, 'acl'], [4, 'acl']];
 const OPS = 300;
 
 describe('kazoo workload: real ZooKeeper 3.8 vs kafkaesque coordinator', () => {
@@ -33,9 +34,9 @@ describe('kazoo workload: real ZooKeeper 3.8 vs kafkaesque coordinator', () => {
     await Promise.all([real?.close(), single?.close(), ensemble?.close()]);
   });
 
-  for (const seed of SEEDS) {
-    it(`seed ${seed}: same results, events and final tree`, async () => {
-      const args = [String(seed), String(OPS)];
+  for (const [seed, mode] of RUNS) {
+    it(`seed ${seed}${mode ? ` (${mode})` : ''}: same results, events and final tree`, async () => {
+      const args = [String(seed), String(OPS), ...(mode ? [mode] : [])];
       const [expected, ours, oursEnsemble] = await Promise.all([
         runPython<WorkloadResult>('workload.py', [real.connectString, ...args]),
         runPython<WorkloadResult>('workload.py', [single.connectString, ...args]),

@@ -1,27 +1,38 @@
 /**
  * kazoo (Debian python3-kazoo), unmodified, against our coordinator: the everyday API on a
- * single node and on a 3-member ensemble, and failover when the member it uses is killed.
+ * single node and on a 3-member ensemble (the same script also runs against a real ZooKeeper,
+ * so its expectations are ZooKeeper's), and failover when the member it uses is killed.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
-import { PYTHON, pyScript, requireKazoo, runPython } from './support.ts';
+import { PYTHON, pyScript, requireKazoo, runPython, startRealZooKeeper } from './support.ts';
 
 interface FeatureReport {
   features: Record<string, { ok: boolean; error?: string }>;
 }
 const FEATURES = ['create', 'read', 'write', 'children', 'delete', 'ephemeral', 'sequential', 'watches', 'datawatch', 'transaction', 'sync', 'acl', 'auth', 'large-data'];
 
-for (const nodes of [1, 3]) {
-  describe(`kazoo against a ${nodes}-member coordinator`, () => {
-    let handle: CoordinatorHandle;
+for (const target of ['real ZooKeeper 3.8 (the reference)', 'a 1-member coordinator', 'a 3-member coordinator']) {
+  describe(`kazoo against ${target}`, () => {
+    let close: () => Promise<void> = async () => {};
     let report: FeatureReport;
     beforeAll(async () => {
       requireKazoo();
-      handle = await startCoordinator({ nodes, processes: nodes > 1 });
-      report = await runPython<FeatureReport>('kazoo_features.py', [handle.connectString]);
+      let connectString: string;
+      if (target.startsWith('real')) {
+        const real = await startRealZooKeeper();
+        ({ connectString } = real);
+        close = real.close;
+      } else {
+        const nodes = target.includes('3-member') ? 3 : 1;
+        const handle: CoordinatorHandle = await startCoordinator({ nodes, processes: nodes > 1 });
+        connectString = handle.connectString;
+        close = () => handle.close();
+      }
+      report = await runPython<FeatureReport>('kazoo_features.py', [connectString]);
     });
-    afterAll(async () => handle?.close());
+    afterAll(async () => close());
 
     it.each(FEATURES)('%s', (feature) => {
       const result = report.features[feature];

@@ -14,7 +14,7 @@
  * - followers report which sessions their clients kept alive (`touch`) so the leader alone
  *   expires sessions.
  */
-import { ZkErrorCode } from '@kafkaesque/protocol';
+import { ZkErrorCode, type ZkId } from '@kafkaesque/protocol';
 import type { ApplyResult, DataTree } from '../tree/data-tree.ts';
 import { deserializeTree, serializeTree } from '../tree/snapshot.ts';
 import { txnFromBytes, txnToBytes, type Txn, type TxnOp, TXN_NOOP } from '../tree/txn.ts';
@@ -263,7 +263,7 @@ export class RaftNode {
     if (this.electionTimer !== null) clearTimeout(this.electionTimer);
     this.heartbeatTimer = setInterval(() => this.enqueue(() => this.heartbeat()), this.options.heartbeatMs);
     // an entry of the new term lets the earlier terms' entries commit (Raft §5.4.2)
-    this.appendAsLeader({ type: TXN_NOOP }, 0n, this.id, 0);
+    this.appendAsLeader({ type: TXN_NOOP }, 0n, [], this.id, 0);
   }
 
   /** Adopts a newer term as a follower; a leader or candidate gives up its role. */
@@ -308,7 +308,7 @@ export class RaftNode {
   // ---- client writes ----------------------------------------------------------------------
 
   /** Proposes a write; resolves with its result once committed and applied here. */
-  propose(sessionId: bigint, op: TxnOp): Promise<ApplyResult> {
+  propose(sessionId: bigint, op: TxnOp, auth: ZkId[] = []): Promise<ApplyResult> {
     if (this.closed) return Promise.reject(new NotServingError('coordinator is closing'));
     if (this.leaderId === null) return Promise.reject(new NotServingError('no leader'));
     if (this.pending.size >= PENDING_REQUESTS_MAX) return Promise.reject(new NotServingError('too many requests in flight'));
@@ -322,9 +322,9 @@ export class RaftNode {
       this.pending.set(requestId, { resolve, reject, timer });
     });
     if (this.role === 'leader') {
-      this.appendAsLeader(op, sessionId, this.id, requestId);
+      this.appendAsLeader(op, sessionId, auth, this.id, requestId);
     } else {
-      const prototype = txnToBytes({ zxid: 0, timeMs: 0, sessionId, op });
+      const prototype = txnToBytes({ zxid: 0, timeMs: 0, sessionId, auth, op });
       if (!this.links.send(this.leaderId, { kind: 'forward', requestId, txn: prototype.toString('base64') })) {
         const pending = this.pending.get(requestId)!;
         clearTimeout(pending.timer);
@@ -335,10 +335,10 @@ export class RaftNode {
     return promise;
   }
 
-  private appendAsLeader(op: TxnOp, sessionId: bigint, origin: number, requestId: number): void {
+  private appendAsLeader(op: TxnOp, sessionId: bigint, auth: ZkId[], origin: number, requestId: number): void {
     this.termCounter++;
     const zxid = this.term * 2 ** 32 + this.termCounter;
-    const txn = txnToBytes({ zxid, timeMs: Date.now(), sessionId, op });
+    const txn = txnToBytes({ zxid, timeMs: Date.now(), sessionId, auth, op });
     const entry: MemoryEntry = { term: this.term, index: this.lastIndex + 1, txn, origin, requestId };
     this.entries.push(entry);
     const term = this.term;
@@ -361,7 +361,7 @@ export class RaftNode {
       return;
     }
     const prototype = txnFromBytes(Buffer.from(message.txn as string, 'base64'));
-    this.appendAsLeader(prototype.op, prototype.sessionId, message.from, message.requestId as number);
+    this.appendAsLeader(prototype.op, prototype.sessionId, prototype.auth, message.from, message.requestId as number);
   }
 
   private onForwardReject(message: PeerMessage): void {

@@ -21,7 +21,7 @@ afterEach(() => {
 
 const acl = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 function createTxn(index: number): Txn {
-  return { zxid: 2 ** 32 + index, timeMs: index, sessionId: 1n, op: { type: ZkOpCode.create, request: { path: `/n${index}`, data: Buffer.from(`d${index}`), acl, flags: 0 } } };
+  return { zxid: 2 ** 32 + index, timeMs: index, sessionId: 1n, auth: [], op: { type: ZkOpCode.create, request: { path: `/n${index}`, data: Buffer.from(`d${index}`), acl, flags: 0 } } };
 }
 function entry(index: number, term = 1): LogEntry {
   return { term, index, txn: txnToBytes(createTxn(index)) };

@@ -38,15 +38,18 @@ import {
   ZkStatResponse,
   ZkWatcherEvent,
   ZkXid,
+  ZkPerm,
   encodeZkFrame,
   juteInt,
   juteString,
   juteVector,
   type JuteCodec,
+  type ZkId,
 } from '@kafkaesque/protocol';
 import { childrenInZooKeeperOrder, type ApplyResult } from '../tree/data-tree.ts';
 import type { TxnOp } from '../tree/txn.ts';
 import { childPath } from '../tree/paths.ts';
+import { aclAllows, digestId } from '../tree/acl.ts';
 import type { CoordinatorMember } from './member.ts';
 import { FOUR_LETTER_WORDS } from './four-letter-words.ts';
 import { debug } from '../ensemble/raft.ts';
@@ -75,11 +78,14 @@ export class ClientConnection {
   packetsSent = 0;
   private corked = false;
   readonly remote: string;
+  /** Who this connection is, for ACL checks: its IP, plus the digest ids it authenticated as. */
+  readonly authIds: ZkId[] = [];
 
   constructor(socket: net.Socket, member: CoordinatorMember) {
     this.socket = socket;
     this.member = member;
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.authIds.push({ scheme: 'ip', id: normalizeAddress(socket.remoteAddress ?? '') });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
@@ -115,6 +121,7 @@ export class ClientConnection {
         else this.socket.destroy(); // a request before the handshake finished
       } catch (error) {
         if (!(error instanceof ProtocolDecodeError)) process.emitWarning(`coordinator: ${String(error)}`);
+        debug(`closing client ${this.remote} after a bad request: ${String(error)}`);
         this.socket.destroy();
         return;
       }
@@ -169,7 +176,12 @@ export class ClientConnection {
       case ZkOpCode.auth: {
         const auth = ZkAuthPacket.decode(reader);
         // only digest credentials are known; anything else fails as ZooKeeper does
-        this.chain(xid, () => ({ err: auth.scheme === 'digest' ? 0 : ZkErrorCode.AUTHFAILED }));
+        this.chain(xid, () => {
+          if (auth.scheme !== 'digest' || auth.auth === null) return { err: ZkErrorCode.AUTHFAILED };
+          const id = digestId(auth.auth.toString('utf8'));
+          if (!this.authIds.some((known) => known.scheme === 'digest' && known.id === id)) this.authIds.push({ scheme: 'digest', id });
+          return { err: 0 };
+        });
         return;
       }
       case ZkOpCode.setWatches:
@@ -230,6 +242,7 @@ export class ClientConnection {
         const { path, watch } = ZkPathWatchRequest.decode(reader);
         const node = tree.getNode(path);
         if (node === undefined) return { err: ZkErrorCode.NONODE };
+        if (!aclAllows(node.acl, ZkPerm.READ, this.authIds)) return { err: ZkErrorCode.NOAUTH };
         if (watch) this.member.watches.addDataWatch(path, this);
         return { err: 0, codec: ZkGetDataResponse, body: { data: node.data, stat: tree.statOf(node) } };
       }
@@ -245,6 +258,7 @@ export class ClientConnection {
         const { path, watch } = ZkPathWatchRequest.decode(reader);
         const node = tree.getNode(path);
         if (node === undefined) return { err: ZkErrorCode.NONODE };
+        if (!aclAllows(node.acl, ZkPerm.READ, this.authIds)) return { err: ZkErrorCode.NOAUTH };
         if (watch) this.member.watches.addChildWatch(path, this);
         const children = childrenInZooKeeperOrder(node);
         return type === ZkOpCode.getChildren
@@ -255,12 +269,14 @@ export class ClientConnection {
         const { path } = ZkPathRecord.decode(reader);
         const node = tree.getNode(path);
         if (node === undefined) return { err: ZkErrorCode.NONODE };
+        if (!aclAllows(node.acl, ZkPerm.READ | ZkPerm.ADMIN, this.authIds)) return { err: ZkErrorCode.NOAUTH };
         return { err: 0, codec: ZkGetAclResponse, body: { acl: node.acl, stat: tree.statOf(node) } };
       }
       case ZkOpCode.check: {
         const { path, version } = ZkPathVersionRequest.decode(reader);
         const node = tree.getNode(path);
         if (node === undefined) return { err: ZkErrorCode.NONODE };
+        if (!aclAllows(node.acl, ZkPerm.READ, this.authIds)) return { err: ZkErrorCode.NOAUTH };
         return { err: version === -1 || version === node.version ? 0 : ZkErrorCode.BADVERSION };
       }
       case ZkOpCode.getAllChildrenNumber: {
@@ -279,7 +295,7 @@ export class ClientConnection {
   }
 
   private write(xid: number, op: TxnOp, toReply: (result: ApplyResult) => Reply, thenClose = false): void {
-    const proposed = this.member.propose(this.sessionId, op);
+    const proposed = this.member.propose(this.sessionId, op, [...this.authIds]);
     this.chainAsync(
       xid,
       proposed.then((result) => ({ ...toReply(result), zxid: result.zxid })),
@@ -395,6 +411,11 @@ export class ClientConnection {
 function createReply<T>(result: ApplyResult, codec: JuteCodec<T>, shape: (response: { path: string; stat: unknown }) => T): Reply {
   if (result.err !== 0 || result.response.type !== 'create') return { err: result.err };
   return { err: 0, codec, body: shape(result.response) };
+}
+
+/** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) is 127.0.0.1, as Java reports it. */
+function normalizeAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 function statReply(result: ApplyResult): Reply {

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import * as net from 'node:net';
-import { ZkErrorCode, ZkOpCode, type ZkConnectRequest, type ZkSetWatches, ZkEventType } from '@kafkaesque/protocol';
+import { ZkErrorCode, ZkOpCode, type ZkConnectRequest, type ZkId, type ZkSetWatches, ZkEventType } from '@kafkaesque/protocol';
 import { RaftNode, NotServingError, type Role, type StateMachine } from '../ensemble/raft.ts';
 import type { PeerAddress } from '../ensemble/peer-links.ts';
 import { nodeFs, type CoordinatorFs } from '../persistence/fs.ts';
@@ -199,9 +199,9 @@ export class CoordinatorMember implements StateMachine {
 
   // ---- the state machine -------------------------------------------------------------------
 
-  propose(sessionId: bigint, op: TxnOp): Promise<ApplyResult> {
+  propose(sessionId: bigint, op: TxnOp, auth: ZkId[] = []): Promise<ApplyResult> {
     const startedMs = performance.now();
-    return this.raft.propose(sessionId, op).then((result) => {
+    return this.raft.propose(sessionId, op, auth).then((result) => {
       this.recordLatency(performance.now() - startedMs);
       return result;
     });

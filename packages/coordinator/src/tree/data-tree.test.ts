@@ -176,7 +176,7 @@ describe('DataTree against a model', () => {
         const tree = new DataTree();
         const model = new Model();
         let zxid = 0;
-        const next = (sessionId: bigint, op: TxnOp): Txn => ({ zxid: ++zxid, timeMs: 1000 + zxid, sessionId, op });
+        const next = (sessionId: bigint, op: TxnOp): Txn => ({ zxid: ++zxid, timeMs: 1000 + zxid, sessionId, auth: [], op });
         for (const step of steps) {
           if (step.kind === 'openSession') {
             tree.apply(next(step.session, { type: ZkOpCode.createSession, timeoutMs: 4000 }));
@@ -232,21 +232,21 @@ describe('DataTree against a model', () => {
 
   it('stamps stats: czxid/mzxid/pzxid, times, versions, dataLength', () => {
     const tree = new DataTree();
-    tree.apply({ zxid: 10, timeMs: 500, sessionId: 7n, op: { type: ZkOpCode.createSession, timeoutMs: 4000 } });
-    tree.apply({ zxid: 11, timeMs: 1000, sessionId: 7n, op: { type: ZkOpCode.create, request: { path: '/p', data: Buffer.from('abc'), acl, flags: 0 } } });
-    tree.apply({ zxid: 12, timeMs: 2000, sessionId: 7n, op: { type: ZkOpCode.create, request: { path: '/p/e', data: null, acl, flags: 1 } } });
-    tree.apply({ zxid: 13, timeMs: 3000, sessionId: 7n, op: { type: ZkOpCode.setData, request: { path: '/p', data: Buffer.from('abcd'), version: 0 } } });
+    tree.apply({ zxid: 10, timeMs: 500, sessionId: 7n, auth: [], op: { type: ZkOpCode.createSession, timeoutMs: 4000 } });
+    tree.apply({ zxid: 11, timeMs: 1000, sessionId: 7n, auth: [], op: { type: ZkOpCode.create, request: { path: '/p', data: Buffer.from('abc'), acl, flags: 0 } } });
+    tree.apply({ zxid: 12, timeMs: 2000, sessionId: 7n, auth: [], op: { type: ZkOpCode.create, request: { path: '/p/e', data: null, acl, flags: 1 } } });
+    tree.apply({ zxid: 13, timeMs: 3000, sessionId: 7n, auth: [], op: { type: ZkOpCode.setData, request: { path: '/p', data: Buffer.from('abcd'), version: 0 } } });
     const stat = tree.statOf(tree.getNode('/p')!);
     expect(stat).toMatchObject({ czxid: 11n, mzxid: 13n, pzxid: 12n, ctime: 1000n, mtime: 3000n, version: 1, cversion: 1, dataLength: 4, numChildren: 1 });
     expect(tree.statOf(tree.getNode('/p/e')!)).toMatchObject({ ephemeralOwner: 7n, dataLength: 0 });
-    const closed = tree.apply({ zxid: 14, timeMs: 4000, sessionId: 7n, op: { type: ZkOpCode.closeSession } });
+    const closed = tree.apply({ zxid: 14, timeMs: 4000, sessionId: 7n, auth: [], op: { type: ZkOpCode.closeSession } });
     expect(closed.triggers).toEqual([
       { type: ZkEventType.NodeDeleted, path: '/p/e' },
       { type: ZkEventType.NodeChildrenChanged, path: '/p' },
     ]);
     expect(tree.statOf(tree.getNode('/p')!)).toMatchObject({ pzxid: 14n, cversion: 2, numChildren: 0 });
     // sequence numbers count creates only (deletes do not advance them), as in ZooKeeper
-    tree.apply({ zxid: 15, timeMs: 5000, sessionId: 7n, op: { type: ZkOpCode.create, request: { path: '/p/s', data: null, acl, flags: 2 } } });
+    tree.apply({ zxid: 15, timeMs: 5000, sessionId: 7n, auth: [], op: { type: ZkOpCode.create, request: { path: '/p/s', data: null, acl, flags: 2 } } });
     expect([...tree.getNode('/p')!.children]).toEqual(['s0000000001']);
     expect(tree.statOf(tree.getNode('/zookeeper')!).cversion).toBe(-2);
   });
@@ -255,7 +255,7 @@ describe('DataTree against a model', () => {
     const tree = new DataTree();
     let zxid = 0;
     const create = (path: string, data: Buffer | null = null, acls = acl, flags = 0) =>
-      tree.apply({ zxid: ++zxid, timeMs: 0, sessionId: 1n, op: { type: ZkOpCode.create, request: { path, data, acl: acls, flags } } }).err;
+      tree.apply({ zxid: ++zxid, timeMs: 0, sessionId: 1n, auth: [], op: { type: ZkOpCode.create, request: { path, data, acl: acls, flags } } }).err;
     expect(create('a')).toBe(ZkErrorCode.BADARGUMENTS);
     expect(create('/a/')).toBe(ZkErrorCode.BADARGUMENTS);
     expect(create('/a//b')).toBe(ZkErrorCode.BADARGUMENTS);
@@ -270,7 +270,7 @@ describe('DataTree against a model', () => {
 
   it('ignores a txn it has already applied (replay after a snapshot)', () => {
     const tree = new DataTree();
-    const txn: Txn = { zxid: 5, timeMs: 0, sessionId: 1n, op: { type: ZkOpCode.create, request: { path: '/a', data: null, acl, flags: 0 } } };
+    const txn: Txn = { zxid: 5, timeMs: 0, sessionId: 1n, auth: [], op: { type: ZkOpCode.create, request: { path: '/a', data: null, acl, flags: 0 } } };
     expect(tree.apply(txn).err).toBe(0);
     expect(tree.apply(txn).err).toBe(0);
     expect(tree.getNode('/')!.cversion).toBe(1);
@@ -290,7 +290,7 @@ describe('txn encoding', () => {
       { type: ZkOpCode.multi, ops: [{ type: ZkOpCode.check, request: { path: '/x', version: 1 } }] },
     ];
     for (const op of ops) {
-      const txn: Txn = { zxid: 2 ** 33 + 5, timeMs: Date.now(), sessionId: -(2n ** 60n), op };
+      const txn: Txn = { zxid: 2 ** 33 + 5, timeMs: Date.now(), sessionId: -(2n ** 60n), auth: [], op };
       expect(txnFromBytes(txnToBytes(txn))).toEqual(txn);
     }
   });

@@ -11,6 +11,7 @@ import {
   ZkErrorCode,
   ZkEventType,
   ZkOpCode,
+  ZkPerm,
   type ZkAcl,
   type ZkCreateRequest,
   type ZkMultiOp,
@@ -20,6 +21,7 @@ import {
   type ZkSetDataRequest,
   type ZkStat,
 } from '@kafkaesque/protocol';
+import { aclAllows, fixupAcl } from './acl.ts';
 import { childPath, isValidPath, nameOf, parentOf } from './paths.ts';
 import { TXN_NOOP, type Txn } from './txn.ts';
 
@@ -160,7 +162,7 @@ export class DataTree {
         case ZkOpCode.setData:
           return ok(txn, { type: 'stat', stat: this.setData(txn, op.request, triggers, []) }, triggers);
         case ZkOpCode.setACL:
-          return ok(txn, { type: 'stat', stat: this.setAcl(op.request) }, triggers);
+          return ok(txn, { type: 'stat', stat: this.setAcl(txn, op.request) }, triggers);
         case ZkOpCode.multi:
           return this.multi(txn, op.ops);
       }
@@ -182,11 +184,13 @@ export class DataTree {
     let path = request.path;
     if (!isValidPath(sequential ? path + '1' : path)) throw new OpError(ZkErrorCode.BADARGUMENTS);
     if (path === '/') throw new OpError(ZkErrorCode.NODEEXISTS);
-    if (request.acl.length === 0) throw new OpError(ZkErrorCode.INVALIDACL);
+    const acl = fixupAcl(request.acl, txn.auth);
+    if (acl === null) throw new OpError(ZkErrorCode.INVALIDACL);
     if (request.data !== null && request.data.length > JUTE_MAX_BUFFER_BYTES) throw new OpError(ZkErrorCode.BADARGUMENTS);
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath);
     if (parent === undefined) throw new OpError(ZkErrorCode.NONODE);
+    if (!aclAllows(parent.acl, ZkPerm.CREATE, txn.auth)) throw new OpError(ZkErrorCode.NOAUTH);
     if (sequential) path += formatSequence(parent.cversion);
     if (!isValidPath(path)) throw new OpError(ZkErrorCode.BADARGUMENTS);
     if (this.nodes.has(path)) throw new OpError(ZkErrorCode.NODEEXISTS);
@@ -198,7 +202,7 @@ export class DataTree {
     }
     const node: Znode = {
       data: request.data,
-      acl: request.acl,
+      acl,
       czxid: txn.zxid,
       mzxid: txn.zxid,
       pzxid: txn.zxid,
@@ -237,7 +241,10 @@ export class DataTree {
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath);
     const node = this.nodes.get(path);
-    if (parent === undefined || node === undefined) throw new OpError(ZkErrorCode.NONODE);
+    // ZooKeeper checks the parent's DELETE permission before looking the node up
+    if (parent === undefined) throw new OpError(ZkErrorCode.NONODE);
+    if (!aclAllows(parent.acl, ZkPerm.DELETE, txn.auth)) throw new OpError(ZkErrorCode.NOAUTH);
+    if (node === undefined) throw new OpError(ZkErrorCode.NONODE);
     checkVersion(node.version, request.version);
     if (node.children.size > 0) throw new OpError(ZkErrorCode.NOTEMPTY);
     this.removeNode(txn, path, node, parent, triggers, undo);
@@ -266,6 +273,7 @@ export class DataTree {
     if (request.data !== null && request.data.length > JUTE_MAX_BUFFER_BYTES) throw new OpError(ZkErrorCode.BADARGUMENTS);
     const node = this.nodes.get(path);
     if (node === undefined) throw new OpError(ZkErrorCode.NONODE);
+    if (!aclAllows(node.acl, ZkPerm.WRITE, txn.auth)) throw new OpError(ZkErrorCode.NOAUTH);
     checkVersion(node.version, request.version);
     const { data, mzxid, mtimeMs, version } = node;
     node.data = request.data;
@@ -282,21 +290,24 @@ export class DataTree {
     return this.statOf(node);
   }
 
-  private setAcl(request: ZkSetAclRequest): ZkStat {
+  private setAcl(txn: Txn, request: ZkSetAclRequest): ZkStat {
     if (!isValidPath(request.path)) throw new OpError(ZkErrorCode.BADARGUMENTS);
+    const acl = fixupAcl(request.acl, txn.auth);
+    if (acl === null) throw new OpError(ZkErrorCode.INVALIDACL);
     const node = this.nodes.get(request.path);
     if (node === undefined) throw new OpError(ZkErrorCode.NONODE);
-    if (request.acl.length === 0) throw new OpError(ZkErrorCode.INVALIDACL);
+    if (!aclAllows(node.acl, ZkPerm.ADMIN, txn.auth)) throw new OpError(ZkErrorCode.NOAUTH);
     if (request.version !== -1 && request.version !== node.aversion) throw new OpError(ZkErrorCode.BADVERSION);
-    node.acl = request.acl;
+    node.acl = acl;
     node.aversion = (node.aversion + 1) | 0;
     return this.statOf(node);
   }
 
-  private check(request: ZkPathVersionRequest): void {
+  private check(txn: Txn, request: ZkPathVersionRequest): void {
     if (!isValidPath(request.path)) throw new OpError(ZkErrorCode.BADARGUMENTS);
     const node = this.nodes.get(request.path);
     if (node === undefined) throw new OpError(ZkErrorCode.NONODE);
+    if (!aclAllows(node.acl, ZkPerm.READ, txn.auth)) throw new OpError(ZkErrorCode.NOAUTH);
     checkVersion(node.version, request.version);
   }
 
@@ -338,7 +349,7 @@ export class DataTree {
       case ZkOpCode.setData:
         return { type: op.type, stat: this.setData(txn, op.request, triggers, undo) };
       case ZkOpCode.check:
-        this.check(op.request);
+        this.check(txn, op.request);
         return { type: op.type };
     }
   }

@@ -3,8 +3,9 @@
  * the single node) stamps a zxid and its clock; applying a txn never consults anything else, so
  * every replica derives the same tree, the same errors and the same watch triggers.
  *
- * Binary layout (reusing jute): zxid long, timeMs long, sessionId long, type int, then the
- * op's request record (ZooKeeper op codes for the type).
+ * Binary layout (reusing jute): zxid long, timeMs long, sessionId long, the proposing
+ * connection's auth ids (vector<Id>, for ACL checks), type int, then the op's request record
+ * (ZooKeeper op codes for the type).
  */
 import {
   juteInt,
@@ -17,6 +18,8 @@ import {
   ZkPathVersionRequest,
   ZkSetAclRequest,
   ZkSetDataRequest,
+  ZkId,
+  juteVector,
   type ZkMultiOp,
 } from '@kafkaesque/protocol';
 
@@ -37,11 +40,17 @@ export interface Txn {
   zxid: number;
   timeMs: number;
   sessionId: bigint;
+  /** Who proposed it (ip and digest ids of the client connection), for ACL checks. */
+  auth: ZkId[];
   op: TxnOp;
 }
 
+const idVector = juteVector(ZkId);
+
 export function encodeTxn(writer: Writer, txn: Txn): void {
-  writer.int64Number(txn.zxid).int64Number(txn.timeMs).int64(txn.sessionId).int32(txn.op.type);
+  writer.int64Number(txn.zxid).int64Number(txn.timeMs).int64(txn.sessionId);
+  idVector.encode(writer, txn.auth);
+  writer.int32(txn.op.type);
   const op = txn.op;
   switch (op.type) {
     case ZkOpCode.createSession:
@@ -72,8 +81,9 @@ export function decodeTxn(reader: Reader): Txn {
   const zxid = reader.int64Number();
   const timeMs = reader.int64Number();
   const sessionId = reader.int64();
+  const auth = idVector.decode(reader);
   const type = reader.int32();
-  return { zxid, timeMs, sessionId, op: decodeOp(reader, type) };
+  return { zxid, timeMs, sessionId, auth, op: decodeOp(reader, type) };
 }
 
 function decodeOp(reader: Reader, type: number): TxnOp {

@@ -68,15 +68,17 @@ export function writeJuteString(writer: Writer, value: string): void {
   target.write(value, at + 4, byteLength, 'utf8');
 }
 
+/**
+ * Reads a jute ustring. A null (-1) reads as the empty string: kazoo writes every empty string
+ * as -1 (e.g. the id of an `auth` ACL), Java reads it as null, and ZooKeeper treats both alike
+ * in every record we use.
+ */
 export function readJuteString(reader: Reader): string {
-  const length = readLength(reader, false, 'ustring');
-  return reader.raw(length).toString('utf8');
+  const length = readLength(reader, true, 'ustring');
+  return length === -1 ? '' : reader.raw(length).toString('utf8');
 }
 
-/**
- * A ustring that is never null on the wire for the records we use (paths, schemes). ZooKeeper
- * itself fails on a null path, so a -1 length is rejected as a bad value.
- */
+/** A ustring (paths, schemes, ids); null on the wire decodes as ''. */
 export const juteString: JuteCodec<string> = {
   kind: 'ustring',
   name: 'ustring',

@@ -113,6 +113,11 @@ describe('jute records', () => {
     expect(decodeAll(records.ZkGetDataResponse, withNull).data).toBeNull();
   });
 
+  it('reads a null ustring (kazoo writes empty strings as -1) as empty', () => {
+    const bytes = Buffer.from('00000001' + '00000004' + '61757468' + 'ffffffff', 'hex');
+    expect(records.ZkAcl.decode(new Reader(bytes))).toEqual({ perms: 1, id: { scheme: 'auth', id: '' } });
+  });
+
   it('rejects a vector count larger than the bytes left before allocating', () => {
     const bytes = Buffer.alloc(8);
     bytes.writeInt32BE(0x7fffffff, 0);

@@ -7,7 +7,7 @@ import time
 import traceback
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import (BadVersionError, NoChildrenForEphemeralsError, NodeExistsError,
+from kazoo.exceptions import (BadVersionError, NoAuthError, NoChildrenForEphemeralsError, NodeExistsError,
                               NoNodeError, NotEmptyError, RolledBackError, RuntimeInconsistency)
 
 hosts = sys.argv[1]
@@ -195,18 +195,43 @@ def _():
     acls, stat = zk.get_acls(base)
     assert acls[0].perms == 31 and acls[0].id.scheme == 'world', acls
     from kazoo.security import make_digest_acl, make_acl
-    zk.create(base + '/acl', b'', acl=[make_acl('world', 'anyone', read=True, write=True)])
+    zk.create(base + '/acl', b'', acl=[make_acl('world', 'anyone', read=True, write=True, admin=True)])
     acls, stat = zk.get_acls(base + '/acl')
-    assert acls[0].perms == 3 and stat.aversion == 0, (acls, stat)
+    assert acls[0].perms == 19 and stat.aversion == 0, (acls, stat)
+    try:
+        zk.create(base + '/acl/child')  # no CREATE permission
+        raise AssertionError('expected NoAuthError')
+    except NoAuthError:
+        pass
     stat = zk.set_acls(base + '/acl', [make_digest_acl('user', 'pw', all=True)])
     assert stat.aversion == 1, stat
+    try:
+        zk.get_acls(base + '/acl')  # READ or ADMIN needed, now only user:pw has them
+        raise AssertionError('expected NoAuthError')
+    except NoAuthError:
+        pass
+    zk.add_auth('digest', 'user:pw')
     acls, stat = zk.get_acls(base + '/acl')
     assert acls[0].id.scheme == 'digest' and acls[0].perms == 31, acls
 
 
 @feature('auth')
 def _():
+    from kazoo.exceptions import NoAuthError
+    from kazoo.security import make_acl
     zk.add_auth('digest', 'user:pw')
+    zk.create(base + '/private', b'secret', acl=[make_acl('auth', '', all=True)])
+    acls, _ = zk.get_acls(base + '/private')
+    assert acls[0].id.scheme == 'digest' and acls[0].id.id.startswith('user:'), acls
+    assert zk.get(base + '/private')[0] == b'secret'
+    other.sync(base)
+    for call in (lambda: other.get(base + '/private'), lambda: other.set(base + '/private', b'x')):
+        try:
+            call()
+            raise AssertionError('expected NoAuthError')
+        except NoAuthError:
+            pass
+    zk.delete(base + '/private')
 
 
 @feature('large-data')
