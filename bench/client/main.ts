@@ -22,6 +22,7 @@ const SCALE = Number(process.env.SCALE ?? 1);
 const SINGLE_COUNT = Math.round(3000 * SCALE);
 const BATCH_COUNT = Math.round(100_000 * SCALE);
 const CHUNK = 1000;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
 type ClientName = 'kafkaesque' | 'kafkajs' | 'platformatic';
 const clients: ClientName[] = ['kafkaesque', 'kafkajs', 'platformatic'];
@@ -141,46 +142,63 @@ interface Row {
   rates: Record<ClientName, number>;
 }
 
+/** One measurement of every scenario for one client and size. */
+async function measure(client: ClientName, bootstrap: string, admin: Admin, size: number): Promise<[number, number, number]> {
+  const value = Buffer.alloc(size, 'x');
+  const driver = await producerFor(client, bootstrap);
+  // awaited single sends
+  const singleTopic = await newTopic(admin, 'single');
+  await driver.single(singleTopic, value); // warm-up: connections and metadata
+  let start = performance.now();
+  for (let i = 0; i < SINGLE_COUNT; i++) await driver.single(singleTopic, value);
+  const single = (SINGLE_COUNT / (performance.now() - start)) * 1000;
+  // batches
+  const batchTopic = await newTopic(admin, 'batch');
+  const chunk = Array.from({ length: CHUNK }, () => value);
+  await driver.batch(batchTopic, chunk.slice(0, 10));
+  start = performance.now();
+  for (let sent = 0; sent < BATCH_COUNT; sent += CHUNK) await driver.batch(batchTopic, chunk);
+  const batched = (BATCH_COUNT / (performance.now() - start)) * 1000;
+  await driver.close();
+  const consumed = await consume(client, bootstrap, batchTopic, BATCH_COUNT + 10);
+  return [single, batched, consumed];
+}
+
 async function main(): Promise<void> {
   const broker = await startBroker();
   const admin = new Admin({ bootstrapServers: broker.bootstrap });
   const rows: Row[] = [];
   try {
+    // warm-up: the broker's first group creates __consumer_offsets, which no client should pay for
+    const warmupTopic = await newTopic(admin, 'warmup');
+    const warmup = await producerFor('kafkaesque', broker.bootstrap);
+    await warmup.batch(warmupTopic, [Buffer.from('warm-up')]);
+    await warmup.close();
+    await consume('kafkaesque', broker.bootstrap, warmupTopic, 1);
     for (const size of [100, 1024]) {
       const label = size === 100 ? '100 B' : '1 KB';
-      const value = Buffer.alloc(size, 'x');
-      const single: Partial<Record<ClientName, number>> = {};
-      const batched: Partial<Record<ClientName, number>> = {};
-      const consumed: Partial<Record<ClientName, number>> = {};
-      for (const client of clients) {
-        const driver = await producerFor(client, broker.bootstrap);
-        // awaited single sends
-        const singleTopic = await newTopic(admin, 'single');
-        await driver.single(singleTopic, value); // warm-up: connections and metadata
-        let start = performance.now();
-        for (let i = 0; i < SINGLE_COUNT; i++) await driver.single(singleTopic, value);
-        single[client] = (SINGLE_COUNT / (performance.now() - start)) * 1000;
-        // batches
-        const batchTopic = await newTopic(admin, 'batch');
-        const chunk = Array.from({ length: CHUNK }, () => value);
-        await driver.batch(batchTopic, chunk.slice(0, 10));
-        start = performance.now();
-        for (let sent = 0; sent < BATCH_COUNT; sent += CHUNK) await driver.batch(batchTopic, chunk);
-        batched[client] = (BATCH_COUNT / (performance.now() - start)) * 1000;
-        await driver.close();
-        consumed[client] = await consume(client, broker.bootstrap, batchTopic, BATCH_COUNT);
-        process.stderr.write(`${label} ${client}: single ${single[client]!.toFixed(0)}/s, batched ${batched[client]!.toFixed(0)}/s, consume ${consumed[client]!.toFixed(0)}/s\n`);
+      const best = { single: {} as Record<ClientName, number>, batched: {} as Record<ClientName, number>, consumed: {} as Record<ClientName, number> };
+      // rounds interleave the clients; the best of each is kept, so a busy moment on a shared
+      // machine penalises no client more than another
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const client of clients) {
+          const [single, batched, consumed] = await measure(client, broker.bootstrap, admin, size);
+          best.single[client] = Math.max(best.single[client] ?? 0, single);
+          best.batched[client] = Math.max(best.batched[client] ?? 0, batched);
+          best.consumed[client] = Math.max(best.consumed[client] ?? 0, consumed);
+          process.stderr.write(`${label} round ${round + 1} ${client}: single ${single.toFixed(0)}/s, batched ${batched.toFixed(0)}/s, consume ${consumed.toFixed(0)}/s\n`);
+        }
       }
-      rows.push({ scenario: `produce single ${label}`, rates: single as Record<ClientName, number> });
-      rows.push({ scenario: `produce batched ${label}`, rates: batched as Record<ClientName, number> });
-      rows.push({ scenario: `consume ${label}`, rates: consumed as Record<ClientName, number> });
+      rows.push({ scenario: `produce single ${label}`, rates: best.single });
+      rows.push({ scenario: `produce batched ${label}`, rates: best.batched });
+      rows.push({ scenario: `consume ${label}`, rates: best.consumed });
     }
   } finally {
     await admin.close();
     await broker.stop();
   }
   const pad = (text: string, width: number) => text.padStart(width);
-  console.log(`\nrecords/s (single: ${SINGLE_COUNT} awaited sends; batched/consume: ${BATCH_COUNT} records)\n`);
+  console.log(`\nrecords/s, best of ${ROUNDS} (single: ${SINGLE_COUNT} awaited sends; batched/consume: ${BATCH_COUNT} records)\n`);
   console.log(`${'scenario'.padEnd(24)}${pad('kafkaesque', 12)}${pad('kafkajs', 12)}${pad('platformatic', 14)}${pad('vs kafkajs', 12)}${pad('vs platf.', 11)}`);
   for (const row of rows) {
     const { kafkaesque, kafkajs: js, platformatic: pl } = row.rates;

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiKey, decodeRecordBatch } from '@kafkaesque/protocol';
@@ -133,6 +134,25 @@ describe('Producer against a scripted broker', () => {
     expect(broker.requestsOf(ApiKey.Produce)[0].header.requestApiVersion).toBe(5);
     expect(broker.requestsOf(ApiKey.Metadata)[0].header.requestApiVersion).toBe(4);
     expect(broker.requestsOf(ApiKey.ApiVersions)[0].header.requestApiVersion).toBe(3);
+  });
+
+  it('publishes connections, requests and retries on diagnostics channels', async () => {
+    const { broker, producer } = await setup();
+    broker.createTopic('observed', 1);
+    const seen: string[] = [];
+    const onRequest = (message: unknown) => seen.push(`request:${(message as { apiName: string }).apiName}`);
+    const onRetry = (message: unknown) => seen.push(`retry:${(message as { error: KafkaResponseError }).error.errorName}`);
+    diagnosticsChannel.subscribe('kafkaesque:client:request', onRequest);
+    diagnosticsChannel.subscribe('kafkaesque:client:retry', onRetry);
+    try {
+      broker.failNext(ApiKey.Produce, 6);
+      await producer.send({ topic: 'observed', value: 'x' });
+    } finally {
+      diagnosticsChannel.unsubscribe('kafkaesque:client:request', onRequest);
+      diagnosticsChannel.unsubscribe('kafkaesque:client:retry', onRetry);
+    }
+    expect(seen).toEqual(expect.arrayContaining(['request:ApiVersions', 'request:Metadata', 'request:InitProducerId', 'request:Produce', 'retry:NOT_LEADER_OR_FOLLOWER']));
+    expect(producer.metrics()).toMatchObject({ recordsSent: 1, batchesSent: 1, retries: 1 });
   });
 
   it('auto-creates a topic on first send when the broker allows it', async () => {

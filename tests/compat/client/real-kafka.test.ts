@@ -64,6 +64,11 @@ for (const version of ['3.9', '4.1'] as RealKafkaVersion[]) {
       expect(cluster.brokers).toHaveLength(1);
       const error = await admin.createTopics([{ name: 'real-admin', numPartitions: 1 }]).catch((failure: unknown) => failure);
       expect((error as KafkaResponseError).errorName).toBe('TOPIC_ALREADY_EXISTS');
+      // one broker: the preferred leader already leads, and reassigning to it is a no-op move
+      await admin.electLeaders([{ topic: 'real-admin', partition: 0 }]);
+      await admin.reassignPartitions([{ topic: 'real-admin', partition: 0, replicas: [1] }]);
+      const badMove = await admin.reassignPartitions([{ topic: 'real-admin', partition: 0, replicas: [42] }]).catch((failure: unknown) => failure);
+      expect(badMove).toBeInstanceOf(KafkaResponseError);
       await admin.deleteTopics(['real-admin']);
     });
 

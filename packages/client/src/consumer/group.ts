@@ -263,28 +263,36 @@ export class GroupMembership {
 
   private startHeartbeats(): void {
     this.stopHeartbeats();
+    // a beat still in flight from an earlier generation must not re-arm the timer (it would
+    // heartbeat with a stale generation during the next join and be told ILLEGAL_GENERATION)
+    const session = this.heartbeatSession;
     const beat = async () => {
       this.heartbeatTimer = null;
-      if (this.stopped || this.needsRejoin) return;
+      if (!this.isCurrentSession(session)) return;
       try {
         const coordinator = await this.cluster.coordinator(this.options.groupId, 0, 'group');
+        const generationId = this.generationId;
         const response = await coordinator.send(Apis.Heartbeat, () => ({
           ...Apis.Heartbeat.request.defaults(),
           groupId: this.options.groupId,
-          generationId: this.generationId,
+          generationId,
           memberId: this.memberId,
           groupInstanceId: this.options.groupInstanceId ?? null,
         }));
-        if (response.errorCode !== 0) this.onHeartbeatError(response.errorCode);
+        if (response.errorCode !== 0 && this.isCurrentSession(session)) this.onHeartbeatError(response.errorCode);
       } catch {
         // connection trouble: look the coordinator up again on the next beat
         this.cluster.forgetCoordinator(this.options.groupId, 0);
       }
-      if (!this.stopped && !this.needsRejoin) {
-        this.heartbeatTimer = setTimeout(beat, this.options.heartbeatIntervalMs);
-      }
+      if (this.isCurrentSession(session)) this.heartbeatTimer = setTimeout(beat, this.options.heartbeatIntervalMs);
     };
     this.heartbeatTimer = setTimeout(beat, this.options.heartbeatIntervalMs);
+  }
+
+  private heartbeatSession = 0;
+
+  private isCurrentSession(session: number): boolean {
+    return session === this.heartbeatSession && !this.stopped && !this.needsRejoin;
   }
 
   private onHeartbeatError(errorCode: number): void {
@@ -305,6 +313,7 @@ export class GroupMembership {
   }
 
   private stopHeartbeats(): void {
+    this.heartbeatSession++;
     if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
   }
