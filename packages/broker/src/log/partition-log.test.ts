@@ -118,6 +118,9 @@ describe('partition log', () => {
     const bad = batch({ values: ['x'] });
     bad[bad.length - 1] ^= 1;
     expect(await log.appendAsLeader(bad, { leaderEpoch: 0 })).toMatchObject({ ok: false, errorCode: LogErrorCode.CORRUPT_MESSAGE });
+    // The CRC is checked while the write is in flight: the bytes were cut off again.
+    expect((await stat(path.join(log.dir, '00000000000000000000.log'))).size).toBe(0);
+    expect(log.logEndOffset).toBe(0);
     expect(await log.appendAsLeader(batch({ values: ['x'.repeat(300)] }), { leaderEpoch: 0 })).toMatchObject({ ok: false, errorCode: LogErrorCode.MESSAGE_TOO_LARGE });
     expect(await log.appendAsLeader(marker('commit', 1n, 0), { leaderEpoch: 0 })).toMatchObject({ ok: false, errorCode: LogErrorCode.INVALID_RECORD });
     log.updateConfig({ cleanupPolicy: 'compact' });

@@ -45,7 +45,7 @@ import {
   type BatchSummary,
   type SegmentContext,
 } from './segment.ts';
-import { readTxnMarker, setLogAppendTime, splitBatches, validateLeaderBatch, type ValidationFailure } from './validate.ts';
+import { findCrcMismatch, readTxnMarker, setLogAppendTime, splitBatches, validateLeaderBatch, type ValidationFailure } from './validate.ts';
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
@@ -495,7 +495,10 @@ export class PartitionLogImpl implements PartitionLog {
     const config = this.#config;
     const origin = options.origin ?? 'client';
     const nowMs = options.nowMs ?? this.#context.clockMs();
-    const split = splitBatches(records, config.maxMessageBytes, LogErrorCode.MESSAGE_TOO_LARGE);
+    // The CRC check overlaps the disk write (see LogSegment.append) unless LogAppendTime must
+    // rewrite the batch (and its CRC) first: then it is checked here, before anything else.
+    const crcDeferred = config.messageTimestampType !== 'LogAppendTime';
+    const split = splitBatches(records, config.maxMessageBytes, LogErrorCode.MESSAGE_TOO_LARGE, !crcDeferred);
     if (!split.ok) return split;
     if (records.length > config.segmentBytes) {
       return { ok: false, errorCode: LogErrorCode.RECORD_LIST_TOO_LARGE, errorMessage: `${records.length} bytes exceed segment.bytes ${config.segmentBytes}` };
@@ -515,7 +518,7 @@ export class PartitionLogImpl implements PartitionLog {
       }
       markers.push(marker);
     }
-    return { ok: true, headers: split.headers, recordCount: split.recordCount, markers, nowMs };
+    return { ok: true, headers: split.headers, recordCount: split.recordCount, markers, nowMs, crcDeferred };
   }
 
   async #appendLeader(records: Buffer, options: LeaderAppendOptions, validated: LeaderValidated): Promise<AppendResult> {
@@ -559,7 +562,9 @@ export class PartitionLogImpl implements PartitionLog {
       batches.push(summarize(header));
       nextOffset += header.lastOffsetDelta + 1;
     }
-    await this.#write(records, batches, markers, nowMs);
+    const verify = validated.crcDeferred ? () => findCrcMismatch(records, headers) : undefined;
+    const corrupt = await this.#write(records, batches, markers, nowMs, verify);
+    if (corrupt) return this.#failure(corrupt);
     if (options.leaderEpoch >= 0 && options.leaderEpoch !== this.#epochCache.latestEpoch) {
       this.#epochCache.assign(options.leaderEpoch, batches[0].baseOffset);
       await this.#saveEpochCache();
@@ -627,12 +632,13 @@ export class PartitionLogImpl implements PartitionLog {
   }
 
   /** Rolls if needed, writes the batches with one write, updates producer state and LEO. */
-  async #write(records: Buffer, batches: BatchSummary[], markers: (TxnMarker | undefined)[], nowMs: number): Promise<void> {
+  async #write(records: Buffer, batches: BatchSummary[], markers: (TxnMarker | undefined)[], nowMs: number, verify?: () => ValidationFailure | undefined): Promise<ValidationFailure | undefined> {
     const first = batches[0];
     const last = batches[batches.length - 1];
     if (await this.#shouldRoll(records.length, first, last, nowMs)) await this.#roll(first.baseOffset, nowMs);
     const segment = this.#active;
-    await segment.append(records, batches);
+    const problem = await segment.append(records, batches, verify);
+    if (problem) return problem;
     const producerAppend = this.#producers.begin();
     const completed: CompletedTxn[] = [];
     batches.forEach((batch, index) => {
@@ -643,6 +649,7 @@ export class PartitionLogImpl implements PartitionLog {
     for (const txn of completed) this.#recordCompletedTxn(txn, segment);
     this.#logEndOffset = last.lastOffset + 1;
     this.#producers.mapEndOffset = this.#logEndOffset;
+    return undefined;
   }
 
   async #shouldRoll(bytes: number, first: BatchSummary, last: BatchSummary, nowMs: number): Promise<boolean> {
@@ -1177,6 +1184,8 @@ interface LeaderValidated {
   recordCount: number;
   markers: (TxnMarker | undefined)[];
   nowMs: number;
+  /** The CRC is still to be checked (during the write). */
+  crcDeferred: boolean;
 }
 
 /** A read raced with the deletion of its segment; the read is retried once. */

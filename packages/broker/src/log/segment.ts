@@ -456,14 +456,31 @@ export class LogSegment {
   // append and read
 
   /** Writes `bytes` (whole batches summarised by `batches`) at the end of the .log file. */
-  async append(bytes: Buffer, batches: readonly BatchSummary[]): Promise<void> {
+  /**
+   * Writes `bytes` at the end and commits them (size, indexes). `verify`, when given, runs while
+   * the write is in flight (the CPU check overlaps the disk write); if it reports a problem the
+   * bytes are cut off again and never become part of the segment — nothing reads past
+   * `sizeBytes`, and recovery would cut a CRC-invalid tail anyway.
+   */
+  async append<Problem>(bytes: Buffer, batches: readonly BatchSummary[], verify?: () => Problem | undefined): Promise<Problem | undefined> {
     if (!this.#offsetIndex || !this.#timeIndex) await this.#indexes();
     const position = this.sizeBytes;
-    await this.#withFile((file) => writeFully(file, bytes, position));
+    const writing = this.#withFile((file) => writeFully(file, bytes, position));
+    let problem: Problem | undefined;
+    try {
+      problem = verify?.();
+    } finally {
+      await writing;
+    }
+    if (problem !== undefined) {
+      await this.#withFile((file) => file.truncate(position));
+      return problem;
+    }
     this.sizeBytes = position + bytes.length;
     for (const batch of batches) this.#indexBatch({ ...batch, position: position + batch.position });
     const last = batches[batches.length - 1];
     if (last) this.#nextOffset = last.lastOffset + 1;
+    return undefined;
   }
 
   async readBytes(position: number, length: number): Promise<Buffer> {

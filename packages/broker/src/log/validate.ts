@@ -51,7 +51,7 @@ function fail(errorCode: number, errorMessage: string, batchIndex?: number): Val
  * Splits `records` into batch headers, checking framing, magic, size bound and CRC.
  * `sizeMaxBytes`: max.message.bytes for leaders, segment.bytes for followers.
  */
-export function splitBatches(records: Buffer, sizeMaxBytes: number, tooLargeCode: number): ValidatedBatches | ValidationFailure {
+export function splitBatches(records: Buffer, sizeMaxBytes: number, tooLargeCode: number, verifyCrc = true): ValidatedBatches | ValidationFailure {
   const headers: RecordBatchHeader[] = [];
   let recordCount = 0;
   let at = 0;
@@ -68,7 +68,7 @@ export function splitBatches(records: Buffer, sizeMaxBytes: number, tooLargeCode
     const sizeBytes = batchLength + BATCH_LOG_OVERHEAD_BYTES;
     if (sizeBytes > sizeMaxBytes) return fail(tooLargeCode, `record batch of ${sizeBytes} bytes exceeds ${sizeMaxBytes}`, index);
     const header = readBatchHeader(records, at, at + sizeBytes);
-    if (computeBatchCrc(records, at, batchLength) !== header.crc) return fail(LogErrorCode.CORRUPT_MESSAGE, `record batch CRC mismatch`, index);
+    if (verifyCrc && computeBatchCrc(records, at, batchLength) !== header.crc) return fail(LogErrorCode.CORRUPT_MESSAGE, `record batch CRC mismatch`, index);
     if (header.lastOffsetDelta < 0 || header.recordCount < 0) return fail(LogErrorCode.INVALID_RECORD, `negative lastOffsetDelta or record count`, index);
     headers.push(header);
     recordCount += header.recordCount;
@@ -76,6 +76,15 @@ export function splitBatches(records: Buffer, sizeMaxBytes: number, tooLargeCode
   }
   if (headers.length === 0) return fail(LogErrorCode.INVALID_RECORD, 'no record batch in the request');
   return { ok: true, headers, recordCount };
+}
+
+/** The first batch whose CRC32C does not match, as a failure (for checks deferred by splitBatches). */
+export function findCrcMismatch(records: Buffer, headers: readonly RecordBatchHeader[]): ValidationFailure | undefined {
+  for (let index = 0; index < headers.length; index++) {
+    const header = headers[index];
+    if (computeBatchCrc(records, header.position, header.batchLength) !== header.crc) return fail(LogErrorCode.CORRUPT_MESSAGE, 'record batch CRC mismatch', index);
+  }
+  return undefined;
 }
 
 // Varint walking over uncompressed records (module-level cursor keeps it allocation free).
