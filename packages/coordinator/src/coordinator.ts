@@ -134,8 +134,10 @@ export async function startCoordinator(options: StartCoordinatorOptions = {}): P
       inProcess.set(id, member);
       return;
     }
+    // stdin is a pipe the member watches: if this process dies, however abruptly, the member
+    // sees end-of-file and exits instead of lingering
     const child = spawn(process.execPath, [MEMBER_ENTRY, JSON.stringify({ ...config, peers: [...config.peers] })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     children.set(id, child);
     await new Promise<void>((resolve, reject) => {

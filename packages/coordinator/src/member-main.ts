@@ -1,7 +1,7 @@
 /**
  * Entry point of one coordinator member in its own process (startCoordinator with processes:
  * true): argv[2] is the member's options as JSON. Prints one line once listening; exits 0 on
- * SIGINT/SIGTERM.
+ * SIGINT/SIGTERM, and when its stdin (a pipe from the parent) ends.
  */
 import { CoordinatorMember, type MemberOptions } from './server/member.ts';
 
@@ -17,3 +17,7 @@ const stop = (): void => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// the parent holds our stdin open; its end means the parent is gone
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
