@@ -103,6 +103,27 @@ describe('cluster administration', () => {
     await waitFor(() => cluster.brokers.every((broker) => logOf(broker, 'grow', 0) === undefined) && cluster.metadata.topic('grow') === undefined, 'topic gone everywhere');
   });
 
+  it('reassigns a partition (AlterPartitionReassignments): new replica catches up, leadership and data move', async () => {
+    const created = await request(cluster.bootstrap, 19, 5, { topics: [{ name: 'move', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(0);
+    await waitFor(() => cluster.metadata.topic('move')?.partitions[0].isr.length === 2, 'move in sync');
+    for (const value of ['a', 'b', 'c']) expect((await produceTo(address(1), 'move', 0, [value], -1)).errorCode).toBe(0);
+    const controller = cluster.controllerId!();
+    const moved = await request(address(controller), 45, 0, { timeoutMs: 5000, topics: [{ name: 'move', partitions: [{ partitionIndex: 0, replicas: [3, 2] }] }] });
+    expect(moved.errorCode).toBe(0);
+    expect(moved.responses[0].partitions[0].errorCode).toBe(0);
+    await waitFor(() => {
+      const state = cluster.metadata.topic('move')!.partitions[0];
+      return state.replicas.join() === '3,2' && state.leader === 3 && state.isr.length === 2;
+    }, 'the reassignment to complete');
+    await waitFor(() => logOf(cluster.brokers[0], 'move', 0) === undefined, 'broker 1 dropped its replica');
+    expect(logOf(cluster.brokers[2], 'move', 0)!.highWatermark).toBe(3);
+    const listed = await request(address(controller), 46, 0, { timeoutMs: 5000, topics: null });
+    expect(listed.topics).toEqual([]);
+    const cancel = await request(address(controller), 45, 0, { timeoutMs: 5000, topics: [{ name: 'move', partitions: [{ partitionIndex: 0, replicas: null }] }] });
+    expect(cancel.responses[0].partitions[0].errorCode).toBe(85); // NO_REASSIGNMENT_IN_PROGRESS
+  });
+
   it('elects a new controller when the controller dies', async () => {
     const controller = cluster.controllerId!();
     await cluster.killBroker(controller);

@@ -160,6 +160,7 @@ export class Controller {
   private async reconcile(): Promise<void> {
     if (!this.activeValue) return;
     const live = new Set(this.options.store.brokers().map((broker) => broker.id));
+    for (const topic of this.options.store.topics()) await this.completeReassignments(topic.name);
     for (const topic of this.options.store.topics()) {
       for (const partition of topic.partitions) {
         const next = this.decide(topic, partition, live);
@@ -257,6 +258,94 @@ export class Controller {
       results.set(key, written ? 0 : type === 'preferred' ? 80 : 83);
     }
     return results;
+  }
+
+  /**
+   * AlterPartitionReassignments for one partition: the replica list becomes target ∪ current
+   * (Kafka's order: target first), the new replicas catch up and join the ISR, and then
+   * completeReassignments() shrinks the list to the target (moving leadership when needed).
+   * A null target cancels an ongoing reassignment (back to the original replicas). Returns a
+   * Kafka error code: NONE, NO_REASSIGNMENT_IN_PROGRESS (85), UNKNOWN_TOPIC_OR_PARTITION (3),
+   * INVALID_REPLICA_ASSIGNMENT (39).
+   */
+  async reassign(topicName: string, partition: number, target: number[] | null): Promise<number> {
+    const { store } = this.options;
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS_MAX; attempt++) {
+      const topic = store.topic(topicName);
+      const state = topic?.partitions[partition];
+      if (topic === undefined || state === undefined) return 3;
+      const { adding, removing } = store.reassignments(topicName);
+      const key = String(partition);
+      const replicas = topic.partitions.map((p) => p.replicas);
+      if (target === null) {
+        if (adding[key] === undefined && removing[key] === undefined) return 85;
+        replicas[partition] = state.replicas.filter((id) => !(adding[key] ?? []).includes(id));
+        delete adding[key];
+        delete removing[key];
+      } else {
+        const live = new Set(store.brokers().map((broker) => broker.id));
+        if (target.length === 0 || new Set(target).size !== target.length || target.some((id) => !live.has(id))) return 39;
+        const original = state.replicas.filter((id) => !(adding[key] ?? []).includes(id));
+        const full = [...target, ...original.filter((id) => !target.includes(id))];
+        replicas[partition] = full;
+        const toAdd = target.filter((id) => !original.includes(id));
+        const toRemove = original.filter((id) => !target.includes(id));
+        if (toAdd.length === 0 && toRemove.length === 0) {
+          delete adding[key];
+          delete removing[key];
+        } else {
+          adding[key] = toAdd;
+          removing[key] = toRemove;
+        }
+      }
+      try {
+        await store.setAssignment(topicName, replicas, adding, removing);
+        await this.completeReassignments(topicName);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof StaleStateError)) throw error;
+      }
+    }
+    return 15; // COORDINATOR_NOT_AVAILABLE: retriable
+  }
+
+  /** Finishes reassignments whose new replicas are all in the ISR. */
+  private async completeReassignments(topicName: string): Promise<void> {
+    const { store } = this.options;
+    const { adding, removing } = store.reassignments(topicName);
+    const topic = store.topic(topicName);
+    if (topic === undefined) return;
+    const done = Object.keys({ ...adding, ...removing }).filter((key) => {
+      const state = topic.partitions[Number(key)];
+      return state !== undefined && (adding[key] ?? []).every((id) => state.isr.includes(id));
+    });
+    for (const key of done) {
+      const index = Number(key);
+      const removed = removing[key] ?? [];
+      // Leadership first: a leader that is being removed hands over to the first target replica in the ISR.
+      const moved = await this.write(topicName, index, () => {
+        const current = store.topic(topicName)?.partitions[index];
+        if (current === undefined) return null;
+        const isr = current.isr.filter((id) => !removed.includes(id));
+        if (!removed.includes(current.leader) && isr.length === current.isr.length) return null;
+        const leader = removed.includes(current.leader) ? (current.replicas.find((id) => isr.includes(id)) ?? -1) : current.leader;
+        return { ...current, leader, leaderEpoch: leader === current.leader ? current.leaderEpoch : current.leaderEpoch + 1, isr: isr.length > 0 ? isr : current.isr };
+      });
+      void moved;
+      const latest = store.topic(topicName);
+      if (latest === undefined) return;
+      const replicas = latest.partitions.map((p) => p.replicas);
+      replicas[index] = replicas[index].filter((id) => !removed.includes(id));
+      const nextAdding = store.reassignments(topicName).adding;
+      const nextRemoving = store.reassignments(topicName).removing;
+      delete nextAdding[key];
+      delete nextRemoving[key];
+      try {
+        await store.setAssignment(topicName, replicas, nextAdding, nextRemoving);
+      } catch (error) {
+        if (!(error instanceof StaleStateError)) throw error;
+      }
+    }
   }
 
   /** Runs `task` on the controller's chain (serialised with its reactions). */

@@ -13,6 +13,9 @@ import { ClusterNode } from './cluster-node.ts';
 import { LinkTable } from './links.ts';
 import { ZkMetadataStore } from './zk-metadata-store.ts';
 
+/** Longest killBroker / restartBroker wait for the cluster to react (then they return anyway). */
+const SETTLE_WAIT_MS_MAX = 10_000;
+
 /** Coordinator tick in the embedded ensemble: sessions may then be as short as 2 ticks. */
 export const EMBEDDED_TICK_TIME_MS = 250;
 /** Session timeout of dev / test clusters (Kafka's 18 s would make failover tests slow). */
@@ -129,6 +132,15 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
     if (entry === undefined) throw new Error(`no broker ${id}`);
     return entry;
   };
+  /**
+   * Waits (bounded) until the observer and every running broker see what `done` asks: killBroker
+   * and restartBroker return once the controller has reacted, as tests expect of a fixture.
+   */
+  const settle = async (done: (store: ZkMetadataStore) => boolean): Promise<void> => {
+    const deadline = Date.now() + SETTLE_WAIT_MS_MAX;
+    const stores = () => [metadata, ...entries.flatMap((entry) => (entry.node === undefined ? [] : [entry.node.store]))];
+    while (Date.now() < deadline && !stores().every(done)) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
   const stop = async (id: number, crash: boolean): Promise<void> => {
     const entry = find(id);
     const node = entry.node;
@@ -137,6 +149,11 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
     entry.broker = undefined;
     entry.running = false;
     await (crash ? node.kill() : node.close());
+    const controllerLeft = entries.some((entry) => entry.node !== undefined);
+    await settle((store) =>
+      !store.brokers().some((broker) => broker.id === id) &&
+      (!controllerLeft || store.topics().every((topic) => topic.partitions.every((partition) => partition.leader !== id))),
+    );
   };
   let closed = false;
   return {
@@ -156,6 +173,10 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
       entry.node = node;
       entry.broker = node.broker;
       entry.running = true;
+      await settle((store) =>
+        store.brokers().some((broker) => broker.id === id) &&
+        store.topics().every((topic) => topic.partitions.every((partition) => partition.leader >= 0 || !partition.isr.includes(id))),
+      );
     },
     cutLink: (a, b) => links.cut(a, b),
     healLink: (a, b) => links.heal(a, b),

@@ -71,6 +71,9 @@ export interface ZkMetadataStoreOptions {
 interface CachedTopic {
   state: TopicState;
   assignmentVersion: number;
+  /** Ongoing reassignments (Kafka's adding_replicas / removing_replicas), by partition index. */
+  adding: Record<string, number[]>;
+  removing: Record<string, number[]>;
   /** zkVersion of each partition's state znode (-1: no state znode yet). */
   stateVersions: number[];
   /** controller_epoch written in each partition's state (for the dashboard / tests). */
@@ -355,6 +358,8 @@ export class ZkMetadataStore implements MetadataStore {
         configs,
       },
       assignmentVersion,
+      adding: assignment.addingReplicas,
+      removing: assignment.removingReplicas,
       stateVersions: [],
       controllerEpochs: [],
     };
@@ -427,6 +432,8 @@ export class ZkMetadataStore implements MetadataStore {
       const { data, stat } = await this.read((client) => client.getData(path, this.watcher(path, () => this.refreshAssignment(name))));
       assignment = decodeTopicAssignment(path, data);
       cached.assignmentVersion = stat.version;
+      cached.adding = assignment.addingReplicas;
+      cached.removing = assignment.removingReplicas;
     } catch (error) {
       if (isCode(error, 'NONODE')) return; // deletion: refreshTopics handles it
       throw error;
@@ -619,7 +626,7 @@ export class ZkMetadataStore implements MetadataStore {
       {
         op: 'setData',
         path: Paths.topic(name),
-        data: encodeTopicAssignment({ topicId: cached.state.id, partitions: all, addingReplicas: {}, removingReplicas: {} }),
+        data: encodeTopicAssignment({ topicId: cached.state.id, partitions: all, addingReplicas: cached.adding, removingReplicas: cached.removing }),
         version: cached.assignmentVersion,
       },
     ];
@@ -634,15 +641,21 @@ export class ZkMetadataStore implements MetadataStore {
     return this.requireTopic(name).state;
   }
 
-  /** Replaces a topic's replica lists (reassignment), keeping the partition count. */
-  async setAssignment(name: string, partitions: number[][]): Promise<void> {
+  /** Ongoing reassignments of a topic: adding / removing replicas by partition index. */
+  reassignments(name: string): { adding: Record<string, number[]>; removing: Record<string, number[]> } {
+    const cached = this.topicsByName.get(name);
+    return { adding: { ...(cached?.adding ?? {}) }, removing: { ...(cached?.removing ?? {}) } };
+  }
+
+  /** Replaces a topic's replica lists and ongoing reassignments (conditional on the version read). */
+  async setAssignment(name: string, partitions: number[][], adding: Record<string, number[]>, removing: Record<string, number[]>): Promise<void> {
     const cached = this.requireTopic(name);
     try {
-      await this.clientValue.setData(
+      await this.read((client) => client.setData(
         Paths.topic(name),
-        encodeTopicAssignment({ topicId: cached.state.id, partitions, addingReplicas: {}, removingReplicas: {} }),
+        encodeTopicAssignment({ topicId: cached.state.id, partitions, addingReplicas: adding, removingReplicas: removing }),
         cached.assignmentVersion,
-      );
+      ));
     } catch (error) {
       if (isCode(error, 'BADVERSION')) throw new StaleStateError(Paths.topic(name));
       throw error;

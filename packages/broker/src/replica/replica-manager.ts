@@ -171,7 +171,11 @@ export class ReplicaManager {
   private async hostTopic(topic: TopicState): Promise<void> {
     const { brokerId, logs } = this.options;
     for (const state of topic.partitions) {
-      if (!state.replicas.includes(brokerId)) continue;
+      if (!state.replicas.includes(brokerId)) {
+        // Reassigned away (Kafka's StopReplica with delete): stop following and drop the log.
+        await this.dropPartition(topic.name, state.partition);
+        continue;
+      }
       const key = partitionKey(topic.name, state.partition);
       const existing = this.partitions.get(key);
       if (existing !== undefined) {
@@ -197,15 +201,18 @@ export class ReplicaManager {
   }
 
   private async dropTopic(topic: TopicState): Promise<void> {
-    for (const state of topic.partitions) {
-      const key = partitionKey(topic.name, state.partition);
-      const hosted = this.partitions.get(key);
-      if (hosted === undefined) continue;
-      this.replication?.partitionRemoved(hosted);
-      this.partitions.delete(key);
-      await this.options.logs.deleteLog({ topic: topic.name, partition: state.partition });
-      this.notify(key);
-    }
+    for (const state of topic.partitions) await this.dropPartition(topic.name, state.partition);
+  }
+
+  private async dropPartition(topic: string, partition: number): Promise<void> {
+    const key = partitionKey(topic, partition);
+    const hosted = this.partitions.get(key);
+    if (hosted === undefined) return;
+    this.replication?.partitionRemoved(hosted);
+    this.partitions.delete(key);
+    // after appends / follower writes queued on it, so the log is not deleted under them
+    await hosted.exclusive(() => this.options.logs.deleteLog({ topic, partition }));
+    this.notify(key);
   }
 
   /** The partition if this broker leads it, else the error a client should get. */
