@@ -150,6 +150,7 @@ export class ConsumerGroupCoordinator {
       const member = params.memberEpoch === 0 ? this.#join(group, params) : this.#existingMember(group, params);
       let bump = this.#updateMember(group, member, params) || group.members.size !== membersBefore;
       const signature = this.#metadataSignature(group);
+      if (group.metadataSignature === null) group.metadataSignature = signature;
       if (signature !== group.metadataSignature) {
         group.metadataSignature = signature;
         bump = true;
@@ -451,6 +452,14 @@ export class ConsumerGroupCoordinator {
     group.groupEpoch++;
     if (group.members.size === 0) group.emptySinceMs = this.#host.scheduler.nowMs();
     this.#host.onMemberRemoved?.(group, member.memberId);
+  }
+
+  /** After a load: every member must heartbeat within its session again. */
+  resumeLoadedGroup(group: ConsumerGroup): void {
+    for (const member of group.members.values()) {
+      this.#scheduleSession(group, member);
+      if (member.state === ConsumerMemberState.UnrevokedPartitions) this.#scheduleRevocationTimeout(group, member);
+    }
   }
 
   shutdownGroup(group: ConsumerGroup): void {

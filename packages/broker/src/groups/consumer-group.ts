@@ -49,8 +49,13 @@ export class ConsumerGroup {
   readonly staticMembers = new Map<string, string>();
   /** member id → target assignment of the assignment epoch. */
   targetAssignment = new Map<string, Assignment>();
-  /** Signature of the subscribed topics' metadata the target was computed from. */
-  metadataSignature = '';
+  /**
+   * Signature of the subscribed topics' metadata the target was computed from; null after a
+   * load (the next heartbeat records it without starting a new epoch).
+   */
+  metadataSignature: string | null = '';
+  /** key hex → value hex of the records last written for this group (to write only changes). */
+  readonly persisted = new Map<string, string>();
   /** When the group last became empty (offset retention). */
   emptySinceMs: number;
   dead = false;

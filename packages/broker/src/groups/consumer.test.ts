@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { randomUuid } from '@kafkaesque/protocol';
 import type { ConsumerGroupHeartbeatOutcome, ConsumerGroupHeartbeatParams, TopicPartitions } from './consumer-coordinator.ts';
 import { GroupError } from './error-codes.ts';
 import { createHarness, joinParams, settle, type Harness } from './test-support.ts';
@@ -16,7 +17,7 @@ class Member {
   memberId = '';
   epoch = 0;
   owned: TopicPartitions[] = [];
-  readonly harness: Harness;
+  harness: Harness;
   readonly name: string;
   readonly topics: string[];
   constructor(harness: Harness, name: string, topics: string[]) {
@@ -43,10 +44,14 @@ class Member {
   }
 }
 
+/** Real topic ids: the group's records carry them as UUIDs. */
+const ORDERS = randomUuid();
+const AUDIT = randomUuid();
+
 function harnessWithTopics(): Harness {
   const harness = createHarness();
-  harness.topics.set('orders', { name: 'orders', topicId: 'ORDERS-ID', partitionCount: 6 });
-  harness.topics.set('audit', { name: 'audit', topicId: 'AUDIT-ID', partitionCount: 2 });
+  harness.topics.set('orders', { name: 'orders', topicId: ORDERS, partitionCount: 6 });
+  harness.topics.set('audit', { name: 'audit', topicId: AUDIT, partitionCount: 2 });
   return harness;
 }
 
@@ -76,7 +81,7 @@ describe('KIP-848 consumer groups', () => {
       checkDisjoint(members);
     }
     await converge(members);
-    expect(checkDisjoint(members)).toEqual(['ORDERS-ID:0', 'ORDERS-ID:1', 'ORDERS-ID:2', 'ORDERS-ID:3', 'ORDERS-ID:4', 'ORDERS-ID:5']);
+    expect(checkDisjoint(members)).toEqual([0, 1, 2, 3, 4, 5].map((partition) => `${ORDERS}:${partition}`).sort());
     for (const member of members) expect(member.partitions()).toHaveLength(2);
     const [described] = await harness.coordinator.consumerGroupDescribe(['cg']);
     expect(described).toMatchObject({ groupState: 'Stable', assignorName: 'uniform' });
@@ -199,5 +204,31 @@ describe('KIP-848 consumer groups', () => {
     expect(back.partitions()).toEqual(before);
     const taken = await new Member(harness, 'a3', ['orders']).heartbeat({ instanceId: 'instance-a' });
     expect(taken.errorCode).toBe(GroupError.UNRELEASED_INSTANCE_ID);
+  });
+
+  it('keeps members, epochs and assignments across a coordinator change (Kafka\'s KIP-848 records)', async () => {
+    const harness = harnessWithTopics();
+    const members = ['a', 'b', 'c'].map((name) => new Member(harness, name, ['orders']));
+    await converge(members);
+    const before = members.map((member) => ({ id: member.memberId, epoch: member.epoch, partitions: member.partitions() }));
+    harness.coordinator.close();
+    const successor = createHarness({}, harness.stores);
+    for (const [name, topic] of harness.topics) successor.topics.set(name, topic);
+    for (const member of members) {
+      member.harness = successor;
+      const outcome = await member.heartbeat();
+      expect(outcome.errorCode).toBe(GroupError.NONE);
+    }
+    expect(members.map((member) => ({ id: member.memberId, epoch: member.epoch, partitions: member.partitions() }))).toEqual(before);
+    const [described] = await successor.coordinator.consumerGroupDescribe(['cg']);
+    expect(described).toMatchObject({ groupState: 'Stable', groupEpoch: before[0].epoch });
+    // A member leaving after the move is written too: a third coordinator sees two members.
+    await successor.coordinator.consumerGroupHeartbeat(params({ memberId: members[2].memberId, memberEpoch: -1 }));
+    successor.coordinator.close();
+    const third = createHarness({}, harness.stores);
+    for (const [name, topic] of harness.topics) third.topics.set(name, topic);
+    const [again] = await third.coordinator.consumerGroupDescribe(['cg']);
+    expect(again.members.map((member) => member.memberId).sort()).toEqual([members[0].memberId, members[1].memberId].sort());
+    expect(await third.coordinator.deleteGroups(['cg'])).toEqual([{ groupId: 'cg', errorCode: GroupError.NON_EMPTY_GROUP }]);
   });
 });

@@ -11,6 +11,7 @@ import { ClassicGroup, ClassicGroupState, EMPTY_BYTES, type JoinGroupOutcome, ty
 import { groupConfig, type GroupCoordinatorConfig } from './config.ts';
 import { ConsumerGroupCoordinator, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatOutcome, type DescribedConsumerGroup, type TopicMetadataSource } from './consumer-coordinator.ts';
 import { ConsumerGroup } from './consumer-group.ts';
+import { ConsumerGroupParts, ConsumerRecordType, snapshotConsumerGroup } from './consumer-records.ts';
 import { GroupCoordinatorError, GroupError, errorCodeOf } from './error-codes.ts';
 import { OffsetTable, type CommittedOffset } from './offsets.ts';
 import { partitionForKey } from './partitioning.ts';
@@ -24,6 +25,7 @@ import {
   type RawRecord,
 } from './records.ts';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.ts';
+import { Reader } from '@kafkaesque/protocol';
 import type { LoadedBatch, OffsetsPartitionStore } from './store.ts';
 import { subscribedTopicsOf } from './subscription.ts';
 
@@ -47,6 +49,13 @@ export interface GroupCoordinatorOptions {
 }
 
 type PartitionStatus = 'loading' | 'active' | 'failed';
+
+interface LoadingState {
+  snapshots: Map<string, GroupSnapshot>;
+  consumerParts: Map<string, ConsumerGroupParts>;
+  /** Which kind of group the last live metadata record of an id described. */
+  lastKind: Map<string, 'classic' | 'consumer'>;
+}
 
 interface PendingTxnOffset {
   groupId: string;
@@ -219,7 +228,8 @@ export class GroupCoordinator {
       config: this.config,
       scheduler: this.scheduler,
       topics: options.topics,
-      onMemberRemoved: () => undefined,
+      // Session / revocation timeouts remove members outside any request: persist that too.
+      onMemberRemoved: (group) => { void this.#persistConsumerGroup(group).catch(() => undefined); },
     });
   }
 
@@ -314,10 +324,10 @@ export class GroupCoordinator {
   }
 
   async #load(state: CoordinatorPartition): Promise<void> {
-    const snapshots = new Map<string, GroupSnapshot>();
+    const loading: LoadingState = { snapshots: new Map(), consumerParts: new Map(), lastKind: new Map() };
     try {
       for await (const chunk of state.store.load()) {
-        for (const batch of chunk) this.#applyLoadedBatch(state, snapshots, batch);
+        for (const batch of chunk) this.#applyLoadedBatch(state, loading, batch);
       }
     } catch {
       state.status = 'failed';
@@ -325,10 +335,18 @@ export class GroupCoordinator {
     }
     if (this.#partitions.get(state.partition) !== state) return;
     const nowMs = this.scheduler.nowMs();
-    for (const [groupId, snapshot] of snapshots) {
+    for (const [groupId, snapshot] of loading.snapshots) {
+      if (loading.lastKind.get(groupId) === 'consumer') continue;
       const group = restoreClassicGroup(groupId, snapshot, nowMs);
       state.groups.set(groupId, group);
       this.#classic.resumeLoadedGroup(group);
+    }
+    for (const [groupId, parts] of loading.consumerParts) {
+      if (loading.lastKind.get(groupId) === 'classic' && state.groups.has(groupId)) continue;
+      const group = parts.restore(nowMs);
+      if (!group) continue;
+      state.groups.set(groupId, group);
+      this.#consumer.resumeLoadedGroup(group);
     }
     for (const groupId of state.offsets.groupIds()) {
       if (!state.groups.has(groupId)) state.groups.set(groupId, new ClassicGroup(groupId, nowMs));
@@ -336,14 +354,14 @@ export class GroupCoordinator {
     state.status = 'active';
   }
 
-  #applyLoadedBatch(state: CoordinatorPartition, snapshots: Map<string, GroupSnapshot>, batch: LoadedBatch): void {
+  #applyLoadedBatch(state: CoordinatorPartition, loading: LoadingState, batch: LoadedBatch): void {
     if (batch.marker !== null) {
       this.#applyTxnMarker(state, batch.producerId, batch.marker === 'commit');
       return;
     }
     for (const raw of batch.records) {
       if (batch.transactional) this.#applyLoadedTxnRecord(state, batch.producerId, raw);
-      else this.#applyLoadedRecord(state, snapshots, raw);
+      else this.#applyLoadedRecord(state, loading, raw);
     }
   }
 
@@ -373,14 +391,20 @@ export class GroupCoordinator {
     }
   }
 
-  #applyLoadedRecord(state: CoordinatorPartition, snapshots: Map<string, GroupSnapshot>, raw: RawRecord): void {
+  #applyLoadedRecord(state: CoordinatorPartition, loading: LoadingState, raw: RawRecord): void {
+    const snapshots = loading.snapshots;
     let record;
     try {
       record = decodeCoordinatorRecord(raw.key, raw.value);
+      if (record.type === 'other') {
+        this.#applyConsumerRecord(loading, record.recordType, raw);
+        return;
+      }
     } catch {
       state.skippedRecords++;
       return;
     }
+    if (record.type === 'group' && record.group) loading.lastKind.set(record.groupId, 'classic');
     if (record.type === 'offset') {
       if (record.offset) state.offsets.put(record.groupId, record.topic, record.partition, record.offset);
       else state.offsets.delete(record.groupId, record.topic, record.partition);
@@ -390,6 +414,47 @@ export class GroupCoordinator {
         snapshots.delete(record.groupId);
       }
     }
+  }
+
+  /** KIP-848 records (types 3, 5–8); other types (share groups, …) are skipped. */
+  #applyConsumerRecord(loading: LoadingState, recordType: number, raw: RawRecord): void {
+    const known: readonly number[] = Object.values(ConsumerRecordType);
+    if (!known.includes(recordType)) return;
+    const peek = new Reader(raw.key);
+    peek.int16();
+    const groupId = peek.string();
+    let parts = loading.consumerParts.get(groupId);
+    if (!parts) loading.consumerParts.set(groupId, (parts = new ConsumerGroupParts(groupId)));
+    const keyReader = new Reader(raw.key);
+    keyReader.int16();
+    parts.apply(recordType, keyReader, raw.key, raw.value);
+    if (recordType === ConsumerRecordType.groupMetadata && raw.value !== null) loading.lastKind.set(groupId, 'consumer');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Persistence of KIP-848 groups: the records that changed since the last write
+
+  async #persistConsumerGroup(group: ConsumerGroup, extra: readonly RawRecord[] = [], deleted = false): Promise<void> {
+    const state = this.#partitions.get(this.partitionFor(group.groupId));
+    if (!state || state.status !== 'active') throw new GroupCoordinatorError(GroupError.NOT_COORDINATOR, `group ${group.groupId} is no longer coordinated here`);
+    const snapshot = deleted ? new Map<string, RawRecord>() : snapshotConsumerGroup(group);
+    const records: RawRecord[] = [...extra];
+    const tombstones: RawRecord[] = [];
+    for (const keyHex of [...group.persisted.keys()]) {
+      if (snapshot.has(keyHex)) continue;
+      tombstones.push({ key: Buffer.from(keyHex, 'hex'), value: null });
+      group.persisted.delete(keyHex);
+    }
+    // Kafka's order: member records go before the group's metadata tombstone.
+    tombstones.sort((a, b) => b.key.readInt16BE(0) - a.key.readInt16BE(0));
+    for (const [keyHex, record] of snapshot) {
+      const valueHex = record.value!.toString('hex');
+      if (group.persisted.get(keyHex) === valueHex) continue;
+      group.persisted.set(keyHex, valueHex);
+      records.push(record);
+    }
+    records.push(...tombstones);
+    if (records.length > 0) await state.store.append(records);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -440,6 +505,7 @@ export class GroupCoordinator {
       if (!group.isEmpty()) return joinError(params.memberId, GroupError.INCONSISTENT_GROUP_PROTOCOL);
       // An empty KIP-848 group turns back into a classic one (Kafka's downgrade of empty groups).
       this.#consumer.shutdownGroup(group);
+      void this.#persistConsumerGroup(group, [], true).catch(() => undefined);
       group = undefined;
       state.groups.delete(params.groupId);
     }
@@ -509,6 +575,7 @@ export class GroupCoordinator {
       return this.#consumer.errorOutcome(errorCodeOf(error), (error as Error).message);
     }
     let group = state.groups.get(params.groupId);
+    const extra: RawRecord[] = [];
     if (group instanceof ClassicGroup) {
       if (!group.is(ClassicGroupState.Empty) && !group.is(ClassicGroupState.Dead)) {
         return this.#consumer.errorOutcome(GroupError.GROUP_ID_NOT_FOUND, `group ${params.groupId} is a classic group with members`);
@@ -516,6 +583,7 @@ export class GroupCoordinator {
       // An empty classic group (maybe with offsets) becomes a consumer group, as Kafka upgrades it.
       this.#classic.shutdownGroup(group, GroupError.NOT_COORDINATOR);
       group = undefined;
+      extra.push(groupTombstone(params.groupId));
     }
     if (!group) {
       if (params.memberEpoch !== 0) return this.#consumer.errorOutcome(GroupError.UNKNOWN_MEMBER_ID, `group ${params.groupId} has no member ${params.memberId}`);
@@ -523,7 +591,15 @@ export class GroupCoordinator {
       group = new ConsumerGroup(params.groupId, this.scheduler.nowMs());
       state.groups.set(params.groupId, group);
     }
-    return this.#consumer.heartbeat(group, params);
+    const outcome = this.#consumer.heartbeat(group, params);
+    if (outcome.errorCode !== GroupError.NONE) return outcome;
+    // Like Kafka, the answer waits until the group's new state is written.
+    try {
+      await this.#persistConsumerGroup(group, extra);
+    } catch (error) {
+      return this.#consumer.errorOutcome(errorCodeOf(error), (error as Error).message);
+    }
+    return outcome;
   }
 
   async consumerGroupDescribe(groupIds: readonly string[]): Promise<DescribedConsumerGroup[]> {
@@ -832,9 +908,13 @@ export class GroupCoordinator {
     if (!group) return GroupError.GROUP_ID_NOT_FOUND;
     if (group instanceof ClassicGroup ? !group.is(ClassicGroupState.Empty) : !group.isEmpty()) return GroupError.NON_EMPTY_GROUP;
     const records = state.offsets.list(groupId).map((offset) => offsetTombstone(groupId, offset.topic, offset.partition));
-    records.push(groupTombstone(groupId));
     try {
-      await state.store.append(records);
+      if (group instanceof ConsumerGroup) {
+        await this.#persistConsumerGroup(group, records, true);
+      } else {
+        records.push(groupTombstone(groupId));
+        await state.store.append(records);
+      }
     } catch (error) {
       return errorCodeOf(error);
     }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { errorInfo } from '@kafkaesque/protocol';
+import { errorInfo, randomUuid } from '@kafkaesque/protocol';
 import { createHarness, settle } from './test-support.ts';
 
 const id = fc.oneof(fc.constantFrom('', 'g', 'member', 'client-1'), fc.string({ maxLength: 12 }));
@@ -34,7 +34,7 @@ describe('coordinator robustness', () => {
   it('answers arbitrary calls with Kafka error codes and never leaves a request hanging', async () => {
     await fc.assert(fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 30 }), async (calls) => {
       const harness = createHarness({ groupInitialRebalanceDelayMs: 100 });
-      harness.topics.set('t1', { name: 't1', topicId: 'T1', partitionCount: 3 });
+      harness.topics.set('t1', { name: 't1', topicId: randomUuid(), partitionCount: 3 });
       const codes: number[] = [];
       const pending: Promise<unknown>[] = [];
       const c = harness.coordinator;
