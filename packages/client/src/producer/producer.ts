@@ -64,7 +64,9 @@ export interface ProducerRecord<K, V> {
 
 export const PRODUCER_DEFAULTS = {
   lingerMs: 0,
-  batchBytes: 256 * 1024,
+  // one batch per partition is in flight: big batches keep the pipe full; below the broker's
+  // default max.message.bytes (1 048 588) so a full batch is never rejected as too large
+  batchBytes: 1_000_000,
   bufferBytesMax: 32 * 1024 * 1024,
   maxBlockMs: 60_000,
   deliveryTimeoutMs: 120_000,
@@ -73,6 +75,8 @@ export const PRODUCER_DEFAULTS = {
 } as const;
 
 const SEQUENCE_MAX = 0x7fffffff;
+/** Upper bound of one Produce request's record data (Kafka's socket.request.max.bytes is 100 MiB). */
+const PRODUCE_REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** Errors after which the producer id must be renewed (the broker lost or fenced our state). */
 const PRODUCER_STATE_ERRORS = new Set([45, 59, 47]);
@@ -271,6 +275,7 @@ export class Producer<K = unknown, V = unknown> {
     }
     const nowMs = Date.now();
     const byLeader = new Map<number, { queue: PartitionQueue; batch: ProducerBatch }[]>();
+    const requestBytesByLeader = new Map<number, number>();
     let lingering = false;
     let retryAtMs = Infinity;
     const missingLeaders = new Set<string>();
@@ -290,11 +295,15 @@ export class Producer<K = unknown, V = unknown> {
         missingLeaders.add(queue.topic);
         continue;
       }
+      let list = byLeader.get(leaderId);
+      if (!list) byLeader.set(leaderId, (list = []));
+      const requestBytes = requestBytesByLeader.get(leaderId) ?? 0;
+      // keep each Produce request bounded; what does not fit goes with the next drain
+      if (list.length > 0 && requestBytes + head.bytes > PRODUCE_REQUEST_BYTES_MAX) continue;
       const batch = this.accumulator.takeBatch(queue);
       if (!batch) continue;
       queue.inflight = true;
-      let list = byLeader.get(leaderId);
-      if (!list) byLeader.set(leaderId, (list = []));
+      requestBytesByLeader.set(leaderId, requestBytes + batch.bytes);
       list.push({ queue, batch });
     }
     for (const [leaderId, entries] of byLeader) void this.sendProduce(leaderId, entries);
