@@ -28,3 +28,11 @@ export { createLogStore, MemoryOffsetsStore } from './groups/store.ts';
 export type { OffsetsPartitionStore } from './groups/store.ts';
 export { ManualScheduler, systemScheduler } from './groups/scheduler.ts';
 export type { Scheduler } from './groups/scheduler.ts';
+// the cluster (issue 6): coordinator-backed metadata, controller, replication, process mode
+export { startCoordinatedCluster } from './cluster/coordinated-cluster.ts';
+export type { CoordinatedCluster, CoordinatedClusterOptions } from './cluster/coordinated-cluster.ts';
+export { startProcessCluster } from './cluster/process-cluster.ts';
+export type { ProcessCluster, ProcessClusterOptions } from './cluster/process-cluster.ts';
+export { ZkMetadataStore } from './cluster/zk-metadata-store.ts';
+export { ClusterNode } from './cluster/cluster-node.ts';
+export { LinkTable } from './cluster/links.ts';
