@@ -286,6 +286,9 @@ describe('produce and fetch', () => {
     client.send(ApiKey.Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'acks0', partitionData: [{ index: 0, records: batch(['silent']) }] }] });
     const body = await client.request(ApiKey.ListOffsets, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'acks0', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }], timeoutMs: 1000 });
     expect(body.topics[0].partitions[0].offset).toBe(1n);
+    const other = await RawClient.connect(cluster.bootstrap);
+    other.send(ApiKey.Produce, 9, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: 'no-such-topic', partitionData: [{ index: 0, records: batch(['lost']) }] }] });
+    await other.closedPromise; // an acks=0 failure closes the connection
   });
 
   it('long-polls until min_bytes arrive', async () => {

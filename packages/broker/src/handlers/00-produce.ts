@@ -5,6 +5,7 @@
 //   validates CRCs, offsets and producer sequences and rewrites only base offsets / epochs).
 //   v0–2 carry magic 0/1 message sets: they are converted to one magic 2 batch first.
 // - acks must be 0, 1 or -1 (else INVALID_REQUIRED_ACKS). acks=0 gets no response at all.
+//   (an acks=0 request that fails for any partition closes the connection, as in Kafka).
 //   acks=-1 checks min.insync.replicas against the ISR (NOT_ENOUGH_REPLICAS), appends, then waits
 //   (up to timeout_ms) until the high watermark passes the batch: REQUEST_TIMED_OUT when it does
 //   not, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below the minimum meanwhile,
@@ -25,6 +26,7 @@ import {
   legacyMessageSetToBatches,
   type ProduceResponsePartitionProduceResponse,
 } from '@kafkaesque/protocol';
+import { RequestRejectedError } from './dispatcher.ts';
 import { defineHandler, type RequestContext } from './types.ts';
 
 const FIRST_MAGIC2_VERSION = 3;
@@ -125,7 +127,13 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
         ),
       })),
     );
-    if (acks === 0) return null;
+    if (acks === 0) {
+      // No response to carry an error: like Kafka, close the connection so the client notices
+      // (and refreshes its metadata) instead of producing into the void.
+      const failed = responses.some((topic) => topic.partitionResponses.some((partition) => partition.errorCode !== ErrorCode.NONE));
+      if (failed) throw new RequestRejectedError('Produce with acks=0 failed for some partition');
+      return null;
+    }
     return { responses, throttleTimeMs: 0 };
   },
   errorResponse(_context, request, errorCode) {

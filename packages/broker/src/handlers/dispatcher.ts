@@ -77,6 +77,8 @@ export function createDispatcher(services: BrokerServices, hooks: DispatchHooks 
     const finish = (response: unknown): Buffer | null =>
       response === null ? null : encodeResponse(handler, apiVersion, correlationId, response, handler.responseSizeHint?.(response));
     const fail = (error: unknown): Buffer | null => {
+      // A handler may ask for the connection to be closed (Produce acks=0 with an error).
+      if (error instanceof RequestRejectedError) throw error;
       hooks.onHandlerError?.(context, error);
       if (handler.errorResponse === undefined) throw error;
       return finish(handler.errorResponse(context, request, UNKNOWN_SERVER_ERROR));
