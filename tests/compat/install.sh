@@ -15,7 +15,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 
 # --- 1. Debian packages -------------------------------------------------------------------
 apt_packages=(python3-kafka python3-confluent-kafka kcat python3-kazoo zookeeper
-  python3-lz4 python3-snappy python3-zstandard default-jre-headless maven)
+  python3-lz4 python3-snappy python3-zstandard default-jdk-headless maven)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
