@@ -2,36 +2,31 @@
  * Errors thrown by the log. Each carries a Kafka error code (numbers from Kafka's error table)
  * and whether a client may retry, so handlers can answer with the code as is.
  */
+import { ErrorCode, errorInfo } from '@kafkaesque/protocol';
 
-/** The Kafka error codes the log produces (values from Kafka's error-codes table). */
+/** The Kafka error codes the log produces (a subset of protocol's generated ErrorCode). */
 export const LogErrorCode = {
-  NONE: 0,
-  UNKNOWN_SERVER_ERROR: -1,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  MESSAGE_TOO_LARGE: 10,
-  RECORD_LIST_TOO_LARGE: 18,
-  INVALID_TIMESTAMP: 32,
-  INVALID_CONFIG: 40,
-  INVALID_REQUEST: 42,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  INVALID_TXN_STATE: 48,
-  TRANSACTION_COORDINATOR_FENCED: 52,
-  KAFKA_STORAGE_ERROR: 56,
-  LOG_DIR_NOT_FOUND: 57,
-  UNKNOWN_PRODUCER_ID: 59,
-  INVALID_RECORD: 87,
+  NONE: ErrorCode.NONE,
+  UNKNOWN_SERVER_ERROR: ErrorCode.UNKNOWN_SERVER_ERROR,
+  OFFSET_OUT_OF_RANGE: ErrorCode.OFFSET_OUT_OF_RANGE,
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  UNKNOWN_TOPIC_OR_PARTITION: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
+  RECORD_LIST_TOO_LARGE: ErrorCode.RECORD_LIST_TOO_LARGE,
+  INVALID_TIMESTAMP: ErrorCode.INVALID_TIMESTAMP,
+  INVALID_CONFIG: ErrorCode.INVALID_CONFIG,
+  INVALID_REQUEST: ErrorCode.INVALID_REQUEST,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  DUPLICATE_SEQUENCE_NUMBER: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+  INVALID_PRODUCER_EPOCH: ErrorCode.INVALID_PRODUCER_EPOCH,
+  INVALID_TXN_STATE: ErrorCode.INVALID_TXN_STATE,
+  TRANSACTION_COORDINATOR_FENCED: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+  KAFKA_STORAGE_ERROR: ErrorCode.KAFKA_STORAGE_ERROR,
+  LOG_DIR_NOT_FOUND: ErrorCode.LOG_DIR_NOT_FOUND,
+  UNKNOWN_PRODUCER_ID: ErrorCode.UNKNOWN_PRODUCER_ID,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
 } as const;
-
-const RETRIABLE_CODES: ReadonlySet<number> = new Set([
-  LogErrorCode.CORRUPT_MESSAGE,
-  LogErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  LogErrorCode.KAFKA_STORAGE_ERROR,
-]);
 
 export class LogError extends Error {
   readonly code: number;
@@ -40,7 +35,7 @@ export class LogError extends Error {
     super(message, options);
     this.name = 'LogError';
     this.code = code;
-    this.retriable = RETRIABLE_CODES.has(code);
+    this.retriable = errorInfo(code).retriable;
   }
 }
 
