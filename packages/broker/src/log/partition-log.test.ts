@@ -329,3 +329,31 @@ describe('log manager', () => {
     expect(await readFile(path.join(dir, 'meta.properties'), 'utf8')).toMatch(/broker\.id=1\n/);
   });
 });
+
+describe('several log dirs', () => {
+  it('an I/O error takes only its own dir offline', async () => {
+    const { FaultInjectingFs } = await import('./fault-fs.ts');
+    const { openLogManager } = await import('./log-manager.ts');
+    const other = await tempDir();
+    try {
+      const fs = new FaultInjectingFs();
+      const failed: string[] = [];
+      manager = await openLogManager({ logDirs: [dir, other], brokerId: 1, fs, backgroundTasks: false, clockMs: clock.now, onLogDirFailure: (logDir) => failed.push(logDir) });
+      const first = await manager.getOrCreateLog({ topic: 'a', partition: 0 }, { logDir: dir });
+      const second = await manager.getOrCreateLog({ topic: 'b', partition: 0 }, { logDir: other });
+      expect(first.logDir).toBe(path.resolve(dir));
+      expect(second.logDir).toBe(path.resolve(other));
+      fs.inject({ operation: 'write', kind: 'EIO', pathIncludes: `${dir}/a-0`, persistent: true });
+      await expect(first.appendAsLeader(batch({ values: ['x'] }), { leaderEpoch: 0 })).rejects.toMatchObject({ code: LogErrorCode.KAFKA_STORAGE_ERROR });
+      expect(await second.appendAsLeader(batch({ values: ['y'] }), { leaderEpoch: 0 })).toMatchObject({ ok: true });
+      expect(failed).toEqual([path.resolve(dir)]);
+      expect(manager.logDirs.map((state) => state.online)).toEqual([false, true]);
+      expect(first.isOffline).toBe(true);
+      // New partitions go to the online dir.
+      expect((await manager.getOrCreateLog({ topic: 'c', partition: 0 })).logDir).toBe(path.resolve(other));
+      await manager.close();
+    } finally {
+      await removeDir(other);
+    }
+  });
+});
