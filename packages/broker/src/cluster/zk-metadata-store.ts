@@ -137,21 +137,33 @@ export class ZkMetadataStore implements MetadataStore {
   private async startSession(): Promise<void> {
     const client = this.clientValue;
     client.on('session', (state: string) => {
-      if (state === 'expired' && client === this.clientValue && !this.closed) void this.renewSession();
+      if (state === 'expired' && client === this.clientValue && !this.closed) void this.renewSession().catch(() => undefined);
     });
-    await client.connect();
+    await this.read(() => client.connect());
     await this.ensurePaths();
     this.clusterId = await this.ensureClusterId();
     this.interBrokerSecret = await this.ensureSecret();
     await this.enqueue(() => this.refreshAll());
   }
 
-  private async renewSession(): Promise<void> {
+  private renewal: Promise<void> | null = null;
+
+  /** Replaces an expired session (once, however many callers notice the expiry). */
+  private renewSession(): Promise<void> {
+    this.renewal ??= this.startNewSession().finally(() => {
+      this.renewal = null;
+    });
+    return this.renewal;
+  }
+
+  private async startNewSession(): Promise<void> {
     this.report('coordinator session expired; starting a new one');
-    this.watchers.clear();
-    this.clientValue = ZkMetadataStore.newClient(this.options);
     for (;;) {
       if (this.closed) return;
+      const expired = this.clientValue;
+      this.watchers.clear();
+      this.clientValue = ZkMetadataStore.newClient(this.options);
+      expired.close().catch(() => undefined);
       try {
         await this.startSession();
         if (this.registration !== null) await this.writeRegistration(this.registration);
@@ -231,10 +243,15 @@ export class ZkMetadataStore implements MetadataStore {
    */
   private async read<T>(call: (client: CoordinatorClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const client = this.clientValue;
       try {
-        return await call(this.clientValue);
+        return await call(client);
       } catch (error) {
-        if (!isCode(error, 'CONNECTIONLOSS') || attempt >= READ_ATTEMPTS_MAX || this.closed) throw error;
+        const lost = isCode(error, 'CONNECTIONLOSS');
+        const expired = isCode(error, 'SESSIONEXPIRED');
+        if ((!lost && !expired) || attempt >= READ_ATTEMPTS_MAX || this.closed) throw error;
+        // An expired session is replaced (renewSession); the call then goes to the new one.
+        if (expired && client === this.clientValue && this.renewal === null) void this.renewSession().catch(() => undefined);
         await delay(RETRY_DELAY_MS);
       }
     }
