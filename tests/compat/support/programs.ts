@@ -59,7 +59,7 @@ export interface RunOptions {
 }
 /** Output kept per stream, so a client stuck printing cannot exhaust memory. */
 const outputBytesMax = 16 * 1024 * 1024;
-const defaultRunTimeoutMs = 180_000;
+const defaultRunTimeoutMs = 240_000;
 
 /** Runs a program to completion, capturing its output (bounded) and its exit status. */
 export function runProgram(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {

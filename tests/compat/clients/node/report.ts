@@ -3,7 +3,7 @@ export interface Feature { ok: boolean; error?: string; unsupported?: string; de
 
 export const codecNames = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CodecName = (typeof codecNames)[number];
-export const stepTimeoutMs = 30_000;
+export const stepTimeoutMs = 60_000;
 
 export class Report {
   readonly features: Record<string, Feature> = {};

@@ -10,7 +10,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from report import CODECS, Report, payload, verify_consumed
 
-STEP_TIMEOUT_S = 30
+STEP_TIMEOUT_S = 60
 bootstrap, prefix = sys.argv[1], sys.argv[2]
 report = Report("confluent-kafka", f"{getattr(confluent_kafka, '__version__', confluent_kafka.version()[0])} (librdkafka {confluent_kafka.libversion()[0]})")
 common = {"bootstrap.servers": bootstrap, "broker.address.family": "v4"}

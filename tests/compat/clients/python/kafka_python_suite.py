@@ -11,7 +11,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 
 from report import CODECS, Report, payload, verify_consumed
 
-STEP_TIMEOUT_S = 30
+STEP_TIMEOUT_S = 60
 bootstrap, prefix = sys.argv[1], sys.argv[2]
 report = Report("kafka-python", kafka.__version__)
 

@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.AppInfoParser;
 
 public final class CompatClient {
-  private static final long STEP_TIMEOUT_MS = 30_000;
+  private static final long STEP_TIMEOUT_MS = 60_000;
   private static final String[] CODECS = {"none", "gzip", "snappy", "lz4", "zstd"};
   private final Map<String, String> features = new LinkedHashMap<>();
   private final String bootstrap;

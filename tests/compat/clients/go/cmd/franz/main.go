@@ -18,7 +18,7 @@ import (
 	"kafkaesque.dev/compat/clients/go/internal/report"
 )
 
-const stepTimeout = 30 * time.Second
+const stepTimeout = 60 * time.Second
 
 var codecs = []struct {
 	name  string
