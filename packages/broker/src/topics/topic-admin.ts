@@ -32,16 +32,63 @@ export function topicNameError(name: string): string | null {
   return null;
 }
 
-/** Replica lists: partition p starts on the (start + p)-th live broker, then the next ones. */
-export function assignReplicas(brokerIds: number[], partitionCount: number, replicationFactor: number, firstPartition = 0): number[][] {
+/**
+ * Replica lists: partition p starts on the p-th live broker, then the next ones — so leaders
+ * (first replicas) spread round-robin. When brokers have racks (`racks`), the broker list is
+ * first ordered rack by rack in turn (Kafka's rack-alternated list) and each partition's
+ * replicas skip brokers of racks it already uses until every rack has one.
+ */
+export function assignReplicas(
+  brokerIds: number[],
+  partitionCount: number,
+  replicationFactor: number,
+  firstPartition = 0,
+  racks?: ReadonlyMap<number, string | null>,
+): number[][] {
   const sorted = [...brokerIds].sort((a, b) => a - b);
+  const rackOf = (id: number): string | null => racks?.get(id) ?? null;
+  const rackAware = sorted.some((id) => rackOf(id) !== null);
+  const ordered = rackAware ? rackAlternated(sorted, rackOf) : sorted;
+  const rackCount = new Set(ordered.map(rackOf)).size;
   const assignments: number[][] = [];
   for (let p = firstPartition; p < firstPartition + partitionCount; p++) {
     const replicas: number[] = [];
-    for (let r = 0; r < replicationFactor; r++) replicas.push(sorted[(p + r) % sorted.length]);
+    const usedRacks = new Set<string | null>();
+    for (let step = 0; replicas.length < replicationFactor && step < ordered.length * 2; step++) {
+      const candidate = ordered[(p + step) % ordered.length];
+      if (replicas.includes(candidate)) continue;
+      const rackTaken = rackAware && usedRacks.has(rackOf(candidate)) && usedRacks.size < rackCount;
+      if (rackTaken && step < ordered.length) continue;
+      replicas.push(candidate);
+      usedRacks.add(rackOf(candidate));
+    }
     assignments.push(replicas);
   }
   return assignments;
+}
+
+/** Brokers ordered one rack after the other: rack A's first, rack B's first, …, rack A's second, … */
+function rackAlternated(sorted: number[], rackOf: (id: number) => string | null): number[] {
+  const byRack = new Map<string, number[]>();
+  for (const id of sorted) {
+    const rack = rackOf(id) ?? '';
+    let list = byRack.get(rack);
+    if (list === undefined) byRack.set(rack, (list = []));
+    list.push(id);
+  }
+  const racks = [...byRack.keys()].sort();
+  const result: number[] = [];
+  for (let round = 0; result.length < sorted.length; round++) {
+    for (const rack of racks) {
+      const id = byRack.get(rack)![round];
+      if (id !== undefined) result.push(id);
+    }
+  }
+  return result;
+}
+
+function racksOf(services: BrokerServices): Map<number, string | null> {
+  return new Map(services.metadata.brokers().map((broker) => [broker.id, broker.rack]));
 }
 
 export interface CreateTopicSpec {
@@ -117,7 +164,7 @@ export async function createTopic(services: BrokerServices, spec: CreateTopicSpe
         `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${liveBrokers.length} broker(s) are registered.`,
       );
     }
-    assignments = assignReplicas(liveBrokers, partitions, replicationFactor);
+    assignments = assignReplicas(liveBrokers, partitions, replicationFactor, 0, racksOf(services));
   }
   try {
     validateTopicConfigs(spec.configs);
@@ -168,7 +215,7 @@ export async function createPartitions(
     assignments = newAssignments;
   } else {
     if (replicationFactor > live.length) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Not enough live brokers for the replication factor.');
-    assignments = assignReplicas(live, totalCount - current, replicationFactor, current);
+    assignments = assignReplicas(live, totalCount - current, replicationFactor, current, racksOf(services));
   }
   if (validateOnly) return ok(topic);
   try {
