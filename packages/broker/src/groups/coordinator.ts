@@ -6,6 +6,7 @@
  * every change as Kafka-format records through the partition's store. Transport-free: handlers
  * decode requests, call these methods, and encode the results.
  */
+import { Reader } from '@kafkaesque/protocol';
 import { ClassicCoordinator, joinError, syncError, type JoinGroupParams, type LeaveMember, type LeaveMemberOutcome, type SyncGroupParams, type HeartbeatParams } from './classic-coordinator.ts';
 import { ClassicGroup, ClassicGroupState, EMPTY_BYTES, type JoinGroupOutcome, type SyncGroupOutcome } from './classic-group.ts';
 import { groupConfig, type GroupCoordinatorConfig } from './config.ts';
@@ -25,7 +26,6 @@ import {
   type RawRecord,
 } from './records.ts';
 import { systemScheduler, type Scheduler, type TimerHandle } from './scheduler.ts';
-import { Reader } from '@kafkaesque/protocol';
 import type { LoadedBatch, OffsetsPartitionStore } from './store.ts';
 import { subscribedTopicsOf } from './subscription.ts';
 
