@@ -24,6 +24,17 @@ describe('startCluster', () => {
       expect(produced.responses[0].partitionResponses[0].errorCode).toBe(0);
       const wrongBroker = await client.request(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'spread', partitionData: [{ index: onTwo.partition, records: encodeRecordBatch({ records: [{ value: 'x' }] }) }] }] });
       expect(wrongBroker.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      // KIP-951: newer versions also name the leader and where it listens.
+      const hinted = await client.request(ApiKey.Produce, 11, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'spread', partitionData: [{ index: onTwo.partition, records: encodeRecordBatch({ records: [{ value: 'x' }] }) }] }] });
+      expect(hinted.responses[0].partitionResponses[0].currentLeader).toEqual({ leaderId: 2, leaderEpoch: onTwo.leaderEpoch });
+      expect(hinted.nodeEndpoints).toEqual([expect.objectContaining({ nodeId: 2, port: cluster.brokers[1].port })]);
+      const fetchHint = await client.request(ApiKey.Fetch, 16, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: '', topicId: cluster.metadata.topic('spread')!.id, partitions: [{ partition: onTwo.partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+      expect(fetchHint.responses[0].partitions[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2 } });
+      expect(fetchHint.nodeEndpoints.map((node: { nodeId: number }) => node.nodeId)).toEqual([2]);
       broker2.close();
 
       await cluster.killBroker(2);

@@ -15,6 +15,7 @@
 //   OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, KAFKA_STORAGE_ERROR, … An idempotent
 //   retry of one of the producer's last 5 batches succeeds with the original offsets.
 //   Internal topics cannot be produced to (INVALID_TOPIC_EXCEPTION).
+// - v10+ (KIP-951): NOT_LEADER_OR_FOLLOWER comes with the current leader and its endpoint.
 // - Partitions are appended concurrently; appends to one partition keep request order.
 import {
   BATCH_MAGIC_PROBE_BYTES,
@@ -27,9 +28,11 @@ import {
   type ProduceResponsePartitionProduceResponse,
 } from '@kafkaesque/protocol';
 import { RequestRejectedError } from './dispatcher.ts';
+import { currentLeader, needsLeaderHint, nodeEndpoints } from './leader-hints.ts';
 import { defineHandler, type RequestContext } from './types.ts';
 
 const FIRST_MAGIC2_VERSION = 3;
+const FIRST_LEADER_HINT_VERSION = 10;
 
 type PartitionResponse = ProduceResponsePartitionProduceResponse;
 
@@ -134,7 +137,19 @@ export default defineHandler<ProduceRequest, ProduceResponse>({
       if (failed) throw new RequestRejectedError('Produce with acks=0 failed for some partition');
       return null;
     }
-    return { responses, throttleTimeMs: 0 };
+    if (context.apiVersion < FIRST_LEADER_HINT_VERSION) return { responses, throttleTimeMs: 0 };
+    // KIP-951: say who leads a partition we do not, and where it listens.
+    const leaders = new Set<number>();
+    for (const topic of responses) {
+      for (const partition of topic.partitionResponses) {
+        if (!needsLeaderHint(partition.errorCode)) continue;
+        const leader = currentLeader(context.services, topic.name, partition.index);
+        if (leader === undefined) continue;
+        partition.currentLeader = leader;
+        leaders.add(leader.leaderId);
+      }
+    }
+    return { responses, throttleTimeMs: 0, nodeEndpoints: nodeEndpoints(context.services, leaders) };
   },
   errorResponse(_context, request, errorCode) {
     if (request.acks === 0) return null;

@@ -13,7 +13,8 @@
 // - Fetch sessions (v7+, KIP-227), full and incremental, see ../fetch/sessions.ts; a full
 //   cache answers sessionless (id 0). v13+ names topics by id (UNKNOWN_TOPIC_ID when unknown).
 // - current_leader_epoch (v9+) is checked: older → FENCED_LEADER_EPOCH, newer →
-//   UNKNOWN_LEADER_EPOCH.
+//   UNKNOWN_LEADER_EPOCH. v12+ (KIP-951): NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH come
+//   with the current leader, and v16+ with its endpoint.
 // - v0–3 clients cannot read magic 2: batches are down-converted (magic 0 for v0–1, magic 1 for
 //   v2–3). As in Kafka, pre-v10 fetches of a topic whose compression.type is zstd get
 //   UNSUPPORTED_COMPRESSION_TYPE; zstd batches of other topics are served as stored (v4+) —
@@ -31,6 +32,7 @@ import {
 } from '@kafkaesque/protocol';
 import { sessionPartitionKey, type FetchSession, type SessionPartition } from '../fetch/sessions.ts';
 import { partitionKey } from '../replica/replica-manager.ts';
+import { currentLeader, needsLeaderHint, nodeEndpoints } from './leader-hints.ts';
 import { defineHandler, type RequestContext } from './types.ts';
 
 const READ_COMMITTED = 1;
@@ -38,6 +40,8 @@ const FIRST_TOPIC_ID_VERSION = 13;
 const FIRST_SESSION_VERSION = 7;
 const FIRST_MAGIC2_VERSION = 4;
 const FIRST_ZSTD_VERSION = 10;
+const FIRST_LEADER_HINT_VERSION = 12;
+const FIRST_NODE_ENDPOINTS_VERSION = 16;
 const ZSTD = 4;
 const EMPTY = Buffer.alloc(0);
 
@@ -255,6 +259,19 @@ function group(outcomes: FetchOutcome[]): FetchResponseFetchableTopicResponse[] 
   return topics;
 }
 
+/** KIP-951: partitions we do not lead (any more) say who does; v16+ also where it listens. */
+function addLeaderHints(context: RequestContext, outcomes: FetchOutcome[], response: FetchResponse): void {
+  const leaders = new Set<number>();
+  for (const { target, data } of outcomes) {
+    if (!needsLeaderHint(data.errorCode) || target.topic === '') continue;
+    const leader = currentLeader(context.services, target.topic, target.partition);
+    if (leader === undefined) continue;
+    data.currentLeader = leader;
+    leaders.add(leader.leaderId);
+  }
+  if (context.apiVersion >= FIRST_NODE_ENDPOINTS_VERSION) response.nodeEndpoints = nodeEndpoints(context.services, leaders);
+}
+
 export default defineHandler<FetchRequest, FetchResponse>({
   apiKey: 1,
   name: 'Fetch',
@@ -294,7 +311,9 @@ export default defineHandler<FetchRequest, FetchResponse>({
         entry.lastLogStartOffset = Number(data.logStartOffset);
       }
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: group(outcomes) };
+    const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: group(outcomes) };
+    if (apiVersion >= FIRST_LEADER_HINT_VERSION) addLeaderHints(context, outcomes, response);
+    return response;
   },
   errorResponse(_context, _request, errorCode) {
     return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
