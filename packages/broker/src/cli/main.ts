@@ -13,7 +13,9 @@
  * `--processes` runs each broker and coordinator member in its own OS process.
  */
 import { enableCompileCache } from 'node:module';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { sendControlCommand, startControlServer, type ControllableCluster } from '../cluster/control.ts';
 
 // Reuse compiled (and type-stripped) modules across runs: most of a cold start is compiling
 // the protocol codecs, and `kafkaesque up` should be ready in well under a second.
@@ -25,6 +27,10 @@ const HELP = `kafkaesque — a Kafka-compatible broker in TypeScript
 Usage:
   kafkaesque up [options]            start a cluster (brokers and coordinator)
   kafkaesque coordinator [options]   start the coordinator ensemble alone
+  kafkaesque fault [--data-dir DIR] <command>
+                                     inject a fault into a running "up" (same data dir):
+                                     kill|stop|restart|pause|resume <broker id>,
+                                     cut|heal <a> <b>, slow <a> <b> <ms>, status
   kafkaesque --help
 
 Options of "up":
@@ -80,7 +86,7 @@ async function up(argv: string[]): Promise<void> {
     coordinator: values.coordinator,
     internalTopics: true,
   };
-  let cluster: { bootstrap: string; close(): Promise<void> };
+  let cluster: ControllableCluster & { bootstrap: string; close(): Promise<void> };
   let coordinatorMembers: Array<{ id: number; host: string; port: number; pid: number }> = [];
   let brokerLines: Array<{ id: number; host: string; port: number; pid: number }>;
   if (values.processes) {
@@ -104,13 +110,14 @@ async function up(argv: string[]): Promise<void> {
   for (const broker of brokerLines) {
     process.stdout.write(`broker ${broker.id} listening ${broker.host}:${broker.port} pid=${broker.pid}\n`);
   }
+  const control = await startControlServer(resolve(values['data-dir']), cluster);
   process.stdout.write(`ready bootstrap=${cluster.bootstrap}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
-      cluster.close().then(resolve, (error: unknown) => {
+      control.close().then(() => cluster.close()).then(resolve, (error: unknown) => {
         process.stderr.write(`kafkaesque: shutdown failed: ${(error as Error)?.stack ?? error}\n`);
         process.exitCode = 1;
         resolve();
@@ -119,6 +126,17 @@ async function up(argv: string[]): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+async function fault(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { 'data-dir': { type: 'string', default: './.kafkaesque' } },
+    allowPositionals: true,
+  });
+  const answer = await sendControlCommand(resolve(values['data-dir']), positionals);
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
+  if (answer.ok !== true) process.exitCode = 1;
 }
 
 async function coordinator(argv: string[]): Promise<void> {
@@ -140,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'up') await up(rest);
   else if (command === 'coordinator') await coordinator(rest);
+  else if (command === 'fault') await fault(rest);
   else {
     process.stderr.write(`kafkaesque: unknown command "${command}"\n\n${HELP}`);
     return 2;
