@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiKey, decodeRecordBatch } from '@kafkaesque/protocol';
-import { Producer, KafkaResponseError, KafkaAuthenticationError, serializers, type ProducerOptions } from '@kafkaesque/client';
+import { Producer, KafkaResponseError, KafkaAuthenticationError, defaultKeyPartition, serializers, type ProducerOptions } from '@kafkaesque/client';
 import { startFakeBroker, type FakeBroker } from './support/fake-broker.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -46,6 +46,21 @@ describe('Producer against a scripted broker', () => {
     expect(broker.requestsOf(ApiKey.Produce).length - before).toBe(1);
     const stored = storedRecords(broker, 'keys', expected[1]);
     expect(stored.map((record) => record.key?.toString())).toContain('foobar');
+  });
+
+  it('sendBatch resolves every record in order with one promise, and rejects on failure', async () => {
+    const { broker, producer } = await setup({ serializers: { key: serializers.string, value: serializers.string } });
+    broker.createTopic('bulk', 3);
+    await producer.connect();
+    await producer.send({ topic: 'bulk', value: 'warm-up', partition: 0 });
+    const results = await producer.sendBatch(Array.from({ length: 30 }, (_, i) => ({ topic: 'bulk', key: `k${i}`, value: `v${i}` })));
+    expect(results).toHaveLength(30);
+    results.forEach((metadata, i) => expect(metadata.partition).toBe(defaultKeyPartition(Buffer.from(`k${i}`), 3)));
+    expect(new Set(results.map((metadata) => `${metadata.partition}:${metadata.offset}`)).size).toBe(30);
+    const stored = [0, 1, 2].flatMap((partition) => storedRecords(broker, 'bulk', partition)).map((record) => record.value?.toString());
+    expect(stored).toEqual(expect.arrayContaining(Array.from({ length: 30 }, (_, i) => `v${i}`)));
+    broker.failNext(ApiKey.Produce, 10 /* MESSAGE_TOO_LARGE */);
+    await expect(producer.sendBatch([{ topic: 'bulk', value: 'a', partition: 0 }, { topic: 'bulk', value: 'b', partition: 0 }])).rejects.toBeInstanceOf(KafkaResponseError);
   });
 
   it('keeps keyless records on one sticky partition per batch', async () => {

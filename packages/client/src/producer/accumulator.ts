@@ -18,11 +18,48 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
+/** The records of one `sendBatch` call share one promise. */
+export interface SendGroup {
+  results: RecordMetadata[];
+  remaining: number;
+  settled: boolean;
+  resolve(results: RecordMetadata[]): void;
+  reject(error: Error): void;
+}
+
 export interface PendingRecord {
   spec: RecordSpec;
   bytes: number;
-  resolve(metadata: RecordMetadata): void;
-  reject(error: Error): void;
+  /** Set for `send` (its own promise); `group` is set instead for `sendBatch`. */
+  resolve: ((metadata: RecordMetadata) => void) | null;
+  reject: ((error: Error) => void) | null;
+  group: SendGroup | null;
+  index: number;
+}
+
+export function settleRecord(record: PendingRecord, metadata: RecordMetadata): void {
+  if (record.resolve) {
+    record.resolve(metadata);
+    return;
+  }
+  const group = record.group!;
+  group.results[record.index] = metadata;
+  if (--group.remaining === 0 && !group.settled) {
+    group.settled = true;
+    group.resolve(group.results);
+  }
+}
+
+export function failRecord(record: PendingRecord, error: Error): void {
+  if (record.reject) {
+    record.reject(error);
+    return;
+  }
+  const group = record.group!;
+  if (!group.settled) {
+    group.settled = true;
+    group.reject(error);
+  }
 }
 
 export class ProducerBatch {
@@ -178,7 +215,7 @@ export class Accumulator {
   failAll(error: Error): void {
     for (const queue of this.nonEmpty) {
       for (const batch of queue.batches.splice(0)) {
-        for (const record of batch.records) record.reject(error);
+        for (const record of batch.records) failRecord(record, error);
         this.release(batch);
       }
     }
