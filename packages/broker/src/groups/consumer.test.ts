@@ -231,4 +231,20 @@ describe('KIP-848 consumer groups', () => {
     expect(again.members.map((member) => member.memberId).sort()).toEqual([members[0].memberId, members[1].memberId].sort());
     expect(await third.coordinator.deleteGroups(['cg'])).toEqual([{ groupId: 'cg', errorCode: GroupError.NON_EMPTY_GROUP }]);
   });
+
+  it('removes an empty consumer group without offsets at the retention check, with tombstones', async () => {
+    const harness = createHarness({ offsetsRetentionCheckIntervalMs: 10_000 });
+    harness.topics.set('orders', { name: 'orders', topicId: ORDERS, partitionCount: 6 });
+    const a = new Member(harness, 'a', ['orders']);
+    await converge([a]);
+    await harness.coordinator.consumerGroupHeartbeat(params({ memberId: a.memberId, memberEpoch: -1 }));
+    expect(harness.coordinator.listGroups([], ['consumer']).groups.map((group) => group.groupId)).toEqual(['cg']);
+    harness.scheduler.advance(10_000);
+    await settle();
+    expect(harness.coordinator.listGroups().groups).toEqual([]);
+    harness.coordinator.close();
+    const successor = createHarness({}, harness.stores);
+    const [described] = await successor.coordinator.consumerGroupDescribe(['cg']);
+    expect(described.errorCode).toBe(GroupError.GROUP_ID_NOT_FOUND);
+  });
 });

@@ -1032,20 +1032,33 @@ export class GroupCoordinator {
     const emptySinceMs = classicEmpty ? group.currentStateTimestampMs : group instanceof ConsumerGroup && group.isEmpty() ? group.emptySinceMs : null;
     const usesCommitTime = group instanceof ClassicGroup && group.protocolType === null;
     const expired = state.offsets.expired(group.groupId, nowMs, this.config.offsetsRetentionMs, emptySinceMs, usesCommitTime);
-    // Kafka's cleanup: an empty group left without offsets is removed (Dead + tombstone).
-    const removeGroup = classicEmpty && state.offsets.count(group.groupId) === expired.length;
+    // Kafka's cleanup: an empty group left without offsets is removed (Dead + tombstones).
+    const consumerEmpty = group instanceof ConsumerGroup && group.isEmpty();
+    const removeGroup = (classicEmpty || consumerEmpty) && state.offsets.count(group.groupId) === expired.length;
     if (expired.length === 0 && !removeGroup) return 0;
     const records = expired.map((offset) => offsetTombstone(group.groupId, offset.topic, offset.partition));
-    if (removeGroup) records.push(groupTombstone(group.groupId));
     try {
-      await state.store.append(records);
+      if (removeGroup && group instanceof ConsumerGroup) {
+        await this.#persistConsumerGroup(group, records, true);
+      } else {
+        if (removeGroup) records.push(groupTombstone(group.groupId));
+        await state.store.append(records);
+      }
     } catch {
       return 0;
     }
     for (const offset of expired) state.offsets.delete(group.groupId, offset.topic, offset.partition);
-    if (removeGroup && state.groups.get(group.groupId) === group && group instanceof ClassicGroup && group.is(ClassicGroupState.Empty)) {
-      state.groups.delete(group.groupId);
-      group.transitionTo(ClassicGroupState.Dead, nowMs);
+    // A member may have joined while the tombstones were written: then the group stays (its
+    // next write records it again).
+    if (removeGroup && state.groups.get(group.groupId) === group) {
+      if (group instanceof ClassicGroup && group.is(ClassicGroupState.Empty)) {
+        state.groups.delete(group.groupId);
+        group.transitionTo(ClassicGroupState.Dead, nowMs);
+      } else if (group instanceof ConsumerGroup && group.isEmpty()) {
+        state.groups.delete(group.groupId);
+        group.dead = true;
+        this.#consumer.shutdownGroup(group);
+      }
     }
     return expired.length;
   }
