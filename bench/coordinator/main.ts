@@ -63,10 +63,21 @@ async function startZooKeeper(nodes: number): Promise<{ connectString: string; c
     if (nodes > 1) ports.forEach((p, i) => lines.push(`server.${i + 1}=127.0.0.1:${p.quorum}:${p.election}`));
     writeFileSync(join(dataDir, 'zoo.cfg'), lines.join('\n') + '\n');
     const main = nodes > 1 ? 'org.apache.zookeeper.server.quorum.QuorumPeerMain' : 'org.apache.zookeeper.server.ZooKeeperServerMain';
-    return spawn('java', ['-Xmx512m', '-cp', `/etc/zookeeper/conf:${JAR}`, '-Dzookeeper.root.logger=WARN,CONSOLE', main, join(dataDir, 'zoo.cfg')], { stdio: 'ignore' });
+    // under a bash watchdog on a pipe from us, so the JVM dies with this process whatever happens
+    const script = 'exec 3<&0; "$@" </dev/null & program=$!; { cat <&3 >/dev/null; kill -KILL "$program" 2>/dev/null; } & exec 3<&-; wait "$program"';
+    return spawn('bash', ['-c', script, 'zookeeper-watchdog', 'java', '-Xmx512m', '-cp', `/etc/zookeeper/conf:${JAR}`, '-Dzookeeper.root.logger=WARN,CONSOLE', main, join(dataDir, 'zoo.cfg')], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
   });
   const close = async (): Promise<void> => {
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null) return undefined;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.stdin!.end();
+        return exited;
+      }),
+    );
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 90_000;

@@ -3,7 +3,7 @@
  * zookeeper packages (missing ones fail loudly), a real ZooKeeper 3.8 started on loopback with a
  * temp dataDir, and running the Python programs in ./py.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,16 @@ function fourLetterWord(port: number, word: string): Promise<string> {
   });
 }
 
+/**
+ * Starts a program under a bash watchdog holding a pipe from us: if this process dies, however
+ * abruptly, the pipe closes and the watchdog kills the program (a JVM would otherwise outlive
+ * the test run). Killing the returned child (bash) kills the program too.
+ */
+export function spawnWithWatchdog(command: string[]): ChildProcess {
+  const script = 'exec 3<&0; "$@" </dev/null & program=$!; { cat <&3 >/dev/null; kill -KILL "$program" 2>/dev/null; } & exec 3<&-; trap \'kill -KILL "$program" 2>/dev/null\' TERM; wait "$program"';
+  return spawn('bash', ['-c', script, 'zookeeper-watchdog', ...command], { stdio: ['pipe', 'ignore', 'pipe'] });
+}
+
 export interface RealZooKeeper {
   connectString: string;
   port: number;
@@ -112,17 +122,15 @@ export async function startRealZooKeeper(options: { forceSync?: boolean } = {}):
       '',
     ].join('\n'),
   );
-  const child = spawn(
-    'java',
-    ['-Xmx256m', '-cp', `/etc/zookeeper/conf:${ZOOKEEPER_JAR}`, '-Dzookeeper.root.logger=WARN,CONSOLE', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+  const child = spawnWithWatchdog(
+    ['java', '-Xmx256m', '-cp', `/etc/zookeeper/conf:${ZOOKEEPER_JAR}`, '-Dzookeeper.root.logger=WARN,CONSOLE', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(dir, 'zoo.cfg')],
   );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const close = async (): Promise<void> => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
+      child.stdin!.end(); // the watchdog kills the JVM and bash then exits
       await exited;
     }
     rmSync(dir, { recursive: true, force: true });
