@@ -45,6 +45,8 @@ export interface StartClusterOptions {
   coordinatorPort?: number;
   /** Coordinator-backed clusters: create __consumer_offsets before returning (`kafkaesque up` does). */
   internalTopics?: boolean;
+  /** Coordinator-backed clusters: a TCP proxy in front of each broker for cutClients / slowClients. */
+  clientProxies?: boolean;
 }
 
 export interface ClusterBroker {
@@ -76,6 +78,10 @@ export interface Cluster {
   /** Coordinator-backed clusters only: the active controller's id, and where the coordinator listens. */
   controllerId?(): number;
   readonly coordinatorConnect?: string;
+  /** Coordinator-backed clusters started with clientProxies: fault the links between clients and a broker. */
+  cutClients?(id: number): void;
+  healClients?(id: number): void;
+  slowClients?(id: number, delayMs: number): void;
   close(): Promise<void>;
 }
 

@@ -6,9 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
+import { freePort, startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
 import { BrokerConfig, parseProperties } from '../config/broker-config.ts';
 import type { Broker } from '../broker.ts';
+import { ClientProxy } from './client-proxy.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { LinkTable } from './links.ts';
 import { ZkMetadataStore } from './zk-metadata-store.ts';
@@ -38,6 +39,11 @@ export interface CoordinatedClusterOptions {
    * led (`kafkaesque up`); tests leave it to the first FindCoordinator, as Kafka does.
    */
   internalTopics?: boolean;
+  /**
+   * Put a TCP proxy in front of each broker's client listener (brokers advertise the proxy), so
+   * that cutClients / slowClients can fault the links between clients and a broker.
+   */
+  clientProxies?: boolean;
 }
 
 export interface CoordinatedClusterBroker {
@@ -67,6 +73,10 @@ export interface CoordinatedCluster {
   slowLink(a: number, b: number, delayMs: number): void;
   /** The active controller's broker id (-1 when none). */
   controllerId(): number;
+  /** With clientProxies: drop and refuse, restore, or delay the client connections of a broker. */
+  cutClients(id: number): void;
+  healClients(id: number): void;
+  slowClients(id: number, delayMs: number): void;
   close(): Promise<void>;
 }
 
@@ -76,7 +86,7 @@ async function createInternalTopics(node: ClusterNode): Promise<void> {
   if (errorCode !== 0) throw new Error(`could not create the offsets topic (error ${errorCode})`);
 }
 
-function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: number, port: number, connect: string): BrokerConfig {
+function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: number, port: number, connect: string, advertisedPort?: number): BrokerConfig {
   const host = options.host ?? '127.0.0.1';
   const fileValues = options.configFile ? parseProperties(readFileSync(options.configFile, 'utf8')) : {};
   return new BrokerConfig({
@@ -86,6 +96,7 @@ function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: n
     'broker.id': String(id),
     'node.id': String(id),
     listeners: `PLAINTEXT://${host}:${port}`,
+    ...(advertisedPort === undefined ? {} : { 'advertised.listeners': `PLAINTEXT://${host}:${advertisedPort}` }),
     'log.dirs': join(dataDir, `broker-${id}`),
     'zookeeper.connect': connect,
   });
@@ -110,8 +121,24 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
   const links = new LinkTable();
   const entries: CoordinatedClusterBroker[] = [];
   let observer: ZkMetadataStore | undefined;
-  const startOne = (id: number, port: number): Promise<ClusterNode> =>
-    ClusterNode.start({ config: brokerConfig(options, dataDir, id, port, connect), links, log: options.log });
+  const host = options.host ?? '127.0.0.1';
+  const proxies = new Map<number, { proxy: ClientProxy; internalPort: number }>();
+  const startOne = async (id: number, port: number): Promise<ClusterNode> => {
+    if (!options.clientProxies) return ClusterNode.start({ config: brokerConfig(options, dataDir, id, port, connect), links, log: options.log });
+    let entry = proxies.get(id);
+    if (entry === undefined) {
+      const internalPort = await freePort(host);
+      const proxy = await ClientProxy.start(host, port, { host, port: internalPort });
+      proxies.set(id, (entry = { proxy, internalPort }));
+      links.setAddress(id, host, internalPort);
+    }
+    return ClusterNode.start({ config: brokerConfig(options, dataDir, id, entry.internalPort, connect, entry.proxy.port), links, log: options.log });
+  };
+  const proxyOf = (id: number): ClientProxy => {
+    const entry = proxies.get(id);
+    if (entry === undefined) throw new Error(`no client proxy for broker ${id} (start the cluster with clientProxies: true)`);
+    return entry.proxy;
+  };
   try {
     observer = await ZkMetadataStore.open({ connectString: connect, sessionTimeoutMs: DEV_SESSION_TIMEOUT_MS, log: options.log });
     for (let id = 1; id <= options.brokers; id++) {
@@ -121,6 +148,7 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
     if (options.internalTopics) await createInternalTopics(entries[0].node!);
   } catch (error) {
     await Promise.all(entries.map((entry) => entry.node?.close()));
+    await Promise.all([...proxies.values()].map(({ proxy }) => proxy.close()));
     await observer?.close();
     await coordinator?.close();
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
@@ -182,11 +210,15 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
     healLink: (a, b) => links.heal(a, b),
     slowLink: (a, b, delayMs) => links.slow(a, b, delayMs),
     controllerId: () => metadata.controllerId(),
+    cutClients: (id) => proxyOf(id).cut(),
+    healClients: (id) => proxyOf(id).heal(),
+    slowClients: (id, delayMs) => proxyOf(id).slow(delayMs),
     async close() {
       if (closed) return;
       closed = true;
       // Stop brokers one by one: a controlled shutdown needs a controller among the others.
       for (const entry of [...entries].reverse()) await stop(entry.id, false);
+      await Promise.all([...proxies.values()].map(({ proxy }) => proxy.close()));
       await metadata.close();
       await coordinator?.close();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });

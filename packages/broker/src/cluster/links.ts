@@ -13,6 +13,13 @@ export class LinkTable {
   private readonly cutLinks = new Set<string>();
   private readonly delays = new Map<string, number>();
   private readonly sockets = new Map<string, Set<net.Socket>>();
+  /** Where brokers really listen when they advertise a client proxy (client-proxy.ts). */
+  private readonly addresses = new Map<number, { host: string; port: number }>();
+
+  /** Replication to broker `id` goes to host:port instead of its registered (advertised) address. */
+  setAddress(id: number, host: string, port: number): void {
+    this.addresses.set(id, { host, port });
+  }
 
   private static key(from: number, to: number): string {
     return `${from}>${to}`;
@@ -58,7 +65,8 @@ export class LinkTable {
   /** Opens a connection from broker `from` to broker `to` (fails at once when the link is cut). */
   connect(from: number, to: number, host: string, port: number): net.Socket {
     const key = LinkTable.key(from, to);
-    const socket = net.connect(port, host);
+    const address = this.addresses.get(to) ?? { host, port };
+    const socket = net.connect(address.port, address.host);
     if (this.cutLinks.has(key)) {
       queueMicrotask(() => socket.destroy(new Error(`link ${key} cut`)));
       return socket;
