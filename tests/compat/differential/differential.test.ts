@@ -36,10 +36,13 @@ function writeReport(report: DifferentialReport): void {
 }
 
 async function runBoth(startOther: () => Promise<Cluster>): Promise<{ kafka: StepOutcome[]; other: StepOutcome[] }> {
-  const clusters: Cluster[] = [];
+  // allSettled: when one broker fails to start, the one that did start is still closed
+  const started = await Promise.allSettled([startRealKafka(), startOther()]);
+  const clusters = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   try {
-    const [kafka, other] = await Promise.all([startRealKafka(), startOther()]);
-    clusters.push(kafka, other);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    const [kafka, other] = clusters as [Cluster, Cluster];
     const [kafkaOutcomes, otherOutcomes] = await Promise.all([runScenario(kafka.bootstrap), runScenario(other.bootstrap)]);
     return { kafka: kafkaOutcomes, other: otherOutcomes };
   } finally {
