@@ -116,6 +116,22 @@ describe('Consumer with assign()', () => {
     expect((await take(consumer, 1))[0].offset).toBe(0);
   });
 
+  it('rejects a batch whose CRC does not match (CORRUPT_MESSAGE) unless checkCrcs is off', async () => {
+    const { broker, producer } = await setup(1);
+    await producer.send({ topic: 'events', value: 'intact', partition: 0 });
+    const stored = broker.topics.get('events')!.partitions[0].batches[0];
+    // the value is JSON "intact": flip its last letter (the record ends with `t" <header count>`)
+    stored[stored.length - 3] ^= 0x01;
+    const consumer = newConsumer(broker);
+    await consumer.assign([{ topic: 'events', partition: 0 }]);
+    const error = await consumer.poll(10, 5000).catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 2, errorName: 'CORRUPT_MESSAGE' });
+    const trusting = newConsumer(broker, { checkCrcs: false });
+    await trusting.assign([{ topic: 'events', partition: 0 }]);
+    const [record] = await trusting.poll(10, 5000);
+    expect(record.value).toBe('intacu');
+  });
+
   it('retries fetches after a leader error and still delivers', async () => {
     const { broker, producer } = await setup(1);
     await producer.send({ topic: 'events', value: 'x', partition: 0 });

@@ -47,6 +47,8 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> extends C
   partitionFetchBytesMax?: number;
   /** Fetched but unconsumed bytes; fetching pauses above it. */
   bufferedBytesMax?: number;
+  /** Verify each fetched batch's CRC32C before reading it (default true, as Java's check.crcs). */
+  checkCrcs?: boolean;
   /** Records per batch in `batches()`. */
   maxPollRecords?: number;
   /** How often a RegExp subscription looks for new matching topics. */
@@ -657,7 +659,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         const lastBatch = lastCompleteBatchEnd(records);
         if (lastBatch < 0) continue; // only a partial batch: Kafka ≥ 0.10.1 never does this (KIP-74)
         state.fetchPosition = Math.max(state.fetchPosition ?? 0, lastBatch);
-        const chunk = new FetchedChunk(state, records, aborted, this.options.isolationLevel === 'read_committed');
+        const chunk = new FetchedChunk(state, records, aborted, this.options.isolationLevel === 'read_committed', this.options.checkCrcs ?? true);
         state.bufferedBytes += chunk.byteLength;
         this.bufferedBytes += chunk.byteLength;
         this.metricsCounters.bytesReceived += chunk.byteLength;

@@ -7,12 +7,14 @@
  * transaction list (producer id + first offset), as Kafka's consumers do; control batches
  * (commit/abort markers) are never shown to the user.
  */
+import { KafkaClientError } from '../errors.ts';
 import {
   decodeControlRecordKey,
   decodeRecords,
   iterateBatchHeaders,
   isControlBatch,
   isTransactionalBatch,
+  isBatchCrcValid,
   type DecodedRecord,
   type RecordBatchHeader,
 } from '@kafkaesque/protocol';
@@ -55,10 +57,12 @@ export class FetchedChunk {
   private readonly aborted: AbortedTransaction[];
   private readonly abortedProducers = new Set<bigint>();
   private readonly readCommitted: boolean;
+  private readonly checkCrcs: boolean;
   private currentHeader: RecordBatchHeader | null = null;
   done = false;
 
-  constructor(state: PartitionState, bytes: Buffer, aborted: AbortedTransaction[] | null, readCommitted: boolean) {
+  constructor(state: PartitionState, bytes: Buffer, aborted: AbortedTransaction[] | null, readCommitted: boolean, checkCrcs = true) {
+    this.checkCrcs = checkCrcs;
     this.state = state;
     this.epoch = state.epoch;
     this.bytes = bytes;
@@ -97,6 +101,14 @@ export class FetchedChunk {
       if (step.done) return false;
       const header = step.value;
       this.currentHeader = header;
+      if (this.checkCrcs && !isBatchCrcValid(this.bytes, header)) {
+        throw new KafkaClientError(`record batch at offset ${header.baseOffset} of ${this.state.topic}-${this.state.partition} fails its CRC check`, {
+          code: 2,
+          errorName: 'CORRUPT_MESSAGE',
+          retriable: false,
+          request: { apiName: 'Fetch', apiKey: 1, apiVersion: -1, topic: this.state.topic, partition: this.state.partition },
+        });
+      }
       const lastOffset = header.baseOffset + header.lastOffsetDelta;
       if (lastOffset < (this.state.position ?? 0)) continue;
       if (this.readCommitted && isTransactionalBatch(header.attributes)) {
@@ -119,7 +131,17 @@ export class FetchedChunk {
         this.skipTo(lastOffset + 1);
         continue;
       }
-      this.records = decodeRecords(this.bytes, header);
+      try {
+        this.records = decodeRecords(this.bytes, header);
+      } catch (error) {
+        throw new KafkaClientError(`cannot decode the record batch at offset ${header.baseOffset} of ${this.state.topic}-${this.state.partition}: ${(error as Error).message}`, {
+          code: 2,
+          errorName: 'CORRUPT_MESSAGE',
+          retriable: false,
+          cause: error,
+          request: { apiName: 'Fetch', apiKey: 1, apiVersion: -1, topic: this.state.topic, partition: this.state.partition },
+        });
+      }
       this.recordIndex = 0;
       return true;
     }
