@@ -26,3 +26,16 @@ describe('differential compare', () => {
     expect(matchRule(rules, { step: 'y', path: 'topics[name=t].configs[name=c].configSource', kafka: 5, kafkaesque: 6 })?.reason).toBe('r3');
   });
 });
+
+describe('differential rule paths', () => {
+  it('mixes [*] with exact keys, and **. matches any prefix only at a field boundary', () => {
+    const rules = [{ step: '*', path: 'topics[*].configs[name=message.format.version]', reason: 'r1' },
+      { step: '*', path: '**.port', reason: 'r2' }];
+    const at = (path: string) => matchRule(rules, { step: 's', path, kafka: 1, kafkaesque: 2 })?.reason;
+    expect(at('topics[name=t].configs[name=message.format.version]')).toBe('r1');
+    expect(at('topics[name=t].configs[name=segment.bytes]')).toBeUndefined();
+    expect(at('brokers[nodeId=1].port')).toBe('r2');
+    expect(at('port')).toBe('r2');
+    expect(at('brokers[0].support')).toBeUndefined();
+  });
+});

@@ -75,15 +75,16 @@ export function compare(step: string, kafka: unknown, kafkaesque: unknown, path 
   return Object.is(kafka, kafkaesque) ? [] : [{ step, path, kafka, kafkaesque }];
 }
 
-/** A rule path matches with [*] for any index or key, or with the exact key (`[name=retention.ms]`). */
+/** A rule path matches with [*] for any index or key (`configs[*]`), or with the exact key
+ *  (`configs[name=retention.ms]`); a leading `**.` matches any prefix, a trailing `**` any rest. */
 function pathMatches(pattern: string, path: string): boolean {
-  const indexesGeneric = path.replace(/\[\d+\]/g, '[*]');
-  const allGeneric = indexesGeneric.replace(/\[[A-Za-z]+=[^\]]*\]/g, '[*]');
-  return [indexesGeneric, allGeneric].some((generic) => {
-    if (pattern.startsWith('**.')) return generic === pattern.slice(3) || generic.endsWith(pattern.slice(2));
-    if (pattern.endsWith('**')) return generic.startsWith(pattern.slice(0, -2));
-    return generic === pattern || generic === `${pattern}.length`;
-  });
+  let body = pattern;
+  let prefix = '^';
+  let suffix = '(\\.length)?$';
+  if (body.startsWith('**.')) { body = body.slice(3); prefix = '(^|\\.|\\])'; }
+  if (body.endsWith('**')) { body = body.slice(0, -2); suffix = ''; }
+  const source = body.split('[*]').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\[[^\\]]*\\]');
+  return new RegExp(prefix + source + suffix).test(path);
 }
 
 export function matchRule(rules: readonly Rule[], difference: Difference): Rule | undefined {
