@@ -131,3 +131,25 @@ describe('cluster administration', () => {
     await cluster.restartBroker(controller);
   });
 });
+
+describe('automatic preferred-leader rebalance', () => {
+  it('moves leadership back to the preferred replica after it returns', async () => {
+    const rebalancing = await startCluster({ brokers: 3, config: { 'leader.imbalance.check.interval.seconds': '1' } });
+    try {
+      const client = await RawClient.connect(rebalancing.bootstrap);
+      const body = await client.request(19, 5, { topics: [{ name: 'prefer', numPartitions: 3, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      client.close();
+      expect(body.topics[0].errorCode).toBe(0);
+      await waitFor(() => rebalancing.metadata.topic('prefer')!.partitions.every((p) => p.isr.length === 3), 'in sync');
+      await rebalancing.killBroker(3);
+      expect(rebalancing.metadata.topic('prefer')!.partitions.some((p) => p.leader === 3)).toBe(false);
+      await rebalancing.restartBroker(3);
+      await waitFor(
+        () => rebalancing.metadata.topic('prefer')!.partitions.every((p) => p.leader === p.replicas[0] && p.isr.length === 3),
+        'every partition led by its preferred replica again',
+      );
+    } finally {
+      await rebalancing.close();
+    }
+  });
+});
