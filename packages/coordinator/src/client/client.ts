@@ -44,7 +44,7 @@ import {
   type ZkMultiOp,
   type ZkMultiResult,
   type ZkStat,
-} from '@kafkaesque/protocol';
+} from '@kafkaesque/protocol/jute';
 import { CoordinatorError } from './errors.ts';
 
 export type CreateMode = 'persistent' | 'ephemeral' | 'persistentSequential' | 'ephemeralSequential';

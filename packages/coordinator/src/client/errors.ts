@@ -3,7 +3,7 @@
  * `codeName` its name (NONODE, NODEEXISTS, BADVERSION, NOTEMPTY, SESSIONEXPIRED,
  * CONNECTIONLOSS, …); `retriable` says whether retrying the same call may succeed.
  */
-import { ZkErrorCode, zkErrorName, type ZkMultiResult } from '@kafkaesque/protocol';
+import { ZkErrorCode, zkErrorName, type ZkMultiResult } from '@kafkaesque/protocol/jute';
 
 const RETRIABLE = new Set<number>([ZkErrorCode.CONNECTIONLOSS, ZkErrorCode.OPERATIONTIMEOUT]);
 

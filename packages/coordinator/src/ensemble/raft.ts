@@ -14,7 +14,7 @@
  * - followers report which sessions their clients kept alive (`touch`) so the leader alone
  *   expires sessions.
  */
-import { ZkErrorCode, type ZkId } from '@kafkaesque/protocol';
+import { ZkErrorCode, type ZkId } from '@kafkaesque/protocol/jute';
 import type { ApplyResult, DataTree } from '../tree/data-tree.ts';
 import { deserializeTree, serializeTree } from '../tree/snapshot.ts';
 import { txnFromBytes, txnToBytes, type Txn, type TxnOp, TXN_NOOP } from '../tree/txn.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ZkOpCode } from '@kafkaesque/protocol';
+import { ZkOpCode } from '@kafkaesque/protocol/jute';
 import { DataTree } from '../tree/data-tree.ts';
 import { txnFromBytes, txnToBytes, type Txn } from '../tree/txn.ts';
 import { nodeFs, type CoordinatorFs } from './fs.ts';

@@ -12,7 +12,7 @@
  * Appends are group-committed: records queued while a write+fsync is in flight go out together
  * in the next one. With `forceSync` off (ZooKeeper's forceSync=no) the fsync is skipped.
  */
-import { crc32c, Reader, Writer } from '@kafkaesque/protocol';
+import { crc32c, Reader, Writer } from '@kafkaesque/protocol/jute';
 import { DataTree } from '../tree/data-tree.ts';
 import { deserializeTree, serializeTree } from '../tree/snapshot.ts';
 import type { CoordinatorFileHandle, CoordinatorFs } from './fs.ts';

@@ -45,7 +45,7 @@ import {
   juteVector,
   type JuteCodec,
   type ZkId,
-} from '@kafkaesque/protocol';
+} from '@kafkaesque/protocol/jute';
 import { childrenInZooKeeperOrder, type ApplyResult } from '../tree/data-tree.ts';
 import type { TxnOp } from '../tree/txn.ts';
 import { childPath } from '../tree/paths.ts';

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import * as net from 'node:net';
-import { ZkErrorCode, ZkOpCode, type ZkConnectRequest, type ZkId, type ZkSetWatches, ZkEventType } from '@kafkaesque/protocol';
+import { ZkErrorCode, ZkOpCode, type ZkConnectRequest, type ZkId, type ZkSetWatches, ZkEventType } from '@kafkaesque/protocol/jute';
 import { RaftNode, NotServingError, type Role, type StateMachine } from '../ensemble/raft.ts';
 import type { PeerAddress } from '../ensemble/peer-links.ts';
 import { nodeFs, type CoordinatorFs } from '../persistence/fs.ts';

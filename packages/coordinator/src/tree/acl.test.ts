@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZkErrorCode, ZkOpCode, type ZkAcl, type ZkId } from '@kafkaesque/protocol';
+import { ZkErrorCode, ZkOpCode, type ZkAcl, type ZkId } from '@kafkaesque/protocol/jute';
 import { aclAllows, digestId, fixupAcl } from './acl.ts';
 import { DataTree } from './data-tree.ts';
 import type { Txn, TxnOp } from './txn.ts';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { ZkPerm, type ZkAcl, type ZkId } from '@kafkaesque/protocol';
+import { ZkPerm, type ZkAcl, type ZkId } from '@kafkaesque/protocol/jute';
 
 /** The id an `addauth digest user:password` authenticates as. */
 export function digestId(credentials: string): string {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ZkErrorCode, ZkEventType, ZkOpCode, type ZkMultiOp } from '@kafkaesque/protocol';
+import { ZkErrorCode, ZkEventType, ZkOpCode, type ZkMultiOp } from '@kafkaesque/protocol/jute';
 import { addChild, childrenInZooKeeperOrder, DataTree, formatSequence, type Znode } from './data-tree.ts';
 import { deserializeTree, serializeTree } from './snapshot.ts';
 import { TXN_NOOP, txnFromBytes, txnToBytes, type Txn, type TxnOp } from './txn.ts';

@@ -20,7 +20,7 @@ import {
   type ZkSetAclRequest,
   type ZkSetDataRequest,
   type ZkStat,
-} from '@kafkaesque/protocol';
+} from '@kafkaesque/protocol/jute';
 import { aclAllows, fixupAcl } from './acl.ts';
 import { childPath, isValidPath, nameOf, parentOf } from './paths.ts';
 import { TXN_NOOP, type Txn } from './txn.ts';

@@ -4,7 +4,7 @@
  * insertion order, which puts every parent before its children (a child never outlives its
  * parent, so a parent is never re-inserted while it has children).
  */
-import { ProtocolDecodeError, Reader, Writer, ZkAcl, juteBuffer, juteString, juteVector } from '@kafkaesque/protocol';
+import { ProtocolDecodeError, Reader, Writer, ZkAcl, juteBuffer, juteString, juteVector } from '@kafkaesque/protocol/jute';
 import { addChild, DataTree, type Znode } from './data-tree.ts';
 import { nameOf, parentOf } from './paths.ts';
 

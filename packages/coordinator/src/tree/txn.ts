@@ -21,7 +21,7 @@ import {
   ZkId,
   juteVector,
   type ZkMultiOp,
-} from '@kafkaesque/protocol';
+} from '@kafkaesque/protocol/jute';
 
 export type TxnOp =
   | { type: typeof ZkOpCode.createSession; timeoutMs: number }

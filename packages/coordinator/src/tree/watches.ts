@@ -5,7 +5,7 @@
  * watches it fires, and a watcher gets at most one event per trigger even if it watched the
  * path both ways.
  */
-import { ZkEventType } from '@kafkaesque/protocol';
+import { ZkEventType } from '@kafkaesque/protocol/jute';
 import type { WatchTrigger } from './data-tree.ts';
 
 export interface WatchDelivery<W> {
