@@ -69,7 +69,7 @@ describe('broker settings', () => {
       const created = await client.request(ApiKey.CreateTopics, 5, { topics: [{ name: 'defaults', numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
       expect(created.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 3, replicationFactor: 1 });
       const described = await client.request(ApiKey.DescribeConfigs, 2, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions'] }], includeSynonyms: true });
-      expect(described.results[0].configs[0]).toMatchObject({ name: 'num.partitions', value: '3', configSource: 5, readOnly: true });
+      expect(described.results[0].configs[0]).toMatchObject({ name: 'num.partitions', value: '3', configSource: 4, readOnly: true }); // STATIC_BROKER_CONFIG
       client.close();
     } finally {
       await cluster.close();

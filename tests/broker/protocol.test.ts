@@ -189,8 +189,8 @@ describe('configs', () => {
       expect(configs[name].documentation).toEqual(expect.any(String));
     }
     expect(configs['cleanup.policy']).toMatchObject({ value: 'compact', configSource: 1 });
-    expect(configs['retention.ms']).toMatchObject({ value: '604800000', configSource: 6 });
-    expect(configs['retention.ms'].synonyms).toContainEqual({ name: 'log.retention.hours', value: '168', source: 6 });
+    expect(configs['retention.ms']).toMatchObject({ value: '604800000', configSource: 5 }); // DEFAULT_CONFIG
+    expect(configs['retention.ms'].synonyms).toContainEqual({ name: 'log.retention.hours', value: '168', source: 5 });
     expect(configs['max.message.bytes'].value).toBe('1048588');
     expect(configs['segment.bytes'].value).toBe('1073741824');
   });
@@ -213,7 +213,7 @@ describe('configs', () => {
     const dynamic = await client.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '3600000' }] }], validateOnly: false });
     expect(dynamic.responses[0].errorCode).toBe(0);
     const topicView = await client.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: 'alter', configurationKeys: ['retention.ms'] }], includeSynonyms: true, includeDocumentation: false });
-    expect(topicView.results[0].configs[0]).toMatchObject({ value: '3600000', configSource: 3 });
+    expect(topicView.results[0].configs[0]).toMatchObject({ value: '3600000', configSource: 2 }); // DYNAMIC_BROKER_CONFIG
     await client.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'log.retention.ms', configOperation: 1, value: null }] }], validateOnly: false });
   });
 });

@@ -18,15 +18,17 @@ export const ConfigType = {
 } as const;
 export type ConfigTypeValue = (typeof ConfigType)[keyof typeof ConfigType];
 
-/** DescribeConfigs ConfigSource (v1+). */
+/** DescribeConfigs / CreateTopics ConfigSource (v1+), as Kafka numbers it on the wire
+ *  (DescribeConfigsResponse.ConfigSource: TOPIC_CONFIG 1 … DEFAULT_CONFIG 5, BROKER_LOGGER 6),
+ *  which is not the order of the Admin client's ConfigEntry.ConfigSource enum. */
 export const ConfigSource = {
   unknown: 0,
   dynamicTopic: 1,
-  dynamicBrokerLogger: 2,
-  dynamicBroker: 3,
-  dynamicDefaultBroker: 4,
-  staticBroker: 5,
-  default: 6,
+  dynamicBroker: 2,
+  dynamicDefaultBroker: 3,
+  staticBroker: 4,
+  default: 5,
+  dynamicBrokerLogger: 6,
 } as const;
 export type ConfigSourceValue = (typeof ConfigSource)[keyof typeof ConfigSource];
 

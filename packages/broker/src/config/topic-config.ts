@@ -169,6 +169,16 @@ export const TOPIC_CONFIGS: readonly TopicConfigDefinition[] = [
     synonyms: [{ name: 'log.preallocate' }], applyToLog: bool('preallocate'),
   },
   {
+    name: 'remote.log.copy.disable', type: ConfigType.boolean, defaultValue: 'false',
+    documentation: 'Stops copying segments to tiered storage while keeping what is there (Kafka 3.9; no tiered storage here, so it changes nothing).',
+    synonyms: [],
+  },
+  {
+    name: 'remote.log.delete.on.disable', type: ConfigType.boolean, defaultValue: 'false',
+    documentation: 'Whether turning tiered storage off deletes the remote segments (Kafka 3.9; no tiered storage here, so it changes nothing).',
+    synonyms: [],
+  },
+  {
     name: 'remote.storage.enable', type: ConfigType.boolean, defaultValue: 'false',
     documentation: 'Tiered storage for this topic (not supported here: always false).',
     synonyms: [],

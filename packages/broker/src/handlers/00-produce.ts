@@ -40,6 +40,17 @@ function failure(index: number, errorCode: number, errorMessage: string | null =
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset, recordErrors: [], errorMessage };
 }
 
+/** Errors Kafka's ReplicaManager answers with an unknown log start offset (-1): the append
+ *  never reached the log's producer-state / validation stage. Other failures carry it. */
+const NO_LOG_START_OFFSET_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+]);
+
 /** The records as magic 2 batches, or an error code. */
 function magic2Records(records: Buffer | null, version: number): Buffer | number {
   if (records === null || records.length < BATCH_MAGIC_PROBE_BYTES) return ErrorCode.CORRUPT_MESSAGE;
@@ -82,7 +93,8 @@ async function producePartition(
   try {
     const result = await services.replicas.append(partition, batches, services.now());
     if (!result.ok) {
-      const response = failure(index, result.errorCode, result.errorMessage, BigInt(result.logStartOffset));
+      const logStartOffset = NO_LOG_START_OFFSET_ERRORS.has(result.errorCode) ? -1n : BigInt(result.logStartOffset);
+      const response = failure(index, result.errorCode, result.errorMessage, logStartOffset);
       if (result.errorCode === ErrorCode.INVALID_RECORD || result.errorCode === ErrorCode.INVALID_TIMESTAMP) {
         response.recordErrors = [{ batchIndex: result.batchIndex ?? 0, batchIndexErrorMessage: result.errorMessage }];
       }

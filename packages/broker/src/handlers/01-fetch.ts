@@ -68,13 +68,15 @@ interface FetchPlan {
   incremental: boolean;
 }
 
-function emptyData(partition: number, errorCode: number, highWatermark = -1, lastStableOffset = -1, logStartOffset = -1): FetchResponsePartitionData {
+/** A failed partition: as in Kafka (ReplicaManager's read result for an exception), every
+ *  error — OFFSET_OUT_OF_RANGE and fenced epochs included — comes with offsets unknown (-1). */
+function emptyData(partition: number, errorCode: number): FetchResponsePartitionData {
   return {
     partitionIndex: partition,
     errorCode,
-    highWatermark: BigInt(highWatermark),
-    lastStableOffset: BigInt(lastStableOffset),
-    logStartOffset: BigInt(logStartOffset),
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
     abortedTransactions: null,
     preferredReadReplica: -1,
     records: EMPTY,
@@ -177,11 +179,11 @@ async function readPartition(
   const { partition } = lookup;
   const log = partition.log;
   if (apiVersion < FIRST_ZSTD_VERSION && zstdTopic(context, target.topic)) {
-    return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, log.highWatermark, log.lastStableOffset, log.logStartOffset);
+    return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   }
   if (target.currentLeaderEpoch >= 0 && target.currentLeaderEpoch !== partition.leaderEpoch) {
     const code = target.currentLeaderEpoch < partition.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
-    return emptyData(target.partition, code, log.highWatermark, log.lastStableOffset, log.logStartOffset);
+    return emptyData(target.partition, code);
   }
   // v15+ moved the replica id into replica_state (decoded with defaults in older versions).
   const replicaId = apiVersion >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
@@ -197,12 +199,20 @@ async function readPartition(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== 'number') throw error;
-    return emptyData(target.partition, code, log.highWatermark, log.lastStableOffset, log.logStartOffset);
+    const failed = emptyData(target.partition, code);
+    if (replicaId >= 0) {
+      // Our followers (../cluster/replica-fetcher.ts) restart from the leader's log start offset
+      // on OFFSET_OUT_OF_RANGE instead of asking ListOffsets as Kafka's do: they get the offsets.
+      failed.highWatermark = BigInt(log.highWatermark);
+      failed.lastStableOffset = BigInt(log.lastStableOffset);
+      failed.logStartOffset = BigInt(log.logStartOffset);
+    }
+    return failed;
   }
   let records = result.records;
   if (apiVersion < FIRST_MAGIC2_VERSION && records.length > 0) {
     if (hasZstd(records)) {
-      return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, result.highWatermark, result.lastStableOffset, result.logStartOffset);
+      return emptyData(target.partition, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
     }
     records = batchesToLegacyMessageSet(records, apiVersion < 2 ? 0 : 1);
   }

@@ -15,13 +15,12 @@ import {
   ZERO_UUID,
   type CreateTopicsResponseCreatableTopicResult,
 } from '@kafkaesque/protocol';
-import { ConfigSource } from '../config/config-types.ts';
 import { TOPIC_CONFIG_BY_NAME } from '../config/topic-config.ts';
 import { createTopic } from '../topics/topic-admin.ts';
 import { defineHandler, type RequestContext } from './types.ts';
 
 function result(name: string, errorCode: number, errorMessage: string | null): CreateTopicsResponseCreatableTopicResult {
-  return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
 function resolvedConfigs(context: RequestContext, overrides: Record<string, string>) {
@@ -29,7 +28,7 @@ function resolvedConfigs(context: RequestContext, overrides: Record<string, stri
     name: resolved.name,
     value: resolved.value,
     readOnly: false,
-    configSource: resolved.source === ConfigSource.default ? ConfigSource.default : resolved.source,
+    configSource: resolved.source,
     isSensitive: false,
   }));
 }

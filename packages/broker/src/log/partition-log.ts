@@ -540,7 +540,8 @@ export class PartitionLogImpl implements PartitionLog {
       } else if (origin === 'client' && summary.producerId >= 0n) {
         const duplicate = producerAppend.findDuplicate(summary);
         if (duplicate) {
-          return { ok: true, duplicate: true, firstOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTimeMs: -1, logStartOffset: this.#logStartOffset, recordCount: header.recordCount, batchCount: headers.length, sizeBytes: 0 };
+          // As Kafka: a duplicate answers with the stored batch's max timestamp as its log append time.
+          return { ok: true, duplicate: true, firstOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTimeMs: duplicate.timestamp, logStartOffset: this.#logStartOffset, recordCount: header.recordCount, batchCount: headers.length, sizeBytes: 0 };
         }
         const check = producerAppend.check(summary, (header.attributes & 0x10) !== 0);
         if (check.kind === 'error') return this.#failure({ ok: false, errorCode: check.errorCode, errorMessage: check.message, batchIndex: index });
@@ -660,8 +661,14 @@ export class PartitionLogImpl implements PartitionLog {
       return first.baseOffset !== active.baseOffset && first.baseOffset > active.baseOffset;
     }
     if (await active.needsRoll(bytes, last.lastOffset, this.#config.segmentBytes)) return true;
-    const rollBase = active.rollingBaseTimestamp >= 0 ? active.rollingBaseTimestamp : active.createdMs;
-    return nowMs - rollBase > this.#config.segmentMs - this.#config.segmentJitterMs;
+    // As Kafka (timeWaitedForRoll): the time waited is the incoming records' largest timestamp
+    // minus the segment's first batch timestamp, and wall time since creation only before the
+    // segment has a timestamp. Comparing old record timestamps with `now` would roll a segment
+    // per batch (and a fetch, which reads one segment, would return one batch).
+    const waitedMs = active.rollingBaseTimestamp >= 0
+      ? Math.max(first.maxTimestamp, last.maxTimestamp) - active.rollingBaseTimestamp
+      : nowMs - active.createdMs;
+    return waitedMs > this.#config.segmentMs - this.#config.segmentJitterMs;
   }
 
   async #maybeFlushAfterAppend(recordCount: number): Promise<void> {

@@ -250,13 +250,13 @@ export class ProducerAppend {
   }
 
   /** Idempotent retry? Only for client appends, only same epoch, only exact sequence ranges. */
-  findDuplicate(batch: BatchSummary): { firstOffset: number; lastOffset: number } | undefined {
+  findDuplicate(batch: BatchSummary): { firstOffset: number; lastOffset: number; timestamp: number } | undefined {
     if (batch.producerId < 0n) return undefined;
     const entry = this.#current(batch.producerId);
     if (!entry || entry.producerEpoch !== batch.producerEpoch) return undefined;
     const lastSequence = lastSequenceOf(batch);
     const match = entry.batches.find((meta) => meta.firstSequence === batch.baseSequence && meta.lastSequence === lastSequence);
-    return match ? { firstOffset: match.firstOffset, lastOffset: match.lastOffset } : undefined;
+    return match ? { firstOffset: match.firstOffset, lastOffset: match.lastOffset, timestamp: match.timestamp } : undefined;
   }
 
   /**
