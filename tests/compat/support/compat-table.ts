@@ -15,7 +15,14 @@ const differentialEnd = '<!-- differential:end -->';
 const listedDifferencesMax = 60;
 
 interface DifferenceRow { step: string; path: string; kafka: unknown; kafkaesque: unknown; reason?: string }
-interface DifferentialReport { against: string; finishedAt: string; unexplained: DifferenceRow[]; explained: DifferenceRow[]; failure?: string }
+interface DifferentialReport { against: string; finishedAt: string; unexplained: DifferenceRow[]; explained: DifferenceRow[]; knownGaps?: DifferenceRow[]; failure?: string }
+
+/** One bullet per reason, with where it applies. */
+function reasonList(rows: DifferenceRow[]): string[] {
+  const reasons = new Map<string, string[]>();
+  for (const row of rows) reasons.set(row.reason ?? '', [...(reasons.get(row.reason ?? '') ?? []), `${row.step}: \`${row.path}\``]);
+  return [...reasons].map(([reason, where]) => `- ${escape(reason)} (${where.join('; ')})`);
+}
 
 function short(value: unknown): string {
   const text = JSON.stringify(value) ?? 'undefined';
@@ -31,10 +38,11 @@ export function renderDifferential(): string {
   }
   const lines = [`Last run: ${report.finishedAt}, real Kafka 3.9 vs kafkaesque (1 broker).`, ''];
   if (report.failure !== undefined) lines.push(`The run failed: ${escape(report.failure)}`, '');
-  lines.push(`##### Explained differences (${report.explained.length})`, '');
-  const reasons = new Map<string, string[]>();
-  for (const row of report.explained) reasons.set(row.reason ?? '', [...(reasons.get(row.reason ?? '') ?? []), `${row.step}: \`${row.path}\``]);
-  for (const [reason, where] of reasons) lines.push(`- ${escape(reason)} (${where.join('; ')})`);
+  lines.push(`##### Explained differences: design decisions (${report.explained.length})`, '');
+  lines.push(...reasonList(report.explained));
+  const knownGaps = report.knownGaps ?? [];
+  lines.push('', `##### Known gaps: not implemented yet, each with its open issue (${knownGaps.length})`, '');
+  lines.push(...reasonList(knownGaps));
   lines.push('', `##### Unexplained differences (${report.unexplained.length})`, '');
   // The same difference in many places (e.g. one wrong field in every config entry) is one row.
   const groups = new Map<string, { row: DifferenceRow; steps: Set<string>; count: number }>();

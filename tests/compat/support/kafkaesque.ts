@@ -1,7 +1,7 @@
 // The kafkaesque side of every compat suite: a cluster from @kafkaesque/broker's startCluster,
 // once that fixture exists (the broker is being built alongside the lab).
 export interface Cluster { bootstrap: string; close(): Promise<void> }
-export type StartCluster = (options: { brokers: number }) => Promise<Cluster>;
+export type StartCluster = (options: { brokers: number; config?: Record<string, string> }) => Promise<Cluster>;
 
 /** startCluster from @kafkaesque/broker, or the reason it is not usable yet. */
 export async function loadStartCluster(): Promise<{ startCluster: StartCluster } | { missing: string }> {
