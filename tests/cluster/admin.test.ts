@@ -147,9 +147,10 @@ describe('automatic preferred-leader rebalance', () => {
       await waitFor(
         () => rebalancing.metadata.topic('prefer')!.partitions.every((p) => p.leader === p.replicas[0] && p.isr.length === 3),
         'every partition led by its preferred replica again',
+        40_000,
       );
     } finally {
       await rebalancing.close();
     }
-  });
+  }, 90_000);
 });

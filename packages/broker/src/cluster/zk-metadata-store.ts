@@ -380,7 +380,8 @@ export class ZkMetadataStore implements MetadataStore {
       stateVersions: [],
       controllerEpochs: [],
     };
-    for (let index = 0; index < assignment.partitions.length; index++) await this.loadPartition(name, cached, index, assignment.partitions[index]);
+    // All reads at once: they pipeline on the session's connection (one round trip, not one per partition).
+    await Promise.all(assignment.partitions.map((replicas, index) => this.loadPartition(name, cached, index, replicas)));
     this.topicsByName.set(name, cached);
     this.topicsById.set(cached.state.id, cached);
     this.emit({ kind: 'topic-created', topic: cached.state });
@@ -464,9 +465,8 @@ export class ZkMetadataStore implements MetadataStore {
       this.emit({ kind: 'partition-changed', topic: cached.state, partition: cached.state.partitions[index] });
     }
     if (assignment.partitions.length <= firstNewPartition) return;
-    for (let index = firstNewPartition; index < assignment.partitions.length; index++) {
-      await this.loadPartition(name, cached, index, assignment.partitions[index]);
-    }
+    const added = assignment.partitions.slice(firstNewPartition);
+    await Promise.all(added.map((replicas, i) => this.loadPartition(name, cached, firstNewPartition + i, replicas)));
     this.emit({ kind: 'partitions-created', topic: cached.state, firstNewPartition });
   }
 

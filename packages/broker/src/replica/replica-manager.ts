@@ -170,6 +170,7 @@ export class ReplicaManager {
 
   private async hostTopic(topic: TopicState): Promise<void> {
     const { brokerId, logs } = this.options;
+    const created: PartitionState[] = [];
     for (const state of topic.partitions) {
       if (!state.replicas.includes(brokerId)) {
         // Reassigned away (Kafka's StopReplica with delete): stop following and drop the log.
@@ -190,14 +191,19 @@ export class ReplicaManager {
         if (wasLeader !== existing.isLeader) this.notify(key);
         continue;
       }
-      const log = await logs.getOrCreateLog(
-        { topic: topic.name, partition: state.partition },
-        { topicId: topic.id, config: this.options.logConfigFor(topic.configs) },
-      );
-      const hosted = new Partition(topic.name, state.partition, log, state, brokerId, this.replication !== null);
-      this.partitions.set(key, hosted);
-      this.replication?.partitionUpdated(hosted, state, topic);
+      created.push(state);
     }
+    // New logs are created concurrently (each is a directory and a few files: I/O latency, not
+    // CPU) — 50 partitions of __consumer_offsets would otherwise take 50 sequential rounds.
+    const logsCreated = await Promise.all(created.map((state) => logs.getOrCreateLog(
+      { topic: topic.name, partition: state.partition },
+      { topicId: topic.id, config: this.options.logConfigFor(topic.configs) },
+    )));
+    created.forEach((state, i) => {
+      const hosted = new Partition(topic.name, state.partition, logsCreated[i], state, brokerId, this.replication !== null);
+      this.partitions.set(partitionKey(topic.name, state.partition), hosted);
+      this.replication?.partitionUpdated(hosted, state, topic);
+    });
   }
 
   private async dropTopic(topic: TopicState): Promise<void> {
