@@ -19,7 +19,10 @@ import { sendControlCommand, startControlServer, type ControllableCluster } from
 
 // Reuse compiled (and type-stripped) modules across runs: most of a cold start is compiling
 // the protocol codecs, and `kafkaesque up` should be ready in well under a second.
-enableCompileCache();
+const compileCache = enableCompileCache();
+// `--processes` children (broker-main.ts, the coordinator's member-main.ts) load their modules
+// before they could enable it themselves: hand them the same cache through the environment.
+if (compileCache.directory !== undefined) process.env.NODE_COMPILE_CACHE ??= compileCache.directory;
 // The fixture (and the whole broker) is imported only by `up`, so `--help` stays instant.
 
 const HELP = `kafkaesque — a Kafka-compatible broker in TypeScript

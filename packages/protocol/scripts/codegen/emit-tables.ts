@@ -3,7 +3,7 @@
  * barrel of generated codecs, the compact schema description tests build arbitraries from, and
  * the error-code table.
  */
-import { resolveDefault } from './emit-message.ts';
+import { clampRange, defineFunctionName, resolveDefault } from './emit-message.ts';
 import type { ErrorCodeSpec, FieldType, MessageSpec, ProtocolSpec, Range } from './spec.ts';
 
 function headerLine(kafkaCommit: string, source: string): string {
@@ -21,8 +21,30 @@ function sameRange(a: Range | null, b: Range | null): boolean {
   return a === b || (a !== null && b !== null && a.min === b.min && a.max === b.max);
 }
 
+/**
+ * The barrel: every message's types, and under each message's name a lazy codec
+ * (messages/lazy-codec.ts) that loads the message's module on first use, so importing the
+ * package does not load ~220 modules of codec code.
+ */
 export function emitGeneratedIndex(spec: ProtocolSpec): string {
-  const lines = spec.messages.map((message) => `export * from './${message.fileName}.ts';`);
+  const lines = [
+    `import type { MessageCodec } from '../codec.ts';`,
+    `import { lazyCodec } from '../lazy-codec.ts';`,
+  ];
+  for (const message of spec.messages) {
+    const name = message.root.typeName;
+    const file = `${message.fileName}.ts`;
+    const metadata =
+      `{ name: '${message.name}', apiKey: ${message.apiKey === null ? 'null' : message.apiKey}, ` +
+      `messageType: '${message.messageType}', validVersions: ${rangeCode(message.validVersions)}, ` +
+      `flexibleVersions: ${rangeCode(clampRange(message.flexibleVersions))} }`;
+    lines.push(
+      ``,
+      `export type * from './${file}';`,
+      `export type ${name} = import('./${file}').${name};`,
+      `export const ${name}: MessageCodec<${name}> = lazyCodec('${file}', '${defineFunctionName(name)}', ${metadata});`,
+    );
+  }
   return headerLine(spec.kafkaCommit, 'message/*.json') + '\n' + lines.join('\n') + '\n';
 }
 
@@ -54,8 +76,7 @@ export function emitApiTable(spec: ProtocolSpec): string {
       throw new Error(`api key ${key}: request and response flexible versions differ`);
     }
     const apiName = request.name.replace(/Request$/, '');
-    imports.push(`import { ${request.name} } from './generated/${request.fileName}.ts';`);
-    imports.push(`import { ${response.name} } from './generated/${response.fileName}.ts';`);
+    imports.push(request.name, response.name);
     names.push(`  ${apiName}: ${key},`);
     const flexible = request.flexibleVersions;
     // ControlledShutdown v0 predates the client id, so it alone uses request header v0
@@ -70,7 +91,9 @@ export function emitApiTable(spec: ProtocolSpec): string {
   return [
     headerLine(spec.kafkaCommit, 'message/*Request.json, message/*Response.json'),
     `import type { ApiDefinition, MessageCodec, VersionRange } from './codec.ts';`,
-    ...imports,
+    `import {`,
+    ...imports.map((name) => `  ${name},`),
+    `} from './generated/index.ts';`,
     ``,
     `/** Every Kafka API key by its name (the request name without "Request"). */`,
     `export const ApiKey = {`,

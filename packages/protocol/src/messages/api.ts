@@ -2,182 +2,184 @@
 // source: message/*Request.json, message/*Response.json
 
 import type { ApiDefinition, MessageCodec, VersionRange } from './codec.ts';
-import { ProduceRequest } from './generated/produce-request.ts';
-import { ProduceResponse } from './generated/produce-response.ts';
-import { FetchRequest } from './generated/fetch-request.ts';
-import { FetchResponse } from './generated/fetch-response.ts';
-import { ListOffsetsRequest } from './generated/list-offsets-request.ts';
-import { ListOffsetsResponse } from './generated/list-offsets-response.ts';
-import { MetadataRequest } from './generated/metadata-request.ts';
-import { MetadataResponse } from './generated/metadata-response.ts';
-import { LeaderAndIsrRequest } from './generated/leader-and-isr-request.ts';
-import { LeaderAndIsrResponse } from './generated/leader-and-isr-response.ts';
-import { StopReplicaRequest } from './generated/stop-replica-request.ts';
-import { StopReplicaResponse } from './generated/stop-replica-response.ts';
-import { UpdateMetadataRequest } from './generated/update-metadata-request.ts';
-import { UpdateMetadataResponse } from './generated/update-metadata-response.ts';
-import { ControlledShutdownRequest } from './generated/controlled-shutdown-request.ts';
-import { ControlledShutdownResponse } from './generated/controlled-shutdown-response.ts';
-import { OffsetCommitRequest } from './generated/offset-commit-request.ts';
-import { OffsetCommitResponse } from './generated/offset-commit-response.ts';
-import { OffsetFetchRequest } from './generated/offset-fetch-request.ts';
-import { OffsetFetchResponse } from './generated/offset-fetch-response.ts';
-import { FindCoordinatorRequest } from './generated/find-coordinator-request.ts';
-import { FindCoordinatorResponse } from './generated/find-coordinator-response.ts';
-import { JoinGroupRequest } from './generated/join-group-request.ts';
-import { JoinGroupResponse } from './generated/join-group-response.ts';
-import { HeartbeatRequest } from './generated/heartbeat-request.ts';
-import { HeartbeatResponse } from './generated/heartbeat-response.ts';
-import { LeaveGroupRequest } from './generated/leave-group-request.ts';
-import { LeaveGroupResponse } from './generated/leave-group-response.ts';
-import { SyncGroupRequest } from './generated/sync-group-request.ts';
-import { SyncGroupResponse } from './generated/sync-group-response.ts';
-import { DescribeGroupsRequest } from './generated/describe-groups-request.ts';
-import { DescribeGroupsResponse } from './generated/describe-groups-response.ts';
-import { ListGroupsRequest } from './generated/list-groups-request.ts';
-import { ListGroupsResponse } from './generated/list-groups-response.ts';
-import { SaslHandshakeRequest } from './generated/sasl-handshake-request.ts';
-import { SaslHandshakeResponse } from './generated/sasl-handshake-response.ts';
-import { ApiVersionsRequest } from './generated/api-versions-request.ts';
-import { ApiVersionsResponse } from './generated/api-versions-response.ts';
-import { CreateTopicsRequest } from './generated/create-topics-request.ts';
-import { CreateTopicsResponse } from './generated/create-topics-response.ts';
-import { DeleteTopicsRequest } from './generated/delete-topics-request.ts';
-import { DeleteTopicsResponse } from './generated/delete-topics-response.ts';
-import { DeleteRecordsRequest } from './generated/delete-records-request.ts';
-import { DeleteRecordsResponse } from './generated/delete-records-response.ts';
-import { InitProducerIdRequest } from './generated/init-producer-id-request.ts';
-import { InitProducerIdResponse } from './generated/init-producer-id-response.ts';
-import { OffsetForLeaderEpochRequest } from './generated/offset-for-leader-epoch-request.ts';
-import { OffsetForLeaderEpochResponse } from './generated/offset-for-leader-epoch-response.ts';
-import { AddPartitionsToTxnRequest } from './generated/add-partitions-to-txn-request.ts';
-import { AddPartitionsToTxnResponse } from './generated/add-partitions-to-txn-response.ts';
-import { AddOffsetsToTxnRequest } from './generated/add-offsets-to-txn-request.ts';
-import { AddOffsetsToTxnResponse } from './generated/add-offsets-to-txn-response.ts';
-import { EndTxnRequest } from './generated/end-txn-request.ts';
-import { EndTxnResponse } from './generated/end-txn-response.ts';
-import { WriteTxnMarkersRequest } from './generated/write-txn-markers-request.ts';
-import { WriteTxnMarkersResponse } from './generated/write-txn-markers-response.ts';
-import { TxnOffsetCommitRequest } from './generated/txn-offset-commit-request.ts';
-import { TxnOffsetCommitResponse } from './generated/txn-offset-commit-response.ts';
-import { DescribeAclsRequest } from './generated/describe-acls-request.ts';
-import { DescribeAclsResponse } from './generated/describe-acls-response.ts';
-import { CreateAclsRequest } from './generated/create-acls-request.ts';
-import { CreateAclsResponse } from './generated/create-acls-response.ts';
-import { DeleteAclsRequest } from './generated/delete-acls-request.ts';
-import { DeleteAclsResponse } from './generated/delete-acls-response.ts';
-import { DescribeConfigsRequest } from './generated/describe-configs-request.ts';
-import { DescribeConfigsResponse } from './generated/describe-configs-response.ts';
-import { AlterConfigsRequest } from './generated/alter-configs-request.ts';
-import { AlterConfigsResponse } from './generated/alter-configs-response.ts';
-import { AlterReplicaLogDirsRequest } from './generated/alter-replica-log-dirs-request.ts';
-import { AlterReplicaLogDirsResponse } from './generated/alter-replica-log-dirs-response.ts';
-import { DescribeLogDirsRequest } from './generated/describe-log-dirs-request.ts';
-import { DescribeLogDirsResponse } from './generated/describe-log-dirs-response.ts';
-import { SaslAuthenticateRequest } from './generated/sasl-authenticate-request.ts';
-import { SaslAuthenticateResponse } from './generated/sasl-authenticate-response.ts';
-import { CreatePartitionsRequest } from './generated/create-partitions-request.ts';
-import { CreatePartitionsResponse } from './generated/create-partitions-response.ts';
-import { CreateDelegationTokenRequest } from './generated/create-delegation-token-request.ts';
-import { CreateDelegationTokenResponse } from './generated/create-delegation-token-response.ts';
-import { RenewDelegationTokenRequest } from './generated/renew-delegation-token-request.ts';
-import { RenewDelegationTokenResponse } from './generated/renew-delegation-token-response.ts';
-import { ExpireDelegationTokenRequest } from './generated/expire-delegation-token-request.ts';
-import { ExpireDelegationTokenResponse } from './generated/expire-delegation-token-response.ts';
-import { DescribeDelegationTokenRequest } from './generated/describe-delegation-token-request.ts';
-import { DescribeDelegationTokenResponse } from './generated/describe-delegation-token-response.ts';
-import { DeleteGroupsRequest } from './generated/delete-groups-request.ts';
-import { DeleteGroupsResponse } from './generated/delete-groups-response.ts';
-import { ElectLeadersRequest } from './generated/elect-leaders-request.ts';
-import { ElectLeadersResponse } from './generated/elect-leaders-response.ts';
-import { IncrementalAlterConfigsRequest } from './generated/incremental-alter-configs-request.ts';
-import { IncrementalAlterConfigsResponse } from './generated/incremental-alter-configs-response.ts';
-import { AlterPartitionReassignmentsRequest } from './generated/alter-partition-reassignments-request.ts';
-import { AlterPartitionReassignmentsResponse } from './generated/alter-partition-reassignments-response.ts';
-import { ListPartitionReassignmentsRequest } from './generated/list-partition-reassignments-request.ts';
-import { ListPartitionReassignmentsResponse } from './generated/list-partition-reassignments-response.ts';
-import { OffsetDeleteRequest } from './generated/offset-delete-request.ts';
-import { OffsetDeleteResponse } from './generated/offset-delete-response.ts';
-import { DescribeClientQuotasRequest } from './generated/describe-client-quotas-request.ts';
-import { DescribeClientQuotasResponse } from './generated/describe-client-quotas-response.ts';
-import { AlterClientQuotasRequest } from './generated/alter-client-quotas-request.ts';
-import { AlterClientQuotasResponse } from './generated/alter-client-quotas-response.ts';
-import { DescribeUserScramCredentialsRequest } from './generated/describe-user-scram-credentials-request.ts';
-import { DescribeUserScramCredentialsResponse } from './generated/describe-user-scram-credentials-response.ts';
-import { AlterUserScramCredentialsRequest } from './generated/alter-user-scram-credentials-request.ts';
-import { AlterUserScramCredentialsResponse } from './generated/alter-user-scram-credentials-response.ts';
-import { VoteRequest } from './generated/vote-request.ts';
-import { VoteResponse } from './generated/vote-response.ts';
-import { BeginQuorumEpochRequest } from './generated/begin-quorum-epoch-request.ts';
-import { BeginQuorumEpochResponse } from './generated/begin-quorum-epoch-response.ts';
-import { EndQuorumEpochRequest } from './generated/end-quorum-epoch-request.ts';
-import { EndQuorumEpochResponse } from './generated/end-quorum-epoch-response.ts';
-import { DescribeQuorumRequest } from './generated/describe-quorum-request.ts';
-import { DescribeQuorumResponse } from './generated/describe-quorum-response.ts';
-import { AlterPartitionRequest } from './generated/alter-partition-request.ts';
-import { AlterPartitionResponse } from './generated/alter-partition-response.ts';
-import { UpdateFeaturesRequest } from './generated/update-features-request.ts';
-import { UpdateFeaturesResponse } from './generated/update-features-response.ts';
-import { EnvelopeRequest } from './generated/envelope-request.ts';
-import { EnvelopeResponse } from './generated/envelope-response.ts';
-import { FetchSnapshotRequest } from './generated/fetch-snapshot-request.ts';
-import { FetchSnapshotResponse } from './generated/fetch-snapshot-response.ts';
-import { DescribeClusterRequest } from './generated/describe-cluster-request.ts';
-import { DescribeClusterResponse } from './generated/describe-cluster-response.ts';
-import { DescribeProducersRequest } from './generated/describe-producers-request.ts';
-import { DescribeProducersResponse } from './generated/describe-producers-response.ts';
-import { BrokerRegistrationRequest } from './generated/broker-registration-request.ts';
-import { BrokerRegistrationResponse } from './generated/broker-registration-response.ts';
-import { BrokerHeartbeatRequest } from './generated/broker-heartbeat-request.ts';
-import { BrokerHeartbeatResponse } from './generated/broker-heartbeat-response.ts';
-import { UnregisterBrokerRequest } from './generated/unregister-broker-request.ts';
-import { UnregisterBrokerResponse } from './generated/unregister-broker-response.ts';
-import { DescribeTransactionsRequest } from './generated/describe-transactions-request.ts';
-import { DescribeTransactionsResponse } from './generated/describe-transactions-response.ts';
-import { ListTransactionsRequest } from './generated/list-transactions-request.ts';
-import { ListTransactionsResponse } from './generated/list-transactions-response.ts';
-import { AllocateProducerIdsRequest } from './generated/allocate-producer-ids-request.ts';
-import { AllocateProducerIdsResponse } from './generated/allocate-producer-ids-response.ts';
-import { ConsumerGroupHeartbeatRequest } from './generated/consumer-group-heartbeat-request.ts';
-import { ConsumerGroupHeartbeatResponse } from './generated/consumer-group-heartbeat-response.ts';
-import { ConsumerGroupDescribeRequest } from './generated/consumer-group-describe-request.ts';
-import { ConsumerGroupDescribeResponse } from './generated/consumer-group-describe-response.ts';
-import { ControllerRegistrationRequest } from './generated/controller-registration-request.ts';
-import { ControllerRegistrationResponse } from './generated/controller-registration-response.ts';
-import { GetTelemetrySubscriptionsRequest } from './generated/get-telemetry-subscriptions-request.ts';
-import { GetTelemetrySubscriptionsResponse } from './generated/get-telemetry-subscriptions-response.ts';
-import { PushTelemetryRequest } from './generated/push-telemetry-request.ts';
-import { PushTelemetryResponse } from './generated/push-telemetry-response.ts';
-import { AssignReplicasToDirsRequest } from './generated/assign-replicas-to-dirs-request.ts';
-import { AssignReplicasToDirsResponse } from './generated/assign-replicas-to-dirs-response.ts';
-import { ListClientMetricsResourcesRequest } from './generated/list-client-metrics-resources-request.ts';
-import { ListClientMetricsResourcesResponse } from './generated/list-client-metrics-resources-response.ts';
-import { DescribeTopicPartitionsRequest } from './generated/describe-topic-partitions-request.ts';
-import { DescribeTopicPartitionsResponse } from './generated/describe-topic-partitions-response.ts';
-import { ShareGroupHeartbeatRequest } from './generated/share-group-heartbeat-request.ts';
-import { ShareGroupHeartbeatResponse } from './generated/share-group-heartbeat-response.ts';
-import { ShareGroupDescribeRequest } from './generated/share-group-describe-request.ts';
-import { ShareGroupDescribeResponse } from './generated/share-group-describe-response.ts';
-import { ShareFetchRequest } from './generated/share-fetch-request.ts';
-import { ShareFetchResponse } from './generated/share-fetch-response.ts';
-import { ShareAcknowledgeRequest } from './generated/share-acknowledge-request.ts';
-import { ShareAcknowledgeResponse } from './generated/share-acknowledge-response.ts';
-import { AddRaftVoterRequest } from './generated/add-raft-voter-request.ts';
-import { AddRaftVoterResponse } from './generated/add-raft-voter-response.ts';
-import { RemoveRaftVoterRequest } from './generated/remove-raft-voter-request.ts';
-import { RemoveRaftVoterResponse } from './generated/remove-raft-voter-response.ts';
-import { UpdateRaftVoterRequest } from './generated/update-raft-voter-request.ts';
-import { UpdateRaftVoterResponse } from './generated/update-raft-voter-response.ts';
-import { InitializeShareGroupStateRequest } from './generated/initialize-share-group-state-request.ts';
-import { InitializeShareGroupStateResponse } from './generated/initialize-share-group-state-response.ts';
-import { ReadShareGroupStateRequest } from './generated/read-share-group-state-request.ts';
-import { ReadShareGroupStateResponse } from './generated/read-share-group-state-response.ts';
-import { WriteShareGroupStateRequest } from './generated/write-share-group-state-request.ts';
-import { WriteShareGroupStateResponse } from './generated/write-share-group-state-response.ts';
-import { DeleteShareGroupStateRequest } from './generated/delete-share-group-state-request.ts';
-import { DeleteShareGroupStateResponse } from './generated/delete-share-group-state-response.ts';
-import { ReadShareGroupStateSummaryRequest } from './generated/read-share-group-state-summary-request.ts';
-import { ReadShareGroupStateSummaryResponse } from './generated/read-share-group-state-summary-response.ts';
+import {
+  ProduceRequest,
+  ProduceResponse,
+  FetchRequest,
+  FetchResponse,
+  ListOffsetsRequest,
+  ListOffsetsResponse,
+  MetadataRequest,
+  MetadataResponse,
+  LeaderAndIsrRequest,
+  LeaderAndIsrResponse,
+  StopReplicaRequest,
+  StopReplicaResponse,
+  UpdateMetadataRequest,
+  UpdateMetadataResponse,
+  ControlledShutdownRequest,
+  ControlledShutdownResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
+  ListGroupsRequest,
+  ListGroupsResponse,
+  SaslHandshakeRequest,
+  SaslHandshakeResponse,
+  ApiVersionsRequest,
+  ApiVersionsResponse,
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  DeleteTopicsRequest,
+  DeleteTopicsResponse,
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnResponse,
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse,
+  EndTxnRequest,
+  EndTxnResponse,
+  WriteTxnMarkersRequest,
+  WriteTxnMarkersResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
+  DescribeAclsRequest,
+  DescribeAclsResponse,
+  CreateAclsRequest,
+  CreateAclsResponse,
+  DeleteAclsRequest,
+  DeleteAclsResponse,
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
+  AlterConfigsRequest,
+  AlterConfigsResponse,
+  AlterReplicaLogDirsRequest,
+  AlterReplicaLogDirsResponse,
+  DescribeLogDirsRequest,
+  DescribeLogDirsResponse,
+  SaslAuthenticateRequest,
+  SaslAuthenticateResponse,
+  CreatePartitionsRequest,
+  CreatePartitionsResponse,
+  CreateDelegationTokenRequest,
+  CreateDelegationTokenResponse,
+  RenewDelegationTokenRequest,
+  RenewDelegationTokenResponse,
+  ExpireDelegationTokenRequest,
+  ExpireDelegationTokenResponse,
+  DescribeDelegationTokenRequest,
+  DescribeDelegationTokenResponse,
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  ElectLeadersRequest,
+  ElectLeadersResponse,
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+  AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponse,
+  ListPartitionReassignmentsRequest,
+  ListPartitionReassignmentsResponse,
+  OffsetDeleteRequest,
+  OffsetDeleteResponse,
+  DescribeClientQuotasRequest,
+  DescribeClientQuotasResponse,
+  AlterClientQuotasRequest,
+  AlterClientQuotasResponse,
+  DescribeUserScramCredentialsRequest,
+  DescribeUserScramCredentialsResponse,
+  AlterUserScramCredentialsRequest,
+  AlterUserScramCredentialsResponse,
+  VoteRequest,
+  VoteResponse,
+  BeginQuorumEpochRequest,
+  BeginQuorumEpochResponse,
+  EndQuorumEpochRequest,
+  EndQuorumEpochResponse,
+  DescribeQuorumRequest,
+  DescribeQuorumResponse,
+  AlterPartitionRequest,
+  AlterPartitionResponse,
+  UpdateFeaturesRequest,
+  UpdateFeaturesResponse,
+  EnvelopeRequest,
+  EnvelopeResponse,
+  FetchSnapshotRequest,
+  FetchSnapshotResponse,
+  DescribeClusterRequest,
+  DescribeClusterResponse,
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+  BrokerRegistrationRequest,
+  BrokerRegistrationResponse,
+  BrokerHeartbeatRequest,
+  BrokerHeartbeatResponse,
+  UnregisterBrokerRequest,
+  UnregisterBrokerResponse,
+  DescribeTransactionsRequest,
+  DescribeTransactionsResponse,
+  ListTransactionsRequest,
+  ListTransactionsResponse,
+  AllocateProducerIdsRequest,
+  AllocateProducerIdsResponse,
+  ConsumerGroupHeartbeatRequest,
+  ConsumerGroupHeartbeatResponse,
+  ConsumerGroupDescribeRequest,
+  ConsumerGroupDescribeResponse,
+  ControllerRegistrationRequest,
+  ControllerRegistrationResponse,
+  GetTelemetrySubscriptionsRequest,
+  GetTelemetrySubscriptionsResponse,
+  PushTelemetryRequest,
+  PushTelemetryResponse,
+  AssignReplicasToDirsRequest,
+  AssignReplicasToDirsResponse,
+  ListClientMetricsResourcesRequest,
+  ListClientMetricsResourcesResponse,
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse,
+  ShareGroupHeartbeatRequest,
+  ShareGroupHeartbeatResponse,
+  ShareGroupDescribeRequest,
+  ShareGroupDescribeResponse,
+  ShareFetchRequest,
+  ShareFetchResponse,
+  ShareAcknowledgeRequest,
+  ShareAcknowledgeResponse,
+  AddRaftVoterRequest,
+  AddRaftVoterResponse,
+  RemoveRaftVoterRequest,
+  RemoveRaftVoterResponse,
+  UpdateRaftVoterRequest,
+  UpdateRaftVoterResponse,
+  InitializeShareGroupStateRequest,
+  InitializeShareGroupStateResponse,
+  ReadShareGroupStateRequest,
+  ReadShareGroupStateResponse,
+  WriteShareGroupStateRequest,
+  WriteShareGroupStateResponse,
+  DeleteShareGroupStateRequest,
+  DeleteShareGroupStateResponse,
+  ReadShareGroupStateSummaryRequest,
+  ReadShareGroupStateSummaryResponse,
+} from './generated/index.ts';
 
 /** Every Kafka API key by its name (the request name without "Request"). */
 export const ApiKey = {

@@ -8,7 +8,7 @@ import { Writer } from '../primitives/writer.ts';
 import { apis } from './api.ts';
 import type { ApiDefinition } from './codec.ts';
 import { decodeRequestHeader, encodeResponseHeader, type DecodedRequestHeader } from './headers.ts';
-import { RequestHeader } from './generated/request-header.ts';
+import { RequestHeader } from './generated/index.ts';
 
 const SIZE_PREFIX_BYTES = 4;
 

@@ -7,8 +7,7 @@ import { ProtocolDecodeError } from '../primitives/errors.ts';
 import type { Reader } from '../primitives/reader.ts';
 import type { Writer } from '../primitives/writer.ts';
 import { apis } from './api.ts';
-import { RequestHeader } from './generated/request-header.ts';
-import { ResponseHeader } from './generated/response-header.ts';
+import { RequestHeader, ResponseHeader } from './generated/index.ts';
 
 export type RequestHeaderVersion = 0 | 1 | 2;
 export type ResponseHeaderVersion = 0 | 1;

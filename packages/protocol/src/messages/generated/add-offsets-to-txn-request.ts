@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AddOffsetsToTxnRequest {
   transactionalId: string;
@@ -13,92 +13,97 @@ export interface AddOffsetsToTxnRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AddOffsetsToTxnRequest: MessageCodec<AddOffsetsToTxnRequest> = {
-  name: 'AddOffsetsToTxnRequest',
-  apiKey: 25,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: AddOffsetsToTxnRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeAddOffsetsToTxnRequestV0(writer, message);
-        return;
-      case 3: case 4:
-        writeAddOffsetsToTxnRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AddOffsetsToTxnRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AddOffsetsToTxnRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readAddOffsetsToTxnRequestV0(reader);
-      case 3: case 4:
-        return readAddOffsetsToTxnRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('AddOffsetsToTxnRequest', version);
-    }
-  },
-  defaults: defaultAddOffsetsToTxnRequest,
-};
+/** Builds the AddOffsetsToTxnRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAddOffsetsToTxnRequest(runtime: CodecRuntime): MessageCodec<AddOffsetsToTxnRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AddOffsetsToTxnRequest versions 0-2. */
-function writeAddOffsetsToTxnRequestV0(writer: Writer, message: AddOffsetsToTxnRequest): void {
-  writer.string(message.transactionalId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.string(message.groupId);
-}
-
-/** AddOffsetsToTxnRequest versions 0-2. */
-function readAddOffsetsToTxnRequestV0(reader: Reader): AddOffsetsToTxnRequest {
-  const f_transactionalId = reader.string();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_groupId = reader.string();
-  return {
-    transactionalId: f_transactionalId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const AddOffsetsToTxnRequest: MessageCodec<AddOffsetsToTxnRequest> = {
+    name: 'AddOffsetsToTxnRequest',
+    apiKey: 25,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: AddOffsetsToTxnRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeAddOffsetsToTxnRequestV0(writer, message);
+          return;
+        case 3: case 4:
+          writeAddOffsetsToTxnRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AddOffsetsToTxnRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AddOffsetsToTxnRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readAddOffsetsToTxnRequestV0(reader);
+        case 3: case 4:
+          return readAddOffsetsToTxnRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('AddOffsetsToTxnRequest', version);
+      }
+    },
+    defaults: defaultAddOffsetsToTxnRequest,
   };
-}
 
-/** AddOffsetsToTxnRequest versions 3-4. */
-function writeAddOffsetsToTxnRequestV3(writer: Writer, message: AddOffsetsToTxnRequest): void {
-  writer.compactString(message.transactionalId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.compactString(message.groupId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AddOffsetsToTxnRequest versions 0-2. */
+  function writeAddOffsetsToTxnRequestV0(writer: Writer, message: AddOffsetsToTxnRequest): void {
+    writer.string(message.transactionalId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.string(message.groupId);
+  }
 
-/** AddOffsetsToTxnRequest versions 3-4. */
-function readAddOffsetsToTxnRequestV3(reader: Reader): AddOffsetsToTxnRequest {
-  const f_transactionalId = reader.compactString();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_groupId = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    groupId: f_groupId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AddOffsetsToTxnRequest versions 0-2. */
+  function readAddOffsetsToTxnRequestV0(reader: Reader): AddOffsetsToTxnRequest {
+    const f_transactionalId = reader.string();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_groupId = reader.string();
+    return {
+      transactionalId: f_transactionalId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAddOffsetsToTxnRequest(): AddOffsetsToTxnRequest {
-  return {
-    transactionalId: "",
-    producerId: 0n,
-    producerEpoch: 0,
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AddOffsetsToTxnRequest versions 3-4. */
+  function writeAddOffsetsToTxnRequestV3(writer: Writer, message: AddOffsetsToTxnRequest): void {
+    writer.compactString(message.transactionalId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.compactString(message.groupId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** AddOffsetsToTxnRequest versions 3-4. */
+  function readAddOffsetsToTxnRequestV3(reader: Reader): AddOffsetsToTxnRequest {
+    const f_transactionalId = reader.compactString();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_groupId = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      groupId: f_groupId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAddOffsetsToTxnRequest(): AddOffsetsToTxnRequest {
+    return {
+      transactionalId: "",
+      producerId: 0n,
+      producerEpoch: 0,
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AddOffsetsToTxnRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AddOffsetsToTxnResponse {
   throttleTimeMs: number;
@@ -11,78 +11,83 @@ export interface AddOffsetsToTxnResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AddOffsetsToTxnResponse: MessageCodec<AddOffsetsToTxnResponse> = {
-  name: 'AddOffsetsToTxnResponse',
-  apiKey: 25,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: AddOffsetsToTxnResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeAddOffsetsToTxnResponseV0(writer, message);
-        return;
-      case 3: case 4:
-        writeAddOffsetsToTxnResponseV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AddOffsetsToTxnResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AddOffsetsToTxnResponse {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readAddOffsetsToTxnResponseV0(reader);
-      case 3: case 4:
-        return readAddOffsetsToTxnResponseV3(reader);
-      default:
-        throw unsupportedDecodeVersion('AddOffsetsToTxnResponse', version);
-    }
-  },
-  defaults: defaultAddOffsetsToTxnResponse,
-};
+/** Builds the AddOffsetsToTxnResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAddOffsetsToTxnResponse(runtime: CodecRuntime): MessageCodec<AddOffsetsToTxnResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AddOffsetsToTxnResponse versions 0-2. */
-function writeAddOffsetsToTxnResponseV0(writer: Writer, message: AddOffsetsToTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-}
-
-/** AddOffsetsToTxnResponse versions 0-2. */
-function readAddOffsetsToTxnResponseV0(reader: Reader): AddOffsetsToTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
+  const AddOffsetsToTxnResponse: MessageCodec<AddOffsetsToTxnResponse> = {
+    name: 'AddOffsetsToTxnResponse',
+    apiKey: 25,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: AddOffsetsToTxnResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeAddOffsetsToTxnResponseV0(writer, message);
+          return;
+        case 3: case 4:
+          writeAddOffsetsToTxnResponseV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AddOffsetsToTxnResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AddOffsetsToTxnResponse {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readAddOffsetsToTxnResponseV0(reader);
+        case 3: case 4:
+          return readAddOffsetsToTxnResponseV3(reader);
+        default:
+          throw unsupportedDecodeVersion('AddOffsetsToTxnResponse', version);
+      }
+    },
+    defaults: defaultAddOffsetsToTxnResponse,
   };
-}
 
-/** AddOffsetsToTxnResponse versions 3-4. */
-function writeAddOffsetsToTxnResponseV3(writer: Writer, message: AddOffsetsToTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AddOffsetsToTxnResponse versions 0-2. */
+  function writeAddOffsetsToTxnResponseV0(writer: Writer, message: AddOffsetsToTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+  }
 
-/** AddOffsetsToTxnResponse versions 3-4. */
-function readAddOffsetsToTxnResponseV3(reader: Reader): AddOffsetsToTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AddOffsetsToTxnResponse versions 0-2. */
+  function readAddOffsetsToTxnResponseV0(reader: Reader): AddOffsetsToTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAddOffsetsToTxnResponse(): AddOffsetsToTxnResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AddOffsetsToTxnResponse versions 3-4. */
+  function writeAddOffsetsToTxnResponseV3(writer: Writer, message: AddOffsetsToTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** AddOffsetsToTxnResponse versions 3-4. */
+  function readAddOffsetsToTxnResponseV3(reader: Reader): AddOffsetsToTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAddOffsetsToTxnResponse(): AddOffsetsToTxnResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AddOffsetsToTxnResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AddPartitionsToTxnRequest {
   transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
@@ -29,311 +29,316 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AddPartitionsToTxnRequest: MessageCodec<AddPartitionsToTxnRequest> = {
-  name: 'AddPartitionsToTxnRequest',
-  apiKey: 24,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: AddPartitionsToTxnRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeAddPartitionsToTxnRequestV0(writer, message);
-        return;
-      case 3:
-        writeAddPartitionsToTxnRequestV3(writer, message);
-        return;
-      case 4: case 5:
-        writeAddPartitionsToTxnRequestV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AddPartitionsToTxnRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AddPartitionsToTxnRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readAddPartitionsToTxnRequestV0(reader);
-      case 3:
-        return readAddPartitionsToTxnRequestV3(reader);
-      case 4: case 5:
-        return readAddPartitionsToTxnRequestV4(reader);
-      default:
-        throw unsupportedDecodeVersion('AddPartitionsToTxnRequest', version);
-    }
-  },
-  defaults: defaultAddPartitionsToTxnRequest,
-};
+/** Builds the AddPartitionsToTxnRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAddPartitionsToTxnRequest(runtime: CodecRuntime): MessageCodec<AddPartitionsToTxnRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AddPartitionsToTxnRequest versions 0-2. */
-function writeAddPartitionsToTxnRequestV0(writer: Writer, message: AddPartitionsToTxnRequest): void {
-  if (message.transactions.length !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnRequest', 'transactions', '0-2');
-  }
-  writer.string(message.v3AndBelowTransactionalId);
-  writer.int64(message.v3AndBelowProducerId);
-  writer.int16(message.v3AndBelowProducerEpoch);
-  {
-    const items0 = message.v3AndBelowTopics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** AddPartitionsToTxnRequest versions 0-2. */
-function readAddPartitionsToTxnRequestV0(reader: Reader): AddPartitionsToTxnRequest {
-  const f_v3AndBelowTransactionalId = reader.string();
-  const f_v3AndBelowProducerId = reader.int64();
-  const f_v3AndBelowProducerEpoch = reader.int16();
-  let f_v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(reader);
-    }
-    f_v3AndBelowTopics = items0;
-  }
-  return {
-    transactions: [],
-    v3AndBelowTransactionalId: f_v3AndBelowTransactionalId,
-    v3AndBelowProducerId: f_v3AndBelowProducerId,
-    v3AndBelowProducerEpoch: f_v3AndBelowProducerEpoch,
-    v3AndBelowTopics: f_v3AndBelowTopics,
-    unknownTaggedFields: undefined,
+  const AddPartitionsToTxnRequest: MessageCodec<AddPartitionsToTxnRequest> = {
+    name: 'AddPartitionsToTxnRequest',
+    apiKey: 24,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: AddPartitionsToTxnRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeAddPartitionsToTxnRequestV0(writer, message);
+          return;
+        case 3:
+          writeAddPartitionsToTxnRequestV3(writer, message);
+          return;
+        case 4: case 5:
+          writeAddPartitionsToTxnRequestV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AddPartitionsToTxnRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AddPartitionsToTxnRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readAddPartitionsToTxnRequestV0(reader);
+        case 3:
+          return readAddPartitionsToTxnRequestV3(reader);
+        case 4: case 5:
+          return readAddPartitionsToTxnRequestV4(reader);
+        default:
+          throw unsupportedDecodeVersion('AddPartitionsToTxnRequest', version);
+      }
+    },
+    defaults: defaultAddPartitionsToTxnRequest,
   };
-}
 
-/** AddPartitionsToTxnRequest versions 3. */
-function writeAddPartitionsToTxnRequestV3(writer: Writer, message: AddPartitionsToTxnRequest): void {
-  if (message.transactions.length !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnRequest', 'transactions', '3');
-  }
-  writer.compactString(message.v3AndBelowTransactionalId);
-  writer.int64(message.v3AndBelowProducerId);
-  writer.int16(message.v3AndBelowProducerEpoch);
-  {
-    const items0 = message.v3AndBelowTopics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(writer, items0[i0]);
+  /** AddPartitionsToTxnRequest versions 0-2. */
+  function writeAddPartitionsToTxnRequestV0(writer: Writer, message: AddPartitionsToTxnRequest): void {
+    if (message.transactions.length !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnRequest', 'transactions', '0-2');
+    }
+    writer.string(message.v3AndBelowTransactionalId);
+    writer.int64(message.v3AndBelowProducerId);
+    writer.int16(message.v3AndBelowProducerEpoch);
+    {
+      const items0 = message.v3AndBelowTopics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddPartitionsToTxnRequest versions 3. */
-function readAddPartitionsToTxnRequestV3(reader: Reader): AddPartitionsToTxnRequest {
-  const f_v3AndBelowTransactionalId = reader.compactString();
-  const f_v3AndBelowProducerId = reader.int64();
-  const f_v3AndBelowProducerEpoch = reader.int16();
-  let f_v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(reader);
+  /** AddPartitionsToTxnRequest versions 0-2. */
+  function readAddPartitionsToTxnRequestV0(reader: Reader): AddPartitionsToTxnRequest {
+    const f_v3AndBelowTransactionalId = reader.string();
+    const f_v3AndBelowProducerId = reader.int64();
+    const f_v3AndBelowProducerEpoch = reader.int16();
+    let f_v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(reader);
+      }
+      f_v3AndBelowTopics = items0;
     }
-    f_v3AndBelowTopics = items0;
+    return {
+      transactions: [],
+      v3AndBelowTransactionalId: f_v3AndBelowTransactionalId,
+      v3AndBelowProducerId: f_v3AndBelowProducerId,
+      v3AndBelowProducerEpoch: f_v3AndBelowProducerEpoch,
+      v3AndBelowTopics: f_v3AndBelowTopics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactions: [],
-    v3AndBelowTransactionalId: f_v3AndBelowTransactionalId,
-    v3AndBelowProducerId: f_v3AndBelowProducerId,
-    v3AndBelowProducerEpoch: f_v3AndBelowProducerEpoch,
-    v3AndBelowTopics: f_v3AndBelowTopics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddPartitionsToTxnRequest versions 4-5. */
-function writeAddPartitionsToTxnRequestV4(writer: Writer, message: AddPartitionsToTxnRequest): void {
-  {
-    const items0 = message.transactions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(writer, items0[i0]);
+  /** AddPartitionsToTxnRequest versions 3. */
+  function writeAddPartitionsToTxnRequestV3(writer: Writer, message: AddPartitionsToTxnRequest): void {
+    if (message.transactions.length !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnRequest', 'transactions', '3');
     }
-  }
-  if (message.v3AndBelowTransactionalId !== "") {
-    throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowTransactionalId', '4-5');
-  }
-  if (message.v3AndBelowProducerId !== 0n) {
-    throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowProducerId', '4-5');
-  }
-  if (message.v3AndBelowProducerEpoch !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowProducerEpoch', '4-5');
-  }
-  if (message.v3AndBelowTopics.length !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowTopics', '4-5');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AddPartitionsToTxnRequest versions 4-5. */
-function readAddPartitionsToTxnRequestV4(reader: Reader): AddPartitionsToTxnRequest {
-  let f_transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(reader);
+    writer.compactString(message.v3AndBelowTransactionalId);
+    writer.int64(message.v3AndBelowProducerId);
+    writer.int16(message.v3AndBelowProducerEpoch);
+    {
+      const items0 = message.v3AndBelowTopics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(writer, items0[i0]);
+      }
     }
-    f_transactions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactions: f_transactions,
-    v3AndBelowTransactionalId: "",
-    v3AndBelowProducerId: 0n,
-    v3AndBelowProducerEpoch: 0,
-    v3AndBelowTopics: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 0-2. */
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(writer: Writer, message: AddPartitionsToTxnRequestAddPartitionsToTxnTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AddPartitionsToTxnRequest versions 3. */
+  function readAddPartitionsToTxnRequestV3(reader: Reader): AddPartitionsToTxnRequest {
+    const f_v3AndBelowTransactionalId = reader.compactString();
+    const f_v3AndBelowProducerId = reader.int64();
+    const f_v3AndBelowProducerEpoch = reader.int16();
+    let f_v3AndBelowTopics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(reader);
+      }
+      f_v3AndBelowTopics = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactions: [],
+      v3AndBelowTransactionalId: f_v3AndBelowTransactionalId,
+      v3AndBelowProducerId: f_v3AndBelowProducerId,
+      v3AndBelowProducerEpoch: f_v3AndBelowProducerEpoch,
+      v3AndBelowTopics: f_v3AndBelowTopics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-}
 
-/** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 0-2. */
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(reader: Reader): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-  const f_name = reader.string();
-  let f_partitions: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AddPartitionsToTxnRequest versions 4-5. */
+  function writeAddPartitionsToTxnRequestV4(writer: Writer, message: AddPartitionsToTxnRequest): void {
+    {
+      const items0 = message.transactions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(writer, items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
-  }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 3-5. */
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(writer: Writer, message: AddPartitionsToTxnRequestAddPartitionsToTxnTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+    if (message.v3AndBelowTransactionalId !== "") {
+      throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowTransactionalId', '4-5');
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 3-5. */
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(reader: Reader): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-  const f_name = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    if (message.v3AndBelowProducerId !== 0n) {
+      throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowProducerId', '4-5');
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    if (message.v3AndBelowProducerEpoch !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowProducerEpoch', '4-5');
+    }
+    if (message.v3AndBelowTopics.length !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnRequest', 'v3AndBelowTopics', '4-5');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddPartitionsToTxnRequestAddPartitionsToTxnTransaction versions 4-5. */
-function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(writer: Writer, message: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction): void {
-  writer.compactString(message.transactionalId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.bool(message.verifyOnly);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(writer, items0[i0]);
+  /** AddPartitionsToTxnRequest versions 4-5. */
+  function readAddPartitionsToTxnRequestV4(reader: Reader): AddPartitionsToTxnRequest {
+    let f_transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(reader);
+      }
+      f_transactions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactions: f_transactions,
+      v3AndBelowTransactionalId: "",
+      v3AndBelowProducerId: 0n,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 0-2. */
+  function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(writer: Writer, message: AddPartitionsToTxnRequestAddPartitionsToTxnTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddPartitionsToTxnRequestAddPartitionsToTxnTransaction versions 4-5. */
-function readAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(reader: Reader): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
-  const f_transactionalId = reader.compactString();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_verifyOnly = reader.bool();
-  let f_topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(reader);
+  /** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 0-2. */
+  function readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV0(reader: Reader): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
+    const f_name = reader.string();
+    let f_partitions: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
-    f_topics = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    verifyOnly: f_verifyOnly,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAddPartitionsToTxnRequest(): AddPartitionsToTxnRequest {
-  return {
-    transactions: [],
-    v3AndBelowTransactionalId: "",
-    v3AndBelowProducerId: 0n,
-    v3AndBelowProducerEpoch: 0,
-    v3AndBelowTopics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 3-5. */
+  function writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(writer: Writer, message: AddPartitionsToTxnRequestAddPartitionsToTxnTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic(): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AddPartitionsToTxnRequestAddPartitionsToTxnTopic versions 3-5. */
+  function readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(reader: Reader): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
+    const f_name = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
-  return {
-    transactionalId: "",
-    producerId: 0n,
-    producerEpoch: 0,
-    verifyOnly: false,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AddPartitionsToTxnRequestAddPartitionsToTxnTransaction versions 4-5. */
+  function writeAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(writer: Writer, message: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction): void {
+    writer.compactString(message.transactionalId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.bool(message.verifyOnly);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** AddPartitionsToTxnRequestAddPartitionsToTxnTransaction versions 4-5. */
+  function readAddPartitionsToTxnRequestAddPartitionsToTxnTransactionV4(reader: Reader): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
+    const f_transactionalId = reader.compactString();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_verifyOnly = reader.bool();
+    let f_topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnRequestAddPartitionsToTxnTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnRequestAddPartitionsToTxnTopicV3(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      verifyOnly: f_verifyOnly,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAddPartitionsToTxnRequest(): AddPartitionsToTxnRequest {
+    return {
+      transactions: [],
+      v3AndBelowTransactionalId: "",
+      v3AndBelowProducerId: 0n,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTopic(): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(): AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
+    return {
+      transactionalId: "",
+      producerId: 0n,
+      producerEpoch: 0,
+      verifyOnly: false,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AddPartitionsToTxnRequest;
+}

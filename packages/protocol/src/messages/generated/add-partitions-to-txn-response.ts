@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AddPartitionsToTxnResponse {
   throttleTimeMs: number;
@@ -31,320 +31,325 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AddPartitionsToTxnResponse: MessageCodec<AddPartitionsToTxnResponse> = {
-  name: 'AddPartitionsToTxnResponse',
-  apiKey: 24,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: AddPartitionsToTxnResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeAddPartitionsToTxnResponseV0(writer, message);
-        return;
-      case 3:
-        writeAddPartitionsToTxnResponseV3(writer, message);
-        return;
-      case 4: case 5:
-        writeAddPartitionsToTxnResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AddPartitionsToTxnResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AddPartitionsToTxnResponse {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readAddPartitionsToTxnResponseV0(reader);
-      case 3:
-        return readAddPartitionsToTxnResponseV3(reader);
-      case 4: case 5:
-        return readAddPartitionsToTxnResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('AddPartitionsToTxnResponse', version);
-    }
-  },
-  defaults: defaultAddPartitionsToTxnResponse,
-};
+/** Builds the AddPartitionsToTxnResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAddPartitionsToTxnResponse(runtime: CodecRuntime): MessageCodec<AddPartitionsToTxnResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AddPartitionsToTxnResponse versions 0-2. */
-function writeAddPartitionsToTxnResponseV0(writer: Writer, message: AddPartitionsToTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  if (message.resultsByTransaction.length !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnResponse', 'resultsByTransaction', '0-2');
-  }
-  {
-    const items0 = message.resultsByTopicV3AndBelow;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** AddPartitionsToTxnResponse versions 0-2. */
-function readAddPartitionsToTxnResponseV0(reader: Reader): AddPartitionsToTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(reader);
-    }
-    f_resultsByTopicV3AndBelow = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: 0,
-    resultsByTransaction: [],
-    resultsByTopicV3AndBelow: f_resultsByTopicV3AndBelow,
-    unknownTaggedFields: undefined,
+  const AddPartitionsToTxnResponse: MessageCodec<AddPartitionsToTxnResponse> = {
+    name: 'AddPartitionsToTxnResponse',
+    apiKey: 24,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: AddPartitionsToTxnResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeAddPartitionsToTxnResponseV0(writer, message);
+          return;
+        case 3:
+          writeAddPartitionsToTxnResponseV3(writer, message);
+          return;
+        case 4: case 5:
+          writeAddPartitionsToTxnResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AddPartitionsToTxnResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AddPartitionsToTxnResponse {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readAddPartitionsToTxnResponseV0(reader);
+        case 3:
+          return readAddPartitionsToTxnResponseV3(reader);
+        case 4: case 5:
+          return readAddPartitionsToTxnResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('AddPartitionsToTxnResponse', version);
+      }
+    },
+    defaults: defaultAddPartitionsToTxnResponse,
   };
-}
 
-/** AddPartitionsToTxnResponse versions 3. */
-function writeAddPartitionsToTxnResponseV3(writer: Writer, message: AddPartitionsToTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  if (message.resultsByTransaction.length !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnResponse', 'resultsByTransaction', '3');
-  }
-  {
-    const items0 = message.resultsByTopicV3AndBelow;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(writer, items0[i0]);
+  /** AddPartitionsToTxnResponse versions 0-2. */
+  function writeAddPartitionsToTxnResponseV0(writer: Writer, message: AddPartitionsToTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    if (message.resultsByTransaction.length !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnResponse', 'resultsByTransaction', '0-2');
+    }
+    {
+      const items0 = message.resultsByTopicV3AndBelow;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddPartitionsToTxnResponse versions 3. */
-function readAddPartitionsToTxnResponseV3(reader: Reader): AddPartitionsToTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(reader);
+  /** AddPartitionsToTxnResponse versions 0-2. */
+  function readAddPartitionsToTxnResponseV0(reader: Reader): AddPartitionsToTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(reader);
+      }
+      f_resultsByTopicV3AndBelow = items0;
     }
-    f_resultsByTopicV3AndBelow = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: 0,
+      resultsByTransaction: [],
+      resultsByTopicV3AndBelow: f_resultsByTopicV3AndBelow,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: 0,
-    resultsByTransaction: [],
-    resultsByTopicV3AndBelow: f_resultsByTopicV3AndBelow,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddPartitionsToTxnResponse versions 4-5. */
-function writeAddPartitionsToTxnResponseV4(writer: Writer, message: AddPartitionsToTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.resultsByTransaction;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(writer, items0[i0]);
+  /** AddPartitionsToTxnResponse versions 3. */
+  function writeAddPartitionsToTxnResponseV3(writer: Writer, message: AddPartitionsToTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    if (message.resultsByTransaction.length !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnResponse', 'resultsByTransaction', '3');
+    }
+    {
+      const items0 = message.resultsByTopicV3AndBelow;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AddPartitionsToTxnResponse versions 3. */
+  function readAddPartitionsToTxnResponseV3(reader: Reader): AddPartitionsToTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_resultsByTopicV3AndBelow: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(reader);
+      }
+      f_resultsByTopicV3AndBelow = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: 0,
+      resultsByTransaction: [],
+      resultsByTopicV3AndBelow: f_resultsByTopicV3AndBelow,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AddPartitionsToTxnResponse versions 4-5. */
+  function writeAddPartitionsToTxnResponseV4(writer: Writer, message: AddPartitionsToTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.resultsByTransaction;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(writer, items0[i0]);
+      }
+    }
+    if (message.resultsByTopicV3AndBelow.length !== 0) {
+      throw fieldNotInVersion('AddPartitionsToTxnResponse', 'resultsByTopicV3AndBelow', '4-5');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AddPartitionsToTxnResponse versions 4-5. */
+  function readAddPartitionsToTxnResponseV4(reader: Reader): AddPartitionsToTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_resultsByTransaction: AddPartitionsToTxnResponseAddPartitionsToTxnResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(reader);
+      }
+      f_resultsByTransaction = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      resultsByTransaction: f_resultsByTransaction,
+      resultsByTopicV3AndBelow: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 0-2. */
+  function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.partitionErrorCode);
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 0-2. */
+  function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_partitionErrorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      partitionErrorCode: f_partitionErrorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 3-5. */
+  function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.partitionErrorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 3-5. */
+  function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_partitionErrorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      partitionErrorCode: f_partitionErrorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnResult versions 4-5. */
+  function writeAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnResult): void {
+    writer.compactString(message.transactionalId);
+    {
+      const items0 = message.topicResults;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnResult versions 4-5. */
+  function readAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
+    const f_transactionalId = reader.compactString();
+    let f_topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(reader);
+      }
+      f_topicResults = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      topicResults: f_topicResults,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 0-2. */
+  function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult): void {
+    writer.string(message.name);
+    {
+      const items0 = message.resultsByPartition;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(writer, items0[i0]);
+      }
     }
   }
-  if (message.resultsByTopicV3AndBelow.length !== 0) {
-    throw fieldNotInVersion('AddPartitionsToTxnResponse', 'resultsByTopicV3AndBelow', '4-5');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddPartitionsToTxnResponse versions 4-5. */
-function readAddPartitionsToTxnResponseV4(reader: Reader): AddPartitionsToTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_resultsByTransaction: AddPartitionsToTxnResponseAddPartitionsToTxnResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(reader);
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 0-2. */
+  function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+    const f_name = reader.string();
+    let f_resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(reader);
+      }
+      f_resultsByPartition = items0;
     }
-    f_resultsByTransaction = items0;
+    return {
+      name: f_name,
+      resultsByPartition: f_resultsByPartition,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    resultsByTransaction: f_resultsByTransaction,
-    resultsByTopicV3AndBelow: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 0-2. */
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.partitionErrorCode);
-}
-
-/** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 0-2. */
-function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_partitionErrorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    partitionErrorCode: f_partitionErrorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 3-5. */
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.partitionErrorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult versions 3-5. */
-function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_partitionErrorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    partitionErrorCode: f_partitionErrorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AddPartitionsToTxnResponseAddPartitionsToTxnResult versions 4-5. */
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnResult): void {
-  writer.compactString(message.transactionalId);
-  {
-    const items0 = message.topicResults;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(writer, items0[i0]);
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 3-5. */
+  function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.resultsByPartition;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddPartitionsToTxnResponseAddPartitionsToTxnResult versions 4-5. */
-function readAddPartitionsToTxnResponseAddPartitionsToTxnResultV4(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
-  const f_transactionalId = reader.compactString();
-  let f_topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(reader);
+  /** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 3-5. */
+  function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+    const f_name = reader.compactString();
+    let f_resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(reader);
+      }
+      f_resultsByPartition = items0;
     }
-    f_topicResults = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      resultsByPartition: f_resultsByPartition,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    topicResults: f_topicResults,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 0-2. */
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult): void {
-  writer.string(message.name);
-  {
-    const items0 = message.resultsByPartition;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(writer, items0[i0]);
-    }
+  function defaultAddPartitionsToTxnResponse(): AddPartitionsToTxnResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      resultsByTransaction: [],
+      resultsByTopicV3AndBelow: [],
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 0-2. */
-function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV0(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-  const f_name = reader.string();
-  let f_resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV0(reader);
-    }
-    f_resultsByPartition = items0;
+  function defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
+    return {
+      partitionIndex: 0,
+      partitionErrorCode: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    resultsByPartition: f_resultsByPartition,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 3-5. */
-function writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(writer: Writer, message: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.resultsByPartition;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(writer, items0[i0]);
-    }
+  function defaultAddPartitionsToTxnResponseAddPartitionsToTxnResult(): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
+    return {
+      transactionalId: "",
+      topicResults: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult versions 3-5. */
-function readAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3(reader: Reader): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-  const f_name = reader.compactString();
-  let f_resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3(reader);
-    }
-    f_resultsByPartition = items0;
+  function defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
+    return {
+      name: "",
+      resultsByPartition: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    resultsByPartition: f_resultsByPartition,
-    unknownTaggedFields: unknownTaggedFields,
-  };
+  return AddPartitionsToTxnResponse;
 }
-
-function defaultAddPartitionsToTxnResponse(): AddPartitionsToTxnResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    resultsByTransaction: [],
-    resultsByTopicV3AndBelow: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
-  return {
-    partitionIndex: 0,
-    partitionErrorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAddPartitionsToTxnResponseAddPartitionsToTxnResult(): AddPartitionsToTxnResponseAddPartitionsToTxnResult {
-  return {
-    transactionalId: "",
-    topicResults: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
-  return {
-    name: "",
-    resultsByPartition: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

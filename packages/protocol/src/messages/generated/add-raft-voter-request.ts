@@ -2,9 +2,8 @@
 // source: message/AddRaftVoterRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AddRaftVoterRequest {
   clusterId: string | null;
@@ -22,113 +21,118 @@ export interface AddRaftVoterRequestListener {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AddRaftVoterRequest: MessageCodec<AddRaftVoterRequest> = {
-  name: 'AddRaftVoterRequest',
-  apiKey: 80,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AddRaftVoterRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAddRaftVoterRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AddRaftVoterRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AddRaftVoterRequest {
-    switch (version) {
-      case 0:
-        return readAddRaftVoterRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AddRaftVoterRequest', version);
-    }
-  },
-  defaults: defaultAddRaftVoterRequest,
-};
+/** Builds the AddRaftVoterRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAddRaftVoterRequest(runtime: CodecRuntime): MessageCodec<AddRaftVoterRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AddRaftVoterRequest versions 0. */
-function writeAddRaftVoterRequestV0(writer: Writer, message: AddRaftVoterRequest): void {
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.timeoutMs);
-  writer.int32(message.voterId);
-  writer.uuid(message.voterDirectoryId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAddRaftVoterRequestListenerV0(writer, items0[i0]);
+  const AddRaftVoterRequest: MessageCodec<AddRaftVoterRequest> = {
+    name: 'AddRaftVoterRequest',
+    apiKey: 80,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AddRaftVoterRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAddRaftVoterRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AddRaftVoterRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AddRaftVoterRequest {
+      switch (version) {
+        case 0:
+          return readAddRaftVoterRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AddRaftVoterRequest', version);
+      }
+    },
+    defaults: defaultAddRaftVoterRequest,
+  };
+
+  /** AddRaftVoterRequest versions 0. */
+  function writeAddRaftVoterRequestV0(writer: Writer, message: AddRaftVoterRequest): void {
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.timeoutMs);
+    writer.int32(message.voterId);
+    writer.uuid(message.voterDirectoryId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAddRaftVoterRequestListenerV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AddRaftVoterRequest versions 0. */
-function readAddRaftVoterRequestV0(reader: Reader): AddRaftVoterRequest {
-  const f_clusterId = reader.compactNullableString();
-  const f_timeoutMs = reader.int32();
-  const f_voterId = reader.int32();
-  const f_voterDirectoryId = reader.uuid();
-  let f_listeners: AddRaftVoterRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AddRaftVoterRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAddRaftVoterRequestListenerV0(reader);
+  /** AddRaftVoterRequest versions 0. */
+  function readAddRaftVoterRequestV0(reader: Reader): AddRaftVoterRequest {
+    const f_clusterId = reader.compactNullableString();
+    const f_timeoutMs = reader.int32();
+    const f_voterId = reader.int32();
+    const f_voterDirectoryId = reader.uuid();
+    let f_listeners: AddRaftVoterRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AddRaftVoterRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAddRaftVoterRequestListenerV0(reader);
+      }
+      f_listeners = items0;
     }
-    f_listeners = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      timeoutMs: f_timeoutMs,
+      voterId: f_voterId,
+      voterDirectoryId: f_voterDirectoryId,
+      listeners: f_listeners,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    timeoutMs: f_timeoutMs,
-    voterId: f_voterId,
-    voterDirectoryId: f_voterDirectoryId,
-    listeners: f_listeners,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AddRaftVoterRequestListener versions 0. */
-function writeAddRaftVoterRequestListenerV0(writer: Writer, message: AddRaftVoterRequestListener): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AddRaftVoterRequestListener versions 0. */
+  function writeAddRaftVoterRequestListenerV0(writer: Writer, message: AddRaftVoterRequestListener): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AddRaftVoterRequestListener versions 0. */
-function readAddRaftVoterRequestListenerV0(reader: Reader): AddRaftVoterRequestListener {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AddRaftVoterRequestListener versions 0. */
+  function readAddRaftVoterRequestListenerV0(reader: Reader): AddRaftVoterRequestListener {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
-  return {
-    clusterId: "",
-    timeoutMs: 0,
-    voterId: 0,
-    voterDirectoryId: ZERO_UUID,
-    listeners: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAddRaftVoterRequest(): AddRaftVoterRequest {
+    return {
+      clusterId: "",
+      timeoutMs: 0,
+      voterId: 0,
+      voterDirectoryId: ZERO_UUID,
+      listeners: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAddRaftVoterRequestListener(): AddRaftVoterRequestListener {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultAddRaftVoterRequestListener(): AddRaftVoterRequestListener {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AddRaftVoterRequest;
 }
-

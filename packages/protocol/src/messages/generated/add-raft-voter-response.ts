@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AddRaftVoterResponse {
   throttleTimeMs: number;
@@ -12,60 +12,65 @@ export interface AddRaftVoterResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AddRaftVoterResponse: MessageCodec<AddRaftVoterResponse> = {
-  name: 'AddRaftVoterResponse',
-  apiKey: 80,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AddRaftVoterResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAddRaftVoterResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AddRaftVoterResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AddRaftVoterResponse {
-    switch (version) {
-      case 0:
-        return readAddRaftVoterResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AddRaftVoterResponse', version);
-    }
-  },
-  defaults: defaultAddRaftVoterResponse,
-};
+/** Builds the AddRaftVoterResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAddRaftVoterResponse(runtime: CodecRuntime): MessageCodec<AddRaftVoterResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AddRaftVoterResponse versions 0. */
-function writeAddRaftVoterResponseV0(writer: Writer, message: AddRaftVoterResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AddRaftVoterResponse versions 0. */
-function readAddRaftVoterResponseV0(reader: Reader): AddRaftVoterResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
+  const AddRaftVoterResponse: MessageCodec<AddRaftVoterResponse> = {
+    name: 'AddRaftVoterResponse',
+    apiKey: 80,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AddRaftVoterResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAddRaftVoterResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AddRaftVoterResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AddRaftVoterResponse {
+      switch (version) {
+        case 0:
+          return readAddRaftVoterResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AddRaftVoterResponse', version);
+      }
+    },
+    defaults: defaultAddRaftVoterResponse,
   };
-}
 
-function defaultAddRaftVoterResponse(): AddRaftVoterResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AddRaftVoterResponse versions 0. */
+  function writeAddRaftVoterResponseV0(writer: Writer, message: AddRaftVoterResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** AddRaftVoterResponse versions 0. */
+  function readAddRaftVoterResponseV0(reader: Reader): AddRaftVoterResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAddRaftVoterResponse(): AddRaftVoterResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AddRaftVoterResponse;
+}

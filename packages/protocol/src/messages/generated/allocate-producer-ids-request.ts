@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AllocateProducerIdsRequest {
   brokerId: number;
@@ -11,56 +11,61 @@ export interface AllocateProducerIdsRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AllocateProducerIdsRequest: MessageCodec<AllocateProducerIdsRequest> = {
-  name: 'AllocateProducerIdsRequest',
-  apiKey: 67,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AllocateProducerIdsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAllocateProducerIdsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AllocateProducerIdsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AllocateProducerIdsRequest {
-    switch (version) {
-      case 0:
-        return readAllocateProducerIdsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AllocateProducerIdsRequest', version);
-    }
-  },
-  defaults: defaultAllocateProducerIdsRequest,
-};
+/** Builds the AllocateProducerIdsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAllocateProducerIdsRequest(runtime: CodecRuntime): MessageCodec<AllocateProducerIdsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AllocateProducerIdsRequest versions 0. */
-function writeAllocateProducerIdsRequestV0(writer: Writer, message: AllocateProducerIdsRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AllocateProducerIdsRequest versions 0. */
-function readAllocateProducerIdsRequestV0(reader: Reader): AllocateProducerIdsRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
+  const AllocateProducerIdsRequest: MessageCodec<AllocateProducerIdsRequest> = {
+    name: 'AllocateProducerIdsRequest',
+    apiKey: 67,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AllocateProducerIdsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAllocateProducerIdsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AllocateProducerIdsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AllocateProducerIdsRequest {
+      switch (version) {
+        case 0:
+          return readAllocateProducerIdsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AllocateProducerIdsRequest', version);
+      }
+    },
+    defaults: defaultAllocateProducerIdsRequest,
   };
-}
 
-function defaultAllocateProducerIdsRequest(): AllocateProducerIdsRequest {
-  return {
-    brokerId: 0,
-    brokerEpoch: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AllocateProducerIdsRequest versions 0. */
+  function writeAllocateProducerIdsRequestV0(writer: Writer, message: AllocateProducerIdsRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** AllocateProducerIdsRequest versions 0. */
+  function readAllocateProducerIdsRequestV0(reader: Reader): AllocateProducerIdsRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAllocateProducerIdsRequest(): AllocateProducerIdsRequest {
+    return {
+      brokerId: 0,
+      brokerEpoch: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AllocateProducerIdsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AllocateProducerIdsResponse {
   throttleTimeMs: number;
@@ -13,64 +13,69 @@ export interface AllocateProducerIdsResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AllocateProducerIdsResponse: MessageCodec<AllocateProducerIdsResponse> = {
-  name: 'AllocateProducerIdsResponse',
-  apiKey: 67,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AllocateProducerIdsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAllocateProducerIdsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AllocateProducerIdsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AllocateProducerIdsResponse {
-    switch (version) {
-      case 0:
-        return readAllocateProducerIdsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AllocateProducerIdsResponse', version);
-    }
-  },
-  defaults: defaultAllocateProducerIdsResponse,
-};
+/** Builds the AllocateProducerIdsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAllocateProducerIdsResponse(runtime: CodecRuntime): MessageCodec<AllocateProducerIdsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AllocateProducerIdsResponse versions 0. */
-function writeAllocateProducerIdsResponseV0(writer: Writer, message: AllocateProducerIdsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int64(message.producerIdStart);
-  writer.int32(message.producerIdLen);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AllocateProducerIdsResponse versions 0. */
-function readAllocateProducerIdsResponseV0(reader: Reader): AllocateProducerIdsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_producerIdStart = reader.int64();
-  const f_producerIdLen = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    producerIdStart: f_producerIdStart,
-    producerIdLen: f_producerIdLen,
-    unknownTaggedFields: unknownTaggedFields,
+  const AllocateProducerIdsResponse: MessageCodec<AllocateProducerIdsResponse> = {
+    name: 'AllocateProducerIdsResponse',
+    apiKey: 67,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AllocateProducerIdsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAllocateProducerIdsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AllocateProducerIdsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AllocateProducerIdsResponse {
+      switch (version) {
+        case 0:
+          return readAllocateProducerIdsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AllocateProducerIdsResponse', version);
+      }
+    },
+    defaults: defaultAllocateProducerIdsResponse,
   };
-}
 
-function defaultAllocateProducerIdsResponse(): AllocateProducerIdsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    producerIdStart: 0n,
-    producerIdLen: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AllocateProducerIdsResponse versions 0. */
+  function writeAllocateProducerIdsResponseV0(writer: Writer, message: AllocateProducerIdsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int64(message.producerIdStart);
+    writer.int32(message.producerIdLen);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** AllocateProducerIdsResponse versions 0. */
+  function readAllocateProducerIdsResponseV0(reader: Reader): AllocateProducerIdsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_producerIdStart = reader.int64();
+    const f_producerIdLen = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      producerIdStart: f_producerIdStart,
+      producerIdLen: f_producerIdLen,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAllocateProducerIdsResponse(): AllocateProducerIdsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      producerIdStart: 0n,
+      producerIdLen: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AllocateProducerIdsResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterClientQuotasRequest {
   entries: AlterClientQuotasRequestEntryData[];
@@ -30,301 +30,306 @@ export interface AlterClientQuotasRequestOpData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterClientQuotasRequest: MessageCodec<AlterClientQuotasRequest> = {
-  name: 'AlterClientQuotasRequest',
-  apiKey: 49,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: AlterClientQuotasRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterClientQuotasRequestV0(writer, message);
-        return;
-      case 1:
-        writeAlterClientQuotasRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterClientQuotasRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterClientQuotasRequest {
-    switch (version) {
-      case 0:
-        return readAlterClientQuotasRequestV0(reader);
-      case 1:
-        return readAlterClientQuotasRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterClientQuotasRequest', version);
-    }
-  },
-  defaults: defaultAlterClientQuotasRequest,
-};
+/** Builds the AlterClientQuotasRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterClientQuotasRequest(runtime: CodecRuntime): MessageCodec<AlterClientQuotasRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterClientQuotasRequest versions 0. */
-function writeAlterClientQuotasRequestV0(writer: Writer, message: AlterClientQuotasRequest): void {
-  {
-    const items0 = message.entries;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasRequestEntryDataV0(writer, items0[i0]);
+  const AlterClientQuotasRequest: MessageCodec<AlterClientQuotasRequest> = {
+    name: 'AlterClientQuotasRequest',
+    apiKey: 49,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: AlterClientQuotasRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterClientQuotasRequestV0(writer, message);
+          return;
+        case 1:
+          writeAlterClientQuotasRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterClientQuotasRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterClientQuotasRequest {
+      switch (version) {
+        case 0:
+          return readAlterClientQuotasRequestV0(reader);
+        case 1:
+          return readAlterClientQuotasRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterClientQuotasRequest', version);
+      }
+    },
+    defaults: defaultAlterClientQuotasRequest,
+  };
+
+  /** AlterClientQuotasRequest versions 0. */
+  function writeAlterClientQuotasRequestV0(writer: Writer, message: AlterClientQuotasRequest): void {
+    {
+      const items0 = message.entries;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasRequestEntryDataV0(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+  }
+
+  /** AlterClientQuotasRequest versions 0. */
+  function readAlterClientQuotasRequestV0(reader: Reader): AlterClientQuotasRequest {
+    let f_entries: AlterClientQuotasRequestEntryData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterClientQuotasRequestEntryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasRequestEntryDataV0(reader);
+      }
+      f_entries = items0;
+    }
+    const f_validateOnly = reader.bool();
+    return {
+      entries: f_entries,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** AlterClientQuotasRequest versions 1. */
+  function writeAlterClientQuotasRequestV1(writer: Writer, message: AlterClientQuotasRequest): void {
+    {
+      const items0 = message.entries;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasRequestEntryDataV1(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterClientQuotasRequest versions 1. */
+  function readAlterClientQuotasRequestV1(reader: Reader): AlterClientQuotasRequest {
+    let f_entries: AlterClientQuotasRequestEntryData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterClientQuotasRequestEntryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasRequestEntryDataV1(reader);
+      }
+      f_entries = items0;
+    }
+    const f_validateOnly = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entries: f_entries,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AlterClientQuotasRequestEntityData versions 0. */
+  function writeAlterClientQuotasRequestEntityDataV0(writer: Writer, message: AlterClientQuotasRequestEntityData): void {
+    writer.string(message.entityType);
+    writer.nullableString(message.entityName);
+  }
+
+  /** AlterClientQuotasRequestEntityData versions 0. */
+  function readAlterClientQuotasRequestEntityDataV0(reader: Reader): AlterClientQuotasRequestEntityData {
+    const f_entityType = reader.string();
+    const f_entityName = reader.nullableString();
+    return {
+      entityType: f_entityType,
+      entityName: f_entityName,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** AlterClientQuotasRequestEntityData versions 1. */
+  function writeAlterClientQuotasRequestEntityDataV1(writer: Writer, message: AlterClientQuotasRequestEntityData): void {
+    writer.compactString(message.entityType);
+    writer.compactNullableString(message.entityName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterClientQuotasRequestEntityData versions 1. */
+  function readAlterClientQuotasRequestEntityDataV1(reader: Reader): AlterClientQuotasRequestEntityData {
+    const f_entityType = reader.compactString();
+    const f_entityName = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entityType: f_entityType,
+      entityName: f_entityName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AlterClientQuotasRequestEntryData versions 0. */
+  function writeAlterClientQuotasRequestEntryDataV0(writer: Writer, message: AlterClientQuotasRequestEntryData): void {
+    {
+      const items0 = message.entity;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasRequestEntityDataV0(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.ops;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasRequestOpDataV0(writer, items0[i0]);
+      }
     }
   }
-  writer.bool(message.validateOnly);
-}
 
-/** AlterClientQuotasRequest versions 0. */
-function readAlterClientQuotasRequestV0(reader: Reader): AlterClientQuotasRequest {
-  let f_entries: AlterClientQuotasRequestEntryData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterClientQuotasRequestEntryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasRequestEntryDataV0(reader);
+  /** AlterClientQuotasRequestEntryData versions 0. */
+  function readAlterClientQuotasRequestEntryDataV0(reader: Reader): AlterClientQuotasRequestEntryData {
+    let f_entity: AlterClientQuotasRequestEntityData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterClientQuotasRequestEntityData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasRequestEntityDataV0(reader);
+      }
+      f_entity = items0;
     }
-    f_entries = items0;
-  }
-  const f_validateOnly = reader.bool();
-  return {
-    entries: f_entries,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** AlterClientQuotasRequest versions 1. */
-function writeAlterClientQuotasRequestV1(writer: Writer, message: AlterClientQuotasRequest): void {
-  {
-    const items0 = message.entries;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasRequestEntryDataV1(writer, items0[i0]);
+    let f_ops: AlterClientQuotasRequestOpData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterClientQuotasRequestOpData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasRequestOpDataV0(reader);
+      }
+      f_ops = items0;
     }
+    return {
+      entity: f_entity,
+      ops: f_ops,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.bool(message.validateOnly);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterClientQuotasRequest versions 1. */
-function readAlterClientQuotasRequestV1(reader: Reader): AlterClientQuotasRequest {
-  let f_entries: AlterClientQuotasRequestEntryData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterClientQuotasRequestEntryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasRequestEntryDataV1(reader);
+  /** AlterClientQuotasRequestEntryData versions 1. */
+  function writeAlterClientQuotasRequestEntryDataV1(writer: Writer, message: AlterClientQuotasRequestEntryData): void {
+    {
+      const items0 = message.entity;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasRequestEntityDataV1(writer, items0[i0]);
+      }
     }
-    f_entries = items0;
-  }
-  const f_validateOnly = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entries: f_entries,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterClientQuotasRequestEntityData versions 0. */
-function writeAlterClientQuotasRequestEntityDataV0(writer: Writer, message: AlterClientQuotasRequestEntityData): void {
-  writer.string(message.entityType);
-  writer.nullableString(message.entityName);
-}
-
-/** AlterClientQuotasRequestEntityData versions 0. */
-function readAlterClientQuotasRequestEntityDataV0(reader: Reader): AlterClientQuotasRequestEntityData {
-  const f_entityType = reader.string();
-  const f_entityName = reader.nullableString();
-  return {
-    entityType: f_entityType,
-    entityName: f_entityName,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** AlterClientQuotasRequestEntityData versions 1. */
-function writeAlterClientQuotasRequestEntityDataV1(writer: Writer, message: AlterClientQuotasRequestEntityData): void {
-  writer.compactString(message.entityType);
-  writer.compactNullableString(message.entityName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterClientQuotasRequestEntityData versions 1. */
-function readAlterClientQuotasRequestEntityDataV1(reader: Reader): AlterClientQuotasRequestEntityData {
-  const f_entityType = reader.compactString();
-  const f_entityName = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entityType: f_entityType,
-    entityName: f_entityName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterClientQuotasRequestEntryData versions 0. */
-function writeAlterClientQuotasRequestEntryDataV0(writer: Writer, message: AlterClientQuotasRequestEntryData): void {
-  {
-    const items0 = message.entity;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasRequestEntityDataV0(writer, items0[i0]);
+    {
+      const items0 = message.ops;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasRequestOpDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.ops;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasRequestOpDataV0(writer, items0[i0]);
+
+  /** AlterClientQuotasRequestEntryData versions 1. */
+  function readAlterClientQuotasRequestEntryDataV1(reader: Reader): AlterClientQuotasRequestEntryData {
+    let f_entity: AlterClientQuotasRequestEntityData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterClientQuotasRequestEntityData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasRequestEntityDataV1(reader);
+      }
+      f_entity = items0;
     }
-  }
-}
-
-/** AlterClientQuotasRequestEntryData versions 0. */
-function readAlterClientQuotasRequestEntryDataV0(reader: Reader): AlterClientQuotasRequestEntryData {
-  let f_entity: AlterClientQuotasRequestEntityData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterClientQuotasRequestEntityData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasRequestEntityDataV0(reader);
+    let f_ops: AlterClientQuotasRequestOpData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterClientQuotasRequestOpData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasRequestOpDataV1(reader);
+      }
+      f_ops = items0;
     }
-    f_entity = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entity: f_entity,
+      ops: f_ops,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_ops: AlterClientQuotasRequestOpData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterClientQuotasRequestOpData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasRequestOpDataV0(reader);
-    }
-    f_ops = items0;
+
+  /** AlterClientQuotasRequestOpData versions 0. */
+  function writeAlterClientQuotasRequestOpDataV0(writer: Writer, message: AlterClientQuotasRequestOpData): void {
+    writer.string(message.key);
+    writer.float64(message.value);
+    writer.bool(message.remove);
   }
-  return {
-    entity: f_entity,
-    ops: f_ops,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterClientQuotasRequestEntryData versions 1. */
-function writeAlterClientQuotasRequestEntryDataV1(writer: Writer, message: AlterClientQuotasRequestEntryData): void {
-  {
-    const items0 = message.entity;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasRequestEntityDataV1(writer, items0[i0]);
-    }
+  /** AlterClientQuotasRequestOpData versions 0. */
+  function readAlterClientQuotasRequestOpDataV0(reader: Reader): AlterClientQuotasRequestOpData {
+    const f_key = reader.string();
+    const f_value = reader.float64();
+    const f_remove = reader.bool();
+    return {
+      key: f_key,
+      value: f_value,
+      remove: f_remove,
+      unknownTaggedFields: undefined,
+    };
   }
-  {
-    const items0 = message.ops;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasRequestOpDataV1(writer, items0[i0]);
-    }
+
+  /** AlterClientQuotasRequestOpData versions 1. */
+  function writeAlterClientQuotasRequestOpDataV1(writer: Writer, message: AlterClientQuotasRequestOpData): void {
+    writer.compactString(message.key);
+    writer.float64(message.value);
+    writer.bool(message.remove);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterClientQuotasRequestEntryData versions 1. */
-function readAlterClientQuotasRequestEntryDataV1(reader: Reader): AlterClientQuotasRequestEntryData {
-  let f_entity: AlterClientQuotasRequestEntityData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterClientQuotasRequestEntityData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasRequestEntityDataV1(reader);
-    }
-    f_entity = items0;
+  /** AlterClientQuotasRequestOpData versions 1. */
+  function readAlterClientQuotasRequestOpDataV1(reader: Reader): AlterClientQuotasRequestOpData {
+    const f_key = reader.compactString();
+    const f_value = reader.float64();
+    const f_remove = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      key: f_key,
+      value: f_value,
+      remove: f_remove,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_ops: AlterClientQuotasRequestOpData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterClientQuotasRequestOpData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasRequestOpDataV1(reader);
-    }
-    f_ops = items0;
+
+  function defaultAlterClientQuotasRequest(): AlterClientQuotasRequest {
+    return {
+      entries: [],
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entity: f_entity,
-    ops: f_ops,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterClientQuotasRequestOpData versions 0. */
-function writeAlterClientQuotasRequestOpDataV0(writer: Writer, message: AlterClientQuotasRequestOpData): void {
-  writer.string(message.key);
-  writer.float64(message.value);
-  writer.bool(message.remove);
-}
+  function defaultAlterClientQuotasRequestEntityData(): AlterClientQuotasRequestEntityData {
+    return {
+      entityType: "",
+      entityName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** AlterClientQuotasRequestOpData versions 0. */
-function readAlterClientQuotasRequestOpDataV0(reader: Reader): AlterClientQuotasRequestOpData {
-  const f_key = reader.string();
-  const f_value = reader.float64();
-  const f_remove = reader.bool();
-  return {
-    key: f_key,
-    value: f_value,
-    remove: f_remove,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterClientQuotasRequestEntryData(): AlterClientQuotasRequestEntryData {
+    return {
+      entity: [],
+      ops: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** AlterClientQuotasRequestOpData versions 1. */
-function writeAlterClientQuotasRequestOpDataV1(writer: Writer, message: AlterClientQuotasRequestOpData): void {
-  writer.compactString(message.key);
-  writer.float64(message.value);
-  writer.bool(message.remove);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  function defaultAlterClientQuotasRequestOpData(): AlterClientQuotasRequestOpData {
+    return {
+      key: "",
+      value: 0,
+      remove: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterClientQuotasRequest;
 }
-
-/** AlterClientQuotasRequestOpData versions 1. */
-function readAlterClientQuotasRequestOpDataV1(reader: Reader): AlterClientQuotasRequestOpData {
-  const f_key = reader.compactString();
-  const f_value = reader.float64();
-  const f_remove = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    key: f_key,
-    value: f_value,
-    remove: f_remove,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultAlterClientQuotasRequest(): AlterClientQuotasRequest {
-  return {
-    entries: [],
-    validateOnly: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAlterClientQuotasRequestEntityData(): AlterClientQuotasRequestEntityData {
-  return {
-    entityType: "",
-    entityName: "",
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAlterClientQuotasRequestEntryData(): AlterClientQuotasRequestEntryData {
-  return {
-    entity: [],
-    ops: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAlterClientQuotasRequestOpData(): AlterClientQuotasRequestOpData {
-  return {
-    key: "",
-    value: 0,
-    remove: false,
-    unknownTaggedFields: undefined,
-  };
-}
-

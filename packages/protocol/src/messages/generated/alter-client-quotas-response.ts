@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterClientQuotasResponse {
   throttleTimeMs: number;
@@ -24,229 +24,234 @@ export interface AlterClientQuotasResponseEntryData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterClientQuotasResponse: MessageCodec<AlterClientQuotasResponse> = {
-  name: 'AlterClientQuotasResponse',
-  apiKey: 49,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: AlterClientQuotasResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterClientQuotasResponseV0(writer, message);
-        return;
-      case 1:
-        writeAlterClientQuotasResponseV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterClientQuotasResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterClientQuotasResponse {
-    switch (version) {
-      case 0:
-        return readAlterClientQuotasResponseV0(reader);
-      case 1:
-        return readAlterClientQuotasResponseV1(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterClientQuotasResponse', version);
-    }
-  },
-  defaults: defaultAlterClientQuotasResponse,
-};
+/** Builds the AlterClientQuotasResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterClientQuotasResponse(runtime: CodecRuntime): MessageCodec<AlterClientQuotasResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterClientQuotasResponse versions 0. */
-function writeAlterClientQuotasResponseV0(writer: Writer, message: AlterClientQuotasResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.entries;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasResponseEntryDataV0(writer, items0[i0]);
+  const AlterClientQuotasResponse: MessageCodec<AlterClientQuotasResponse> = {
+    name: 'AlterClientQuotasResponse',
+    apiKey: 49,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: AlterClientQuotasResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterClientQuotasResponseV0(writer, message);
+          return;
+        case 1:
+          writeAlterClientQuotasResponseV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterClientQuotasResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterClientQuotasResponse {
+      switch (version) {
+        case 0:
+          return readAlterClientQuotasResponseV0(reader);
+        case 1:
+          return readAlterClientQuotasResponseV1(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterClientQuotasResponse', version);
+      }
+    },
+    defaults: defaultAlterClientQuotasResponse,
+  };
+
+  /** AlterClientQuotasResponse versions 0. */
+  function writeAlterClientQuotasResponseV0(writer: Writer, message: AlterClientQuotasResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.entries;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasResponseEntryDataV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** AlterClientQuotasResponse versions 0. */
-function readAlterClientQuotasResponseV0(reader: Reader): AlterClientQuotasResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_entries: AlterClientQuotasResponseEntryData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterClientQuotasResponseEntryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasResponseEntryDataV0(reader);
+  /** AlterClientQuotasResponse versions 0. */
+  function readAlterClientQuotasResponseV0(reader: Reader): AlterClientQuotasResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_entries: AlterClientQuotasResponseEntryData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterClientQuotasResponseEntryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasResponseEntryDataV0(reader);
+      }
+      f_entries = items0;
     }
-    f_entries = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      entries: f_entries,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    entries: f_entries,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterClientQuotasResponse versions 1. */
-function writeAlterClientQuotasResponseV1(writer: Writer, message: AlterClientQuotasResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.entries;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasResponseEntryDataV1(writer, items0[i0]);
+  /** AlterClientQuotasResponse versions 1. */
+  function writeAlterClientQuotasResponseV1(writer: Writer, message: AlterClientQuotasResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.entries;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasResponseEntryDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterClientQuotasResponse versions 1. */
-function readAlterClientQuotasResponseV1(reader: Reader): AlterClientQuotasResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_entries: AlterClientQuotasResponseEntryData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterClientQuotasResponseEntryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasResponseEntryDataV1(reader);
+  /** AlterClientQuotasResponse versions 1. */
+  function readAlterClientQuotasResponseV1(reader: Reader): AlterClientQuotasResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_entries: AlterClientQuotasResponseEntryData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterClientQuotasResponseEntryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasResponseEntryDataV1(reader);
+      }
+      f_entries = items0;
     }
-    f_entries = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      entries: f_entries,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    entries: f_entries,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterClientQuotasResponseEntityData versions 0. */
-function writeAlterClientQuotasResponseEntityDataV0(writer: Writer, message: AlterClientQuotasResponseEntityData): void {
-  writer.string(message.entityType);
-  writer.nullableString(message.entityName);
-}
-
-/** AlterClientQuotasResponseEntityData versions 0. */
-function readAlterClientQuotasResponseEntityDataV0(reader: Reader): AlterClientQuotasResponseEntityData {
-  const f_entityType = reader.string();
-  const f_entityName = reader.nullableString();
-  return {
-    entityType: f_entityType,
-    entityName: f_entityName,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** AlterClientQuotasResponseEntityData versions 1. */
-function writeAlterClientQuotasResponseEntityDataV1(writer: Writer, message: AlterClientQuotasResponseEntityData): void {
-  writer.compactString(message.entityType);
-  writer.compactNullableString(message.entityName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterClientQuotasResponseEntityData versions 1. */
-function readAlterClientQuotasResponseEntityDataV1(reader: Reader): AlterClientQuotasResponseEntityData {
-  const f_entityType = reader.compactString();
-  const f_entityName = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entityType: f_entityType,
-    entityName: f_entityName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterClientQuotasResponseEntryData versions 0. */
-function writeAlterClientQuotasResponseEntryDataV0(writer: Writer, message: AlterClientQuotasResponseEntryData): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  {
-    const items0 = message.entity;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasResponseEntityDataV0(writer, items0[i0]);
-    }
+  /** AlterClientQuotasResponseEntityData versions 0. */
+  function writeAlterClientQuotasResponseEntityDataV0(writer: Writer, message: AlterClientQuotasResponseEntityData): void {
+    writer.string(message.entityType);
+    writer.nullableString(message.entityName);
   }
-}
 
-/** AlterClientQuotasResponseEntryData versions 0. */
-function readAlterClientQuotasResponseEntryDataV0(reader: Reader): AlterClientQuotasResponseEntryData {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  let f_entity: AlterClientQuotasResponseEntityData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterClientQuotasResponseEntityData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasResponseEntityDataV0(reader);
-    }
-    f_entity = items0;
+  /** AlterClientQuotasResponseEntityData versions 0. */
+  function readAlterClientQuotasResponseEntityDataV0(reader: Reader): AlterClientQuotasResponseEntityData {
+    const f_entityType = reader.string();
+    const f_entityName = reader.nullableString();
+    return {
+      entityType: f_entityType,
+      entityName: f_entityName,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    entity: f_entity,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterClientQuotasResponseEntryData versions 1. */
-function writeAlterClientQuotasResponseEntryDataV1(writer: Writer, message: AlterClientQuotasResponseEntryData): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.entity;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterClientQuotasResponseEntityDataV1(writer, items0[i0]);
+  /** AlterClientQuotasResponseEntityData versions 1. */
+  function writeAlterClientQuotasResponseEntityDataV1(writer: Writer, message: AlterClientQuotasResponseEntityData): void {
+    writer.compactString(message.entityType);
+    writer.compactNullableString(message.entityName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterClientQuotasResponseEntityData versions 1. */
+  function readAlterClientQuotasResponseEntityDataV1(reader: Reader): AlterClientQuotasResponseEntityData {
+    const f_entityType = reader.compactString();
+    const f_entityName = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entityType: f_entityType,
+      entityName: f_entityName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AlterClientQuotasResponseEntryData versions 0. */
+  function writeAlterClientQuotasResponseEntryDataV0(writer: Writer, message: AlterClientQuotasResponseEntryData): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    {
+      const items0 = message.entity;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasResponseEntityDataV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterClientQuotasResponseEntryData versions 1. */
-function readAlterClientQuotasResponseEntryDataV1(reader: Reader): AlterClientQuotasResponseEntryData {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_entity: AlterClientQuotasResponseEntityData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterClientQuotasResponseEntityData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterClientQuotasResponseEntityDataV1(reader);
+  /** AlterClientQuotasResponseEntryData versions 0. */
+  function readAlterClientQuotasResponseEntryDataV0(reader: Reader): AlterClientQuotasResponseEntryData {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    let f_entity: AlterClientQuotasResponseEntityData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterClientQuotasResponseEntityData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasResponseEntityDataV0(reader);
+      }
+      f_entity = items0;
     }
-    f_entity = items0;
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      entity: f_entity,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    entity: f_entity,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterClientQuotasResponse(): AlterClientQuotasResponse {
-  return {
-    throttleTimeMs: 0,
-    entries: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterClientQuotasResponseEntryData versions 1. */
+  function writeAlterClientQuotasResponseEntryDataV1(writer: Writer, message: AlterClientQuotasResponseEntryData): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.entity;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterClientQuotasResponseEntityDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterClientQuotasResponseEntityData(): AlterClientQuotasResponseEntityData {
-  return {
-    entityType: "",
-    entityName: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterClientQuotasResponseEntryData versions 1. */
+  function readAlterClientQuotasResponseEntryDataV1(reader: Reader): AlterClientQuotasResponseEntryData {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_entity: AlterClientQuotasResponseEntityData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterClientQuotasResponseEntityData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterClientQuotasResponseEntityDataV1(reader);
+      }
+      f_entity = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      entity: f_entity,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterClientQuotasResponseEntryData(): AlterClientQuotasResponseEntryData {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    entity: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterClientQuotasResponse(): AlterClientQuotasResponse {
+    return {
+      throttleTimeMs: 0,
+      entries: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultAlterClientQuotasResponseEntityData(): AlterClientQuotasResponseEntityData {
+    return {
+      entityType: "",
+      entityName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterClientQuotasResponseEntryData(): AlterClientQuotasResponseEntryData {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      entity: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterClientQuotasResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterConfigsRequest {
   resources: AlterConfigsRequestAlterConfigsResource[];
@@ -24,229 +24,234 @@ export interface AlterConfigsRequestAlterableConfig {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterConfigsRequest: MessageCodec<AlterConfigsRequest> = {
-  name: 'AlterConfigsRequest',
-  apiKey: 33,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: AlterConfigsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeAlterConfigsRequestV0(writer, message);
-        return;
-      case 2:
-        writeAlterConfigsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterConfigsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterConfigsRequest {
-    switch (version) {
-      case 0: case 1:
-        return readAlterConfigsRequestV0(reader);
-      case 2:
-        return readAlterConfigsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterConfigsRequest', version);
-    }
-  },
-  defaults: defaultAlterConfigsRequest,
-};
+/** Builds the AlterConfigsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterConfigsRequest(runtime: CodecRuntime): MessageCodec<AlterConfigsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterConfigsRequest versions 0-1. */
-function writeAlterConfigsRequestV0(writer: Writer, message: AlterConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterConfigsRequestAlterConfigsResourceV0(writer, items0[i0]);
+  const AlterConfigsRequest: MessageCodec<AlterConfigsRequest> = {
+    name: 'AlterConfigsRequest',
+    apiKey: 33,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: AlterConfigsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeAlterConfigsRequestV0(writer, message);
+          return;
+        case 2:
+          writeAlterConfigsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterConfigsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterConfigsRequest {
+      switch (version) {
+        case 0: case 1:
+          return readAlterConfigsRequestV0(reader);
+        case 2:
+          return readAlterConfigsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterConfigsRequest', version);
+      }
+    },
+    defaults: defaultAlterConfigsRequest,
+  };
+
+  /** AlterConfigsRequest versions 0-1. */
+  function writeAlterConfigsRequestV0(writer: Writer, message: AlterConfigsRequest): void {
+    {
+      const items0 = message.resources;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterConfigsRequestAlterConfigsResourceV0(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+  }
+
+  /** AlterConfigsRequest versions 0-1. */
+  function readAlterConfigsRequestV0(reader: Reader): AlterConfigsRequest {
+    let f_resources: AlterConfigsRequestAlterConfigsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterConfigsRequestAlterConfigsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterConfigsRequestAlterConfigsResourceV0(reader);
+      }
+      f_resources = items0;
+    }
+    const f_validateOnly = reader.bool();
+    return {
+      resources: f_resources,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** AlterConfigsRequest versions 2. */
+  function writeAlterConfigsRequestV2(writer: Writer, message: AlterConfigsRequest): void {
+    {
+      const items0 = message.resources;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterConfigsRequestAlterConfigsResourceV2(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterConfigsRequest versions 2. */
+  function readAlterConfigsRequestV2(reader: Reader): AlterConfigsRequest {
+    let f_resources: AlterConfigsRequestAlterConfigsResource[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterConfigsRequestAlterConfigsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterConfigsRequestAlterConfigsResourceV2(reader);
+      }
+      f_resources = items0;
+    }
+    const f_validateOnly = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resources: f_resources,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AlterConfigsRequestAlterConfigsResource versions 0-1. */
+  function writeAlterConfigsRequestAlterConfigsResourceV0(writer: Writer, message: AlterConfigsRequestAlterConfigsResource): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterConfigsRequestAlterableConfigV0(writer, items0[i0]);
+      }
     }
   }
-  writer.bool(message.validateOnly);
-}
 
-/** AlterConfigsRequest versions 0-1. */
-function readAlterConfigsRequestV0(reader: Reader): AlterConfigsRequest {
-  let f_resources: AlterConfigsRequestAlterConfigsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterConfigsRequestAlterConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterConfigsRequestAlterConfigsResourceV0(reader);
+  /** AlterConfigsRequestAlterConfigsResource versions 0-1. */
+  function readAlterConfigsRequestAlterConfigsResourceV0(reader: Reader): AlterConfigsRequestAlterConfigsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_configs: AlterConfigsRequestAlterableConfig[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterConfigsRequestAlterableConfig>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterConfigsRequestAlterableConfigV0(reader);
+      }
+      f_configs = items0;
     }
-    f_resources = items0;
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_validateOnly = reader.bool();
-  return {
-    resources: f_resources,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterConfigsRequest versions 2. */
-function writeAlterConfigsRequestV2(writer: Writer, message: AlterConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterConfigsRequestAlterConfigsResourceV2(writer, items0[i0]);
+  /** AlterConfigsRequestAlterConfigsResource versions 2. */
+  function writeAlterConfigsRequestAlterConfigsResourceV2(writer: Writer, message: AlterConfigsRequestAlterConfigsResource): void {
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterConfigsRequestAlterableConfigV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.bool(message.validateOnly);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterConfigsRequest versions 2. */
-function readAlterConfigsRequestV2(reader: Reader): AlterConfigsRequest {
-  let f_resources: AlterConfigsRequestAlterConfigsResource[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterConfigsRequestAlterConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterConfigsRequestAlterConfigsResourceV2(reader);
+  /** AlterConfigsRequestAlterConfigsResource versions 2. */
+  function readAlterConfigsRequestAlterConfigsResourceV2(reader: Reader): AlterConfigsRequestAlterConfigsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    let f_configs: AlterConfigsRequestAlterableConfig[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterConfigsRequestAlterableConfig>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterConfigsRequestAlterableConfigV2(reader);
+      }
+      f_configs = items0;
     }
-    f_resources = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_validateOnly = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resources: f_resources,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterConfigsRequestAlterConfigsResource versions 0-1. */
-function writeAlterConfigsRequestAlterConfigsResourceV0(writer: Writer, message: AlterConfigsRequestAlterConfigsResource): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterConfigsRequestAlterableConfigV0(writer, items0[i0]);
-    }
+  /** AlterConfigsRequestAlterableConfig versions 0-1. */
+  function writeAlterConfigsRequestAlterableConfigV0(writer: Writer, message: AlterConfigsRequestAlterableConfig): void {
+    writer.string(message.name);
+    writer.nullableString(message.value);
   }
-}
 
-/** AlterConfigsRequestAlterConfigsResource versions 0-1. */
-function readAlterConfigsRequestAlterConfigsResourceV0(reader: Reader): AlterConfigsRequestAlterConfigsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_configs: AlterConfigsRequestAlterableConfig[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterConfigsRequestAlterableConfig>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterConfigsRequestAlterableConfigV0(reader);
-    }
-    f_configs = items0;
+  /** AlterConfigsRequestAlterableConfig versions 0-1. */
+  function readAlterConfigsRequestAlterableConfigV0(reader: Reader): AlterConfigsRequestAlterableConfig {
+    const f_name = reader.string();
+    const f_value = reader.nullableString();
+    return {
+      name: f_name,
+      value: f_value,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterConfigsRequestAlterConfigsResource versions 2. */
-function writeAlterConfigsRequestAlterConfigsResourceV2(writer: Writer, message: AlterConfigsRequestAlterConfigsResource): void {
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterConfigsRequestAlterableConfigV2(writer, items0[i0]);
-    }
+  /** AlterConfigsRequestAlterableConfig versions 2. */
+  function writeAlterConfigsRequestAlterableConfigV2(writer: Writer, message: AlterConfigsRequestAlterableConfig): void {
+    writer.compactString(message.name);
+    writer.compactNullableString(message.value);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterConfigsRequestAlterConfigsResource versions 2. */
-function readAlterConfigsRequestAlterConfigsResourceV2(reader: Reader): AlterConfigsRequestAlterConfigsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  let f_configs: AlterConfigsRequestAlterableConfig[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterConfigsRequestAlterableConfig>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterConfigsRequestAlterableConfigV2(reader);
-    }
-    f_configs = items0;
+  /** AlterConfigsRequestAlterableConfig versions 2. */
+  function readAlterConfigsRequestAlterableConfigV2(reader: Reader): AlterConfigsRequestAlterableConfig {
+    const f_name = reader.compactString();
+    const f_value = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      value: f_value,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterConfigsRequestAlterableConfig versions 0-1. */
-function writeAlterConfigsRequestAlterableConfigV0(writer: Writer, message: AlterConfigsRequestAlterableConfig): void {
-  writer.string(message.name);
-  writer.nullableString(message.value);
-}
+  function defaultAlterConfigsRequest(): AlterConfigsRequest {
+    return {
+      resources: [],
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** AlterConfigsRequestAlterableConfig versions 0-1. */
-function readAlterConfigsRequestAlterableConfigV0(reader: Reader): AlterConfigsRequestAlterableConfig {
-  const f_name = reader.string();
-  const f_value = reader.nullableString();
-  return {
-    name: f_name,
-    value: f_value,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterConfigsRequestAlterConfigsResource(): AlterConfigsRequestAlterConfigsResource {
+    return {
+      resourceType: 0,
+      resourceName: "",
+      configs: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** AlterConfigsRequestAlterableConfig versions 2. */
-function writeAlterConfigsRequestAlterableConfigV2(writer: Writer, message: AlterConfigsRequestAlterableConfig): void {
-  writer.compactString(message.name);
-  writer.compactNullableString(message.value);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  function defaultAlterConfigsRequestAlterableConfig(): AlterConfigsRequestAlterableConfig {
+    return {
+      name: "",
+      value: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterConfigsRequest;
 }
-
-/** AlterConfigsRequestAlterableConfig versions 2. */
-function readAlterConfigsRequestAlterableConfigV2(reader: Reader): AlterConfigsRequestAlterableConfig {
-  const f_name = reader.compactString();
-  const f_value = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    value: f_value,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultAlterConfigsRequest(): AlterConfigsRequest {
-  return {
-    resources: [],
-    validateOnly: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAlterConfigsRequestAlterConfigsResource(): AlterConfigsRequestAlterConfigsResource {
-  return {
-    resourceType: 0,
-    resourceName: "",
-    configs: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultAlterConfigsRequestAlterableConfig(): AlterConfigsRequestAlterableConfig {
-  return {
-    name: "",
-    value: "",
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterConfigsResponse {
   throttleTimeMs: number;
@@ -19,164 +19,169 @@ export interface AlterConfigsResponseAlterConfigsResourceResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterConfigsResponse: MessageCodec<AlterConfigsResponse> = {
-  name: 'AlterConfigsResponse',
-  apiKey: 33,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: AlterConfigsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeAlterConfigsResponseV0(writer, message);
-        return;
-      case 2:
-        writeAlterConfigsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterConfigsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterConfigsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readAlterConfigsResponseV0(reader);
-      case 2:
-        return readAlterConfigsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterConfigsResponse', version);
-    }
-  },
-  defaults: defaultAlterConfigsResponse,
-};
+/** Builds the AlterConfigsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterConfigsResponse(runtime: CodecRuntime): MessageCodec<AlterConfigsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterConfigsResponse versions 0-1. */
-function writeAlterConfigsResponseV0(writer: Writer, message: AlterConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterConfigsResponseAlterConfigsResourceResponseV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** AlterConfigsResponse versions 0-1. */
-function readAlterConfigsResponseV0(reader: Reader): AlterConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: AlterConfigsResponseAlterConfigsResourceResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterConfigsResponseAlterConfigsResourceResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterConfigsResponseAlterConfigsResourceResponseV0(reader);
-    }
-    f_responses = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: undefined,
+  const AlterConfigsResponse: MessageCodec<AlterConfigsResponse> = {
+    name: 'AlterConfigsResponse',
+    apiKey: 33,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: AlterConfigsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeAlterConfigsResponseV0(writer, message);
+          return;
+        case 2:
+          writeAlterConfigsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterConfigsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterConfigsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readAlterConfigsResponseV0(reader);
+        case 2:
+          return readAlterConfigsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterConfigsResponse', version);
+      }
+    },
+    defaults: defaultAlterConfigsResponse,
   };
-}
 
-/** AlterConfigsResponse versions 2. */
-function writeAlterConfigsResponseV2(writer: Writer, message: AlterConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterConfigsResponseAlterConfigsResourceResponseV2(writer, items0[i0]);
+  /** AlterConfigsResponse versions 0-1. */
+  function writeAlterConfigsResponseV0(writer: Writer, message: AlterConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterConfigsResponseAlterConfigsResourceResponseV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterConfigsResponse versions 2. */
-function readAlterConfigsResponseV2(reader: Reader): AlterConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: AlterConfigsResponseAlterConfigsResourceResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterConfigsResponseAlterConfigsResourceResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterConfigsResponseAlterConfigsResourceResponseV2(reader);
+  /** AlterConfigsResponse versions 0-1. */
+  function readAlterConfigsResponseV0(reader: Reader): AlterConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: AlterConfigsResponseAlterConfigsResourceResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterConfigsResponseAlterConfigsResourceResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterConfigsResponseAlterConfigsResourceResponseV0(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterConfigsResponseAlterConfigsResourceResponse versions 0-1. */
-function writeAlterConfigsResponseAlterConfigsResourceResponseV0(writer: Writer, message: AlterConfigsResponseAlterConfigsResourceResponse): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-}
+  /** AlterConfigsResponse versions 2. */
+  function writeAlterConfigsResponseV2(writer: Writer, message: AlterConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterConfigsResponseAlterConfigsResourceResponseV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AlterConfigsResponseAlterConfigsResourceResponse versions 0-1. */
-function readAlterConfigsResponseAlterConfigsResourceResponseV0(reader: Reader): AlterConfigsResponseAlterConfigsResourceResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterConfigsResponse versions 2. */
+  function readAlterConfigsResponseV2(reader: Reader): AlterConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: AlterConfigsResponseAlterConfigsResourceResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterConfigsResponseAlterConfigsResourceResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterConfigsResponseAlterConfigsResourceResponseV2(reader);
+      }
+      f_responses = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** AlterConfigsResponseAlterConfigsResourceResponse versions 2. */
-function writeAlterConfigsResponseAlterConfigsResourceResponseV2(writer: Writer, message: AlterConfigsResponseAlterConfigsResourceResponse): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AlterConfigsResponseAlterConfigsResourceResponse versions 0-1. */
+  function writeAlterConfigsResponseAlterConfigsResourceResponseV0(writer: Writer, message: AlterConfigsResponseAlterConfigsResourceResponse): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+  }
 
-/** AlterConfigsResponseAlterConfigsResourceResponse versions 2. */
-function readAlterConfigsResponseAlterConfigsResourceResponseV2(reader: Reader): AlterConfigsResponseAlterConfigsResourceResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AlterConfigsResponseAlterConfigsResourceResponse versions 0-1. */
+  function readAlterConfigsResponseAlterConfigsResourceResponseV0(reader: Reader): AlterConfigsResponseAlterConfigsResourceResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAlterConfigsResponse(): AlterConfigsResponse {
-  return {
-    throttleTimeMs: 0,
-    responses: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterConfigsResponseAlterConfigsResourceResponse versions 2. */
+  function writeAlterConfigsResponseAlterConfigsResourceResponseV2(writer: Writer, message: AlterConfigsResponseAlterConfigsResourceResponse): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterConfigsResponseAlterConfigsResourceResponse(): AlterConfigsResponseAlterConfigsResourceResponse {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    resourceType: 0,
-    resourceName: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterConfigsResponseAlterConfigsResourceResponse versions 2. */
+  function readAlterConfigsResponseAlterConfigsResourceResponseV2(reader: Reader): AlterConfigsResponseAlterConfigsResourceResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultAlterConfigsResponse(): AlterConfigsResponse {
+    return {
+      throttleTimeMs: 0,
+      responses: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterConfigsResponseAlterConfigsResourceResponse(): AlterConfigsResponseAlterConfigsResourceResponse {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      resourceType: 0,
+      resourceName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterConfigsResponse;
+}

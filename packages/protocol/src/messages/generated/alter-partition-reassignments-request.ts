@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterPartitionReassignmentsRequest {
   timeoutMs: number;
@@ -23,163 +23,168 @@ export interface AlterPartitionReassignmentsRequestReassignableTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterPartitionReassignmentsRequest: MessageCodec<AlterPartitionReassignmentsRequest> = {
-  name: 'AlterPartitionReassignmentsRequest',
-  apiKey: 45,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AlterPartitionReassignmentsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterPartitionReassignmentsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterPartitionReassignmentsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterPartitionReassignmentsRequest {
-    switch (version) {
-      case 0:
-        return readAlterPartitionReassignmentsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterPartitionReassignmentsRequest', version);
-    }
-  },
-  defaults: defaultAlterPartitionReassignmentsRequest,
-};
+/** Builds the AlterPartitionReassignmentsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterPartitionReassignmentsRequest(runtime: CodecRuntime): MessageCodec<AlterPartitionReassignmentsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterPartitionReassignmentsRequest versions 0. */
-function writeAlterPartitionReassignmentsRequestV0(writer: Writer, message: AlterPartitionReassignmentsRequest): void {
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionReassignmentsRequestReassignableTopicV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterPartitionReassignmentsRequest versions 0. */
-function readAlterPartitionReassignmentsRequestV0(reader: Reader): AlterPartitionReassignmentsRequest {
-  const f_timeoutMs = reader.int32();
-  let f_topics: AlterPartitionReassignmentsRequestReassignableTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionReassignmentsRequestReassignableTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionReassignmentsRequestReassignableTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    timeoutMs: f_timeoutMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const AlterPartitionReassignmentsRequest: MessageCodec<AlterPartitionReassignmentsRequest> = {
+    name: 'AlterPartitionReassignmentsRequest',
+    apiKey: 45,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AlterPartitionReassignmentsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterPartitionReassignmentsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterPartitionReassignmentsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterPartitionReassignmentsRequest {
+      switch (version) {
+        case 0:
+          return readAlterPartitionReassignmentsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterPartitionReassignmentsRequest', version);
+      }
+    },
+    defaults: defaultAlterPartitionReassignmentsRequest,
   };
-}
 
-/** AlterPartitionReassignmentsRequestReassignablePartition versions 0. */
-function writeAlterPartitionReassignmentsRequestReassignablePartitionV0(writer: Writer, message: AlterPartitionReassignmentsRequestReassignablePartition): void {
-  writer.int32(message.partitionIndex);
-  {
-    const items0 = message.replicas;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** AlterPartitionReassignmentsRequest versions 0. */
+  function writeAlterPartitionReassignmentsRequestV0(writer: Writer, message: AlterPartitionReassignmentsRequest): void {
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.topics;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writer.int32(items0[i0]);
+        writeAlterPartitionReassignmentsRequestReassignableTopicV0(writer, items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionReassignmentsRequestReassignablePartition versions 0. */
-function readAlterPartitionReassignmentsRequestReassignablePartitionV0(reader: Reader): AlterPartitionReassignmentsRequestReassignablePartition {
-  const f_partitionIndex = reader.int32();
-  let f_replicas: number[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_replicas = null;
-    } else {
-      const at0 = reader.ensure(count0 * 4, 'int32 array');
-      const bytes0 = reader.buffer;
-      const items0 = new Array<number>(count0);
-      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AlterPartitionReassignmentsRequest versions 0. */
+  function readAlterPartitionReassignmentsRequestV0(reader: Reader): AlterPartitionReassignmentsRequest {
+    const f_timeoutMs = reader.int32();
+    let f_topics: AlterPartitionReassignmentsRequestReassignableTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionReassignmentsRequestReassignableTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionReassignmentsRequestReassignableTopicV0(reader);
       }
-      reader.offset = at0 + count0 * 4;
-      f_replicas = items0;
+      f_topics = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      timeoutMs: f_timeoutMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    replicas: f_replicas,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionReassignmentsRequestReassignableTopic versions 0. */
-function writeAlterPartitionReassignmentsRequestReassignableTopicV0(writer: Writer, message: AlterPartitionReassignmentsRequestReassignableTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionReassignmentsRequestReassignablePartitionV0(writer, items0[i0]);
+  /** AlterPartitionReassignmentsRequestReassignablePartition versions 0. */
+  function writeAlterPartitionReassignmentsRequestReassignablePartitionV0(writer: Writer, message: AlterPartitionReassignmentsRequestReassignablePartition): void {
+    writer.int32(message.partitionIndex);
+    {
+      const items0 = message.replicas;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.int32(items0[i0]);
+        }
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionReassignmentsRequestReassignableTopic versions 0. */
-function readAlterPartitionReassignmentsRequestReassignableTopicV0(reader: Reader): AlterPartitionReassignmentsRequestReassignableTopic {
-  const f_name = reader.compactString();
-  let f_partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionReassignmentsRequestReassignablePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionReassignmentsRequestReassignablePartitionV0(reader);
+  /** AlterPartitionReassignmentsRequestReassignablePartition versions 0. */
+  function readAlterPartitionReassignmentsRequestReassignablePartitionV0(reader: Reader): AlterPartitionReassignmentsRequestReassignablePartition {
+    const f_partitionIndex = reader.int32();
+    let f_replicas: number[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_replicas = null;
+      } else {
+        const at0 = reader.ensure(count0 * 4, 'int32 array');
+        const bytes0 = reader.buffer;
+        const items0 = new Array<number>(count0);
+        for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+          items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+        }
+        reader.offset = at0 + count0 * 4;
+        f_replicas = items0;
+      }
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      replicas: f_replicas,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
-  return {
-    timeoutMs: 60000,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionReassignmentsRequestReassignableTopic versions 0. */
+  function writeAlterPartitionReassignmentsRequestReassignableTopicV0(writer: Writer, message: AlterPartitionReassignmentsRequestReassignableTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionReassignmentsRequestReassignablePartitionV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterPartitionReassignmentsRequestReassignablePartition(): AlterPartitionReassignmentsRequestReassignablePartition {
-  return {
-    partitionIndex: 0,
-    replicas: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionReassignmentsRequestReassignableTopic versions 0. */
+  function readAlterPartitionReassignmentsRequestReassignableTopicV0(reader: Reader): AlterPartitionReassignmentsRequestReassignableTopic {
+    const f_name = reader.compactString();
+    let f_partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionReassignmentsRequestReassignablePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionReassignmentsRequestReassignablePartitionV0(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterPartitionReassignmentsRequestReassignableTopic(): AlterPartitionReassignmentsRequestReassignableTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterPartitionReassignmentsRequest(): AlterPartitionReassignmentsRequest {
+    return {
+      timeoutMs: 60000,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultAlterPartitionReassignmentsRequestReassignablePartition(): AlterPartitionReassignmentsRequestReassignablePartition {
+    return {
+      partitionIndex: 0,
+      replicas: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterPartitionReassignmentsRequestReassignableTopic(): AlterPartitionReassignmentsRequestReassignableTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterPartitionReassignmentsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterPartitionReassignmentsResponse {
   throttleTimeMs: number;
@@ -26,150 +26,155 @@ export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterPartitionReassignmentsResponse: MessageCodec<AlterPartitionReassignmentsResponse> = {
-  name: 'AlterPartitionReassignmentsResponse',
-  apiKey: 45,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AlterPartitionReassignmentsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterPartitionReassignmentsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterPartitionReassignmentsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterPartitionReassignmentsResponse {
-    switch (version) {
-      case 0:
-        return readAlterPartitionReassignmentsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterPartitionReassignmentsResponse', version);
-    }
-  },
-  defaults: defaultAlterPartitionReassignmentsResponse,
-};
+/** Builds the AlterPartitionReassignmentsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterPartitionReassignmentsResponse(runtime: CodecRuntime): MessageCodec<AlterPartitionReassignmentsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterPartitionReassignmentsResponse versions 0. */
-function writeAlterPartitionReassignmentsResponseV0(writer: Writer, message: AlterPartitionReassignmentsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionReassignmentsResponseReassignableTopicResponseV0(writer, items0[i0]);
+  const AlterPartitionReassignmentsResponse: MessageCodec<AlterPartitionReassignmentsResponse> = {
+    name: 'AlterPartitionReassignmentsResponse',
+    apiKey: 45,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AlterPartitionReassignmentsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterPartitionReassignmentsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterPartitionReassignmentsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterPartitionReassignmentsResponse {
+      switch (version) {
+        case 0:
+          return readAlterPartitionReassignmentsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterPartitionReassignmentsResponse', version);
+      }
+    },
+    defaults: defaultAlterPartitionReassignmentsResponse,
+  };
+
+  /** AlterPartitionReassignmentsResponse versions 0. */
+  function writeAlterPartitionReassignmentsResponseV0(writer: Writer, message: AlterPartitionReassignmentsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionReassignmentsResponseReassignableTopicResponseV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionReassignmentsResponse versions 0. */
-function readAlterPartitionReassignmentsResponseV0(reader: Reader): AlterPartitionReassignmentsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionReassignmentsResponseReassignableTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionReassignmentsResponseReassignableTopicResponseV0(reader);
+  /** AlterPartitionReassignmentsResponse versions 0. */
+  function readAlterPartitionReassignmentsResponseV0(reader: Reader): AlterPartitionReassignmentsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionReassignmentsResponseReassignableTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionReassignmentsResponseReassignableTopicResponseV0(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      responses: f_responses,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    responses: f_responses,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionReassignmentsResponseReassignablePartitionResponse versions 0. */
-function writeAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(writer: Writer, message: AlterPartitionReassignmentsResponseReassignablePartitionResponse): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AlterPartitionReassignmentsResponseReassignablePartitionResponse versions 0. */
+  function writeAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(writer: Writer, message: AlterPartitionReassignmentsResponseReassignablePartitionResponse): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AlterPartitionReassignmentsResponseReassignablePartitionResponse versions 0. */
-function readAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(reader: Reader): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AlterPartitionReassignmentsResponseReassignablePartitionResponse versions 0. */
+  function readAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(reader: Reader): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** AlterPartitionReassignmentsResponseReassignableTopicResponse versions 0. */
-function writeAlterPartitionReassignmentsResponseReassignableTopicResponseV0(writer: Writer, message: AlterPartitionReassignmentsResponseReassignableTopicResponse): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(writer, items0[i0]);
+  /** AlterPartitionReassignmentsResponseReassignableTopicResponse versions 0. */
+  function writeAlterPartitionReassignmentsResponseReassignableTopicResponseV0(writer: Writer, message: AlterPartitionReassignmentsResponseReassignableTopicResponse): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionReassignmentsResponseReassignableTopicResponse versions 0. */
-function readAlterPartitionReassignmentsResponseReassignableTopicResponseV0(reader: Reader): AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  const f_name = reader.compactString();
-  let f_partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionReassignmentsResponseReassignablePartitionResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(reader);
+  /** AlterPartitionReassignmentsResponseReassignableTopicResponse versions 0. */
+  function readAlterPartitionReassignmentsResponseReassignableTopicResponseV0(reader: Reader): AlterPartitionReassignmentsResponseReassignableTopicResponse {
+    const f_name = reader.compactString();
+    let f_partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionReassignmentsResponseReassignablePartitionResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionReassignmentsResponseReassignablePartitionResponseV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    responses: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterPartitionReassignmentsResponse(): AlterPartitionReassignmentsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      responses: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAlterPartitionReassignmentsResponseReassignablePartitionResponse(): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterPartitionReassignmentsResponseReassignablePartitionResponse(): AlterPartitionReassignmentsResponseReassignablePartitionResponse {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAlterPartitionReassignmentsResponseReassignableTopicResponse(): AlterPartitionReassignmentsResponseReassignableTopicResponse {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultAlterPartitionReassignmentsResponseReassignableTopicResponse(): AlterPartitionReassignmentsResponseReassignableTopicResponse {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterPartitionReassignmentsResponse;
 }
-

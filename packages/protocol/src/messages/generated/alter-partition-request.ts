@@ -2,9 +2,8 @@
 // source: message/AlterPartitionRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterPartitionRequest {
   brokerId: number;
@@ -36,526 +35,531 @@ export interface AlterPartitionRequestTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterPartitionRequest: MessageCodec<AlterPartitionRequest> = {
-  name: 'AlterPartitionRequest',
-  apiKey: 56,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AlterPartitionRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterPartitionRequestV0(writer, message);
-        return;
-      case 1:
-        writeAlterPartitionRequestV1(writer, message);
-        return;
-      case 2:
-        writeAlterPartitionRequestV2(writer, message);
-        return;
-      case 3:
-        writeAlterPartitionRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterPartitionRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterPartitionRequest {
-    switch (version) {
-      case 0:
-        return readAlterPartitionRequestV0(reader);
-      case 1:
-        return readAlterPartitionRequestV1(reader);
-      case 2:
-        return readAlterPartitionRequestV2(reader);
-      case 3:
-        return readAlterPartitionRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterPartitionRequest', version);
-    }
-  },
-  defaults: defaultAlterPartitionRequest,
-};
+/** Builds the AlterPartitionRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterPartitionRequest(runtime: CodecRuntime): MessageCodec<AlterPartitionRequest> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterPartitionRequest versions 0. */
-function writeAlterPartitionRequestV0(writer: Writer, message: AlterPartitionRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestTopicDataV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterPartitionRequest versions 0. */
-function readAlterPartitionRequestV0(reader: Reader): AlterPartitionRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topics: AlterPartitionRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestTopicDataV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const AlterPartitionRequest: MessageCodec<AlterPartitionRequest> = {
+    name: 'AlterPartitionRequest',
+    apiKey: 56,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AlterPartitionRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterPartitionRequestV0(writer, message);
+          return;
+        case 1:
+          writeAlterPartitionRequestV1(writer, message);
+          return;
+        case 2:
+          writeAlterPartitionRequestV2(writer, message);
+          return;
+        case 3:
+          writeAlterPartitionRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterPartitionRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterPartitionRequest {
+      switch (version) {
+        case 0:
+          return readAlterPartitionRequestV0(reader);
+        case 1:
+          return readAlterPartitionRequestV1(reader);
+        case 2:
+          return readAlterPartitionRequestV2(reader);
+        case 3:
+          return readAlterPartitionRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterPartitionRequest', version);
+      }
+    },
+    defaults: defaultAlterPartitionRequest,
   };
-}
 
-/** AlterPartitionRequest versions 1. */
-function writeAlterPartitionRequestV1(writer: Writer, message: AlterPartitionRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestTopicDataV1(writer, items0[i0]);
+  /** AlterPartitionRequest versions 0. */
+  function writeAlterPartitionRequestV0(writer: Writer, message: AlterPartitionRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestTopicDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequest versions 1. */
-function readAlterPartitionRequestV1(reader: Reader): AlterPartitionRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topics: AlterPartitionRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestTopicDataV1(reader);
+  /** AlterPartitionRequest versions 0. */
+  function readAlterPartitionRequestV0(reader: Reader): AlterPartitionRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topics: AlterPartitionRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequest versions 2. */
-function writeAlterPartitionRequestV2(writer: Writer, message: AlterPartitionRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestTopicDataV2(writer, items0[i0]);
+  /** AlterPartitionRequest versions 1. */
+  function writeAlterPartitionRequestV1(writer: Writer, message: AlterPartitionRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestTopicDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequest versions 2. */
-function readAlterPartitionRequestV2(reader: Reader): AlterPartitionRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topics: AlterPartitionRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestTopicDataV2(reader);
+  /** AlterPartitionRequest versions 1. */
+  function readAlterPartitionRequestV1(reader: Reader): AlterPartitionRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topics: AlterPartitionRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestTopicDataV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequest versions 3. */
-function writeAlterPartitionRequestV3(writer: Writer, message: AlterPartitionRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestTopicDataV3(writer, items0[i0]);
+  /** AlterPartitionRequest versions 2. */
+  function writeAlterPartitionRequestV2(writer: Writer, message: AlterPartitionRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestTopicDataV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequest versions 3. */
-function readAlterPartitionRequestV3(reader: Reader): AlterPartitionRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topics: AlterPartitionRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestTopicDataV3(reader);
+  /** AlterPartitionRequest versions 2. */
+  function readAlterPartitionRequestV2(reader: Reader): AlterPartitionRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topics: AlterPartitionRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestTopicDataV2(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequestBrokerState versions 3. */
-function writeAlterPartitionRequestBrokerStateV3(writer: Writer, message: AlterPartitionRequestBrokerState): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterPartitionRequestBrokerState versions 3. */
-function readAlterPartitionRequestBrokerStateV3(reader: Reader): AlterPartitionRequestBrokerState {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterPartitionRequestPartitionData versions 0. */
-function writeAlterPartitionRequestPartitionDataV0(writer: Writer, message: AlterPartitionRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.newIsr;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AlterPartitionRequest versions 3. */
+  function writeAlterPartitionRequestV3(writer: Writer, message: AlterPartitionRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestTopicDataV3(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.newIsrWithEpochs.length !== 0) {
-    throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', '0');
-  }
-  if (message.leaderRecoveryState !== 0) {
-    throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'leaderRecoveryState', '0');
-  }
-  writer.int32(message.partitionEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequestPartitionData versions 0. */
-function readAlterPartitionRequestPartitionDataV0(reader: Reader): AlterPartitionRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_newIsr: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AlterPartitionRequest versions 3. */
+  function readAlterPartitionRequestV3(reader: Reader): AlterPartitionRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topics: AlterPartitionRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestTopicDataV3(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_newIsr = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_partitionEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    leaderEpoch: f_leaderEpoch,
-    newIsr: f_newIsr,
-    newIsrWithEpochs: [],
-    leaderRecoveryState: 0,
-    partitionEpoch: f_partitionEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequestPartitionData versions 1-2. */
-function writeAlterPartitionRequestPartitionDataV1(writer: Writer, message: AlterPartitionRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.newIsr;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AlterPartitionRequestBrokerState versions 3. */
+  function writeAlterPartitionRequestBrokerStateV3(writer: Writer, message: AlterPartitionRequestBrokerState): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterPartitionRequestBrokerState versions 3. */
+  function readAlterPartitionRequestBrokerStateV3(reader: Reader): AlterPartitionRequestBrokerState {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AlterPartitionRequestPartitionData versions 0. */
+  function writeAlterPartitionRequestPartitionDataV0(writer: Writer, message: AlterPartitionRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.newIsr;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-  if (message.newIsrWithEpochs.length !== 0) {
-    throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', '1-2');
-  }
-  writer.int8(message.leaderRecoveryState);
-  writer.int32(message.partitionEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterPartitionRequestPartitionData versions 1-2. */
-function readAlterPartitionRequestPartitionDataV1(reader: Reader): AlterPartitionRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_newIsr: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    if (message.newIsrWithEpochs.length !== 0) {
+      throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', '0');
     }
-    reader.offset = at0 + count0 * 4;
-    f_newIsr = items0;
-  }
-  const f_leaderRecoveryState = reader.int8();
-  const f_partitionEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    leaderEpoch: f_leaderEpoch,
-    newIsr: f_newIsr,
-    newIsrWithEpochs: [],
-    leaderRecoveryState: f_leaderRecoveryState,
-    partitionEpoch: f_partitionEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterPartitionRequestPartitionData versions 3. */
-function writeAlterPartitionRequestPartitionDataV3(writer: Writer, message: AlterPartitionRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderEpoch);
-  if (message.newIsr.length !== 0) {
-    throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'newIsr', '3');
-  }
-  {
-    const items0 = message.newIsrWithEpochs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestBrokerStateV3(writer, items0[i0]);
+    if (message.leaderRecoveryState !== 0) {
+      throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'leaderRecoveryState', '0');
     }
+    writer.int32(message.partitionEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int8(message.leaderRecoveryState);
-  writer.int32(message.partitionEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequestPartitionData versions 3. */
-function readAlterPartitionRequestPartitionDataV3(reader: Reader): AlterPartitionRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_newIsrWithEpochs: AlterPartitionRequestBrokerState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestBrokerState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestBrokerStateV3(reader);
+  /** AlterPartitionRequestPartitionData versions 0. */
+  function readAlterPartitionRequestPartitionDataV0(reader: Reader): AlterPartitionRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_newIsr: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_newIsr = items0;
     }
-    f_newIsrWithEpochs = items0;
+    const f_partitionEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      leaderEpoch: f_leaderEpoch,
+      newIsr: f_newIsr,
+      newIsrWithEpochs: [],
+      leaderRecoveryState: 0,
+      partitionEpoch: f_partitionEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_leaderRecoveryState = reader.int8();
-  const f_partitionEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    leaderEpoch: f_leaderEpoch,
-    newIsr: [],
-    newIsrWithEpochs: f_newIsrWithEpochs,
-    leaderRecoveryState: f_leaderRecoveryState,
-    partitionEpoch: f_partitionEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequestTopicData versions 0. */
-function writeAlterPartitionRequestTopicDataV0(writer: Writer, message: AlterPartitionRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestPartitionDataV0(writer, items0[i0]);
+  /** AlterPartitionRequestPartitionData versions 1-2. */
+  function writeAlterPartitionRequestPartitionDataV1(writer: Writer, message: AlterPartitionRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.newIsr;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterPartitionRequestTopicData versions 0. */
-function readAlterPartitionRequestTopicDataV0(reader: Reader): AlterPartitionRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: AlterPartitionRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestPartitionDataV0(reader);
+    if (message.newIsrWithEpochs.length !== 0) {
+      throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'newIsrWithEpochs', '1-2');
     }
-    f_partitions = items0;
+    writer.int8(message.leaderRecoveryState);
+    writer.int32(message.partitionEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequestTopicData versions 1. */
-function writeAlterPartitionRequestTopicDataV1(writer: Writer, message: AlterPartitionRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestPartitionDataV1(writer, items0[i0]);
+  /** AlterPartitionRequestPartitionData versions 1-2. */
+  function readAlterPartitionRequestPartitionDataV1(reader: Reader): AlterPartitionRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_newIsr: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_newIsr = items0;
     }
+    const f_leaderRecoveryState = reader.int8();
+    const f_partitionEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      leaderEpoch: f_leaderEpoch,
+      newIsr: f_newIsr,
+      newIsrWithEpochs: [],
+      leaderRecoveryState: f_leaderRecoveryState,
+      partitionEpoch: f_partitionEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequestTopicData versions 1. */
-function readAlterPartitionRequestTopicDataV1(reader: Reader): AlterPartitionRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: AlterPartitionRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestPartitionDataV1(reader);
+  /** AlterPartitionRequestPartitionData versions 3. */
+  function writeAlterPartitionRequestPartitionDataV3(writer: Writer, message: AlterPartitionRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderEpoch);
+    if (message.newIsr.length !== 0) {
+      throw fieldNotInVersion('AlterPartitionRequestPartitionData', 'newIsr', '3');
     }
-    f_partitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterPartitionRequestTopicData versions 2. */
-function writeAlterPartitionRequestTopicDataV2(writer: Writer, message: AlterPartitionRequestTopicData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestPartitionDataV1(writer, items0[i0]);
+    {
+      const items0 = message.newIsrWithEpochs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestBrokerStateV3(writer, items0[i0]);
+      }
     }
+    writer.int8(message.leaderRecoveryState);
+    writer.int32(message.partitionEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequestTopicData versions 2. */
-function readAlterPartitionRequestTopicDataV2(reader: Reader): AlterPartitionRequestTopicData {
-  const f_topicId = reader.uuid();
-  let f_partitions: AlterPartitionRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestPartitionDataV1(reader);
+  /** AlterPartitionRequestPartitionData versions 3. */
+  function readAlterPartitionRequestPartitionDataV3(reader: Reader): AlterPartitionRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_newIsrWithEpochs: AlterPartitionRequestBrokerState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestBrokerState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestBrokerStateV3(reader);
+      }
+      f_newIsrWithEpochs = items0;
     }
-    f_partitions = items0;
+    const f_leaderRecoveryState = reader.int8();
+    const f_partitionEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      leaderEpoch: f_leaderEpoch,
+      newIsr: [],
+      newIsrWithEpochs: f_newIsrWithEpochs,
+      leaderRecoveryState: f_leaderRecoveryState,
+      partitionEpoch: f_partitionEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: "",
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionRequestTopicData versions 3. */
-function writeAlterPartitionRequestTopicDataV3(writer: Writer, message: AlterPartitionRequestTopicData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionRequestPartitionDataV3(writer, items0[i0]);
+  /** AlterPartitionRequestTopicData versions 0. */
+  function writeAlterPartitionRequestTopicDataV0(writer: Writer, message: AlterPartitionRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionRequestTopicData versions 3. */
-function readAlterPartitionRequestTopicDataV3(reader: Reader): AlterPartitionRequestTopicData {
-  const f_topicId = reader.uuid();
-  let f_partitions: AlterPartitionRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionRequestPartitionDataV3(reader);
+  /** AlterPartitionRequestTopicData versions 0. */
+  function readAlterPartitionRequestTopicDataV0(reader: Reader): AlterPartitionRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: AlterPartitionRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: "",
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterPartitionRequest(): AlterPartitionRequest {
-  return {
-    brokerId: 0,
-    brokerEpoch: -1n,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionRequestTopicData versions 1. */
+  function writeAlterPartitionRequestTopicDataV1(writer: Writer, message: AlterPartitionRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestPartitionDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterPartitionRequestBrokerState(): AlterPartitionRequestBrokerState {
-  return {
-    brokerId: 0,
-    brokerEpoch: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionRequestTopicData versions 1. */
+  function readAlterPartitionRequestTopicDataV1(reader: Reader): AlterPartitionRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: AlterPartitionRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestPartitionDataV1(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterPartitionRequestPartitionData(): AlterPartitionRequestPartitionData {
-  return {
-    partitionIndex: 0,
-    leaderEpoch: 0,
-    newIsr: [],
-    newIsrWithEpochs: [],
-    leaderRecoveryState: 0,
-    partitionEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionRequestTopicData versions 2. */
+  function writeAlterPartitionRequestTopicDataV2(writer: Writer, message: AlterPartitionRequestTopicData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestPartitionDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterPartitionRequestTopicData(): AlterPartitionRequestTopicData {
-  return {
-    topicName: "",
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionRequestTopicData versions 2. */
+  function readAlterPartitionRequestTopicDataV2(reader: Reader): AlterPartitionRequestTopicData {
+    const f_topicId = reader.uuid();
+    let f_partitions: AlterPartitionRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestPartitionDataV1(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: "",
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** AlterPartitionRequestTopicData versions 3. */
+  function writeAlterPartitionRequestTopicDataV3(writer: Writer, message: AlterPartitionRequestTopicData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionRequestPartitionDataV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterPartitionRequestTopicData versions 3. */
+  function readAlterPartitionRequestTopicDataV3(reader: Reader): AlterPartitionRequestTopicData {
+    const f_topicId = reader.uuid();
+    let f_partitions: AlterPartitionRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionRequestPartitionDataV3(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: "",
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultAlterPartitionRequest(): AlterPartitionRequest {
+    return {
+      brokerId: 0,
+      brokerEpoch: -1n,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterPartitionRequestBrokerState(): AlterPartitionRequestBrokerState {
+    return {
+      brokerId: 0,
+      brokerEpoch: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterPartitionRequestPartitionData(): AlterPartitionRequestPartitionData {
+    return {
+      partitionIndex: 0,
+      leaderEpoch: 0,
+      newIsr: [],
+      newIsrWithEpochs: [],
+      leaderRecoveryState: 0,
+      partitionEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterPartitionRequestTopicData(): AlterPartitionRequestTopicData {
+    return {
+      topicName: "",
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterPartitionRequest;
+}

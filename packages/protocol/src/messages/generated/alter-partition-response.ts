@@ -2,9 +2,8 @@
 // source: message/AlterPartitionResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterPartitionResponse {
   throttleTimeMs: number;
@@ -31,380 +30,385 @@ export interface AlterPartitionResponseTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterPartitionResponse: MessageCodec<AlterPartitionResponse> = {
-  name: 'AlterPartitionResponse',
-  apiKey: 56,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AlterPartitionResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterPartitionResponseV0(writer, message);
-        return;
-      case 1:
-        writeAlterPartitionResponseV1(writer, message);
-        return;
-      case 2: case 3:
-        writeAlterPartitionResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterPartitionResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterPartitionResponse {
-    switch (version) {
-      case 0:
-        return readAlterPartitionResponseV0(reader);
-      case 1:
-        return readAlterPartitionResponseV1(reader);
-      case 2: case 3:
-        return readAlterPartitionResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterPartitionResponse', version);
-    }
-  },
-  defaults: defaultAlterPartitionResponse,
-};
+/** Builds the AlterPartitionResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterPartitionResponse(runtime: CodecRuntime): MessageCodec<AlterPartitionResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterPartitionResponse versions 0. */
-function writeAlterPartitionResponseV0(writer: Writer, message: AlterPartitionResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionResponseTopicDataV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterPartitionResponse versions 0. */
-function readAlterPartitionResponseV0(reader: Reader): AlterPartitionResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_topics: AlterPartitionResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionResponseTopicDataV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const AlterPartitionResponse: MessageCodec<AlterPartitionResponse> = {
+    name: 'AlterPartitionResponse',
+    apiKey: 56,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AlterPartitionResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterPartitionResponseV0(writer, message);
+          return;
+        case 1:
+          writeAlterPartitionResponseV1(writer, message);
+          return;
+        case 2: case 3:
+          writeAlterPartitionResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterPartitionResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterPartitionResponse {
+      switch (version) {
+        case 0:
+          return readAlterPartitionResponseV0(reader);
+        case 1:
+          return readAlterPartitionResponseV1(reader);
+        case 2: case 3:
+          return readAlterPartitionResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterPartitionResponse', version);
+      }
+    },
+    defaults: defaultAlterPartitionResponse,
   };
-}
 
-/** AlterPartitionResponse versions 1. */
-function writeAlterPartitionResponseV1(writer: Writer, message: AlterPartitionResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionResponseTopicDataV1(writer, items0[i0]);
+  /** AlterPartitionResponse versions 0. */
+  function writeAlterPartitionResponseV0(writer: Writer, message: AlterPartitionResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionResponseTopicDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponse versions 1. */
-function readAlterPartitionResponseV1(reader: Reader): AlterPartitionResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_topics: AlterPartitionResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionResponseTopicDataV1(reader);
+  /** AlterPartitionResponse versions 0. */
+  function readAlterPartitionResponseV0(reader: Reader): AlterPartitionResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_topics: AlterPartitionResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionResponseTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionResponse versions 2-3. */
-function writeAlterPartitionResponseV2(writer: Writer, message: AlterPartitionResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionResponseTopicDataV2(writer, items0[i0]);
+  /** AlterPartitionResponse versions 1. */
+  function writeAlterPartitionResponseV1(writer: Writer, message: AlterPartitionResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionResponseTopicDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponse versions 2-3. */
-function readAlterPartitionResponseV2(reader: Reader): AlterPartitionResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_topics: AlterPartitionResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionResponseTopicDataV2(reader);
+  /** AlterPartitionResponse versions 1. */
+  function readAlterPartitionResponseV1(reader: Reader): AlterPartitionResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_topics: AlterPartitionResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionResponseTopicDataV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionResponsePartitionData versions 0. */
-function writeAlterPartitionResponsePartitionDataV0(writer: Writer, message: AlterPartitionResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AlterPartitionResponse versions 2-3. */
+  function writeAlterPartitionResponseV2(writer: Writer, message: AlterPartitionResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionResponseTopicDataV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.partitionEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponsePartitionData versions 0. */
-function readAlterPartitionResponsePartitionDataV0(reader: Reader): AlterPartitionResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AlterPartitionResponse versions 2-3. */
+  function readAlterPartitionResponseV2(reader: Reader): AlterPartitionResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_topics: AlterPartitionResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionResponseTopicDataV2(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_partitionEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    leaderRecoveryState: 0,
-    partitionEpoch: f_partitionEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionResponsePartitionData versions 1-3. */
-function writeAlterPartitionResponsePartitionDataV1(writer: Writer, message: AlterPartitionResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AlterPartitionResponsePartitionData versions 0. */
+  function writeAlterPartitionResponsePartitionDataV0(writer: Writer, message: AlterPartitionResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writer.int32(message.partitionEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int8(message.leaderRecoveryState);
-  writer.int32(message.partitionEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponsePartitionData versions 1-3. */
-function readAlterPartitionResponsePartitionDataV1(reader: Reader): AlterPartitionResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AlterPartitionResponsePartitionData versions 0. */
+  function readAlterPartitionResponsePartitionDataV0(reader: Reader): AlterPartitionResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
+    const f_partitionEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      leaderRecoveryState: 0,
+      partitionEpoch: f_partitionEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_leaderRecoveryState = reader.int8();
-  const f_partitionEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    leaderRecoveryState: f_leaderRecoveryState,
-    partitionEpoch: f_partitionEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionResponseTopicData versions 0. */
-function writeAlterPartitionResponseTopicDataV0(writer: Writer, message: AlterPartitionResponseTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionResponsePartitionDataV0(writer, items0[i0]);
+  /** AlterPartitionResponsePartitionData versions 1-3. */
+  function writeAlterPartitionResponsePartitionDataV1(writer: Writer, message: AlterPartitionResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writer.int8(message.leaderRecoveryState);
+    writer.int32(message.partitionEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponseTopicData versions 0. */
-function readAlterPartitionResponseTopicDataV0(reader: Reader): AlterPartitionResponseTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: AlterPartitionResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionResponsePartitionDataV0(reader);
+  /** AlterPartitionResponsePartitionData versions 1-3. */
+  function readAlterPartitionResponsePartitionDataV1(reader: Reader): AlterPartitionResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    f_partitions = items0;
+    const f_leaderRecoveryState = reader.int8();
+    const f_partitionEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      leaderRecoveryState: f_leaderRecoveryState,
+      partitionEpoch: f_partitionEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionResponseTopicData versions 1. */
-function writeAlterPartitionResponseTopicDataV1(writer: Writer, message: AlterPartitionResponseTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionResponsePartitionDataV1(writer, items0[i0]);
+  /** AlterPartitionResponseTopicData versions 0. */
+  function writeAlterPartitionResponseTopicDataV0(writer: Writer, message: AlterPartitionResponseTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionResponsePartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponseTopicData versions 1. */
-function readAlterPartitionResponseTopicDataV1(reader: Reader): AlterPartitionResponseTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: AlterPartitionResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionResponsePartitionDataV1(reader);
+  /** AlterPartitionResponseTopicData versions 0. */
+  function readAlterPartitionResponseTopicDataV0(reader: Reader): AlterPartitionResponseTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: AlterPartitionResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionResponsePartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterPartitionResponseTopicData versions 2-3. */
-function writeAlterPartitionResponseTopicDataV2(writer: Writer, message: AlterPartitionResponseTopicData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterPartitionResponsePartitionDataV1(writer, items0[i0]);
+  /** AlterPartitionResponseTopicData versions 1. */
+  function writeAlterPartitionResponseTopicDataV1(writer: Writer, message: AlterPartitionResponseTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionResponsePartitionDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterPartitionResponseTopicData versions 2-3. */
-function readAlterPartitionResponseTopicDataV2(reader: Reader): AlterPartitionResponseTopicData {
-  const f_topicId = reader.uuid();
-  let f_partitions: AlterPartitionResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterPartitionResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterPartitionResponsePartitionDataV1(reader);
+  /** AlterPartitionResponseTopicData versions 1. */
+  function readAlterPartitionResponseTopicDataV1(reader: Reader): AlterPartitionResponseTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: AlterPartitionResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionResponsePartitionDataV1(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: "",
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterPartitionResponse(): AlterPartitionResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionResponseTopicData versions 2-3. */
+  function writeAlterPartitionResponseTopicDataV2(writer: Writer, message: AlterPartitionResponseTopicData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterPartitionResponsePartitionDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterPartitionResponsePartitionData(): AlterPartitionResponsePartitionData {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    leaderId: 0,
-    leaderEpoch: 0,
-    isr: [],
-    leaderRecoveryState: 0,
-    partitionEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterPartitionResponseTopicData versions 2-3. */
+  function readAlterPartitionResponseTopicDataV2(reader: Reader): AlterPartitionResponseTopicData {
+    const f_topicId = reader.uuid();
+    let f_partitions: AlterPartitionResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterPartitionResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterPartitionResponsePartitionDataV1(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: "",
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterPartitionResponseTopicData(): AlterPartitionResponseTopicData {
-  return {
-    topicName: "",
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterPartitionResponse(): AlterPartitionResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultAlterPartitionResponsePartitionData(): AlterPartitionResponsePartitionData {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      leaderId: 0,
+      leaderEpoch: 0,
+      isr: [],
+      leaderRecoveryState: 0,
+      partitionEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterPartitionResponseTopicData(): AlterPartitionResponseTopicData {
+    return {
+      topicName: "",
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterPartitionResponse;
+}

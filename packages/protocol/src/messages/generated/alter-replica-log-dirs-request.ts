@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterReplicaLogDirsRequest {
   dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
@@ -22,249 +22,254 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterReplicaLogDirsRequest: MessageCodec<AlterReplicaLogDirsRequest> = {
-  name: 'AlterReplicaLogDirsRequest',
-  apiKey: 34,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: AlterReplicaLogDirsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeAlterReplicaLogDirsRequestV0(writer, message);
-        return;
-      case 2:
-        writeAlterReplicaLogDirsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterReplicaLogDirsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterReplicaLogDirsRequest {
-    switch (version) {
-      case 0: case 1:
-        return readAlterReplicaLogDirsRequestV0(reader);
-      case 2:
-        return readAlterReplicaLogDirsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterReplicaLogDirsRequest', version);
-    }
-  },
-  defaults: defaultAlterReplicaLogDirsRequest,
-};
+/** Builds the AlterReplicaLogDirsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterReplicaLogDirsRequest(runtime: CodecRuntime): MessageCodec<AlterReplicaLogDirsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterReplicaLogDirsRequest versions 0-1. */
-function writeAlterReplicaLogDirsRequestV0(writer: Writer, message: AlterReplicaLogDirsRequest): void {
-  {
-    const items0 = message.dirs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsRequestAlterReplicaLogDirV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** AlterReplicaLogDirsRequest versions 0-1. */
-function readAlterReplicaLogDirsRequestV0(reader: Reader): AlterReplicaLogDirsRequest {
-  let f_dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDir>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirV0(reader);
-    }
-    f_dirs = items0;
-  }
-  return {
-    dirs: f_dirs,
-    unknownTaggedFields: undefined,
+  const AlterReplicaLogDirsRequest: MessageCodec<AlterReplicaLogDirsRequest> = {
+    name: 'AlterReplicaLogDirsRequest',
+    apiKey: 34,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: AlterReplicaLogDirsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeAlterReplicaLogDirsRequestV0(writer, message);
+          return;
+        case 2:
+          writeAlterReplicaLogDirsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterReplicaLogDirsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterReplicaLogDirsRequest {
+      switch (version) {
+        case 0: case 1:
+          return readAlterReplicaLogDirsRequestV0(reader);
+        case 2:
+          return readAlterReplicaLogDirsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterReplicaLogDirsRequest', version);
+      }
+    },
+    defaults: defaultAlterReplicaLogDirsRequest,
   };
-}
 
-/** AlterReplicaLogDirsRequest versions 2. */
-function writeAlterReplicaLogDirsRequestV2(writer: Writer, message: AlterReplicaLogDirsRequest): void {
-  {
-    const items0 = message.dirs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsRequestAlterReplicaLogDirV2(writer, items0[i0]);
+  /** AlterReplicaLogDirsRequest versions 0-1. */
+  function writeAlterReplicaLogDirsRequestV0(writer: Writer, message: AlterReplicaLogDirsRequest): void {
+    {
+      const items0 = message.dirs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsRequestAlterReplicaLogDirV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterReplicaLogDirsRequest versions 2. */
-function readAlterReplicaLogDirsRequestV2(reader: Reader): AlterReplicaLogDirsRequest {
-  let f_dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDir>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirV2(reader);
+  /** AlterReplicaLogDirsRequest versions 0-1. */
+  function readAlterReplicaLogDirsRequestV0(reader: Reader): AlterReplicaLogDirsRequest {
+    let f_dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDir>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirV0(reader);
+      }
+      f_dirs = items0;
     }
-    f_dirs = items0;
+    return {
+      dirs: f_dirs,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    dirs: f_dirs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 0-1. */
-function writeAlterReplicaLogDirsRequestAlterReplicaLogDirV0(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDir): void {
-  writer.string(message.path);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(writer, items0[i0]);
+  /** AlterReplicaLogDirsRequest versions 2. */
+  function writeAlterReplicaLogDirsRequestV2(writer: Writer, message: AlterReplicaLogDirsRequest): void {
+    {
+      const items0 = message.dirs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsRequestAlterReplicaLogDirV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 0-1. */
-function readAlterReplicaLogDirsRequestAlterReplicaLogDirV0(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDir {
-  const f_path = reader.string();
-  let f_topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(reader);
+  /** AlterReplicaLogDirsRequest versions 2. */
+  function readAlterReplicaLogDirsRequestV2(reader: Reader): AlterReplicaLogDirsRequest {
+    let f_dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDir>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirV2(reader);
+      }
+      f_dirs = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      dirs: f_dirs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    path: f_path,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 2. */
-function writeAlterReplicaLogDirsRequestAlterReplicaLogDirV2(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDir): void {
-  writer.compactString(message.path);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(writer, items0[i0]);
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 0-1. */
+  function writeAlterReplicaLogDirsRequestAlterReplicaLogDirV0(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDir): void {
+    writer.string(message.path);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 2. */
-function readAlterReplicaLogDirsRequestAlterReplicaLogDirV2(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDir {
-  const f_path = reader.compactString();
-  let f_topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(reader);
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 0-1. */
+  function readAlterReplicaLogDirsRequestAlterReplicaLogDirV0(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDir {
+    const f_path = reader.string();
+    let f_topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      path: f_path,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    path: f_path,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 0-1. */
-function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 2. */
+  function writeAlterReplicaLogDirsRequestAlterReplicaLogDirV2(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDir): void {
+    writer.compactString(message.path);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 0-1. */
-function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-  const f_name = reader.string();
-  let f_partitions: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDir versions 2. */
+  function readAlterReplicaLogDirsRequestAlterReplicaLogDirV2(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDir {
+    const f_path = reader.compactString();
+    let f_topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      path: f_path,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 2. */
-function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 0-1. */
+  function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 2. */
-function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-  const f_name = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 0-1. */
+  function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV0(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
+    const f_name = reader.string();
+    let f_partitions: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterReplicaLogDirsRequest(): AlterReplicaLogDirsRequest {
-  return {
-    dirs: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 2. */
+  function writeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(writer: Writer, message: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterReplicaLogDirsRequestAlterReplicaLogDir(): AlterReplicaLogDirsRequestAlterReplicaLogDir {
-  return {
-    path: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterReplicaLogDirsRequestAlterReplicaLogDirTopic versions 2. */
+  function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopicV2(reader: Reader): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
+    const f_name = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterReplicaLogDirsRequest(): AlterReplicaLogDirsRequest {
+    return {
+      dirs: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultAlterReplicaLogDirsRequestAlterReplicaLogDir(): AlterReplicaLogDirsRequestAlterReplicaLogDir {
+    return {
+      path: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterReplicaLogDirsRequest;
+}

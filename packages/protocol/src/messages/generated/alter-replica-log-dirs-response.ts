@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterReplicaLogDirsResponse {
   throttleTimeMs: number;
@@ -23,222 +23,227 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterReplicaLogDirsResponse: MessageCodec<AlterReplicaLogDirsResponse> = {
-  name: 'AlterReplicaLogDirsResponse',
-  apiKey: 34,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: AlterReplicaLogDirsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeAlterReplicaLogDirsResponseV0(writer, message);
-        return;
-      case 2:
-        writeAlterReplicaLogDirsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterReplicaLogDirsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterReplicaLogDirsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readAlterReplicaLogDirsResponseV0(reader);
-      case 2:
-        return readAlterReplicaLogDirsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterReplicaLogDirsResponse', version);
-    }
-  },
-  defaults: defaultAlterReplicaLogDirsResponse,
-};
+/** Builds the AlterReplicaLogDirsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterReplicaLogDirsResponse(runtime: CodecRuntime): MessageCodec<AlterReplicaLogDirsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterReplicaLogDirsResponse versions 0-1. */
-function writeAlterReplicaLogDirsResponseV0(writer: Writer, message: AlterReplicaLogDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(writer, items0[i0]);
+  const AlterReplicaLogDirsResponse: MessageCodec<AlterReplicaLogDirsResponse> = {
+    name: 'AlterReplicaLogDirsResponse',
+    apiKey: 34,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: AlterReplicaLogDirsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeAlterReplicaLogDirsResponseV0(writer, message);
+          return;
+        case 2:
+          writeAlterReplicaLogDirsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterReplicaLogDirsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterReplicaLogDirsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readAlterReplicaLogDirsResponseV0(reader);
+        case 2:
+          return readAlterReplicaLogDirsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterReplicaLogDirsResponse', version);
+      }
+    },
+    defaults: defaultAlterReplicaLogDirsResponse,
+  };
+
+  /** AlterReplicaLogDirsResponse versions 0-1. */
+  function writeAlterReplicaLogDirsResponseV0(writer: Writer, message: AlterReplicaLogDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** AlterReplicaLogDirsResponse versions 0-1. */
-function readAlterReplicaLogDirsResponseV0(reader: Reader): AlterReplicaLogDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(reader);
+  /** AlterReplicaLogDirsResponse versions 0-1. */
+  function readAlterReplicaLogDirsResponseV0(reader: Reader): AlterReplicaLogDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterReplicaLogDirsResponse versions 2. */
-function writeAlterReplicaLogDirsResponseV2(writer: Writer, message: AlterReplicaLogDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(writer, items0[i0]);
+  /** AlterReplicaLogDirsResponse versions 2. */
+  function writeAlterReplicaLogDirsResponseV2(writer: Writer, message: AlterReplicaLogDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterReplicaLogDirsResponse versions 2. */
-function readAlterReplicaLogDirsResponseV2(reader: Reader): AlterReplicaLogDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(reader);
+  /** AlterReplicaLogDirsResponse versions 2. */
+  function readAlterReplicaLogDirsResponseV2(reader: Reader): AlterReplicaLogDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 0-1. */
-function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
-
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 0-1. */
-function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 2. */
-function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 2. */
-function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 0-1. */
-function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult): void {
-  writer.string(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(writer, items0[i0]);
-    }
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 0-1. */
+  function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
   }
-}
 
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 0-1. */
-function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-  const f_topicName = reader.string();
-  let f_partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(reader);
-    }
-    f_partitions = items0;
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 0-1. */
+  function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 2. */
-function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(writer, items0[i0]);
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 2. */
+  function writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult versions 2. */
+  function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 0-1. */
+  function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult): void {
+    writer.string(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 2. */
-function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-  const f_topicName = reader.compactString();
-  let f_partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(reader);
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 0-1. */
+  function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV0(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
+    const f_topicName = reader.string();
+    let f_partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAlterReplicaLogDirsResponse(): AlterReplicaLogDirsResponse {
-  return {
-    throttleTimeMs: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 2. */
+  function writeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(writer: Writer, message: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult versions 2. */
+  function readAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultV2(reader: Reader): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
+    const f_topicName = reader.compactString();
+    let f_partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultV2(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
-  return {
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterReplicaLogDirsResponse(): AlterReplicaLogDirsResponse {
+    return {
+      throttleTimeMs: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
+    return {
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterReplicaLogDirsResponse;
+}

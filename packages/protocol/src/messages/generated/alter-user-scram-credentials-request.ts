@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterUserScramCredentialsRequest {
   deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
@@ -26,150 +26,155 @@ export interface AlterUserScramCredentialsRequestScramCredentialUpsertion {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterUserScramCredentialsRequest: MessageCodec<AlterUserScramCredentialsRequest> = {
-  name: 'AlterUserScramCredentialsRequest',
-  apiKey: 51,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AlterUserScramCredentialsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterUserScramCredentialsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterUserScramCredentialsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterUserScramCredentialsRequest {
-    switch (version) {
-      case 0:
-        return readAlterUserScramCredentialsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterUserScramCredentialsRequest', version);
-    }
-  },
-  defaults: defaultAlterUserScramCredentialsRequest,
-};
+/** Builds the AlterUserScramCredentialsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterUserScramCredentialsRequest(runtime: CodecRuntime): MessageCodec<AlterUserScramCredentialsRequest> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterUserScramCredentialsRequest versions 0. */
-function writeAlterUserScramCredentialsRequestV0(writer: Writer, message: AlterUserScramCredentialsRequest): void {
-  {
-    const items0 = message.deletions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterUserScramCredentialsRequestScramCredentialDeletionV0(writer, items0[i0]);
+  const AlterUserScramCredentialsRequest: MessageCodec<AlterUserScramCredentialsRequest> = {
+    name: 'AlterUserScramCredentialsRequest',
+    apiKey: 51,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AlterUserScramCredentialsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterUserScramCredentialsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterUserScramCredentialsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterUserScramCredentialsRequest {
+      switch (version) {
+        case 0:
+          return readAlterUserScramCredentialsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterUserScramCredentialsRequest', version);
+      }
+    },
+    defaults: defaultAlterUserScramCredentialsRequest,
+  };
+
+  /** AlterUserScramCredentialsRequest versions 0. */
+  function writeAlterUserScramCredentialsRequestV0(writer: Writer, message: AlterUserScramCredentialsRequest): void {
+    {
+      const items0 = message.deletions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterUserScramCredentialsRequestScramCredentialDeletionV0(writer, items0[i0]);
+      }
     }
+    {
+      const items0 = message.upsertions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterUserScramCredentialsRequestScramCredentialUpsertionV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.upsertions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterUserScramCredentialsRequestScramCredentialUpsertionV0(writer, items0[i0]);
+
+  /** AlterUserScramCredentialsRequest versions 0. */
+  function readAlterUserScramCredentialsRequestV0(reader: Reader): AlterUserScramCredentialsRequest {
+    let f_deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterUserScramCredentialsRequestScramCredentialDeletion>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterUserScramCredentialsRequestScramCredentialDeletionV0(reader);
+      }
+      f_deletions = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** AlterUserScramCredentialsRequest versions 0. */
-function readAlterUserScramCredentialsRequestV0(reader: Reader): AlterUserScramCredentialsRequest {
-  let f_deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterUserScramCredentialsRequestScramCredentialDeletion>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterUserScramCredentialsRequestScramCredentialDeletionV0(reader);
+    let f_upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterUserScramCredentialsRequestScramCredentialUpsertion>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterUserScramCredentialsRequestScramCredentialUpsertionV0(reader);
+      }
+      f_upsertions = items0;
     }
-    f_deletions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      deletions: f_deletions,
+      upsertions: f_upsertions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterUserScramCredentialsRequestScramCredentialUpsertion>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterUserScramCredentialsRequestScramCredentialUpsertionV0(reader);
-    }
-    f_upsertions = items0;
+
+  /** AlterUserScramCredentialsRequestScramCredentialDeletion versions 0. */
+  function writeAlterUserScramCredentialsRequestScramCredentialDeletionV0(writer: Writer, message: AlterUserScramCredentialsRequestScramCredentialDeletion): void {
+    writer.compactString(message.name);
+    writer.int8(message.mechanism);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    deletions: f_deletions,
-    upsertions: f_upsertions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterUserScramCredentialsRequestScramCredentialDeletion versions 0. */
-function writeAlterUserScramCredentialsRequestScramCredentialDeletionV0(writer: Writer, message: AlterUserScramCredentialsRequestScramCredentialDeletion): void {
-  writer.compactString(message.name);
-  writer.int8(message.mechanism);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AlterUserScramCredentialsRequestScramCredentialDeletion versions 0. */
+  function readAlterUserScramCredentialsRequestScramCredentialDeletionV0(reader: Reader): AlterUserScramCredentialsRequestScramCredentialDeletion {
+    const f_name = reader.compactString();
+    const f_mechanism = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      mechanism: f_mechanism,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** AlterUserScramCredentialsRequestScramCredentialDeletion versions 0. */
-function readAlterUserScramCredentialsRequestScramCredentialDeletionV0(reader: Reader): AlterUserScramCredentialsRequestScramCredentialDeletion {
-  const f_name = reader.compactString();
-  const f_mechanism = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    mechanism: f_mechanism,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AlterUserScramCredentialsRequestScramCredentialUpsertion versions 0. */
+  function writeAlterUserScramCredentialsRequestScramCredentialUpsertionV0(writer: Writer, message: AlterUserScramCredentialsRequestScramCredentialUpsertion): void {
+    writer.compactString(message.name);
+    writer.int8(message.mechanism);
+    writer.int32(message.iterations);
+    writer.compactBytes(message.salt);
+    writer.compactBytes(message.saltedPassword);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AlterUserScramCredentialsRequestScramCredentialUpsertion versions 0. */
-function writeAlterUserScramCredentialsRequestScramCredentialUpsertionV0(writer: Writer, message: AlterUserScramCredentialsRequestScramCredentialUpsertion): void {
-  writer.compactString(message.name);
-  writer.int8(message.mechanism);
-  writer.int32(message.iterations);
-  writer.compactBytes(message.salt);
-  writer.compactBytes(message.saltedPassword);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AlterUserScramCredentialsRequestScramCredentialUpsertion versions 0. */
+  function readAlterUserScramCredentialsRequestScramCredentialUpsertionV0(reader: Reader): AlterUserScramCredentialsRequestScramCredentialUpsertion {
+    const f_name = reader.compactString();
+    const f_mechanism = reader.int8();
+    const f_iterations = reader.int32();
+    const f_salt = reader.compactBytes();
+    const f_saltedPassword = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      mechanism: f_mechanism,
+      iterations: f_iterations,
+      salt: f_salt,
+      saltedPassword: f_saltedPassword,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** AlterUserScramCredentialsRequestScramCredentialUpsertion versions 0. */
-function readAlterUserScramCredentialsRequestScramCredentialUpsertionV0(reader: Reader): AlterUserScramCredentialsRequestScramCredentialUpsertion {
-  const f_name = reader.compactString();
-  const f_mechanism = reader.int8();
-  const f_iterations = reader.int32();
-  const f_salt = reader.compactBytes();
-  const f_saltedPassword = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    mechanism: f_mechanism,
-    iterations: f_iterations,
-    salt: f_salt,
-    saltedPassword: f_saltedPassword,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  function defaultAlterUserScramCredentialsRequest(): AlterUserScramCredentialsRequest {
+    return {
+      deletions: [],
+      upsertions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAlterUserScramCredentialsRequest(): AlterUserScramCredentialsRequest {
-  return {
-    deletions: [],
-    upsertions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterUserScramCredentialsRequestScramCredentialDeletion(): AlterUserScramCredentialsRequestScramCredentialDeletion {
+    return {
+      name: "",
+      mechanism: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAlterUserScramCredentialsRequestScramCredentialDeletion(): AlterUserScramCredentialsRequestScramCredentialDeletion {
-  return {
-    name: "",
-    mechanism: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultAlterUserScramCredentialsRequestScramCredentialUpsertion(): AlterUserScramCredentialsRequestScramCredentialUpsertion {
+    return {
+      name: "",
+      mechanism: 0,
+      iterations: 0,
+      salt: EMPTY_BYTES,
+      saltedPassword: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterUserScramCredentialsRequest;
 }
-
-function defaultAlterUserScramCredentialsRequestScramCredentialUpsertion(): AlterUserScramCredentialsRequestScramCredentialUpsertion {
-  return {
-    name: "",
-    mechanism: 0,
-    iterations: 0,
-    salt: EMPTY_BYTES,
-    saltedPassword: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AlterUserScramCredentialsResponse {
   throttleTimeMs: number;
@@ -18,101 +18,106 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AlterUserScramCredentialsResponse: MessageCodec<AlterUserScramCredentialsResponse> = {
-  name: 'AlterUserScramCredentialsResponse',
-  apiKey: 51,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AlterUserScramCredentialsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAlterUserScramCredentialsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AlterUserScramCredentialsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AlterUserScramCredentialsResponse {
-    switch (version) {
-      case 0:
-        return readAlterUserScramCredentialsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AlterUserScramCredentialsResponse', version);
-    }
-  },
-  defaults: defaultAlterUserScramCredentialsResponse,
-};
+/** Builds the AlterUserScramCredentialsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAlterUserScramCredentialsResponse(runtime: CodecRuntime): MessageCodec<AlterUserScramCredentialsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AlterUserScramCredentialsResponse versions 0. */
-function writeAlterUserScramCredentialsResponseV0(writer: Writer, message: AlterUserScramCredentialsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(writer, items0[i0]);
+  const AlterUserScramCredentialsResponse: MessageCodec<AlterUserScramCredentialsResponse> = {
+    name: 'AlterUserScramCredentialsResponse',
+    apiKey: 51,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AlterUserScramCredentialsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAlterUserScramCredentialsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AlterUserScramCredentialsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AlterUserScramCredentialsResponse {
+      switch (version) {
+        case 0:
+          return readAlterUserScramCredentialsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AlterUserScramCredentialsResponse', version);
+      }
+    },
+    defaults: defaultAlterUserScramCredentialsResponse,
+  };
+
+  /** AlterUserScramCredentialsResponse versions 0. */
+  function writeAlterUserScramCredentialsResponseV0(writer: Writer, message: AlterUserScramCredentialsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AlterUserScramCredentialsResponse versions 0. */
-function readAlterUserScramCredentialsResponseV0(reader: Reader): AlterUserScramCredentialsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AlterUserScramCredentialsResponseAlterUserScramCredentialsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(reader);
+  /** AlterUserScramCredentialsResponse versions 0. */
+  function readAlterUserScramCredentialsResponseV0(reader: Reader): AlterUserScramCredentialsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AlterUserScramCredentialsResponseAlterUserScramCredentialsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AlterUserScramCredentialsResponseAlterUserScramCredentialsResult versions 0. */
-function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(writer: Writer, message: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult): void {
-  writer.compactString(message.user);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AlterUserScramCredentialsResponseAlterUserScramCredentialsResult versions 0. */
+  function writeAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(writer: Writer, message: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult): void {
+    writer.compactString(message.user);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AlterUserScramCredentialsResponseAlterUserScramCredentialsResult versions 0. */
-function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(reader: Reader): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
-  const f_user = reader.compactString();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    user: f_user,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AlterUserScramCredentialsResponseAlterUserScramCredentialsResult versions 0. */
+  function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResultV0(reader: Reader): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+    const f_user = reader.compactString();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      user: f_user,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultAlterUserScramCredentialsResponse(): AlterUserScramCredentialsResponse {
-  return {
-    throttleTimeMs: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAlterUserScramCredentialsResponse(): AlterUserScramCredentialsResponse {
+    return {
+      throttleTimeMs: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
-  return {
-    user: "",
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
+  function defaultAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(): AlterUserScramCredentialsResponseAlterUserScramCredentialsResult {
+    return {
+      user: "",
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AlterUserScramCredentialsResponse;
 }
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ApiVersionsRequest {
   clientSoftwareName: string;
@@ -11,74 +11,79 @@ export interface ApiVersionsRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ApiVersionsRequest: MessageCodec<ApiVersionsRequest> = {
-  name: 'ApiVersionsRequest',
-  apiKey: 18,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: ApiVersionsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeApiVersionsRequestV0(writer, message);
-        return;
-      case 3: case 4:
-        writeApiVersionsRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ApiVersionsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ApiVersionsRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readApiVersionsRequestV0(reader);
-      case 3: case 4:
-        return readApiVersionsRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('ApiVersionsRequest', version);
-    }
-  },
-  defaults: defaultApiVersionsRequest,
-};
+/** Builds the ApiVersionsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineApiVersionsRequest(runtime: CodecRuntime): MessageCodec<ApiVersionsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ApiVersionsRequest versions 0-2. */
-function writeApiVersionsRequestV0(writer: Writer, _message: ApiVersionsRequest): void {
-}
-
-/** ApiVersionsRequest versions 0-2. */
-function readApiVersionsRequestV0(_reader: Reader): ApiVersionsRequest {
-  return {
-    clientSoftwareName: "",
-    clientSoftwareVersion: "",
-    unknownTaggedFields: undefined,
+  const ApiVersionsRequest: MessageCodec<ApiVersionsRequest> = {
+    name: 'ApiVersionsRequest',
+    apiKey: 18,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: ApiVersionsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeApiVersionsRequestV0(writer, message);
+          return;
+        case 3: case 4:
+          writeApiVersionsRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ApiVersionsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ApiVersionsRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readApiVersionsRequestV0(reader);
+        case 3: case 4:
+          return readApiVersionsRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('ApiVersionsRequest', version);
+      }
+    },
+    defaults: defaultApiVersionsRequest,
   };
-}
 
-/** ApiVersionsRequest versions 3-4. */
-function writeApiVersionsRequestV3(writer: Writer, message: ApiVersionsRequest): void {
-  writer.compactString(message.clientSoftwareName);
-  writer.compactString(message.clientSoftwareVersion);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ApiVersionsRequest versions 0-2. */
+  function writeApiVersionsRequestV0(writer: Writer, _message: ApiVersionsRequest): void {
+  }
 
-/** ApiVersionsRequest versions 3-4. */
-function readApiVersionsRequestV3(reader: Reader): ApiVersionsRequest {
-  const f_clientSoftwareName = reader.compactString();
-  const f_clientSoftwareVersion = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clientSoftwareName: f_clientSoftwareName,
-    clientSoftwareVersion: f_clientSoftwareVersion,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ApiVersionsRequest versions 0-2. */
+  function readApiVersionsRequestV0(_reader: Reader): ApiVersionsRequest {
+    return {
+      clientSoftwareName: "",
+      clientSoftwareVersion: "",
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultApiVersionsRequest(): ApiVersionsRequest {
-  return {
-    clientSoftwareName: "",
-    clientSoftwareVersion: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ApiVersionsRequest versions 3-4. */
+  function writeApiVersionsRequestV3(writer: Writer, message: ApiVersionsRequest): void {
+    writer.compactString(message.clientSoftwareName);
+    writer.compactString(message.clientSoftwareVersion);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ApiVersionsRequest versions 3-4. */
+  function readApiVersionsRequestV3(reader: Reader): ApiVersionsRequest {
+    const f_clientSoftwareName = reader.compactString();
+    const f_clientSoftwareVersion = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clientSoftwareName: f_clientSoftwareName,
+      clientSoftwareVersion: f_clientSoftwareVersion,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultApiVersionsRequest(): ApiVersionsRequest {
+    return {
+      clientSoftwareName: "",
+      clientSoftwareVersion: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ApiVersionsRequest;
+}

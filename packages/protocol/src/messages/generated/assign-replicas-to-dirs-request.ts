@@ -2,9 +2,8 @@
 // source: message/AssignReplicasToDirsRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AssignReplicasToDirsRequest {
   brokerId: number;
@@ -30,179 +29,184 @@ export interface AssignReplicasToDirsRequestTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AssignReplicasToDirsRequest: MessageCodec<AssignReplicasToDirsRequest> = {
-  name: 'AssignReplicasToDirsRequest',
-  apiKey: 73,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AssignReplicasToDirsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeAssignReplicasToDirsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AssignReplicasToDirsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): AssignReplicasToDirsRequest {
-    switch (version) {
-      case 0:
-        return readAssignReplicasToDirsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AssignReplicasToDirsRequest', version);
-    }
-  },
-  defaults: defaultAssignReplicasToDirsRequest,
-};
+/** Builds the AssignReplicasToDirsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAssignReplicasToDirsRequest(runtime: CodecRuntime): MessageCodec<AssignReplicasToDirsRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AssignReplicasToDirsRequest versions 0. */
-function writeAssignReplicasToDirsRequestV0(writer: Writer, message: AssignReplicasToDirsRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  {
-    const items0 = message.directories;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAssignReplicasToDirsRequestDirectoryDataV0(writer, items0[i0]);
+  const AssignReplicasToDirsRequest: MessageCodec<AssignReplicasToDirsRequest> = {
+    name: 'AssignReplicasToDirsRequest',
+    apiKey: 73,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AssignReplicasToDirsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeAssignReplicasToDirsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AssignReplicasToDirsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): AssignReplicasToDirsRequest {
+      switch (version) {
+        case 0:
+          return readAssignReplicasToDirsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AssignReplicasToDirsRequest', version);
+      }
+    },
+    defaults: defaultAssignReplicasToDirsRequest,
+  };
+
+  /** AssignReplicasToDirsRequest versions 0. */
+  function writeAssignReplicasToDirsRequestV0(writer: Writer, message: AssignReplicasToDirsRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    {
+      const items0 = message.directories;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAssignReplicasToDirsRequestDirectoryDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AssignReplicasToDirsRequest versions 0. */
-function readAssignReplicasToDirsRequestV0(reader: Reader): AssignReplicasToDirsRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_directories: AssignReplicasToDirsRequestDirectoryData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AssignReplicasToDirsRequestDirectoryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAssignReplicasToDirsRequestDirectoryDataV0(reader);
+  /** AssignReplicasToDirsRequest versions 0. */
+  function readAssignReplicasToDirsRequestV0(reader: Reader): AssignReplicasToDirsRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_directories: AssignReplicasToDirsRequestDirectoryData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AssignReplicasToDirsRequestDirectoryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAssignReplicasToDirsRequestDirectoryDataV0(reader);
+      }
+      f_directories = items0;
     }
-    f_directories = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      directories: f_directories,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    directories: f_directories,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AssignReplicasToDirsRequestDirectoryData versions 0. */
-function writeAssignReplicasToDirsRequestDirectoryDataV0(writer: Writer, message: AssignReplicasToDirsRequestDirectoryData): void {
-  writer.uuid(message.id);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAssignReplicasToDirsRequestTopicDataV0(writer, items0[i0]);
+  /** AssignReplicasToDirsRequestDirectoryData versions 0. */
+  function writeAssignReplicasToDirsRequestDirectoryDataV0(writer: Writer, message: AssignReplicasToDirsRequestDirectoryData): void {
+    writer.uuid(message.id);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAssignReplicasToDirsRequestTopicDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AssignReplicasToDirsRequestDirectoryData versions 0. */
-function readAssignReplicasToDirsRequestDirectoryDataV0(reader: Reader): AssignReplicasToDirsRequestDirectoryData {
-  const f_id = reader.uuid();
-  let f_topics: AssignReplicasToDirsRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AssignReplicasToDirsRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAssignReplicasToDirsRequestTopicDataV0(reader);
+  /** AssignReplicasToDirsRequestDirectoryData versions 0. */
+  function readAssignReplicasToDirsRequestDirectoryDataV0(reader: Reader): AssignReplicasToDirsRequestDirectoryData {
+    const f_id = reader.uuid();
+    let f_topics: AssignReplicasToDirsRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AssignReplicasToDirsRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAssignReplicasToDirsRequestTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      id: f_id,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    id: f_id,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AssignReplicasToDirsRequestPartitionData versions 0. */
-function writeAssignReplicasToDirsRequestPartitionDataV0(writer: Writer, message: AssignReplicasToDirsRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AssignReplicasToDirsRequestPartitionData versions 0. */
+  function writeAssignReplicasToDirsRequestPartitionDataV0(writer: Writer, message: AssignReplicasToDirsRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AssignReplicasToDirsRequestPartitionData versions 0. */
-function readAssignReplicasToDirsRequestPartitionDataV0(reader: Reader): AssignReplicasToDirsRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AssignReplicasToDirsRequestPartitionData versions 0. */
+  function readAssignReplicasToDirsRequestPartitionDataV0(reader: Reader): AssignReplicasToDirsRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** AssignReplicasToDirsRequestTopicData versions 0. */
-function writeAssignReplicasToDirsRequestTopicDataV0(writer: Writer, message: AssignReplicasToDirsRequestTopicData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAssignReplicasToDirsRequestPartitionDataV0(writer, items0[i0]);
+  /** AssignReplicasToDirsRequestTopicData versions 0. */
+  function writeAssignReplicasToDirsRequestTopicDataV0(writer: Writer, message: AssignReplicasToDirsRequestTopicData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAssignReplicasToDirsRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AssignReplicasToDirsRequestTopicData versions 0. */
-function readAssignReplicasToDirsRequestTopicDataV0(reader: Reader): AssignReplicasToDirsRequestTopicData {
-  const f_topicId = reader.uuid();
-  let f_partitions: AssignReplicasToDirsRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AssignReplicasToDirsRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAssignReplicasToDirsRequestPartitionDataV0(reader);
+  /** AssignReplicasToDirsRequestTopicData versions 0. */
+  function readAssignReplicasToDirsRequestTopicDataV0(reader: Reader): AssignReplicasToDirsRequestTopicData {
+    const f_topicId = reader.uuid();
+    let f_partitions: AssignReplicasToDirsRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AssignReplicasToDirsRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAssignReplicasToDirsRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAssignReplicasToDirsRequest(): AssignReplicasToDirsRequest {
-  return {
-    brokerId: 0,
-    brokerEpoch: -1n,
-    directories: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAssignReplicasToDirsRequest(): AssignReplicasToDirsRequest {
+    return {
+      brokerId: 0,
+      brokerEpoch: -1n,
+      directories: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAssignReplicasToDirsRequestDirectoryData(): AssignReplicasToDirsRequestDirectoryData {
-  return {
-    id: ZERO_UUID,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAssignReplicasToDirsRequestDirectoryData(): AssignReplicasToDirsRequestDirectoryData {
+    return {
+      id: ZERO_UUID,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAssignReplicasToDirsRequestPartitionData(): AssignReplicasToDirsRequestPartitionData {
-  return {
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAssignReplicasToDirsRequestPartitionData(): AssignReplicasToDirsRequestPartitionData {
+    return {
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAssignReplicasToDirsRequestTopicData(): AssignReplicasToDirsRequestTopicData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultAssignReplicasToDirsRequestTopicData(): AssignReplicasToDirsRequestTopicData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AssignReplicasToDirsRequest;
 }
-

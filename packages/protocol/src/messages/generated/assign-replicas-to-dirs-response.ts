@@ -2,9 +2,8 @@
 // source: message/AssignReplicasToDirsResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface AssignReplicasToDirsResponse {
   throttleTimeMs: number;
@@ -31,183 +30,188 @@ export interface AssignReplicasToDirsResponseTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const AssignReplicasToDirsResponse: MessageCodec<AssignReplicasToDirsResponse> = {
-  name: 'AssignReplicasToDirsResponse',
-  apiKey: 73,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: AssignReplicasToDirsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeAssignReplicasToDirsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('AssignReplicasToDirsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): AssignReplicasToDirsResponse {
-    switch (version) {
-      case 0:
-        return readAssignReplicasToDirsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('AssignReplicasToDirsResponse', version);
-    }
-  },
-  defaults: defaultAssignReplicasToDirsResponse,
-};
+/** Builds the AssignReplicasToDirsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineAssignReplicasToDirsResponse(runtime: CodecRuntime): MessageCodec<AssignReplicasToDirsResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** AssignReplicasToDirsResponse versions 0. */
-function writeAssignReplicasToDirsResponseV0(writer: Writer, message: AssignReplicasToDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.directories;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAssignReplicasToDirsResponseDirectoryDataV0(writer, items0[i0]);
+  const AssignReplicasToDirsResponse: MessageCodec<AssignReplicasToDirsResponse> = {
+    name: 'AssignReplicasToDirsResponse',
+    apiKey: 73,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: AssignReplicasToDirsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeAssignReplicasToDirsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('AssignReplicasToDirsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): AssignReplicasToDirsResponse {
+      switch (version) {
+        case 0:
+          return readAssignReplicasToDirsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('AssignReplicasToDirsResponse', version);
+      }
+    },
+    defaults: defaultAssignReplicasToDirsResponse,
+  };
+
+  /** AssignReplicasToDirsResponse versions 0. */
+  function writeAssignReplicasToDirsResponseV0(writer: Writer, message: AssignReplicasToDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.directories;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAssignReplicasToDirsResponseDirectoryDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AssignReplicasToDirsResponse versions 0. */
-function readAssignReplicasToDirsResponseV0(reader: Reader): AssignReplicasToDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_directories: AssignReplicasToDirsResponseDirectoryData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AssignReplicasToDirsResponseDirectoryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAssignReplicasToDirsResponseDirectoryDataV0(reader);
+  /** AssignReplicasToDirsResponse versions 0. */
+  function readAssignReplicasToDirsResponseV0(reader: Reader): AssignReplicasToDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_directories: AssignReplicasToDirsResponseDirectoryData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AssignReplicasToDirsResponseDirectoryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAssignReplicasToDirsResponseDirectoryDataV0(reader);
+      }
+      f_directories = items0;
     }
-    f_directories = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      directories: f_directories,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    directories: f_directories,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AssignReplicasToDirsResponseDirectoryData versions 0. */
-function writeAssignReplicasToDirsResponseDirectoryDataV0(writer: Writer, message: AssignReplicasToDirsResponseDirectoryData): void {
-  writer.uuid(message.id);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAssignReplicasToDirsResponseTopicDataV0(writer, items0[i0]);
+  /** AssignReplicasToDirsResponseDirectoryData versions 0. */
+  function writeAssignReplicasToDirsResponseDirectoryDataV0(writer: Writer, message: AssignReplicasToDirsResponseDirectoryData): void {
+    writer.uuid(message.id);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAssignReplicasToDirsResponseTopicDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AssignReplicasToDirsResponseDirectoryData versions 0. */
-function readAssignReplicasToDirsResponseDirectoryDataV0(reader: Reader): AssignReplicasToDirsResponseDirectoryData {
-  const f_id = reader.uuid();
-  let f_topics: AssignReplicasToDirsResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AssignReplicasToDirsResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAssignReplicasToDirsResponseTopicDataV0(reader);
+  /** AssignReplicasToDirsResponseDirectoryData versions 0. */
+  function readAssignReplicasToDirsResponseDirectoryDataV0(reader: Reader): AssignReplicasToDirsResponseDirectoryData {
+    const f_id = reader.uuid();
+    let f_topics: AssignReplicasToDirsResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AssignReplicasToDirsResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAssignReplicasToDirsResponseTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      id: f_id,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    id: f_id,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** AssignReplicasToDirsResponsePartitionData versions 0. */
-function writeAssignReplicasToDirsResponsePartitionDataV0(writer: Writer, message: AssignReplicasToDirsResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** AssignReplicasToDirsResponsePartitionData versions 0. */
+  function writeAssignReplicasToDirsResponsePartitionDataV0(writer: Writer, message: AssignReplicasToDirsResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** AssignReplicasToDirsResponsePartitionData versions 0. */
-function readAssignReplicasToDirsResponsePartitionDataV0(reader: Reader): AssignReplicasToDirsResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** AssignReplicasToDirsResponsePartitionData versions 0. */
+  function readAssignReplicasToDirsResponsePartitionDataV0(reader: Reader): AssignReplicasToDirsResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** AssignReplicasToDirsResponseTopicData versions 0. */
-function writeAssignReplicasToDirsResponseTopicDataV0(writer: Writer, message: AssignReplicasToDirsResponseTopicData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeAssignReplicasToDirsResponsePartitionDataV0(writer, items0[i0]);
+  /** AssignReplicasToDirsResponseTopicData versions 0. */
+  function writeAssignReplicasToDirsResponseTopicDataV0(writer: Writer, message: AssignReplicasToDirsResponseTopicData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeAssignReplicasToDirsResponsePartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** AssignReplicasToDirsResponseTopicData versions 0. */
-function readAssignReplicasToDirsResponseTopicDataV0(reader: Reader): AssignReplicasToDirsResponseTopicData {
-  const f_topicId = reader.uuid();
-  let f_partitions: AssignReplicasToDirsResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<AssignReplicasToDirsResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readAssignReplicasToDirsResponsePartitionDataV0(reader);
+  /** AssignReplicasToDirsResponseTopicData versions 0. */
+  function readAssignReplicasToDirsResponseTopicDataV0(reader: Reader): AssignReplicasToDirsResponseTopicData {
+    const f_topicId = reader.uuid();
+    let f_partitions: AssignReplicasToDirsResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<AssignReplicasToDirsResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readAssignReplicasToDirsResponsePartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultAssignReplicasToDirsResponse(): AssignReplicasToDirsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    directories: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAssignReplicasToDirsResponse(): AssignReplicasToDirsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      directories: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAssignReplicasToDirsResponseDirectoryData(): AssignReplicasToDirsResponseDirectoryData {
-  return {
-    id: ZERO_UUID,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAssignReplicasToDirsResponseDirectoryData(): AssignReplicasToDirsResponseDirectoryData {
+    return {
+      id: ZERO_UUID,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAssignReplicasToDirsResponsePartitionData(): AssignReplicasToDirsResponsePartitionData {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultAssignReplicasToDirsResponsePartitionData(): AssignReplicasToDirsResponsePartitionData {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultAssignReplicasToDirsResponseTopicData(): AssignReplicasToDirsResponseTopicData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultAssignReplicasToDirsResponseTopicData(): AssignReplicasToDirsResponseTopicData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return AssignReplicasToDirsResponse;
 }
-

@@ -2,9 +2,8 @@
 // source: message/BeginQuorumEpochRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface BeginQuorumEpochRequest {
   clusterId: string | null;
@@ -35,289 +34,294 @@ export interface BeginQuorumEpochRequestTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const BeginQuorumEpochRequest: MessageCodec<BeginQuorumEpochRequest> = {
-  name: 'BeginQuorumEpochRequest',
-  apiKey: 53,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: BeginQuorumEpochRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeBeginQuorumEpochRequestV0(writer, message);
-        return;
-      case 1:
-        writeBeginQuorumEpochRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('BeginQuorumEpochRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): BeginQuorumEpochRequest {
-    switch (version) {
-      case 0:
-        return readBeginQuorumEpochRequestV0(reader);
-      case 1:
-        return readBeginQuorumEpochRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('BeginQuorumEpochRequest', version);
-    }
-  },
-  defaults: defaultBeginQuorumEpochRequest,
-};
+/** Builds the BeginQuorumEpochRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineBeginQuorumEpochRequest(runtime: CodecRuntime): MessageCodec<BeginQuorumEpochRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** BeginQuorumEpochRequest versions 0. */
-function writeBeginQuorumEpochRequestV0(writer: Writer, message: BeginQuorumEpochRequest): void {
-  writer.nullableString(message.clusterId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBeginQuorumEpochRequestTopicDataV0(writer, items0[i0]);
+  const BeginQuorumEpochRequest: MessageCodec<BeginQuorumEpochRequest> = {
+    name: 'BeginQuorumEpochRequest',
+    apiKey: 53,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: BeginQuorumEpochRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeBeginQuorumEpochRequestV0(writer, message);
+          return;
+        case 1:
+          writeBeginQuorumEpochRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('BeginQuorumEpochRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): BeginQuorumEpochRequest {
+      switch (version) {
+        case 0:
+          return readBeginQuorumEpochRequestV0(reader);
+        case 1:
+          return readBeginQuorumEpochRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('BeginQuorumEpochRequest', version);
+      }
+    },
+    defaults: defaultBeginQuorumEpochRequest,
+  };
+
+  /** BeginQuorumEpochRequest versions 0. */
+  function writeBeginQuorumEpochRequestV0(writer: Writer, message: BeginQuorumEpochRequest): void {
+    writer.nullableString(message.clusterId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBeginQuorumEpochRequestTopicDataV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** BeginQuorumEpochRequest versions 0. */
-function readBeginQuorumEpochRequestV0(reader: Reader): BeginQuorumEpochRequest {
-  const f_clusterId = reader.nullableString();
-  let f_topics: BeginQuorumEpochRequestTopicData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<BeginQuorumEpochRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBeginQuorumEpochRequestTopicDataV0(reader);
+  /** BeginQuorumEpochRequest versions 0. */
+  function readBeginQuorumEpochRequestV0(reader: Reader): BeginQuorumEpochRequest {
+    const f_clusterId = reader.nullableString();
+    let f_topics: BeginQuorumEpochRequestTopicData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<BeginQuorumEpochRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBeginQuorumEpochRequestTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      clusterId: f_clusterId,
+      voterId: -1,
+      topics: f_topics,
+      leaderEndpoints: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    clusterId: f_clusterId,
-    voterId: -1,
-    topics: f_topics,
-    leaderEndpoints: [],
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** BeginQuorumEpochRequest versions 1. */
-function writeBeginQuorumEpochRequestV1(writer: Writer, message: BeginQuorumEpochRequest): void {
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.voterId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBeginQuorumEpochRequestTopicDataV1(writer, items0[i0]);
+  /** BeginQuorumEpochRequest versions 1. */
+  function writeBeginQuorumEpochRequestV1(writer: Writer, message: BeginQuorumEpochRequest): void {
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.voterId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBeginQuorumEpochRequestTopicDataV1(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.leaderEndpoints;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBeginQuorumEpochRequestLeaderEndpointV1(writer, items0[i0]);
+    {
+      const items0 = message.leaderEndpoints;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBeginQuorumEpochRequestLeaderEndpointV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** BeginQuorumEpochRequest versions 1. */
-function readBeginQuorumEpochRequestV1(reader: Reader): BeginQuorumEpochRequest {
-  const f_clusterId = reader.compactNullableString();
-  const f_voterId = reader.int32();
-  let f_topics: BeginQuorumEpochRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BeginQuorumEpochRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBeginQuorumEpochRequestTopicDataV1(reader);
+  /** BeginQuorumEpochRequest versions 1. */
+  function readBeginQuorumEpochRequestV1(reader: Reader): BeginQuorumEpochRequest {
+    const f_clusterId = reader.compactNullableString();
+    const f_voterId = reader.int32();
+    let f_topics: BeginQuorumEpochRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BeginQuorumEpochRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBeginQuorumEpochRequestTopicDataV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
-  }
-  let f_leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BeginQuorumEpochRequestLeaderEndpoint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBeginQuorumEpochRequestLeaderEndpointV1(reader);
+    let f_leaderEndpoints: BeginQuorumEpochRequestLeaderEndpoint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BeginQuorumEpochRequestLeaderEndpoint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBeginQuorumEpochRequestLeaderEndpointV1(reader);
+      }
+      f_leaderEndpoints = items0;
     }
-    f_leaderEndpoints = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      voterId: f_voterId,
+      topics: f_topics,
+      leaderEndpoints: f_leaderEndpoints,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    voterId: f_voterId,
-    topics: f_topics,
-    leaderEndpoints: f_leaderEndpoints,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** BeginQuorumEpochRequestLeaderEndpoint versions 1. */
-function writeBeginQuorumEpochRequestLeaderEndpointV1(writer: Writer, message: BeginQuorumEpochRequestLeaderEndpoint): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** BeginQuorumEpochRequestLeaderEndpoint versions 1. */
-function readBeginQuorumEpochRequestLeaderEndpointV1(reader: Reader): BeginQuorumEpochRequestLeaderEndpoint {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** BeginQuorumEpochRequestPartitionData versions 0. */
-function writeBeginQuorumEpochRequestPartitionDataV0(writer: Writer, message: BeginQuorumEpochRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-}
-
-/** BeginQuorumEpochRequestPartitionData versions 0. */
-function readBeginQuorumEpochRequestPartitionDataV0(reader: Reader): BeginQuorumEpochRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  return {
-    partitionIndex: f_partitionIndex,
-    voterDirectoryId: ZERO_UUID,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** BeginQuorumEpochRequestPartitionData versions 1. */
-function writeBeginQuorumEpochRequestPartitionDataV1(writer: Writer, message: BeginQuorumEpochRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.uuid(message.voterDirectoryId);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** BeginQuorumEpochRequestPartitionData versions 1. */
-function readBeginQuorumEpochRequestPartitionDataV1(reader: Reader): BeginQuorumEpochRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_voterDirectoryId = reader.uuid();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    voterDirectoryId: f_voterDirectoryId,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** BeginQuorumEpochRequestTopicData versions 0. */
-function writeBeginQuorumEpochRequestTopicDataV0(writer: Writer, message: BeginQuorumEpochRequestTopicData): void {
-  writer.string(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBeginQuorumEpochRequestPartitionDataV0(writer, items0[i0]);
-    }
+  /** BeginQuorumEpochRequestLeaderEndpoint versions 1. */
+  function writeBeginQuorumEpochRequestLeaderEndpointV1(writer: Writer, message: BeginQuorumEpochRequestLeaderEndpoint): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** BeginQuorumEpochRequestTopicData versions 0. */
-function readBeginQuorumEpochRequestTopicDataV0(reader: Reader): BeginQuorumEpochRequestTopicData {
-  const f_topicName = reader.string();
-  let f_partitions: BeginQuorumEpochRequestPartitionData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<BeginQuorumEpochRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBeginQuorumEpochRequestPartitionDataV0(reader);
-    }
-    f_partitions = items0;
+  /** BeginQuorumEpochRequestLeaderEndpoint versions 1. */
+  function readBeginQuorumEpochRequestLeaderEndpointV1(reader: Reader): BeginQuorumEpochRequestLeaderEndpoint {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** BeginQuorumEpochRequestTopicData versions 1. */
-function writeBeginQuorumEpochRequestTopicDataV1(writer: Writer, message: BeginQuorumEpochRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBeginQuorumEpochRequestPartitionDataV1(writer, items0[i0]);
+  /** BeginQuorumEpochRequestPartitionData versions 0. */
+  function writeBeginQuorumEpochRequestPartitionDataV0(writer: Writer, message: BeginQuorumEpochRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+  }
+
+  /** BeginQuorumEpochRequestPartitionData versions 0. */
+  function readBeginQuorumEpochRequestPartitionDataV0(reader: Reader): BeginQuorumEpochRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    return {
+      partitionIndex: f_partitionIndex,
+      voterDirectoryId: ZERO_UUID,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** BeginQuorumEpochRequestPartitionData versions 1. */
+  function writeBeginQuorumEpochRequestPartitionDataV1(writer: Writer, message: BeginQuorumEpochRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.uuid(message.voterDirectoryId);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** BeginQuorumEpochRequestPartitionData versions 1. */
+  function readBeginQuorumEpochRequestPartitionDataV1(reader: Reader): BeginQuorumEpochRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_voterDirectoryId = reader.uuid();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      voterDirectoryId: f_voterDirectoryId,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** BeginQuorumEpochRequestTopicData versions 0. */
+  function writeBeginQuorumEpochRequestTopicDataV0(writer: Writer, message: BeginQuorumEpochRequestTopicData): void {
+    writer.string(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBeginQuorumEpochRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** BeginQuorumEpochRequestTopicData versions 1. */
-function readBeginQuorumEpochRequestTopicDataV1(reader: Reader): BeginQuorumEpochRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: BeginQuorumEpochRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BeginQuorumEpochRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBeginQuorumEpochRequestPartitionDataV1(reader);
+  /** BeginQuorumEpochRequestTopicData versions 0. */
+  function readBeginQuorumEpochRequestTopicDataV0(reader: Reader): BeginQuorumEpochRequestTopicData {
+    const f_topicName = reader.string();
+    let f_partitions: BeginQuorumEpochRequestPartitionData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<BeginQuorumEpochRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBeginQuorumEpochRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultBeginQuorumEpochRequest(): BeginQuorumEpochRequest {
-  return {
-    clusterId: null,
-    voterId: -1,
-    topics: [],
-    leaderEndpoints: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** BeginQuorumEpochRequestTopicData versions 1. */
+  function writeBeginQuorumEpochRequestTopicDataV1(writer: Writer, message: BeginQuorumEpochRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBeginQuorumEpochRequestPartitionDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultBeginQuorumEpochRequestLeaderEndpoint(): BeginQuorumEpochRequestLeaderEndpoint {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** BeginQuorumEpochRequestTopicData versions 1. */
+  function readBeginQuorumEpochRequestTopicDataV1(reader: Reader): BeginQuorumEpochRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: BeginQuorumEpochRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BeginQuorumEpochRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBeginQuorumEpochRequestPartitionDataV1(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultBeginQuorumEpochRequestPartitionData(): BeginQuorumEpochRequestPartitionData {
-  return {
-    partitionIndex: 0,
-    voterDirectoryId: ZERO_UUID,
-    leaderId: 0,
-    leaderEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultBeginQuorumEpochRequest(): BeginQuorumEpochRequest {
+    return {
+      clusterId: null,
+      voterId: -1,
+      topics: [],
+      leaderEndpoints: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultBeginQuorumEpochRequestTopicData(): BeginQuorumEpochRequestTopicData {
-  return {
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultBeginQuorumEpochRequestLeaderEndpoint(): BeginQuorumEpochRequestLeaderEndpoint {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultBeginQuorumEpochRequestPartitionData(): BeginQuorumEpochRequestPartitionData {
+    return {
+      partitionIndex: 0,
+      voterDirectoryId: ZERO_UUID,
+      leaderId: 0,
+      leaderEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultBeginQuorumEpochRequestTopicData(): BeginQuorumEpochRequestTopicData {
+    return {
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return BeginQuorumEpochRequest;
+}

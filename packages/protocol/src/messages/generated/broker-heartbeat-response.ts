@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface BrokerHeartbeatResponse {
   throttleTimeMs: number;
@@ -14,68 +14,73 @@ export interface BrokerHeartbeatResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const BrokerHeartbeatResponse: MessageCodec<BrokerHeartbeatResponse> = {
-  name: 'BrokerHeartbeatResponse',
-  apiKey: 63,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: BrokerHeartbeatResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeBrokerHeartbeatResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('BrokerHeartbeatResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): BrokerHeartbeatResponse {
-    switch (version) {
-      case 0: case 1:
-        return readBrokerHeartbeatResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('BrokerHeartbeatResponse', version);
-    }
-  },
-  defaults: defaultBrokerHeartbeatResponse,
-};
+/** Builds the BrokerHeartbeatResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineBrokerHeartbeatResponse(runtime: CodecRuntime): MessageCodec<BrokerHeartbeatResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** BrokerHeartbeatResponse versions 0-1. */
-function writeBrokerHeartbeatResponseV0(writer: Writer, message: BrokerHeartbeatResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.bool(message.isCaughtUp);
-  writer.bool(message.isFenced);
-  writer.bool(message.shouldShutDown);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** BrokerHeartbeatResponse versions 0-1. */
-function readBrokerHeartbeatResponseV0(reader: Reader): BrokerHeartbeatResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_isCaughtUp = reader.bool();
-  const f_isFenced = reader.bool();
-  const f_shouldShutDown = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    isCaughtUp: f_isCaughtUp,
-    isFenced: f_isFenced,
-    shouldShutDown: f_shouldShutDown,
-    unknownTaggedFields: unknownTaggedFields,
+  const BrokerHeartbeatResponse: MessageCodec<BrokerHeartbeatResponse> = {
+    name: 'BrokerHeartbeatResponse',
+    apiKey: 63,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: BrokerHeartbeatResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeBrokerHeartbeatResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('BrokerHeartbeatResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): BrokerHeartbeatResponse {
+      switch (version) {
+        case 0: case 1:
+          return readBrokerHeartbeatResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('BrokerHeartbeatResponse', version);
+      }
+    },
+    defaults: defaultBrokerHeartbeatResponse,
   };
-}
 
-function defaultBrokerHeartbeatResponse(): BrokerHeartbeatResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    isCaughtUp: false,
-    isFenced: true,
-    shouldShutDown: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** BrokerHeartbeatResponse versions 0-1. */
+  function writeBrokerHeartbeatResponseV0(writer: Writer, message: BrokerHeartbeatResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.bool(message.isCaughtUp);
+    writer.bool(message.isFenced);
+    writer.bool(message.shouldShutDown);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** BrokerHeartbeatResponse versions 0-1. */
+  function readBrokerHeartbeatResponseV0(reader: Reader): BrokerHeartbeatResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_isCaughtUp = reader.bool();
+    const f_isFenced = reader.bool();
+    const f_shouldShutDown = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      isCaughtUp: f_isCaughtUp,
+      isFenced: f_isFenced,
+      shouldShutDown: f_shouldShutDown,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultBrokerHeartbeatResponse(): BrokerHeartbeatResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      isCaughtUp: false,
+      isFenced: true,
+      shouldShutDown: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return BrokerHeartbeatResponse;
+}

@@ -2,9 +2,8 @@
 // source: message/BrokerRegistrationRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface BrokerRegistrationRequest {
   brokerId: number;
@@ -34,416 +33,421 @@ export interface BrokerRegistrationRequestListener {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const BrokerRegistrationRequest: MessageCodec<BrokerRegistrationRequest> = {
-  name: 'BrokerRegistrationRequest',
-  apiKey: 62,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: BrokerRegistrationRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeBrokerRegistrationRequestV0(writer, message);
-        return;
-      case 1:
-        writeBrokerRegistrationRequestV1(writer, message);
-        return;
-      case 2:
-        writeBrokerRegistrationRequestV2(writer, message);
-        return;
-      case 3: case 4:
-        writeBrokerRegistrationRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('BrokerRegistrationRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): BrokerRegistrationRequest {
-    switch (version) {
-      case 0:
-        return readBrokerRegistrationRequestV0(reader);
-      case 1:
-        return readBrokerRegistrationRequestV1(reader);
-      case 2:
-        return readBrokerRegistrationRequestV2(reader);
-      case 3: case 4:
-        return readBrokerRegistrationRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('BrokerRegistrationRequest', version);
-    }
-  },
-  defaults: defaultBrokerRegistrationRequest,
-};
+/** Builds the BrokerRegistrationRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineBrokerRegistrationRequest(runtime: CodecRuntime): MessageCodec<BrokerRegistrationRequest> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** BrokerRegistrationRequest versions 0. */
-function writeBrokerRegistrationRequestV0(writer: Writer, message: BrokerRegistrationRequest): void {
-  writer.int32(message.brokerId);
-  writer.compactString(message.clusterId);
-  writer.uuid(message.incarnationId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
-    }
-  }
-  {
-    const items0 = message.features;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
-    }
-  }
-  writer.compactNullableString(message.rack);
-  if (message.isMigratingZkBroker !== false) {
-    throw fieldNotInVersion('BrokerRegistrationRequest', 'isMigratingZkBroker', '0');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** BrokerRegistrationRequest versions 0. */
-function readBrokerRegistrationRequestV0(reader: Reader): BrokerRegistrationRequest {
-  const f_brokerId = reader.int32();
-  const f_clusterId = reader.compactString();
-  const f_incarnationId = reader.uuid();
-  let f_listeners: BrokerRegistrationRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
-    }
-    f_listeners = items0;
-  }
-  let f_features: BrokerRegistrationRequestFeature[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
-    }
-    f_features = items0;
-  }
-  const f_rack = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    clusterId: f_clusterId,
-    incarnationId: f_incarnationId,
-    listeners: f_listeners,
-    features: f_features,
-    rack: f_rack,
-    isMigratingZkBroker: false,
-    logDirs: [],
-    previousBrokerEpoch: -1n,
-    unknownTaggedFields: unknownTaggedFields,
+  const BrokerRegistrationRequest: MessageCodec<BrokerRegistrationRequest> = {
+    name: 'BrokerRegistrationRequest',
+    apiKey: 62,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: BrokerRegistrationRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeBrokerRegistrationRequestV0(writer, message);
+          return;
+        case 1:
+          writeBrokerRegistrationRequestV1(writer, message);
+          return;
+        case 2:
+          writeBrokerRegistrationRequestV2(writer, message);
+          return;
+        case 3: case 4:
+          writeBrokerRegistrationRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('BrokerRegistrationRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): BrokerRegistrationRequest {
+      switch (version) {
+        case 0:
+          return readBrokerRegistrationRequestV0(reader);
+        case 1:
+          return readBrokerRegistrationRequestV1(reader);
+        case 2:
+          return readBrokerRegistrationRequestV2(reader);
+        case 3: case 4:
+          return readBrokerRegistrationRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('BrokerRegistrationRequest', version);
+      }
+    },
+    defaults: defaultBrokerRegistrationRequest,
   };
-}
 
-/** BrokerRegistrationRequest versions 1. */
-function writeBrokerRegistrationRequestV1(writer: Writer, message: BrokerRegistrationRequest): void {
-  writer.int32(message.brokerId);
-  writer.compactString(message.clusterId);
-  writer.uuid(message.incarnationId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+  /** BrokerRegistrationRequest versions 0. */
+  function writeBrokerRegistrationRequestV0(writer: Writer, message: BrokerRegistrationRequest): void {
+    writer.int32(message.brokerId);
+    writer.compactString(message.clusterId);
+    writer.uuid(message.incarnationId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.features;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+    {
+      const items0 = message.features;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+      }
     }
+    writer.compactNullableString(message.rack);
+    if (message.isMigratingZkBroker !== false) {
+      throw fieldNotInVersion('BrokerRegistrationRequest', 'isMigratingZkBroker', '0');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.compactNullableString(message.rack);
-  writer.bool(message.isMigratingZkBroker);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** BrokerRegistrationRequest versions 1. */
-function readBrokerRegistrationRequestV1(reader: Reader): BrokerRegistrationRequest {
-  const f_brokerId = reader.int32();
-  const f_clusterId = reader.compactString();
-  const f_incarnationId = reader.uuid();
-  let f_listeners: BrokerRegistrationRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+  /** BrokerRegistrationRequest versions 0. */
+  function readBrokerRegistrationRequestV0(reader: Reader): BrokerRegistrationRequest {
+    const f_brokerId = reader.int32();
+    const f_clusterId = reader.compactString();
+    const f_incarnationId = reader.uuid();
+    let f_listeners: BrokerRegistrationRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+      }
+      f_listeners = items0;
     }
-    f_listeners = items0;
-  }
-  let f_features: BrokerRegistrationRequestFeature[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+    let f_features: BrokerRegistrationRequestFeature[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+      }
+      f_features = items0;
     }
-    f_features = items0;
+    const f_rack = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      clusterId: f_clusterId,
+      incarnationId: f_incarnationId,
+      listeners: f_listeners,
+      features: f_features,
+      rack: f_rack,
+      isMigratingZkBroker: false,
+      logDirs: [],
+      previousBrokerEpoch: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_rack = reader.compactNullableString();
-  const f_isMigratingZkBroker = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    clusterId: f_clusterId,
-    incarnationId: f_incarnationId,
-    listeners: f_listeners,
-    features: f_features,
-    rack: f_rack,
-    isMigratingZkBroker: f_isMigratingZkBroker,
-    logDirs: [],
-    previousBrokerEpoch: -1n,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** BrokerRegistrationRequest versions 2. */
-function writeBrokerRegistrationRequestV2(writer: Writer, message: BrokerRegistrationRequest): void {
-  writer.int32(message.brokerId);
-  writer.compactString(message.clusterId);
-  writer.uuid(message.incarnationId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+  /** BrokerRegistrationRequest versions 1. */
+  function writeBrokerRegistrationRequestV1(writer: Writer, message: BrokerRegistrationRequest): void {
+    writer.int32(message.brokerId);
+    writer.compactString(message.clusterId);
+    writer.uuid(message.incarnationId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.features;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+    {
+      const items0 = message.features;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+      }
     }
+    writer.compactNullableString(message.rack);
+    writer.bool(message.isMigratingZkBroker);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.compactNullableString(message.rack);
-  writer.bool(message.isMigratingZkBroker);
-  {
-    const items0 = message.logDirs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.uuid(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** BrokerRegistrationRequest versions 2. */
-function readBrokerRegistrationRequestV2(reader: Reader): BrokerRegistrationRequest {
-  const f_brokerId = reader.int32();
-  const f_clusterId = reader.compactString();
-  const f_incarnationId = reader.uuid();
-  let f_listeners: BrokerRegistrationRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+  /** BrokerRegistrationRequest versions 1. */
+  function readBrokerRegistrationRequestV1(reader: Reader): BrokerRegistrationRequest {
+    const f_brokerId = reader.int32();
+    const f_clusterId = reader.compactString();
+    const f_incarnationId = reader.uuid();
+    let f_listeners: BrokerRegistrationRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+      }
+      f_listeners = items0;
     }
-    f_listeners = items0;
-  }
-  let f_features: BrokerRegistrationRequestFeature[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+    let f_features: BrokerRegistrationRequestFeature[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+      }
+      f_features = items0;
     }
-    f_features = items0;
+    const f_rack = reader.compactNullableString();
+    const f_isMigratingZkBroker = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      clusterId: f_clusterId,
+      incarnationId: f_incarnationId,
+      listeners: f_listeners,
+      features: f_features,
+      rack: f_rack,
+      isMigratingZkBroker: f_isMigratingZkBroker,
+      logDirs: [],
+      previousBrokerEpoch: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_rack = reader.compactNullableString();
-  const f_isMigratingZkBroker = reader.bool();
-  let f_logDirs: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.uuid();
+
+  /** BrokerRegistrationRequest versions 2. */
+  function writeBrokerRegistrationRequestV2(writer: Writer, message: BrokerRegistrationRequest): void {
+    writer.int32(message.brokerId);
+    writer.compactString(message.clusterId);
+    writer.uuid(message.incarnationId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+      }
     }
-    f_logDirs = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    clusterId: f_clusterId,
-    incarnationId: f_incarnationId,
-    listeners: f_listeners,
-    features: f_features,
-    rack: f_rack,
-    isMigratingZkBroker: f_isMigratingZkBroker,
-    logDirs: f_logDirs,
-    previousBrokerEpoch: -1n,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** BrokerRegistrationRequest versions 3-4. */
-function writeBrokerRegistrationRequestV3(writer: Writer, message: BrokerRegistrationRequest): void {
-  writer.int32(message.brokerId);
-  writer.compactString(message.clusterId);
-  writer.uuid(message.incarnationId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+    {
+      const items0 = message.features;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.features;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+    writer.compactNullableString(message.rack);
+    writer.bool(message.isMigratingZkBroker);
+    {
+      const items0 = message.logDirs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.uuid(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.compactNullableString(message.rack);
-  writer.bool(message.isMigratingZkBroker);
-  {
-    const items0 = message.logDirs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.uuid(items0[i0]);
+
+  /** BrokerRegistrationRequest versions 2. */
+  function readBrokerRegistrationRequestV2(reader: Reader): BrokerRegistrationRequest {
+    const f_brokerId = reader.int32();
+    const f_clusterId = reader.compactString();
+    const f_incarnationId = reader.uuid();
+    let f_listeners: BrokerRegistrationRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+      }
+      f_listeners = items0;
     }
-  }
-  writer.int64(message.previousBrokerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** BrokerRegistrationRequest versions 3-4. */
-function readBrokerRegistrationRequestV3(reader: Reader): BrokerRegistrationRequest {
-  const f_brokerId = reader.int32();
-  const f_clusterId = reader.compactString();
-  const f_incarnationId = reader.uuid();
-  let f_listeners: BrokerRegistrationRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+    let f_features: BrokerRegistrationRequestFeature[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+      }
+      f_features = items0;
     }
-    f_listeners = items0;
-  }
-  let f_features: BrokerRegistrationRequestFeature[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+    const f_rack = reader.compactNullableString();
+    const f_isMigratingZkBroker = reader.bool();
+    let f_logDirs: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.uuid();
+      }
+      f_logDirs = items0;
     }
-    f_features = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      clusterId: f_clusterId,
+      incarnationId: f_incarnationId,
+      listeners: f_listeners,
+      features: f_features,
+      rack: f_rack,
+      isMigratingZkBroker: f_isMigratingZkBroker,
+      logDirs: f_logDirs,
+      previousBrokerEpoch: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_rack = reader.compactNullableString();
-  const f_isMigratingZkBroker = reader.bool();
-  let f_logDirs: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.uuid();
+
+  /** BrokerRegistrationRequest versions 3-4. */
+  function writeBrokerRegistrationRequestV3(writer: Writer, message: BrokerRegistrationRequest): void {
+    writer.int32(message.brokerId);
+    writer.compactString(message.clusterId);
+    writer.uuid(message.incarnationId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestListenerV0(writer, items0[i0]);
+      }
     }
-    f_logDirs = items0;
+    {
+      const items0 = message.features;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeBrokerRegistrationRequestFeatureV0(writer, items0[i0]);
+      }
+    }
+    writer.compactNullableString(message.rack);
+    writer.bool(message.isMigratingZkBroker);
+    {
+      const items0 = message.logDirs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.uuid(items0[i0]);
+      }
+    }
+    writer.int64(message.previousBrokerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const f_previousBrokerEpoch = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    clusterId: f_clusterId,
-    incarnationId: f_incarnationId,
-    listeners: f_listeners,
-    features: f_features,
-    rack: f_rack,
-    isMigratingZkBroker: f_isMigratingZkBroker,
-    logDirs: f_logDirs,
-    previousBrokerEpoch: f_previousBrokerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** BrokerRegistrationRequestFeature versions 0-4. */
-function writeBrokerRegistrationRequestFeatureV0(writer: Writer, message: BrokerRegistrationRequestFeature): void {
-  writer.compactString(message.name);
-  writer.int16(message.minSupportedVersion);
-  writer.int16(message.maxSupportedVersion);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** BrokerRegistrationRequest versions 3-4. */
+  function readBrokerRegistrationRequestV3(reader: Reader): BrokerRegistrationRequest {
+    const f_brokerId = reader.int32();
+    const f_clusterId = reader.compactString();
+    const f_incarnationId = reader.uuid();
+    let f_listeners: BrokerRegistrationRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestListenerV0(reader);
+      }
+      f_listeners = items0;
+    }
+    let f_features: BrokerRegistrationRequestFeature[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<BrokerRegistrationRequestFeature>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readBrokerRegistrationRequestFeatureV0(reader);
+      }
+      f_features = items0;
+    }
+    const f_rack = reader.compactNullableString();
+    const f_isMigratingZkBroker = reader.bool();
+    let f_logDirs: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.uuid();
+      }
+      f_logDirs = items0;
+    }
+    const f_previousBrokerEpoch = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      clusterId: f_clusterId,
+      incarnationId: f_incarnationId,
+      listeners: f_listeners,
+      features: f_features,
+      rack: f_rack,
+      isMigratingZkBroker: f_isMigratingZkBroker,
+      logDirs: f_logDirs,
+      previousBrokerEpoch: f_previousBrokerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** BrokerRegistrationRequestFeature versions 0-4. */
-function readBrokerRegistrationRequestFeatureV0(reader: Reader): BrokerRegistrationRequestFeature {
-  const f_name = reader.compactString();
-  const f_minSupportedVersion = reader.int16();
-  const f_maxSupportedVersion = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    minSupportedVersion: f_minSupportedVersion,
-    maxSupportedVersion: f_maxSupportedVersion,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** BrokerRegistrationRequestFeature versions 0-4. */
+  function writeBrokerRegistrationRequestFeatureV0(writer: Writer, message: BrokerRegistrationRequestFeature): void {
+    writer.compactString(message.name);
+    writer.int16(message.minSupportedVersion);
+    writer.int16(message.maxSupportedVersion);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** BrokerRegistrationRequestListener versions 0-4. */
-function writeBrokerRegistrationRequestListenerV0(writer: Writer, message: BrokerRegistrationRequestListener): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writer.int16(message.securityProtocol);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** BrokerRegistrationRequestFeature versions 0-4. */
+  function readBrokerRegistrationRequestFeatureV0(reader: Reader): BrokerRegistrationRequestFeature {
+    const f_name = reader.compactString();
+    const f_minSupportedVersion = reader.int16();
+    const f_maxSupportedVersion = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      minSupportedVersion: f_minSupportedVersion,
+      maxSupportedVersion: f_maxSupportedVersion,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** BrokerRegistrationRequestListener versions 0-4. */
-function readBrokerRegistrationRequestListenerV0(reader: Reader): BrokerRegistrationRequestListener {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const f_securityProtocol = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    securityProtocol: f_securityProtocol,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** BrokerRegistrationRequestListener versions 0-4. */
+  function writeBrokerRegistrationRequestListenerV0(writer: Writer, message: BrokerRegistrationRequestListener): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writer.int16(message.securityProtocol);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultBrokerRegistrationRequest(): BrokerRegistrationRequest {
-  return {
-    brokerId: 0,
-    clusterId: "",
-    incarnationId: ZERO_UUID,
-    listeners: [],
-    features: [],
-    rack: "",
-    isMigratingZkBroker: false,
-    logDirs: [],
-    previousBrokerEpoch: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** BrokerRegistrationRequestListener versions 0-4. */
+  function readBrokerRegistrationRequestListenerV0(reader: Reader): BrokerRegistrationRequestListener {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const f_securityProtocol = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      securityProtocol: f_securityProtocol,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultBrokerRegistrationRequestFeature(): BrokerRegistrationRequestFeature {
-  return {
-    name: "",
-    minSupportedVersion: 0,
-    maxSupportedVersion: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultBrokerRegistrationRequest(): BrokerRegistrationRequest {
+    return {
+      brokerId: 0,
+      clusterId: "",
+      incarnationId: ZERO_UUID,
+      listeners: [],
+      features: [],
+      rack: "",
+      isMigratingZkBroker: false,
+      logDirs: [],
+      previousBrokerEpoch: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultBrokerRegistrationRequestListener(): BrokerRegistrationRequestListener {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    securityProtocol: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultBrokerRegistrationRequestFeature(): BrokerRegistrationRequestFeature {
+    return {
+      name: "",
+      minSupportedVersion: 0,
+      maxSupportedVersion: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultBrokerRegistrationRequestListener(): BrokerRegistrationRequestListener {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      securityProtocol: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return BrokerRegistrationRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface BrokerRegistrationResponse {
   throttleTimeMs: number;
@@ -12,60 +12,65 @@ export interface BrokerRegistrationResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const BrokerRegistrationResponse: MessageCodec<BrokerRegistrationResponse> = {
-  name: 'BrokerRegistrationResponse',
-  apiKey: 62,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: BrokerRegistrationResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2: case 3: case 4:
-        writeBrokerRegistrationResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('BrokerRegistrationResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): BrokerRegistrationResponse {
-    switch (version) {
-      case 0: case 1: case 2: case 3: case 4:
-        return readBrokerRegistrationResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('BrokerRegistrationResponse', version);
-    }
-  },
-  defaults: defaultBrokerRegistrationResponse,
-};
+/** Builds the BrokerRegistrationResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineBrokerRegistrationResponse(runtime: CodecRuntime): MessageCodec<BrokerRegistrationResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** BrokerRegistrationResponse versions 0-4. */
-function writeBrokerRegistrationResponseV0(writer: Writer, message: BrokerRegistrationResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int64(message.brokerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** BrokerRegistrationResponse versions 0-4. */
-function readBrokerRegistrationResponseV0(reader: Reader): BrokerRegistrationResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_brokerEpoch = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    brokerEpoch: f_brokerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
+  const BrokerRegistrationResponse: MessageCodec<BrokerRegistrationResponse> = {
+    name: 'BrokerRegistrationResponse',
+    apiKey: 62,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: BrokerRegistrationResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2: case 3: case 4:
+          writeBrokerRegistrationResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('BrokerRegistrationResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): BrokerRegistrationResponse {
+      switch (version) {
+        case 0: case 1: case 2: case 3: case 4:
+          return readBrokerRegistrationResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('BrokerRegistrationResponse', version);
+      }
+    },
+    defaults: defaultBrokerRegistrationResponse,
   };
-}
 
-function defaultBrokerRegistrationResponse(): BrokerRegistrationResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    brokerEpoch: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** BrokerRegistrationResponse versions 0-4. */
+  function writeBrokerRegistrationResponseV0(writer: Writer, message: BrokerRegistrationResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int64(message.brokerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** BrokerRegistrationResponse versions 0-4. */
+  function readBrokerRegistrationResponseV0(reader: Reader): BrokerRegistrationResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_brokerEpoch = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      brokerEpoch: f_brokerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultBrokerRegistrationResponse(): BrokerRegistrationResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      brokerEpoch: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return BrokerRegistrationResponse;
+}

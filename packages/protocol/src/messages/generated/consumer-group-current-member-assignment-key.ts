@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupCurrentMemberAssignmentKey {
   groupId: string;
@@ -11,54 +11,59 @@ export interface ConsumerGroupCurrentMemberAssignmentKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupCurrentMemberAssignmentKey: MessageCodec<ConsumerGroupCurrentMemberAssignmentKey> = {
-  name: 'ConsumerGroupCurrentMemberAssignmentKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 8, max: 8 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentKey, version: number): void {
-    switch (version) {
-      case 8:
-        writeConsumerGroupCurrentMemberAssignmentKeyV8(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupCurrentMemberAssignmentKey {
-    switch (version) {
-      case 8:
-        return readConsumerGroupCurrentMemberAssignmentKeyV8(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version);
-    }
-  },
-  defaults: defaultConsumerGroupCurrentMemberAssignmentKey,
-};
+/** Builds the ConsumerGroupCurrentMemberAssignmentKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupCurrentMemberAssignmentKey(runtime: CodecRuntime): MessageCodec<ConsumerGroupCurrentMemberAssignmentKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerGroupCurrentMemberAssignmentKey versions 8. */
-function writeConsumerGroupCurrentMemberAssignmentKeyV8(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentKey): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-}
-
-/** ConsumerGroupCurrentMemberAssignmentKey versions 8. */
-function readConsumerGroupCurrentMemberAssignmentKeyV8(reader: Reader): ConsumerGroupCurrentMemberAssignmentKey {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    unknownTaggedFields: undefined,
+  const ConsumerGroupCurrentMemberAssignmentKey: MessageCodec<ConsumerGroupCurrentMemberAssignmentKey> = {
+    name: 'ConsumerGroupCurrentMemberAssignmentKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 8, max: 8 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentKey, version: number): void {
+      switch (version) {
+        case 8:
+          writeConsumerGroupCurrentMemberAssignmentKeyV8(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupCurrentMemberAssignmentKey {
+      switch (version) {
+        case 8:
+          return readConsumerGroupCurrentMemberAssignmentKeyV8(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupCurrentMemberAssignmentKey', version);
+      }
+    },
+    defaults: defaultConsumerGroupCurrentMemberAssignmentKey,
   };
-}
 
-function defaultConsumerGroupCurrentMemberAssignmentKey(): ConsumerGroupCurrentMemberAssignmentKey {
-  return {
-    groupId: "",
-    memberId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupCurrentMemberAssignmentKey versions 8. */
+  function writeConsumerGroupCurrentMemberAssignmentKeyV8(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentKey): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+  }
 
+  /** ConsumerGroupCurrentMemberAssignmentKey versions 8. */
+  function readConsumerGroupCurrentMemberAssignmentKeyV8(reader: Reader): ConsumerGroupCurrentMemberAssignmentKey {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupCurrentMemberAssignmentKey(): ConsumerGroupCurrentMemberAssignmentKey {
+    return {
+      groupId: "",
+      memberId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupCurrentMemberAssignmentKey;
+}

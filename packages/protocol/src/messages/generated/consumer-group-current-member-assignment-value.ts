@@ -2,9 +2,8 @@
 // source: group-coordinator/ConsumerGroupCurrentMemberAssignmentValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupCurrentMemberAssignmentValue {
   memberEpoch: number;
@@ -21,140 +20,145 @@ export interface ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupCurrentMemberAssignmentValue: MessageCodec<ConsumerGroupCurrentMemberAssignmentValue> = {
-  name: 'ConsumerGroupCurrentMemberAssignmentValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupCurrentMemberAssignmentValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupCurrentMemberAssignmentValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupCurrentMemberAssignmentValue {
-    switch (version) {
-      case 0:
-        return readConsumerGroupCurrentMemberAssignmentValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupCurrentMemberAssignmentValue', version);
-    }
-  },
-  defaults: defaultConsumerGroupCurrentMemberAssignmentValue,
-};
+/** Builds the ConsumerGroupCurrentMemberAssignmentValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupCurrentMemberAssignmentValue(runtime: CodecRuntime): MessageCodec<ConsumerGroupCurrentMemberAssignmentValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupCurrentMemberAssignmentValue versions 0. */
-function writeConsumerGroupCurrentMemberAssignmentValueV0(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentValue): void {
-  writer.int32(message.memberEpoch);
-  writer.int32(message.previousMemberEpoch);
-  writer.int8(message.state);
-  {
-    const items0 = message.assignedPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer, items0[i0]);
-    }
-  }
-  {
-    const items0 = message.partitionsPendingRevocation;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupCurrentMemberAssignmentValue versions 0. */
-function readConsumerGroupCurrentMemberAssignmentValueV0(reader: Reader): ConsumerGroupCurrentMemberAssignmentValue {
-  const f_memberEpoch = reader.int32();
-  const f_previousMemberEpoch = reader.int32();
-  const f_state = reader.int8();
-  let f_assignedPartitions: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupCurrentMemberAssignmentValueTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader);
-    }
-    f_assignedPartitions = items0;
-  }
-  let f_partitionsPendingRevocation: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupCurrentMemberAssignmentValueTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader);
-    }
-    f_partitionsPendingRevocation = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberEpoch: f_memberEpoch,
-    previousMemberEpoch: f_previousMemberEpoch,
-    state: f_state,
-    assignedPartitions: f_assignedPartitions,
-    partitionsPendingRevocation: f_partitionsPendingRevocation,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupCurrentMemberAssignmentValue: MessageCodec<ConsumerGroupCurrentMemberAssignmentValue> = {
+    name: 'ConsumerGroupCurrentMemberAssignmentValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupCurrentMemberAssignmentValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupCurrentMemberAssignmentValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupCurrentMemberAssignmentValue {
+      switch (version) {
+        case 0:
+          return readConsumerGroupCurrentMemberAssignmentValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupCurrentMemberAssignmentValue', version);
+      }
+    },
+    defaults: defaultConsumerGroupCurrentMemberAssignmentValue,
   };
-}
 
-/** ConsumerGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
-function writeConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ConsumerGroupCurrentMemberAssignmentValue versions 0. */
+  function writeConsumerGroupCurrentMemberAssignmentValueV0(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentValue): void {
+    writer.int32(message.memberEpoch);
+    writer.int32(message.previousMemberEpoch);
+    writer.int8(message.state);
+    {
+      const items0 = message.assignedPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
-function readConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader: Reader): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    {
+      const items0 = message.partitionsPendingRevocation;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer, items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultConsumerGroupCurrentMemberAssignmentValue(): ConsumerGroupCurrentMemberAssignmentValue {
-  return {
-    memberEpoch: 0,
-    previousMemberEpoch: 0,
-    state: 0,
-    assignedPartitions: [],
-    partitionsPendingRevocation: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupCurrentMemberAssignmentValue versions 0. */
+  function readConsumerGroupCurrentMemberAssignmentValueV0(reader: Reader): ConsumerGroupCurrentMemberAssignmentValue {
+    const f_memberEpoch = reader.int32();
+    const f_previousMemberEpoch = reader.int32();
+    const f_state = reader.int8();
+    let f_assignedPartitions: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupCurrentMemberAssignmentValueTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader);
+      }
+      f_assignedPartitions = items0;
+    }
+    let f_partitionsPendingRevocation: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupCurrentMemberAssignmentValueTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader);
+      }
+      f_partitionsPendingRevocation = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberEpoch: f_memberEpoch,
+      previousMemberEpoch: f_previousMemberEpoch,
+      state: f_state,
+      assignedPartitions: f_assignedPartitions,
+      partitionsPendingRevocation: f_partitionsPendingRevocation,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultConsumerGroupCurrentMemberAssignmentValueTopicPartitions(): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
+  function writeConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer: Writer, message: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ConsumerGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
+  function readConsumerGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader: Reader): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultConsumerGroupCurrentMemberAssignmentValue(): ConsumerGroupCurrentMemberAssignmentValue {
+    return {
+      memberEpoch: 0,
+      previousMemberEpoch: 0,
+      state: 0,
+      assignedPartitions: [],
+      partitionsPendingRevocation: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupCurrentMemberAssignmentValueTopicPartitions(): ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupCurrentMemberAssignmentValue;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupDescribeRequest {
   groupIds: string[];
@@ -11,70 +11,75 @@ export interface ConsumerGroupDescribeRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupDescribeRequest: MessageCodec<ConsumerGroupDescribeRequest> = {
-  name: 'ConsumerGroupDescribeRequest',
-  apiKey: 69,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupDescribeRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupDescribeRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupDescribeRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupDescribeRequest {
-    switch (version) {
-      case 0:
-        return readConsumerGroupDescribeRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupDescribeRequest', version);
-    }
-  },
-  defaults: defaultConsumerGroupDescribeRequest,
-};
+/** Builds the ConsumerGroupDescribeRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupDescribeRequest(runtime: CodecRuntime): MessageCodec<ConsumerGroupDescribeRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupDescribeRequest versions 0. */
-function writeConsumerGroupDescribeRequestV0(writer: Writer, message: ConsumerGroupDescribeRequest): void {
-  {
-    const items0 = message.groupIds;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  writer.bool(message.includeAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupDescribeRequest versions 0. */
-function readConsumerGroupDescribeRequestV0(reader: Reader): ConsumerGroupDescribeRequest {
-  let f_groupIds: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_groupIds = items0;
-  }
-  const f_includeAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupIds: f_groupIds,
-    includeAuthorizedOperations: f_includeAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupDescribeRequest: MessageCodec<ConsumerGroupDescribeRequest> = {
+    name: 'ConsumerGroupDescribeRequest',
+    apiKey: 69,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupDescribeRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupDescribeRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupDescribeRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupDescribeRequest {
+      switch (version) {
+        case 0:
+          return readConsumerGroupDescribeRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupDescribeRequest', version);
+      }
+    },
+    defaults: defaultConsumerGroupDescribeRequest,
   };
-}
 
-function defaultConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequest {
-  return {
-    groupIds: [],
-    includeAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupDescribeRequest versions 0. */
+  function writeConsumerGroupDescribeRequestV0(writer: Writer, message: ConsumerGroupDescribeRequest): void {
+    {
+      const items0 = message.groupIds;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writer.bool(message.includeAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ConsumerGroupDescribeRequest versions 0. */
+  function readConsumerGroupDescribeRequestV0(reader: Reader): ConsumerGroupDescribeRequest {
+    let f_groupIds: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_groupIds = items0;
+    }
+    const f_includeAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupIds: f_groupIds,
+      includeAuthorizedOperations: f_includeAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequest {
+    return {
+      groupIds: [],
+      includeAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupDescribeRequest;
+}

@@ -2,9 +2,8 @@
 // source: message/ConsumerGroupDescribeResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupDescribeResponse {
   throttleTimeMs: number;
@@ -51,297 +50,302 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupDescribeResponse: MessageCodec<ConsumerGroupDescribeResponse> = {
-  name: 'ConsumerGroupDescribeResponse',
-  apiKey: 69,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupDescribeResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupDescribeResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupDescribeResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupDescribeResponse {
-    switch (version) {
-      case 0:
-        return readConsumerGroupDescribeResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupDescribeResponse', version);
-    }
-  },
-  defaults: defaultConsumerGroupDescribeResponse,
-};
+/** Builds the ConsumerGroupDescribeResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupDescribeResponse(runtime: CodecRuntime): MessageCodec<ConsumerGroupDescribeResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupDescribeResponse versions 0. */
-function writeConsumerGroupDescribeResponseV0(writer: Writer, message: ConsumerGroupDescribeResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupDescribeResponseDescribedGroupV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupDescribeResponse versions 0. */
-function readConsumerGroupDescribeResponseV0(reader: Reader): ConsumerGroupDescribeResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: ConsumerGroupDescribeResponseDescribedGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupDescribeResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupDescribeResponseDescribedGroupV0(reader);
-    }
-    f_groups = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupDescribeResponse: MessageCodec<ConsumerGroupDescribeResponse> = {
+    name: 'ConsumerGroupDescribeResponse',
+    apiKey: 69,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupDescribeResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupDescribeResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupDescribeResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupDescribeResponse {
+      switch (version) {
+        case 0:
+          return readConsumerGroupDescribeResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupDescribeResponse', version);
+      }
+    },
+    defaults: defaultConsumerGroupDescribeResponse,
   };
-}
 
-/** ConsumerGroupDescribeResponseAssignment versions 0. */
-function writeConsumerGroupDescribeResponseAssignmentV0(writer: Writer, message: ConsumerGroupDescribeResponseAssignment): void {
-  {
-    const items0 = message.topicPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupDescribeResponseTopicPartitionsV0(writer, items0[i0]);
+  /** ConsumerGroupDescribeResponse versions 0. */
+  function writeConsumerGroupDescribeResponseV0(writer: Writer, message: ConsumerGroupDescribeResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupDescribeResponseDescribedGroupV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupDescribeResponseAssignment versions 0. */
-function readConsumerGroupDescribeResponseAssignmentV0(reader: Reader): ConsumerGroupDescribeResponseAssignment {
-  let f_topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupDescribeResponseTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupDescribeResponseTopicPartitionsV0(reader);
+  /** ConsumerGroupDescribeResponse versions 0. */
+  function readConsumerGroupDescribeResponseV0(reader: Reader): ConsumerGroupDescribeResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: ConsumerGroupDescribeResponseDescribedGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupDescribeResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupDescribeResponseDescribedGroupV0(reader);
+      }
+      f_groups = items0;
     }
-    f_topicPartitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ConsumerGroupDescribeResponseDescribedGroup versions 0. */
-function writeConsumerGroupDescribeResponseDescribedGroupV0(writer: Writer, message: ConsumerGroupDescribeResponseDescribedGroup): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.compactString(message.groupId);
-  writer.compactString(message.groupState);
-  writer.int32(message.groupEpoch);
-  writer.int32(message.assignmentEpoch);
-  writer.compactString(message.assignorName);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupDescribeResponseMemberV0(writer, items0[i0]);
+  /** ConsumerGroupDescribeResponseAssignment versions 0. */
+  function writeConsumerGroupDescribeResponseAssignmentV0(writer: Writer, message: ConsumerGroupDescribeResponseAssignment): void {
+    {
+      const items0 = message.topicPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupDescribeResponseTopicPartitionsV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.authorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupDescribeResponseDescribedGroup versions 0. */
-function readConsumerGroupDescribeResponseDescribedGroupV0(reader: Reader): ConsumerGroupDescribeResponseDescribedGroup {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_groupId = reader.compactString();
-  const f_groupState = reader.compactString();
-  const f_groupEpoch = reader.int32();
-  const f_assignmentEpoch = reader.int32();
-  const f_assignorName = reader.compactString();
-  let f_members: ConsumerGroupDescribeResponseMember[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupDescribeResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupDescribeResponseMemberV0(reader);
+  /** ConsumerGroupDescribeResponseAssignment versions 0. */
+  function readConsumerGroupDescribeResponseAssignmentV0(reader: Reader): ConsumerGroupDescribeResponseAssignment {
+    let f_topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupDescribeResponseTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupDescribeResponseTopicPartitionsV0(reader);
+      }
+      f_topicPartitions = items0;
     }
-    f_members = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_authorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    groupId: f_groupId,
-    groupState: f_groupState,
-    groupEpoch: f_groupEpoch,
-    assignmentEpoch: f_assignmentEpoch,
-    assignorName: f_assignorName,
-    members: f_members,
-    authorizedOperations: f_authorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ConsumerGroupDescribeResponseMember versions 0. */
-function writeConsumerGroupDescribeResponseMemberV0(writer: Writer, message: ConsumerGroupDescribeResponseMember): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.instanceId);
-  writer.compactNullableString(message.rackId);
-  writer.int32(message.memberEpoch);
-  writer.compactString(message.clientId);
-  writer.compactString(message.clientHost);
-  {
-    const items0 = message.subscribedTopicNames;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ConsumerGroupDescribeResponseDescribedGroup versions 0. */
+  function writeConsumerGroupDescribeResponseDescribedGroupV0(writer: Writer, message: ConsumerGroupDescribeResponseDescribedGroup): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.compactString(message.groupId);
+    writer.compactString(message.groupState);
+    writer.int32(message.groupEpoch);
+    writer.int32(message.assignmentEpoch);
+    writer.compactString(message.assignorName);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupDescribeResponseMemberV0(writer, items0[i0]);
+      }
     }
+    writer.int32(message.authorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.compactNullableString(message.subscribedTopicRegex);
-  writeConsumerGroupDescribeResponseAssignmentV0(writer, message.assignment);
-  writeConsumerGroupDescribeResponseAssignmentV0(writer, message.targetAssignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupDescribeResponseMember versions 0. */
-function readConsumerGroupDescribeResponseMemberV0(reader: Reader): ConsumerGroupDescribeResponseMember {
-  const f_memberId = reader.compactString();
-  const f_instanceId = reader.compactNullableString();
-  const f_rackId = reader.compactNullableString();
-  const f_memberEpoch = reader.int32();
-  const f_clientId = reader.compactString();
-  const f_clientHost = reader.compactString();
-  let f_subscribedTopicNames: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** ConsumerGroupDescribeResponseDescribedGroup versions 0. */
+  function readConsumerGroupDescribeResponseDescribedGroupV0(reader: Reader): ConsumerGroupDescribeResponseDescribedGroup {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_groupId = reader.compactString();
+    const f_groupState = reader.compactString();
+    const f_groupEpoch = reader.int32();
+    const f_assignmentEpoch = reader.int32();
+    const f_assignorName = reader.compactString();
+    let f_members: ConsumerGroupDescribeResponseMember[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupDescribeResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupDescribeResponseMemberV0(reader);
+      }
+      f_members = items0;
     }
-    f_subscribedTopicNames = items0;
+    const f_authorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      groupId: f_groupId,
+      groupState: f_groupState,
+      groupEpoch: f_groupEpoch,
+      assignmentEpoch: f_assignmentEpoch,
+      assignorName: f_assignorName,
+      members: f_members,
+      authorizedOperations: f_authorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_subscribedTopicRegex = reader.compactNullableString();
-  const f_assignment = readConsumerGroupDescribeResponseAssignmentV0(reader);
-  const f_targetAssignment = readConsumerGroupDescribeResponseAssignmentV0(reader);
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    instanceId: f_instanceId,
-    rackId: f_rackId,
-    memberEpoch: f_memberEpoch,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    subscribedTopicNames: f_subscribedTopicNames,
-    subscribedTopicRegex: f_subscribedTopicRegex,
-    assignment: f_assignment,
-    targetAssignment: f_targetAssignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ConsumerGroupDescribeResponseTopicPartitions versions 0. */
-function writeConsumerGroupDescribeResponseTopicPartitionsV0(writer: Writer, message: ConsumerGroupDescribeResponseTopicPartitions): void {
-  writer.uuid(message.topicId);
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ConsumerGroupDescribeResponseMember versions 0. */
+  function writeConsumerGroupDescribeResponseMemberV0(writer: Writer, message: ConsumerGroupDescribeResponseMember): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.instanceId);
+    writer.compactNullableString(message.rackId);
+    writer.int32(message.memberEpoch);
+    writer.compactString(message.clientId);
+    writer.compactString(message.clientHost);
+    {
+      const items0 = message.subscribedTopicNames;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
     }
+    writer.compactNullableString(message.subscribedTopicRegex);
+    writeConsumerGroupDescribeResponseAssignmentV0(writer, message.assignment);
+    writeConsumerGroupDescribeResponseAssignmentV0(writer, message.targetAssignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupDescribeResponseTopicPartitions versions 0. */
-function readConsumerGroupDescribeResponseTopicPartitionsV0(reader: Reader): ConsumerGroupDescribeResponseTopicPartitions {
-  const f_topicId = reader.uuid();
-  const f_topicName = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ConsumerGroupDescribeResponseMember versions 0. */
+  function readConsumerGroupDescribeResponseMemberV0(reader: Reader): ConsumerGroupDescribeResponseMember {
+    const f_memberId = reader.compactString();
+    const f_instanceId = reader.compactNullableString();
+    const f_rackId = reader.compactNullableString();
+    const f_memberEpoch = reader.int32();
+    const f_clientId = reader.compactString();
+    const f_clientHost = reader.compactString();
+    let f_subscribedTopicNames: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_subscribedTopicNames = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const f_subscribedTopicRegex = reader.compactNullableString();
+    const f_assignment = readConsumerGroupDescribeResponseAssignmentV0(reader);
+    const f_targetAssignment = readConsumerGroupDescribeResponseAssignmentV0(reader);
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      instanceId: f_instanceId,
+      rackId: f_rackId,
+      memberEpoch: f_memberEpoch,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      subscribedTopicNames: f_subscribedTopicNames,
+      subscribedTopicRegex: f_subscribedTopicRegex,
+      assignment: f_assignment,
+      targetAssignment: f_targetAssignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultConsumerGroupDescribeResponse(): ConsumerGroupDescribeResponse {
-  return {
-    throttleTimeMs: 0,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupDescribeResponseTopicPartitions versions 0. */
+  function writeConsumerGroupDescribeResponseTopicPartitionsV0(writer: Writer, message: ConsumerGroupDescribeResponseTopicPartitions): void {
+    writer.uuid(message.topicId);
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponseAssignment {
-  return {
-    topicPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupDescribeResponseTopicPartitions versions 0. */
+  function readConsumerGroupDescribeResponseTopicPartitionsV0(reader: Reader): ConsumerGroupDescribeResponseTopicPartitions {
+    const f_topicId = reader.uuid();
+    const f_topicName = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultConsumerGroupDescribeResponseDescribedGroup(): ConsumerGroupDescribeResponseDescribedGroup {
-  return {
-    errorCode: 0,
-    errorMessage: null,
-    groupId: "",
-    groupState: "",
-    groupEpoch: 0,
-    assignmentEpoch: 0,
-    assignorName: "",
-    members: [],
-    authorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultConsumerGroupDescribeResponse(): ConsumerGroupDescribeResponse {
+    return {
+      throttleTimeMs: 0,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResponseMember {
-  return {
-    memberId: "",
-    instanceId: null,
-    rackId: null,
-    memberEpoch: 0,
-    clientId: "",
-    clientHost: "",
-    subscribedTopicNames: [],
-    subscribedTopicRegex: null,
-    assignment: defaultConsumerGroupDescribeResponseAssignment(),
-    targetAssignment: defaultConsumerGroupDescribeResponseAssignment(),
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponseAssignment {
+    return {
+      topicPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultConsumerGroupDescribeResponseTopicPartitions(): ConsumerGroupDescribeResponseTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultConsumerGroupDescribeResponseDescribedGroup(): ConsumerGroupDescribeResponseDescribedGroup {
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      groupId: "",
+      groupState: "",
+      groupEpoch: 0,
+      assignmentEpoch: 0,
+      assignorName: "",
+      members: [],
+      authorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultConsumerGroupDescribeResponseMember(): ConsumerGroupDescribeResponseMember {
+    return {
+      memberId: "",
+      instanceId: null,
+      rackId: null,
+      memberEpoch: 0,
+      clientId: "",
+      clientHost: "",
+      subscribedTopicNames: [],
+      subscribedTopicRegex: null,
+      assignment: defaultConsumerGroupDescribeResponseAssignment(),
+      targetAssignment: defaultConsumerGroupDescribeResponseAssignment(),
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupDescribeResponseTopicPartitions(): ConsumerGroupDescribeResponseTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupDescribeResponse;
+}

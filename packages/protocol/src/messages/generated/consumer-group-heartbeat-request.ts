@@ -2,9 +2,8 @@
 // source: message/ConsumerGroupHeartbeatRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupHeartbeatRequest {
   groupId: string;
@@ -26,269 +25,274 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupHeartbeatRequest: MessageCodec<ConsumerGroupHeartbeatRequest> = {
-  name: 'ConsumerGroupHeartbeatRequest',
-  apiKey: 68,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupHeartbeatRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupHeartbeatRequestV0(writer, message);
-        return;
-      case 1:
-        writeConsumerGroupHeartbeatRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupHeartbeatRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupHeartbeatRequest {
-    switch (version) {
-      case 0:
-        return readConsumerGroupHeartbeatRequestV0(reader);
-      case 1:
-        return readConsumerGroupHeartbeatRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupHeartbeatRequest', version);
-    }
-  },
-  defaults: defaultConsumerGroupHeartbeatRequest,
-};
+/** Builds the ConsumerGroupHeartbeatRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupHeartbeatRequest(runtime: CodecRuntime): MessageCodec<ConsumerGroupHeartbeatRequest> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupHeartbeatRequest versions 0. */
-function writeConsumerGroupHeartbeatRequestV0(writer: Writer, message: ConsumerGroupHeartbeatRequest): void {
-  writer.compactString(message.groupId);
-  writer.compactString(message.memberId);
-  writer.int32(message.memberEpoch);
-  writer.compactNullableString(message.instanceId);
-  writer.compactNullableString(message.rackId);
-  writer.int32(message.rebalanceTimeoutMs);
-  {
-    const items0 = message.subscribedTopicNames;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  const ConsumerGroupHeartbeatRequest: MessageCodec<ConsumerGroupHeartbeatRequest> = {
+    name: 'ConsumerGroupHeartbeatRequest',
+    apiKey: 68,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupHeartbeatRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupHeartbeatRequestV0(writer, message);
+          return;
+        case 1:
+          writeConsumerGroupHeartbeatRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupHeartbeatRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupHeartbeatRequest {
+      switch (version) {
+        case 0:
+          return readConsumerGroupHeartbeatRequestV0(reader);
+        case 1:
+          return readConsumerGroupHeartbeatRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupHeartbeatRequest', version);
+      }
+    },
+    defaults: defaultConsumerGroupHeartbeatRequest,
+  };
+
+  /** ConsumerGroupHeartbeatRequest versions 0. */
+  function writeConsumerGroupHeartbeatRequestV0(writer: Writer, message: ConsumerGroupHeartbeatRequest): void {
+    writer.compactString(message.groupId);
+    writer.compactString(message.memberId);
+    writer.int32(message.memberEpoch);
+    writer.compactNullableString(message.instanceId);
+    writer.compactNullableString(message.rackId);
+    writer.int32(message.rebalanceTimeoutMs);
+    {
+      const items0 = message.subscribedTopicNames;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.compactString(items0[i0]);
+        }
+      }
+    }
+    if (message.subscribedTopicRegex !== null) {
+      throw fieldNotInVersion('ConsumerGroupHeartbeatRequest', 'subscribedTopicRegex', '0');
+    }
+    writer.compactNullableString(message.serverAssignor);
+    {
+      const items0 = message.topicPartitions;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeConsumerGroupHeartbeatRequestTopicPartitionsV0(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ConsumerGroupHeartbeatRequest versions 0. */
+  function readConsumerGroupHeartbeatRequestV0(reader: Reader): ConsumerGroupHeartbeatRequest {
+    const f_groupId = reader.compactString();
+    const f_memberId = reader.compactString();
+    const f_memberEpoch = reader.int32();
+    const f_instanceId = reader.compactNullableString();
+    const f_rackId = reader.compactNullableString();
+    const f_rebalanceTimeoutMs = reader.int32();
+    let f_subscribedTopicNames: string[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_subscribedTopicNames = null;
+      } else {
+        const items0 = new Array<string>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = reader.compactString();
+        }
+        f_subscribedTopicNames = items0;
+      }
+    }
+    const f_serverAssignor = reader.compactNullableString();
+    let f_topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topicPartitions = null;
+      } else {
+        const items0 = new Array<ConsumerGroupHeartbeatRequestTopicPartitions>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readConsumerGroupHeartbeatRequestTopicPartitionsV0(reader);
+        }
+        f_topicPartitions = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      memberEpoch: f_memberEpoch,
+      instanceId: f_instanceId,
+      rackId: f_rackId,
+      rebalanceTimeoutMs: f_rebalanceTimeoutMs,
+      subscribedTopicNames: f_subscribedTopicNames,
+      subscribedTopicRegex: null,
+      serverAssignor: f_serverAssignor,
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ConsumerGroupHeartbeatRequest versions 1. */
+  function writeConsumerGroupHeartbeatRequestV1(writer: Writer, message: ConsumerGroupHeartbeatRequest): void {
+    writer.compactString(message.groupId);
+    writer.compactString(message.memberId);
+    writer.int32(message.memberEpoch);
+    writer.compactNullableString(message.instanceId);
+    writer.compactNullableString(message.rackId);
+    writer.int32(message.rebalanceTimeoutMs);
+    {
+      const items0 = message.subscribedTopicNames;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.compactString(items0[i0]);
+        }
+      }
+    }
+    writer.compactNullableString(message.subscribedTopicRegex);
+    writer.compactNullableString(message.serverAssignor);
+    {
+      const items0 = message.topicPartitions;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeConsumerGroupHeartbeatRequestTopicPartitionsV0(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ConsumerGroupHeartbeatRequest versions 1. */
+  function readConsumerGroupHeartbeatRequestV1(reader: Reader): ConsumerGroupHeartbeatRequest {
+    const f_groupId = reader.compactString();
+    const f_memberId = reader.compactString();
+    const f_memberEpoch = reader.int32();
+    const f_instanceId = reader.compactNullableString();
+    const f_rackId = reader.compactNullableString();
+    const f_rebalanceTimeoutMs = reader.int32();
+    let f_subscribedTopicNames: string[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_subscribedTopicNames = null;
+      } else {
+        const items0 = new Array<string>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = reader.compactString();
+        }
+        f_subscribedTopicNames = items0;
+      }
+    }
+    const f_subscribedTopicRegex = reader.compactNullableString();
+    const f_serverAssignor = reader.compactNullableString();
+    let f_topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topicPartitions = null;
+      } else {
+        const items0 = new Array<ConsumerGroupHeartbeatRequestTopicPartitions>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readConsumerGroupHeartbeatRequestTopicPartitionsV0(reader);
+        }
+        f_topicPartitions = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      memberEpoch: f_memberEpoch,
+      instanceId: f_instanceId,
+      rackId: f_rackId,
+      rebalanceTimeoutMs: f_rebalanceTimeoutMs,
+      subscribedTopicNames: f_subscribedTopicNames,
+      subscribedTopicRegex: f_subscribedTopicRegex,
+      serverAssignor: f_serverAssignor,
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ConsumerGroupHeartbeatRequestTopicPartitions versions 0-1. */
+  function writeConsumerGroupHeartbeatRequestTopicPartitionsV0(writer: Writer, message: ConsumerGroupHeartbeatRequestTopicPartitions): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writer.compactString(items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.subscribedTopicRegex !== null) {
-    throw fieldNotInVersion('ConsumerGroupHeartbeatRequest', 'subscribedTopicRegex', '0');
-  }
-  writer.compactNullableString(message.serverAssignor);
-  {
-    const items0 = message.topicPartitions;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeConsumerGroupHeartbeatRequestTopicPartitionsV0(writer, items0[i0]);
+
+  /** ConsumerGroupHeartbeatRequestTopicPartitions versions 0-1. */
+  function readConsumerGroupHeartbeatRequestTopicPartitionsV0(reader: Reader): ConsumerGroupHeartbeatRequestTopicPartitions {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupHeartbeatRequest versions 0. */
-function readConsumerGroupHeartbeatRequestV0(reader: Reader): ConsumerGroupHeartbeatRequest {
-  const f_groupId = reader.compactString();
-  const f_memberId = reader.compactString();
-  const f_memberEpoch = reader.int32();
-  const f_instanceId = reader.compactNullableString();
-  const f_rackId = reader.compactNullableString();
-  const f_rebalanceTimeoutMs = reader.int32();
-  let f_subscribedTopicNames: string[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_subscribedTopicNames = null;
-    } else {
-      const items0 = new Array<string>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.compactString();
-      }
-      f_subscribedTopicNames = items0;
-    }
+  function defaultConsumerGroupHeartbeatRequest(): ConsumerGroupHeartbeatRequest {
+    return {
+      groupId: "",
+      memberId: "",
+      memberEpoch: 0,
+      instanceId: null,
+      rackId: null,
+      rebalanceTimeoutMs: -1,
+      subscribedTopicNames: null,
+      subscribedTopicRegex: null,
+      serverAssignor: null,
+      topicPartitions: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_serverAssignor = reader.compactNullableString();
-  let f_topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topicPartitions = null;
-    } else {
-      const items0 = new Array<ConsumerGroupHeartbeatRequestTopicPartitions>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readConsumerGroupHeartbeatRequestTopicPartitionsV0(reader);
-      }
-      f_topicPartitions = items0;
-    }
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    memberEpoch: f_memberEpoch,
-    instanceId: f_instanceId,
-    rackId: f_rackId,
-    rebalanceTimeoutMs: f_rebalanceTimeoutMs,
-    subscribedTopicNames: f_subscribedTopicNames,
-    subscribedTopicRegex: null,
-    serverAssignor: f_serverAssignor,
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ConsumerGroupHeartbeatRequest versions 1. */
-function writeConsumerGroupHeartbeatRequestV1(writer: Writer, message: ConsumerGroupHeartbeatRequest): void {
-  writer.compactString(message.groupId);
-  writer.compactString(message.memberId);
-  writer.int32(message.memberEpoch);
-  writer.compactNullableString(message.instanceId);
-  writer.compactNullableString(message.rackId);
-  writer.int32(message.rebalanceTimeoutMs);
-  {
-    const items0 = message.subscribedTopicNames;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writer.compactString(items0[i0]);
-      }
-    }
+  function defaultConsumerGroupHeartbeatRequestTopicPartitions(): ConsumerGroupHeartbeatRequestTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.compactNullableString(message.subscribedTopicRegex);
-  writer.compactNullableString(message.serverAssignor);
-  {
-    const items0 = message.topicPartitions;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeConsumerGroupHeartbeatRequestTopicPartitionsV0(writer, items0[i0]);
-      }
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  return ConsumerGroupHeartbeatRequest;
 }
-
-/** ConsumerGroupHeartbeatRequest versions 1. */
-function readConsumerGroupHeartbeatRequestV1(reader: Reader): ConsumerGroupHeartbeatRequest {
-  const f_groupId = reader.compactString();
-  const f_memberId = reader.compactString();
-  const f_memberEpoch = reader.int32();
-  const f_instanceId = reader.compactNullableString();
-  const f_rackId = reader.compactNullableString();
-  const f_rebalanceTimeoutMs = reader.int32();
-  let f_subscribedTopicNames: string[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_subscribedTopicNames = null;
-    } else {
-      const items0 = new Array<string>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.compactString();
-      }
-      f_subscribedTopicNames = items0;
-    }
-  }
-  const f_subscribedTopicRegex = reader.compactNullableString();
-  const f_serverAssignor = reader.compactNullableString();
-  let f_topicPartitions: ConsumerGroupHeartbeatRequestTopicPartitions[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topicPartitions = null;
-    } else {
-      const items0 = new Array<ConsumerGroupHeartbeatRequestTopicPartitions>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readConsumerGroupHeartbeatRequestTopicPartitionsV0(reader);
-      }
-      f_topicPartitions = items0;
-    }
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    memberEpoch: f_memberEpoch,
-    instanceId: f_instanceId,
-    rackId: f_rackId,
-    rebalanceTimeoutMs: f_rebalanceTimeoutMs,
-    subscribedTopicNames: f_subscribedTopicNames,
-    subscribedTopicRegex: f_subscribedTopicRegex,
-    serverAssignor: f_serverAssignor,
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ConsumerGroupHeartbeatRequestTopicPartitions versions 0-1. */
-function writeConsumerGroupHeartbeatRequestTopicPartitionsV0(writer: Writer, message: ConsumerGroupHeartbeatRequestTopicPartitions): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupHeartbeatRequestTopicPartitions versions 0-1. */
-function readConsumerGroupHeartbeatRequestTopicPartitionsV0(reader: Reader): ConsumerGroupHeartbeatRequestTopicPartitions {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultConsumerGroupHeartbeatRequest(): ConsumerGroupHeartbeatRequest {
-  return {
-    groupId: "",
-    memberId: "",
-    memberEpoch: 0,
-    instanceId: null,
-    rackId: null,
-    rebalanceTimeoutMs: -1,
-    subscribedTopicNames: null,
-    subscribedTopicRegex: null,
-    serverAssignor: null,
-    topicPartitions: null,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultConsumerGroupHeartbeatRequestTopicPartitions(): ConsumerGroupHeartbeatRequestTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -2,9 +2,8 @@
 // source: message/ConsumerGroupHeartbeatResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupHeartbeatResponse {
   throttleTimeMs: number;
@@ -28,162 +27,167 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupHeartbeatResponse: MessageCodec<ConsumerGroupHeartbeatResponse> = {
-  name: 'ConsumerGroupHeartbeatResponse',
-  apiKey: 68,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupHeartbeatResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeConsumerGroupHeartbeatResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupHeartbeatResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupHeartbeatResponse {
-    switch (version) {
-      case 0: case 1:
-        return readConsumerGroupHeartbeatResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupHeartbeatResponse', version);
-    }
-  },
-  defaults: defaultConsumerGroupHeartbeatResponse,
-};
+/** Builds the ConsumerGroupHeartbeatResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupHeartbeatResponse(runtime: CodecRuntime): MessageCodec<ConsumerGroupHeartbeatResponse> {
+  const { ZERO_UUID, readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupHeartbeatResponse versions 0-1. */
-function writeConsumerGroupHeartbeatResponseV0(writer: Writer, message: ConsumerGroupHeartbeatResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.compactNullableString(message.memberId);
-  writer.int32(message.memberEpoch);
-  writer.int32(message.heartbeatIntervalMs);
-  if (message.assignment === null) {
-    writer.int8(-1);
-  } else {
-    writer.int8(1);
-    writeConsumerGroupHeartbeatResponseAssignmentV0(writer, message.assignment);
+  const ConsumerGroupHeartbeatResponse: MessageCodec<ConsumerGroupHeartbeatResponse> = {
+    name: 'ConsumerGroupHeartbeatResponse',
+    apiKey: 68,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupHeartbeatResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeConsumerGroupHeartbeatResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupHeartbeatResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupHeartbeatResponse {
+      switch (version) {
+        case 0: case 1:
+          return readConsumerGroupHeartbeatResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupHeartbeatResponse', version);
+      }
+    },
+    defaults: defaultConsumerGroupHeartbeatResponse,
+  };
+
+  /** ConsumerGroupHeartbeatResponse versions 0-1. */
+  function writeConsumerGroupHeartbeatResponseV0(writer: Writer, message: ConsumerGroupHeartbeatResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.compactNullableString(message.memberId);
+    writer.int32(message.memberEpoch);
+    writer.int32(message.heartbeatIntervalMs);
+    if (message.assignment === null) {
+      writer.int8(-1);
+    } else {
+      writer.int8(1);
+      writeConsumerGroupHeartbeatResponseAssignmentV0(writer, message.assignment);
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupHeartbeatResponse versions 0-1. */
-function readConsumerGroupHeartbeatResponseV0(reader: Reader): ConsumerGroupHeartbeatResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_memberId = reader.compactNullableString();
-  const f_memberEpoch = reader.int32();
-  const f_heartbeatIntervalMs = reader.int32();
-  const f_assignment = readStructPresence(reader) ? readConsumerGroupHeartbeatResponseAssignmentV0(reader) : null;
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    memberId: f_memberId,
-    memberEpoch: f_memberEpoch,
-    heartbeatIntervalMs: f_heartbeatIntervalMs,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ConsumerGroupHeartbeatResponseAssignment versions 0-1. */
-function writeConsumerGroupHeartbeatResponseAssignmentV0(writer: Writer, message: ConsumerGroupHeartbeatResponseAssignment): void {
-  {
-    const items0 = message.topicPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupHeartbeatResponseTopicPartitionsV0(writer, items0[i0]);
-    }
+  /** ConsumerGroupHeartbeatResponse versions 0-1. */
+  function readConsumerGroupHeartbeatResponseV0(reader: Reader): ConsumerGroupHeartbeatResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_memberId = reader.compactNullableString();
+    const f_memberEpoch = reader.int32();
+    const f_heartbeatIntervalMs = reader.int32();
+    const f_assignment = readStructPresence(reader) ? readConsumerGroupHeartbeatResponseAssignmentV0(reader) : null;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      memberId: f_memberId,
+      memberEpoch: f_memberEpoch,
+      heartbeatIntervalMs: f_heartbeatIntervalMs,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupHeartbeatResponseAssignment versions 0-1. */
-function readConsumerGroupHeartbeatResponseAssignmentV0(reader: Reader): ConsumerGroupHeartbeatResponseAssignment {
-  let f_topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupHeartbeatResponseTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupHeartbeatResponseTopicPartitionsV0(reader);
+  /** ConsumerGroupHeartbeatResponseAssignment versions 0-1. */
+  function writeConsumerGroupHeartbeatResponseAssignmentV0(writer: Writer, message: ConsumerGroupHeartbeatResponseAssignment): void {
+    {
+      const items0 = message.topicPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupHeartbeatResponseTopicPartitionsV0(writer, items0[i0]);
+      }
     }
-    f_topicPartitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ConsumerGroupHeartbeatResponseTopicPartitions versions 0-1. */
-function writeConsumerGroupHeartbeatResponseTopicPartitionsV0(writer: Writer, message: ConsumerGroupHeartbeatResponseTopicPartitions): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ConsumerGroupHeartbeatResponseAssignment versions 0-1. */
+  function readConsumerGroupHeartbeatResponseAssignmentV0(reader: Reader): ConsumerGroupHeartbeatResponseAssignment {
+    let f_topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupHeartbeatResponseTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupHeartbeatResponseTopicPartitionsV0(reader);
+      }
+      f_topicPartitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupHeartbeatResponseTopicPartitions versions 0-1. */
-function readConsumerGroupHeartbeatResponseTopicPartitionsV0(reader: Reader): ConsumerGroupHeartbeatResponseTopicPartitions {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ConsumerGroupHeartbeatResponseTopicPartitions versions 0-1. */
+  function writeConsumerGroupHeartbeatResponseTopicPartitionsV0(writer: Writer, message: ConsumerGroupHeartbeatResponseTopicPartitions): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: null,
-    memberId: null,
-    memberEpoch: 0,
-    heartbeatIntervalMs: 0,
-    assignment: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupHeartbeatResponseTopicPartitions versions 0-1. */
+  function readConsumerGroupHeartbeatResponseTopicPartitionsV0(reader: Reader): ConsumerGroupHeartbeatResponseTopicPartitions {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponseAssignment {
-  return {
-    topicPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultConsumerGroupHeartbeatResponse(): ConsumerGroupHeartbeatResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultConsumerGroupHeartbeatResponseTopicPartitions(): ConsumerGroupHeartbeatResponseTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponseAssignment {
+    return {
+      topicPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultConsumerGroupHeartbeatResponseTopicPartitions(): ConsumerGroupHeartbeatResponseTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupHeartbeatResponse;
+}

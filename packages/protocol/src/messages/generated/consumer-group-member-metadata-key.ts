@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupMemberMetadataKey {
   groupId: string;
@@ -11,54 +11,59 @@ export interface ConsumerGroupMemberMetadataKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupMemberMetadataKey: MessageCodec<ConsumerGroupMemberMetadataKey> = {
-  name: 'ConsumerGroupMemberMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 5, max: 5 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerGroupMemberMetadataKey, version: number): void {
-    switch (version) {
-      case 5:
-        writeConsumerGroupMemberMetadataKeyV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupMemberMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupMemberMetadataKey {
-    switch (version) {
-      case 5:
-        return readConsumerGroupMemberMetadataKeyV5(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupMemberMetadataKey', version);
-    }
-  },
-  defaults: defaultConsumerGroupMemberMetadataKey,
-};
+/** Builds the ConsumerGroupMemberMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupMemberMetadataKey(runtime: CodecRuntime): MessageCodec<ConsumerGroupMemberMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerGroupMemberMetadataKey versions 5. */
-function writeConsumerGroupMemberMetadataKeyV5(writer: Writer, message: ConsumerGroupMemberMetadataKey): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-}
-
-/** ConsumerGroupMemberMetadataKey versions 5. */
-function readConsumerGroupMemberMetadataKeyV5(reader: Reader): ConsumerGroupMemberMetadataKey {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    unknownTaggedFields: undefined,
+  const ConsumerGroupMemberMetadataKey: MessageCodec<ConsumerGroupMemberMetadataKey> = {
+    name: 'ConsumerGroupMemberMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 5, max: 5 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerGroupMemberMetadataKey, version: number): void {
+      switch (version) {
+        case 5:
+          writeConsumerGroupMemberMetadataKeyV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupMemberMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupMemberMetadataKey {
+      switch (version) {
+        case 5:
+          return readConsumerGroupMemberMetadataKeyV5(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupMemberMetadataKey', version);
+      }
+    },
+    defaults: defaultConsumerGroupMemberMetadataKey,
   };
-}
 
-function defaultConsumerGroupMemberMetadataKey(): ConsumerGroupMemberMetadataKey {
-  return {
-    groupId: "",
-    memberId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupMemberMetadataKey versions 5. */
+  function writeConsumerGroupMemberMetadataKeyV5(writer: Writer, message: ConsumerGroupMemberMetadataKey): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+  }
 
+  /** ConsumerGroupMemberMetadataKey versions 5. */
+  function readConsumerGroupMemberMetadataKeyV5(reader: Reader): ConsumerGroupMemberMetadataKey {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupMemberMetadataKey(): ConsumerGroupMemberMetadataKey {
+    return {
+      groupId: "",
+      memberId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupMemberMetadataKey;
+}

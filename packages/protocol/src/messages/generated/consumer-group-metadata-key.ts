@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupMetadataKey: MessageCodec<ConsumerGroupMetadataKey> = {
-  name: 'ConsumerGroupMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 3, max: 3 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerGroupMetadataKey, version: number): void {
-    switch (version) {
-      case 3:
-        writeConsumerGroupMetadataKeyV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupMetadataKey {
-    switch (version) {
-      case 3:
-        return readConsumerGroupMetadataKeyV3(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupMetadataKey', version);
-    }
-  },
-  defaults: defaultConsumerGroupMetadataKey,
-};
+/** Builds the ConsumerGroupMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupMetadataKey(runtime: CodecRuntime): MessageCodec<ConsumerGroupMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerGroupMetadataKey versions 3. */
-function writeConsumerGroupMetadataKeyV3(writer: Writer, message: ConsumerGroupMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ConsumerGroupMetadataKey versions 3. */
-function readConsumerGroupMetadataKeyV3(reader: Reader): ConsumerGroupMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ConsumerGroupMetadataKey: MessageCodec<ConsumerGroupMetadataKey> = {
+    name: 'ConsumerGroupMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 3, max: 3 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerGroupMetadataKey, version: number): void {
+      switch (version) {
+        case 3:
+          writeConsumerGroupMetadataKeyV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupMetadataKey {
+      switch (version) {
+        case 3:
+          return readConsumerGroupMetadataKeyV3(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupMetadataKey', version);
+      }
+    },
+    defaults: defaultConsumerGroupMetadataKey,
   };
-}
 
-function defaultConsumerGroupMetadataKey(): ConsumerGroupMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupMetadataKey versions 3. */
+  function writeConsumerGroupMetadataKeyV3(writer: Writer, message: ConsumerGroupMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ConsumerGroupMetadataKey versions 3. */
+  function readConsumerGroupMetadataKeyV3(reader: Reader): ConsumerGroupMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupMetadataKey(): ConsumerGroupMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupMetadataKey;
+}

@@ -3,59 +3,64 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupMetadataValue {
   epoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupMetadataValue: MessageCodec<ConsumerGroupMetadataValue> = {
-  name: 'ConsumerGroupMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupMetadataValue {
-    switch (version) {
-      case 0:
-        return readConsumerGroupMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupMetadataValue', version);
-    }
-  },
-  defaults: defaultConsumerGroupMetadataValue,
-};
+/** Builds the ConsumerGroupMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupMetadataValue(runtime: CodecRuntime): MessageCodec<ConsumerGroupMetadataValue> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupMetadataValue versions 0. */
-function writeConsumerGroupMetadataValueV0(writer: Writer, message: ConsumerGroupMetadataValue): void {
-  writer.int32(message.epoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupMetadataValue versions 0. */
-function readConsumerGroupMetadataValueV0(reader: Reader): ConsumerGroupMetadataValue {
-  const f_epoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    epoch: f_epoch,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupMetadataValue: MessageCodec<ConsumerGroupMetadataValue> = {
+    name: 'ConsumerGroupMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupMetadataValue {
+      switch (version) {
+        case 0:
+          return readConsumerGroupMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupMetadataValue', version);
+      }
+    },
+    defaults: defaultConsumerGroupMetadataValue,
   };
-}
 
-function defaultConsumerGroupMetadataValue(): ConsumerGroupMetadataValue {
-  return {
-    epoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupMetadataValue versions 0. */
+  function writeConsumerGroupMetadataValueV0(writer: Writer, message: ConsumerGroupMetadataValue): void {
+    writer.int32(message.epoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ConsumerGroupMetadataValue versions 0. */
+  function readConsumerGroupMetadataValueV0(reader: Reader): ConsumerGroupMetadataValue {
+    const f_epoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      epoch: f_epoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultConsumerGroupMetadataValue(): ConsumerGroupMetadataValue {
+    return {
+      epoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupMetadataValue;
+}

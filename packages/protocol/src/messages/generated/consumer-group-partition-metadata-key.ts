@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupPartitionMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupPartitionMetadataKey: MessageCodec<ConsumerGroupPartitionMetadataKey> = {
-  name: 'ConsumerGroupPartitionMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 4, max: 4 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerGroupPartitionMetadataKey, version: number): void {
-    switch (version) {
-      case 4:
-        writeConsumerGroupPartitionMetadataKeyV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupPartitionMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupPartitionMetadataKey {
-    switch (version) {
-      case 4:
-        return readConsumerGroupPartitionMetadataKeyV4(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupPartitionMetadataKey', version);
-    }
-  },
-  defaults: defaultConsumerGroupPartitionMetadataKey,
-};
+/** Builds the ConsumerGroupPartitionMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupPartitionMetadataKey(runtime: CodecRuntime): MessageCodec<ConsumerGroupPartitionMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerGroupPartitionMetadataKey versions 4. */
-function writeConsumerGroupPartitionMetadataKeyV4(writer: Writer, message: ConsumerGroupPartitionMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ConsumerGroupPartitionMetadataKey versions 4. */
-function readConsumerGroupPartitionMetadataKeyV4(reader: Reader): ConsumerGroupPartitionMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ConsumerGroupPartitionMetadataKey: MessageCodec<ConsumerGroupPartitionMetadataKey> = {
+    name: 'ConsumerGroupPartitionMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 4, max: 4 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerGroupPartitionMetadataKey, version: number): void {
+      switch (version) {
+        case 4:
+          writeConsumerGroupPartitionMetadataKeyV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupPartitionMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupPartitionMetadataKey {
+      switch (version) {
+        case 4:
+          return readConsumerGroupPartitionMetadataKeyV4(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupPartitionMetadataKey', version);
+      }
+    },
+    defaults: defaultConsumerGroupPartitionMetadataKey,
   };
-}
 
-function defaultConsumerGroupPartitionMetadataKey(): ConsumerGroupPartitionMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupPartitionMetadataKey versions 4. */
+  function writeConsumerGroupPartitionMetadataKeyV4(writer: Writer, message: ConsumerGroupPartitionMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ConsumerGroupPartitionMetadataKey versions 4. */
+  function readConsumerGroupPartitionMetadataKeyV4(reader: Reader): ConsumerGroupPartitionMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupPartitionMetadataKey(): ConsumerGroupPartitionMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupPartitionMetadataKey;
+}

@@ -2,9 +2,8 @@
 // source: group-coordinator/ConsumerGroupPartitionMetadataValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupPartitionMetadataValue {
   topics: ConsumerGroupPartitionMetadataValueTopicMetadata[];
@@ -25,156 +24,161 @@ export interface ConsumerGroupPartitionMetadataValueTopicMetadata {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupPartitionMetadataValue: MessageCodec<ConsumerGroupPartitionMetadataValue> = {
-  name: 'ConsumerGroupPartitionMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupPartitionMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupPartitionMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupPartitionMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupPartitionMetadataValue {
-    switch (version) {
-      case 0:
-        return readConsumerGroupPartitionMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupPartitionMetadataValue', version);
-    }
-  },
-  defaults: defaultConsumerGroupPartitionMetadataValue,
-};
+/** Builds the ConsumerGroupPartitionMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupPartitionMetadataValue(runtime: CodecRuntime): MessageCodec<ConsumerGroupPartitionMetadataValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupPartitionMetadataValue versions 0. */
-function writeConsumerGroupPartitionMetadataValueV0(writer: Writer, message: ConsumerGroupPartitionMetadataValue): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupPartitionMetadataValueTopicMetadataV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupPartitionMetadataValue versions 0. */
-function readConsumerGroupPartitionMetadataValueV0(reader: Reader): ConsumerGroupPartitionMetadataValue {
-  let f_topics: ConsumerGroupPartitionMetadataValueTopicMetadata[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupPartitionMetadataValueTopicMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupPartitionMetadataValueTopicMetadataV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupPartitionMetadataValue: MessageCodec<ConsumerGroupPartitionMetadataValue> = {
+    name: 'ConsumerGroupPartitionMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupPartitionMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupPartitionMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupPartitionMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupPartitionMetadataValue {
+      switch (version) {
+        case 0:
+          return readConsumerGroupPartitionMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupPartitionMetadataValue', version);
+      }
+    },
+    defaults: defaultConsumerGroupPartitionMetadataValue,
   };
-}
 
-/** ConsumerGroupPartitionMetadataValuePartitionMetadata versions 0. */
-function writeConsumerGroupPartitionMetadataValuePartitionMetadataV0(writer: Writer, message: ConsumerGroupPartitionMetadataValuePartitionMetadata): void {
-  writer.int32(message.partition);
-  {
-    const items0 = message.racks;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ConsumerGroupPartitionMetadataValue versions 0. */
+  function writeConsumerGroupPartitionMetadataValueV0(writer: Writer, message: ConsumerGroupPartitionMetadataValue): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupPartitionMetadataValueTopicMetadataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupPartitionMetadataValuePartitionMetadata versions 0. */
-function readConsumerGroupPartitionMetadataValuePartitionMetadataV0(reader: Reader): ConsumerGroupPartitionMetadataValuePartitionMetadata {
-  const f_partition = reader.int32();
-  let f_racks: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** ConsumerGroupPartitionMetadataValue versions 0. */
+  function readConsumerGroupPartitionMetadataValueV0(reader: Reader): ConsumerGroupPartitionMetadataValue {
+    let f_topics: ConsumerGroupPartitionMetadataValueTopicMetadata[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupPartitionMetadataValueTopicMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupPartitionMetadataValueTopicMetadataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_racks = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    racks: f_racks,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ConsumerGroupPartitionMetadataValueTopicMetadata versions 0. */
-function writeConsumerGroupPartitionMetadataValueTopicMetadataV0(writer: Writer, message: ConsumerGroupPartitionMetadataValueTopicMetadata): void {
-  writer.uuid(message.topicId);
-  writer.compactString(message.topicName);
-  writer.int32(message.numPartitions);
-  {
-    const items0 = message.partitionMetadata;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupPartitionMetadataValuePartitionMetadataV0(writer, items0[i0]);
+  /** ConsumerGroupPartitionMetadataValuePartitionMetadata versions 0. */
+  function writeConsumerGroupPartitionMetadataValuePartitionMetadataV0(writer: Writer, message: ConsumerGroupPartitionMetadataValuePartitionMetadata): void {
+    writer.int32(message.partition);
+    {
+      const items0 = message.racks;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupPartitionMetadataValueTopicMetadata versions 0. */
-function readConsumerGroupPartitionMetadataValueTopicMetadataV0(reader: Reader): ConsumerGroupPartitionMetadataValueTopicMetadata {
-  const f_topicId = reader.uuid();
-  const f_topicName = reader.compactString();
-  const f_numPartitions = reader.int32();
-  let f_partitionMetadata: ConsumerGroupPartitionMetadataValuePartitionMetadata[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupPartitionMetadataValuePartitionMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupPartitionMetadataValuePartitionMetadataV0(reader);
+  /** ConsumerGroupPartitionMetadataValuePartitionMetadata versions 0. */
+  function readConsumerGroupPartitionMetadataValuePartitionMetadataV0(reader: Reader): ConsumerGroupPartitionMetadataValuePartitionMetadata {
+    const f_partition = reader.int32();
+    let f_racks: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_racks = items0;
     }
-    f_partitionMetadata = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      racks: f_racks,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    topicName: f_topicName,
-    numPartitions: f_numPartitions,
-    partitionMetadata: f_partitionMetadata,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultConsumerGroupPartitionMetadataValue(): ConsumerGroupPartitionMetadataValue {
-  return {
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupPartitionMetadataValueTopicMetadata versions 0. */
+  function writeConsumerGroupPartitionMetadataValueTopicMetadataV0(writer: Writer, message: ConsumerGroupPartitionMetadataValueTopicMetadata): void {
+    writer.uuid(message.topicId);
+    writer.compactString(message.topicName);
+    writer.int32(message.numPartitions);
+    {
+      const items0 = message.partitionMetadata;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupPartitionMetadataValuePartitionMetadataV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultConsumerGroupPartitionMetadataValuePartitionMetadata(): ConsumerGroupPartitionMetadataValuePartitionMetadata {
-  return {
-    partition: 0,
-    racks: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupPartitionMetadataValueTopicMetadata versions 0. */
+  function readConsumerGroupPartitionMetadataValueTopicMetadataV0(reader: Reader): ConsumerGroupPartitionMetadataValueTopicMetadata {
+    const f_topicId = reader.uuid();
+    const f_topicName = reader.compactString();
+    const f_numPartitions = reader.int32();
+    let f_partitionMetadata: ConsumerGroupPartitionMetadataValuePartitionMetadata[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupPartitionMetadataValuePartitionMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupPartitionMetadataValuePartitionMetadataV0(reader);
+      }
+      f_partitionMetadata = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      topicName: f_topicName,
+      numPartitions: f_numPartitions,
+      partitionMetadata: f_partitionMetadata,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultConsumerGroupPartitionMetadataValueTopicMetadata(): ConsumerGroupPartitionMetadataValueTopicMetadata {
-  return {
-    topicId: ZERO_UUID,
-    topicName: "",
-    numPartitions: 0,
-    partitionMetadata: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultConsumerGroupPartitionMetadataValue(): ConsumerGroupPartitionMetadataValue {
+    return {
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultConsumerGroupPartitionMetadataValuePartitionMetadata(): ConsumerGroupPartitionMetadataValuePartitionMetadata {
+    return {
+      partition: 0,
+      racks: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupPartitionMetadataValueTopicMetadata(): ConsumerGroupPartitionMetadataValueTopicMetadata {
+    return {
+      topicId: ZERO_UUID,
+      topicName: "",
+      numPartitions: 0,
+      partitionMetadata: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupPartitionMetadataValue;
+}

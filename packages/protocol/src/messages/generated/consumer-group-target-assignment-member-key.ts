@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupTargetAssignmentMemberKey {
   groupId: string;
@@ -11,54 +11,59 @@ export interface ConsumerGroupTargetAssignmentMemberKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupTargetAssignmentMemberKey: MessageCodec<ConsumerGroupTargetAssignmentMemberKey> = {
-  name: 'ConsumerGroupTargetAssignmentMemberKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 7, max: 7 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerGroupTargetAssignmentMemberKey, version: number): void {
-    switch (version) {
-      case 7:
-        writeConsumerGroupTargetAssignmentMemberKeyV7(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMemberKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMemberKey {
-    switch (version) {
-      case 7:
-        return readConsumerGroupTargetAssignmentMemberKeyV7(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMemberKey', version);
-    }
-  },
-  defaults: defaultConsumerGroupTargetAssignmentMemberKey,
-};
+/** Builds the ConsumerGroupTargetAssignmentMemberKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupTargetAssignmentMemberKey(runtime: CodecRuntime): MessageCodec<ConsumerGroupTargetAssignmentMemberKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerGroupTargetAssignmentMemberKey versions 7. */
-function writeConsumerGroupTargetAssignmentMemberKeyV7(writer: Writer, message: ConsumerGroupTargetAssignmentMemberKey): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-}
-
-/** ConsumerGroupTargetAssignmentMemberKey versions 7. */
-function readConsumerGroupTargetAssignmentMemberKeyV7(reader: Reader): ConsumerGroupTargetAssignmentMemberKey {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    unknownTaggedFields: undefined,
+  const ConsumerGroupTargetAssignmentMemberKey: MessageCodec<ConsumerGroupTargetAssignmentMemberKey> = {
+    name: 'ConsumerGroupTargetAssignmentMemberKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 7, max: 7 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerGroupTargetAssignmentMemberKey, version: number): void {
+      switch (version) {
+        case 7:
+          writeConsumerGroupTargetAssignmentMemberKeyV7(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMemberKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMemberKey {
+      switch (version) {
+        case 7:
+          return readConsumerGroupTargetAssignmentMemberKeyV7(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMemberKey', version);
+      }
+    },
+    defaults: defaultConsumerGroupTargetAssignmentMemberKey,
   };
-}
 
-function defaultConsumerGroupTargetAssignmentMemberKey(): ConsumerGroupTargetAssignmentMemberKey {
-  return {
-    groupId: "",
-    memberId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupTargetAssignmentMemberKey versions 7. */
+  function writeConsumerGroupTargetAssignmentMemberKeyV7(writer: Writer, message: ConsumerGroupTargetAssignmentMemberKey): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+  }
 
+  /** ConsumerGroupTargetAssignmentMemberKey versions 7. */
+  function readConsumerGroupTargetAssignmentMemberKeyV7(reader: Reader): ConsumerGroupTargetAssignmentMemberKey {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupTargetAssignmentMemberKey(): ConsumerGroupTargetAssignmentMemberKey {
+    return {
+      groupId: "",
+      memberId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupTargetAssignmentMemberKey;
+}

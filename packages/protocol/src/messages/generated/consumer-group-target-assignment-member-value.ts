@@ -2,9 +2,8 @@
 // source: group-coordinator/ConsumerGroupTargetAssignmentMemberValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupTargetAssignmentMemberValue {
   topicPartitions: ConsumerGroupTargetAssignmentMemberValueTopicPartition[];
@@ -17,110 +16,115 @@ export interface ConsumerGroupTargetAssignmentMemberValueTopicPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupTargetAssignmentMemberValue: MessageCodec<ConsumerGroupTargetAssignmentMemberValue> = {
-  name: 'ConsumerGroupTargetAssignmentMemberValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupTargetAssignmentMemberValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupTargetAssignmentMemberValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMemberValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMemberValue {
-    switch (version) {
-      case 0:
-        return readConsumerGroupTargetAssignmentMemberValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMemberValue', version);
-    }
-  },
-  defaults: defaultConsumerGroupTargetAssignmentMemberValue,
-};
+/** Builds the ConsumerGroupTargetAssignmentMemberValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupTargetAssignmentMemberValue(runtime: CodecRuntime): MessageCodec<ConsumerGroupTargetAssignmentMemberValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupTargetAssignmentMemberValue versions 0. */
-function writeConsumerGroupTargetAssignmentMemberValueV0(writer: Writer, message: ConsumerGroupTargetAssignmentMemberValue): void {
-  {
-    const items0 = message.topicPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupTargetAssignmentMemberValue versions 0. */
-function readConsumerGroupTargetAssignmentMemberValueV0(reader: Reader): ConsumerGroupTargetAssignmentMemberValue {
-  let f_topicPartitions: ConsumerGroupTargetAssignmentMemberValueTopicPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ConsumerGroupTargetAssignmentMemberValueTopicPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(reader);
-    }
-    f_topicPartitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupTargetAssignmentMemberValue: MessageCodec<ConsumerGroupTargetAssignmentMemberValue> = {
+    name: 'ConsumerGroupTargetAssignmentMemberValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupTargetAssignmentMemberValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupTargetAssignmentMemberValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMemberValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMemberValue {
+      switch (version) {
+        case 0:
+          return readConsumerGroupTargetAssignmentMemberValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMemberValue', version);
+      }
+    },
+    defaults: defaultConsumerGroupTargetAssignmentMemberValue,
   };
-}
 
-/** ConsumerGroupTargetAssignmentMemberValueTopicPartition versions 0. */
-function writeConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(writer: Writer, message: ConsumerGroupTargetAssignmentMemberValueTopicPartition): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ConsumerGroupTargetAssignmentMemberValue versions 0. */
+  function writeConsumerGroupTargetAssignmentMemberValueV0(writer: Writer, message: ConsumerGroupTargetAssignmentMemberValue): void {
+    {
+      const items0 = message.topicPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ConsumerGroupTargetAssignmentMemberValueTopicPartition versions 0. */
-function readConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(reader: Reader): ConsumerGroupTargetAssignmentMemberValueTopicPartition {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ConsumerGroupTargetAssignmentMemberValue versions 0. */
+  function readConsumerGroupTargetAssignmentMemberValueV0(reader: Reader): ConsumerGroupTargetAssignmentMemberValue {
+    let f_topicPartitions: ConsumerGroupTargetAssignmentMemberValueTopicPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ConsumerGroupTargetAssignmentMemberValueTopicPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(reader);
+      }
+      f_topicPartitions = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultConsumerGroupTargetAssignmentMemberValue(): ConsumerGroupTargetAssignmentMemberValue {
-  return {
-    topicPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupTargetAssignmentMemberValueTopicPartition versions 0. */
+  function writeConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(writer: Writer, message: ConsumerGroupTargetAssignmentMemberValueTopicPartition): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultConsumerGroupTargetAssignmentMemberValueTopicPartition(): ConsumerGroupTargetAssignmentMemberValueTopicPartition {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupTargetAssignmentMemberValueTopicPartition versions 0. */
+  function readConsumerGroupTargetAssignmentMemberValueTopicPartitionV0(reader: Reader): ConsumerGroupTargetAssignmentMemberValueTopicPartition {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultConsumerGroupTargetAssignmentMemberValue(): ConsumerGroupTargetAssignmentMemberValue {
+    return {
+      topicPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupTargetAssignmentMemberValueTopicPartition(): ConsumerGroupTargetAssignmentMemberValueTopicPartition {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupTargetAssignmentMemberValue;
+}

@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupTargetAssignmentMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupTargetAssignmentMetadataKey: MessageCodec<ConsumerGroupTargetAssignmentMetadataKey> = {
-  name: 'ConsumerGroupTargetAssignmentMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 6, max: 6 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataKey, version: number): void {
-    switch (version) {
-      case 6:
-        writeConsumerGroupTargetAssignmentMetadataKeyV6(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMetadataKey {
-    switch (version) {
-      case 6:
-        return readConsumerGroupTargetAssignmentMetadataKeyV6(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version);
-    }
-  },
-  defaults: defaultConsumerGroupTargetAssignmentMetadataKey,
-};
+/** Builds the ConsumerGroupTargetAssignmentMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupTargetAssignmentMetadataKey(runtime: CodecRuntime): MessageCodec<ConsumerGroupTargetAssignmentMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerGroupTargetAssignmentMetadataKey versions 6. */
-function writeConsumerGroupTargetAssignmentMetadataKeyV6(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ConsumerGroupTargetAssignmentMetadataKey versions 6. */
-function readConsumerGroupTargetAssignmentMetadataKeyV6(reader: Reader): ConsumerGroupTargetAssignmentMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ConsumerGroupTargetAssignmentMetadataKey: MessageCodec<ConsumerGroupTargetAssignmentMetadataKey> = {
+    name: 'ConsumerGroupTargetAssignmentMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 6, max: 6 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataKey, version: number): void {
+      switch (version) {
+        case 6:
+          writeConsumerGroupTargetAssignmentMetadataKeyV6(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMetadataKey {
+      switch (version) {
+        case 6:
+          return readConsumerGroupTargetAssignmentMetadataKeyV6(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMetadataKey', version);
+      }
+    },
+    defaults: defaultConsumerGroupTargetAssignmentMetadataKey,
   };
-}
 
-function defaultConsumerGroupTargetAssignmentMetadataKey(): ConsumerGroupTargetAssignmentMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupTargetAssignmentMetadataKey versions 6. */
+  function writeConsumerGroupTargetAssignmentMetadataKeyV6(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ConsumerGroupTargetAssignmentMetadataKey versions 6. */
+  function readConsumerGroupTargetAssignmentMetadataKeyV6(reader: Reader): ConsumerGroupTargetAssignmentMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultConsumerGroupTargetAssignmentMetadataKey(): ConsumerGroupTargetAssignmentMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupTargetAssignmentMetadataKey;
+}

@@ -3,59 +3,64 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerGroupTargetAssignmentMetadataValue {
   assignmentEpoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerGroupTargetAssignmentMetadataValue: MessageCodec<ConsumerGroupTargetAssignmentMetadataValue> = {
-  name: 'ConsumerGroupTargetAssignmentMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerGroupTargetAssignmentMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMetadataValue {
-    switch (version) {
-      case 0:
-        return readConsumerGroupTargetAssignmentMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMetadataValue', version);
-    }
-  },
-  defaults: defaultConsumerGroupTargetAssignmentMetadataValue,
-};
+/** Builds the ConsumerGroupTargetAssignmentMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerGroupTargetAssignmentMetadataValue(runtime: CodecRuntime): MessageCodec<ConsumerGroupTargetAssignmentMetadataValue> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ConsumerGroupTargetAssignmentMetadataValue versions 0. */
-function writeConsumerGroupTargetAssignmentMetadataValueV0(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataValue): void {
-  writer.int32(message.assignmentEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ConsumerGroupTargetAssignmentMetadataValue versions 0. */
-function readConsumerGroupTargetAssignmentMetadataValueV0(reader: Reader): ConsumerGroupTargetAssignmentMetadataValue {
-  const f_assignmentEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    assignmentEpoch: f_assignmentEpoch,
-    unknownTaggedFields: unknownTaggedFields,
+  const ConsumerGroupTargetAssignmentMetadataValue: MessageCodec<ConsumerGroupTargetAssignmentMetadataValue> = {
+    name: 'ConsumerGroupTargetAssignmentMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerGroupTargetAssignmentMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerGroupTargetAssignmentMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerGroupTargetAssignmentMetadataValue {
+      switch (version) {
+        case 0:
+          return readConsumerGroupTargetAssignmentMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerGroupTargetAssignmentMetadataValue', version);
+      }
+    },
+    defaults: defaultConsumerGroupTargetAssignmentMetadataValue,
   };
-}
 
-function defaultConsumerGroupTargetAssignmentMetadataValue(): ConsumerGroupTargetAssignmentMetadataValue {
-  return {
-    assignmentEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ConsumerGroupTargetAssignmentMetadataValue versions 0. */
+  function writeConsumerGroupTargetAssignmentMetadataValueV0(writer: Writer, message: ConsumerGroupTargetAssignmentMetadataValue): void {
+    writer.int32(message.assignmentEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ConsumerGroupTargetAssignmentMetadataValue versions 0. */
+  function readConsumerGroupTargetAssignmentMetadataValueV0(reader: Reader): ConsumerGroupTargetAssignmentMetadataValue {
+    const f_assignmentEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      assignmentEpoch: f_assignmentEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultConsumerGroupTargetAssignmentMetadataValue(): ConsumerGroupTargetAssignmentMetadataValue {
+    return {
+      assignmentEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ConsumerGroupTargetAssignmentMetadataValue;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerProtocolAssignment {
   assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
@@ -17,110 +17,115 @@ export interface ConsumerProtocolAssignmentTopicPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerProtocolAssignment: MessageCodec<ConsumerProtocolAssignment> = {
-  name: 'ConsumerProtocolAssignment',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerProtocolAssignment, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2: case 3:
-        writeConsumerProtocolAssignmentV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerProtocolAssignment', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerProtocolAssignment {
-    switch (version) {
-      case 0: case 1: case 2: case 3:
-        return readConsumerProtocolAssignmentV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerProtocolAssignment', version);
-    }
-  },
-  defaults: defaultConsumerProtocolAssignment,
-};
+/** Builds the ConsumerProtocolAssignment codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerProtocolAssignment(runtime: CodecRuntime): MessageCodec<ConsumerProtocolAssignment> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerProtocolAssignment versions 0-3. */
-function writeConsumerProtocolAssignmentV0(writer: Writer, message: ConsumerProtocolAssignment): void {
-  {
-    const items0 = message.assignedPartitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerProtocolAssignmentTopicPartitionV0(writer, items0[i0]);
+  const ConsumerProtocolAssignment: MessageCodec<ConsumerProtocolAssignment> = {
+    name: 'ConsumerProtocolAssignment',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerProtocolAssignment, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2: case 3:
+          writeConsumerProtocolAssignmentV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerProtocolAssignment', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerProtocolAssignment {
+      switch (version) {
+        case 0: case 1: case 2: case 3:
+          return readConsumerProtocolAssignmentV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerProtocolAssignment', version);
+      }
+    },
+    defaults: defaultConsumerProtocolAssignment,
+  };
+
+  /** ConsumerProtocolAssignment versions 0-3. */
+  function writeConsumerProtocolAssignmentV0(writer: Writer, message: ConsumerProtocolAssignment): void {
+    {
+      const items0 = message.assignedPartitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerProtocolAssignmentTopicPartitionV0(writer, items0[i0]);
+      }
+    }
+    writer.nullableBytes(message.userData);
+  }
+
+  /** ConsumerProtocolAssignment versions 0-3. */
+  function readConsumerProtocolAssignmentV0(reader: Reader): ConsumerProtocolAssignment {
+    let f_assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ConsumerProtocolAssignmentTopicPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerProtocolAssignmentTopicPartitionV0(reader);
+      }
+      f_assignedPartitions = items0;
+    }
+    const f_userData = reader.nullableBytes();
+    return {
+      assignedPartitions: f_assignedPartitions,
+      userData: f_userData,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ConsumerProtocolAssignmentTopicPartition versions 0-3. */
+  function writeConsumerProtocolAssignmentTopicPartitionV0(writer: Writer, message: ConsumerProtocolAssignmentTopicPartition): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writer.nullableBytes(message.userData);
-}
 
-/** ConsumerProtocolAssignment versions 0-3. */
-function readConsumerProtocolAssignmentV0(reader: Reader): ConsumerProtocolAssignment {
-  let f_assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ConsumerProtocolAssignmentTopicPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerProtocolAssignmentTopicPartitionV0(reader);
+  /** ConsumerProtocolAssignmentTopicPartition versions 0-3. */
+  function readConsumerProtocolAssignmentTopicPartitionV0(reader: Reader): ConsumerProtocolAssignmentTopicPartition {
+    const f_topic = reader.string();
+    let f_partitions: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
-    f_assignedPartitions = items0;
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_userData = reader.nullableBytes();
-  return {
-    assignedPartitions: f_assignedPartitions,
-    userData: f_userData,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ConsumerProtocolAssignmentTopicPartition versions 0-3. */
-function writeConsumerProtocolAssignmentTopicPartitionV0(writer: Writer, message: ConsumerProtocolAssignmentTopicPartition): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultConsumerProtocolAssignment(): ConsumerProtocolAssignment {
+    return {
+      assignedPartitions: [],
+      userData: null,
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** ConsumerProtocolAssignmentTopicPartition versions 0-3. */
-function readConsumerProtocolAssignmentTopicPartitionV0(reader: Reader): ConsumerProtocolAssignmentTopicPartition {
-  const f_topic = reader.string();
-  let f_partitions: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+  function defaultConsumerProtocolAssignmentTopicPartition(): ConsumerProtocolAssignmentTopicPartition {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
+  return ConsumerProtocolAssignment;
 }
-
-function defaultConsumerProtocolAssignment(): ConsumerProtocolAssignment {
-  return {
-    assignedPartitions: [],
-    userData: null,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultConsumerProtocolAssignmentTopicPartition(): ConsumerProtocolAssignmentTopicPartition {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

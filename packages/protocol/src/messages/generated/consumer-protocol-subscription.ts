@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ConsumerProtocolSubscription {
   topics: string[];
@@ -20,287 +20,292 @@ export interface ConsumerProtocolSubscriptionTopicPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ConsumerProtocolSubscription: MessageCodec<ConsumerProtocolSubscription> = {
-  name: 'ConsumerProtocolSubscription',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ConsumerProtocolSubscription, version: number): void {
-    switch (version) {
-      case 0:
-        writeConsumerProtocolSubscriptionV0(writer, message);
-        return;
-      case 1:
-        writeConsumerProtocolSubscriptionV1(writer, message);
-        return;
-      case 2:
-        writeConsumerProtocolSubscriptionV2(writer, message);
-        return;
-      case 3:
-        writeConsumerProtocolSubscriptionV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ConsumerProtocolSubscription', version);
-    }
-  },
-  decode(reader: Reader, version: number): ConsumerProtocolSubscription {
-    switch (version) {
-      case 0:
-        return readConsumerProtocolSubscriptionV0(reader);
-      case 1:
-        return readConsumerProtocolSubscriptionV1(reader);
-      case 2:
-        return readConsumerProtocolSubscriptionV2(reader);
-      case 3:
-        return readConsumerProtocolSubscriptionV3(reader);
-      default:
-        throw unsupportedDecodeVersion('ConsumerProtocolSubscription', version);
-    }
-  },
-  defaults: defaultConsumerProtocolSubscription,
-};
+/** Builds the ConsumerProtocolSubscription codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineConsumerProtocolSubscription(runtime: CodecRuntime): MessageCodec<ConsumerProtocolSubscription> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ConsumerProtocolSubscription versions 0. */
-function writeConsumerProtocolSubscriptionV0(writer: Writer, message: ConsumerProtocolSubscription): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
-    }
-  }
-  writer.nullableBytes(message.userData);
-}
-
-/** ConsumerProtocolSubscription versions 0. */
-function readConsumerProtocolSubscriptionV0(reader: Reader): ConsumerProtocolSubscription {
-  let f_topics: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
-    }
-    f_topics = items0;
-  }
-  const f_userData = reader.nullableBytes();
-  return {
-    topics: f_topics,
-    userData: f_userData,
-    ownedPartitions: [],
-    generationId: -1,
-    rackId: null,
-    unknownTaggedFields: undefined,
+  const ConsumerProtocolSubscription: MessageCodec<ConsumerProtocolSubscription> = {
+    name: 'ConsumerProtocolSubscription',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ConsumerProtocolSubscription, version: number): void {
+      switch (version) {
+        case 0:
+          writeConsumerProtocolSubscriptionV0(writer, message);
+          return;
+        case 1:
+          writeConsumerProtocolSubscriptionV1(writer, message);
+          return;
+        case 2:
+          writeConsumerProtocolSubscriptionV2(writer, message);
+          return;
+        case 3:
+          writeConsumerProtocolSubscriptionV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ConsumerProtocolSubscription', version);
+      }
+    },
+    decode(reader: Reader, version: number): ConsumerProtocolSubscription {
+      switch (version) {
+        case 0:
+          return readConsumerProtocolSubscriptionV0(reader);
+        case 1:
+          return readConsumerProtocolSubscriptionV1(reader);
+        case 2:
+          return readConsumerProtocolSubscriptionV2(reader);
+        case 3:
+          return readConsumerProtocolSubscriptionV3(reader);
+        default:
+          throw unsupportedDecodeVersion('ConsumerProtocolSubscription', version);
+      }
+    },
+    defaults: defaultConsumerProtocolSubscription,
   };
-}
 
-/** ConsumerProtocolSubscription versions 1. */
-function writeConsumerProtocolSubscriptionV1(writer: Writer, message: ConsumerProtocolSubscription): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
+  /** ConsumerProtocolSubscription versions 0. */
+  function writeConsumerProtocolSubscriptionV0(writer: Writer, message: ConsumerProtocolSubscription): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
     }
+    writer.nullableBytes(message.userData);
   }
-  writer.nullableBytes(message.userData);
-  {
-    const items0 = message.ownedPartitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerProtocolSubscriptionTopicPartitionV1(writer, items0[i0]);
-    }
-  }
-}
 
-/** ConsumerProtocolSubscription versions 1. */
-function readConsumerProtocolSubscriptionV1(reader: Reader): ConsumerProtocolSubscription {
-  let f_topics: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
+  /** ConsumerProtocolSubscription versions 0. */
+  function readConsumerProtocolSubscriptionV0(reader: Reader): ConsumerProtocolSubscription {
+    let f_topics: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_userData = reader.nullableBytes();
+    return {
+      topics: f_topics,
+      userData: f_userData,
+      ownedPartitions: [],
+      generationId: -1,
+      rackId: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_userData = reader.nullableBytes();
-  let f_ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerProtocolSubscriptionTopicPartitionV1(reader);
-    }
-    f_ownedPartitions = items0;
-  }
-  return {
-    topics: f_topics,
-    userData: f_userData,
-    ownedPartitions: f_ownedPartitions,
-    generationId: -1,
-    rackId: null,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ConsumerProtocolSubscription versions 2. */
-function writeConsumerProtocolSubscriptionV2(writer: Writer, message: ConsumerProtocolSubscription): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
+  /** ConsumerProtocolSubscription versions 1. */
+  function writeConsumerProtocolSubscriptionV1(writer: Writer, message: ConsumerProtocolSubscription): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
+    }
+    writer.nullableBytes(message.userData);
+    {
+      const items0 = message.ownedPartitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerProtocolSubscriptionTopicPartitionV1(writer, items0[i0]);
+      }
     }
   }
-  writer.nullableBytes(message.userData);
-  {
-    const items0 = message.ownedPartitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerProtocolSubscriptionTopicPartitionV1(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.generationId);
-}
 
-/** ConsumerProtocolSubscription versions 2. */
-function readConsumerProtocolSubscriptionV2(reader: Reader): ConsumerProtocolSubscription {
-  let f_topics: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
+  /** ConsumerProtocolSubscription versions 1. */
+  function readConsumerProtocolSubscriptionV1(reader: Reader): ConsumerProtocolSubscription {
+    let f_topics: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
-  }
-  const f_userData = reader.nullableBytes();
-  let f_ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerProtocolSubscriptionTopicPartitionV1(reader);
+    const f_userData = reader.nullableBytes();
+    let f_ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerProtocolSubscriptionTopicPartitionV1(reader);
+      }
+      f_ownedPartitions = items0;
     }
-    f_ownedPartitions = items0;
+    return {
+      topics: f_topics,
+      userData: f_userData,
+      ownedPartitions: f_ownedPartitions,
+      generationId: -1,
+      rackId: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_generationId = reader.int32();
-  return {
-    topics: f_topics,
-    userData: f_userData,
-    ownedPartitions: f_ownedPartitions,
-    generationId: f_generationId,
-    rackId: null,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ConsumerProtocolSubscription versions 3. */
-function writeConsumerProtocolSubscriptionV3(writer: Writer, message: ConsumerProtocolSubscription): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
+  /** ConsumerProtocolSubscription versions 2. */
+  function writeConsumerProtocolSubscriptionV2(writer: Writer, message: ConsumerProtocolSubscription): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
+    }
+    writer.nullableBytes(message.userData);
+    {
+      const items0 = message.ownedPartitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerProtocolSubscriptionTopicPartitionV1(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.generationId);
+  }
+
+  /** ConsumerProtocolSubscription versions 2. */
+  function readConsumerProtocolSubscriptionV2(reader: Reader): ConsumerProtocolSubscription {
+    let f_topics: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_topics = items0;
+    }
+    const f_userData = reader.nullableBytes();
+    let f_ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerProtocolSubscriptionTopicPartitionV1(reader);
+      }
+      f_ownedPartitions = items0;
+    }
+    const f_generationId = reader.int32();
+    return {
+      topics: f_topics,
+      userData: f_userData,
+      ownedPartitions: f_ownedPartitions,
+      generationId: f_generationId,
+      rackId: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ConsumerProtocolSubscription versions 3. */
+  function writeConsumerProtocolSubscriptionV3(writer: Writer, message: ConsumerProtocolSubscription): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
+    }
+    writer.nullableBytes(message.userData);
+    {
+      const items0 = message.ownedPartitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeConsumerProtocolSubscriptionTopicPartitionV1(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.generationId);
+    writer.nullableString(message.rackId);
+  }
+
+  /** ConsumerProtocolSubscription versions 3. */
+  function readConsumerProtocolSubscriptionV3(reader: Reader): ConsumerProtocolSubscription {
+    let f_topics: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_topics = items0;
+    }
+    const f_userData = reader.nullableBytes();
+    let f_ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readConsumerProtocolSubscriptionTopicPartitionV1(reader);
+      }
+      f_ownedPartitions = items0;
+    }
+    const f_generationId = reader.int32();
+    const f_rackId = reader.nullableString();
+    return {
+      topics: f_topics,
+      userData: f_userData,
+      ownedPartitions: f_ownedPartitions,
+      generationId: f_generationId,
+      rackId: f_rackId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ConsumerProtocolSubscriptionTopicPartition versions 1-3. */
+  function writeConsumerProtocolSubscriptionTopicPartitionV1(writer: Writer, message: ConsumerProtocolSubscriptionTopicPartition): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writer.nullableBytes(message.userData);
-  {
-    const items0 = message.ownedPartitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeConsumerProtocolSubscriptionTopicPartitionV1(writer, items0[i0]);
+
+  /** ConsumerProtocolSubscriptionTopicPartition versions 1-3. */
+  function readConsumerProtocolSubscriptionTopicPartitionV1(reader: Reader): ConsumerProtocolSubscriptionTopicPartition {
+    const f_topic = reader.string();
+    let f_partitions: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.int32(message.generationId);
-  writer.nullableString(message.rackId);
-}
 
-/** ConsumerProtocolSubscription versions 3. */
-function readConsumerProtocolSubscriptionV3(reader: Reader): ConsumerProtocolSubscription {
-  let f_topics: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
-    }
-    f_topics = items0;
+  function defaultConsumerProtocolSubscription(): ConsumerProtocolSubscription {
+    return {
+      topics: [],
+      userData: null,
+      ownedPartitions: [],
+      generationId: -1,
+      rackId: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_userData = reader.nullableBytes();
-  let f_ownedPartitions: ConsumerProtocolSubscriptionTopicPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ConsumerProtocolSubscriptionTopicPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readConsumerProtocolSubscriptionTopicPartitionV1(reader);
-    }
-    f_ownedPartitions = items0;
+
+  function defaultConsumerProtocolSubscriptionTopicPartition(): ConsumerProtocolSubscriptionTopicPartition {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_generationId = reader.int32();
-  const f_rackId = reader.nullableString();
-  return {
-    topics: f_topics,
-    userData: f_userData,
-    ownedPartitions: f_ownedPartitions,
-    generationId: f_generationId,
-    rackId: f_rackId,
-    unknownTaggedFields: undefined,
-  };
+  return ConsumerProtocolSubscription;
 }
-
-/** ConsumerProtocolSubscriptionTopicPartition versions 1-3. */
-function writeConsumerProtocolSubscriptionTopicPartitionV1(writer: Writer, message: ConsumerProtocolSubscriptionTopicPartition): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-}
-
-/** ConsumerProtocolSubscriptionTopicPartition versions 1-3. */
-function readConsumerProtocolSubscriptionTopicPartitionV1(reader: Reader): ConsumerProtocolSubscriptionTopicPartition {
-  const f_topic = reader.string();
-  let f_partitions: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
-  }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultConsumerProtocolSubscription(): ConsumerProtocolSubscription {
-  return {
-    topics: [],
-    userData: null,
-    ownedPartitions: [],
-    generationId: -1,
-    rackId: null,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultConsumerProtocolSubscriptionTopicPartition(): ConsumerProtocolSubscriptionTopicPartition {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

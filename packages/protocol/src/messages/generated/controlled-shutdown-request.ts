@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ControlledShutdownRequest {
   brokerId: number;
@@ -11,98 +11,103 @@ export interface ControlledShutdownRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ControlledShutdownRequest: MessageCodec<ControlledShutdownRequest> = {
-  name: 'ControlledShutdownRequest',
-  apiKey: 7,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: ControlledShutdownRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeControlledShutdownRequestV0(writer, message);
-        return;
-      case 2:
-        writeControlledShutdownRequestV2(writer, message);
-        return;
-      case 3:
-        writeControlledShutdownRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ControlledShutdownRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ControlledShutdownRequest {
-    switch (version) {
-      case 0: case 1:
-        return readControlledShutdownRequestV0(reader);
-      case 2:
-        return readControlledShutdownRequestV2(reader);
-      case 3:
-        return readControlledShutdownRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('ControlledShutdownRequest', version);
-    }
-  },
-  defaults: defaultControlledShutdownRequest,
-};
+/** Builds the ControlledShutdownRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineControlledShutdownRequest(runtime: CodecRuntime): MessageCodec<ControlledShutdownRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ControlledShutdownRequest versions 0-1. */
-function writeControlledShutdownRequestV0(writer: Writer, message: ControlledShutdownRequest): void {
-  writer.int32(message.brokerId);
-}
-
-/** ControlledShutdownRequest versions 0-1. */
-function readControlledShutdownRequestV0(reader: Reader): ControlledShutdownRequest {
-  const f_brokerId = reader.int32();
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: -1n,
-    unknownTaggedFields: undefined,
+  const ControlledShutdownRequest: MessageCodec<ControlledShutdownRequest> = {
+    name: 'ControlledShutdownRequest',
+    apiKey: 7,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: ControlledShutdownRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeControlledShutdownRequestV0(writer, message);
+          return;
+        case 2:
+          writeControlledShutdownRequestV2(writer, message);
+          return;
+        case 3:
+          writeControlledShutdownRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ControlledShutdownRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ControlledShutdownRequest {
+      switch (version) {
+        case 0: case 1:
+          return readControlledShutdownRequestV0(reader);
+        case 2:
+          return readControlledShutdownRequestV2(reader);
+        case 3:
+          return readControlledShutdownRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('ControlledShutdownRequest', version);
+      }
+    },
+    defaults: defaultControlledShutdownRequest,
   };
-}
 
-/** ControlledShutdownRequest versions 2. */
-function writeControlledShutdownRequestV2(writer: Writer, message: ControlledShutdownRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-}
+  /** ControlledShutdownRequest versions 0-1. */
+  function writeControlledShutdownRequestV0(writer: Writer, message: ControlledShutdownRequest): void {
+    writer.int32(message.brokerId);
+  }
 
-/** ControlledShutdownRequest versions 2. */
-function readControlledShutdownRequestV2(reader: Reader): ControlledShutdownRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ControlledShutdownRequest versions 0-1. */
+  function readControlledShutdownRequestV0(reader: Reader): ControlledShutdownRequest {
+    const f_brokerId = reader.int32();
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** ControlledShutdownRequest versions 3. */
-function writeControlledShutdownRequestV3(writer: Writer, message: ControlledShutdownRequest): void {
-  writer.int32(message.brokerId);
-  writer.int64(message.brokerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ControlledShutdownRequest versions 2. */
+  function writeControlledShutdownRequestV2(writer: Writer, message: ControlledShutdownRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+  }
 
-/** ControlledShutdownRequest versions 3. */
-function readControlledShutdownRequestV3(reader: Reader): ControlledShutdownRequest {
-  const f_brokerId = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    brokerEpoch: f_brokerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ControlledShutdownRequest versions 2. */
+  function readControlledShutdownRequestV2(reader: Reader): ControlledShutdownRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultControlledShutdownRequest(): ControlledShutdownRequest {
-  return {
-    brokerId: 0,
-    brokerEpoch: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ControlledShutdownRequest versions 3. */
+  function writeControlledShutdownRequestV3(writer: Writer, message: ControlledShutdownRequest): void {
+    writer.int32(message.brokerId);
+    writer.int64(message.brokerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ControlledShutdownRequest versions 3. */
+  function readControlledShutdownRequestV3(reader: Reader): ControlledShutdownRequest {
+    const f_brokerId = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      brokerEpoch: f_brokerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultControlledShutdownRequest(): ControlledShutdownRequest {
+    return {
+      brokerId: 0,
+      brokerEpoch: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ControlledShutdownRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ControlledShutdownResponse {
   errorCode: number;
@@ -17,150 +17,155 @@ export interface ControlledShutdownResponseRemainingPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ControlledShutdownResponse: MessageCodec<ControlledShutdownResponse> = {
-  name: 'ControlledShutdownResponse',
-  apiKey: 7,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: ControlledShutdownResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeControlledShutdownResponseV0(writer, message);
-        return;
-      case 3:
-        writeControlledShutdownResponseV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ControlledShutdownResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ControlledShutdownResponse {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readControlledShutdownResponseV0(reader);
-      case 3:
-        return readControlledShutdownResponseV3(reader);
-      default:
-        throw unsupportedDecodeVersion('ControlledShutdownResponse', version);
-    }
-  },
-  defaults: defaultControlledShutdownResponse,
-};
+/** Builds the ControlledShutdownResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineControlledShutdownResponse(runtime: CodecRuntime): MessageCodec<ControlledShutdownResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ControlledShutdownResponse versions 0-2. */
-function writeControlledShutdownResponseV0(writer: Writer, message: ControlledShutdownResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.remainingPartitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeControlledShutdownResponseRemainingPartitionV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** ControlledShutdownResponse versions 0-2. */
-function readControlledShutdownResponseV0(reader: Reader): ControlledShutdownResponse {
-  const f_errorCode = reader.int16();
-  let f_remainingPartitions: ControlledShutdownResponseRemainingPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ControlledShutdownResponseRemainingPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readControlledShutdownResponseRemainingPartitionV0(reader);
-    }
-    f_remainingPartitions = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    remainingPartitions: f_remainingPartitions,
-    unknownTaggedFields: undefined,
+  const ControlledShutdownResponse: MessageCodec<ControlledShutdownResponse> = {
+    name: 'ControlledShutdownResponse',
+    apiKey: 7,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: ControlledShutdownResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeControlledShutdownResponseV0(writer, message);
+          return;
+        case 3:
+          writeControlledShutdownResponseV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ControlledShutdownResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ControlledShutdownResponse {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readControlledShutdownResponseV0(reader);
+        case 3:
+          return readControlledShutdownResponseV3(reader);
+        default:
+          throw unsupportedDecodeVersion('ControlledShutdownResponse', version);
+      }
+    },
+    defaults: defaultControlledShutdownResponse,
   };
-}
 
-/** ControlledShutdownResponse versions 3. */
-function writeControlledShutdownResponseV3(writer: Writer, message: ControlledShutdownResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.remainingPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeControlledShutdownResponseRemainingPartitionV3(writer, items0[i0]);
+  /** ControlledShutdownResponse versions 0-2. */
+  function writeControlledShutdownResponseV0(writer: Writer, message: ControlledShutdownResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.remainingPartitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeControlledShutdownResponseRemainingPartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ControlledShutdownResponse versions 3. */
-function readControlledShutdownResponseV3(reader: Reader): ControlledShutdownResponse {
-  const f_errorCode = reader.int16();
-  let f_remainingPartitions: ControlledShutdownResponseRemainingPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ControlledShutdownResponseRemainingPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readControlledShutdownResponseRemainingPartitionV3(reader);
+  /** ControlledShutdownResponse versions 0-2. */
+  function readControlledShutdownResponseV0(reader: Reader): ControlledShutdownResponse {
+    const f_errorCode = reader.int16();
+    let f_remainingPartitions: ControlledShutdownResponseRemainingPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ControlledShutdownResponseRemainingPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readControlledShutdownResponseRemainingPartitionV0(reader);
+      }
+      f_remainingPartitions = items0;
     }
-    f_remainingPartitions = items0;
+    return {
+      errorCode: f_errorCode,
+      remainingPartitions: f_remainingPartitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    remainingPartitions: f_remainingPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ControlledShutdownResponseRemainingPartition versions 0-2. */
-function writeControlledShutdownResponseRemainingPartitionV0(writer: Writer, message: ControlledShutdownResponseRemainingPartition): void {
-  writer.string(message.topicName);
-  writer.int32(message.partitionIndex);
-}
+  /** ControlledShutdownResponse versions 3. */
+  function writeControlledShutdownResponseV3(writer: Writer, message: ControlledShutdownResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.remainingPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeControlledShutdownResponseRemainingPartitionV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ControlledShutdownResponseRemainingPartition versions 0-2. */
-function readControlledShutdownResponseRemainingPartitionV0(reader: Reader): ControlledShutdownResponseRemainingPartition {
-  const f_topicName = reader.string();
-  const f_partitionIndex = reader.int32();
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ControlledShutdownResponse versions 3. */
+  function readControlledShutdownResponseV3(reader: Reader): ControlledShutdownResponse {
+    const f_errorCode = reader.int16();
+    let f_remainingPartitions: ControlledShutdownResponseRemainingPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ControlledShutdownResponseRemainingPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readControlledShutdownResponseRemainingPartitionV3(reader);
+      }
+      f_remainingPartitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      remainingPartitions: f_remainingPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ControlledShutdownResponseRemainingPartition versions 3. */
-function writeControlledShutdownResponseRemainingPartitionV3(writer: Writer, message: ControlledShutdownResponseRemainingPartition): void {
-  writer.compactString(message.topicName);
-  writer.int32(message.partitionIndex);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ControlledShutdownResponseRemainingPartition versions 0-2. */
+  function writeControlledShutdownResponseRemainingPartitionV0(writer: Writer, message: ControlledShutdownResponseRemainingPartition): void {
+    writer.string(message.topicName);
+    writer.int32(message.partitionIndex);
+  }
 
-/** ControlledShutdownResponseRemainingPartition versions 3. */
-function readControlledShutdownResponseRemainingPartitionV3(reader: Reader): ControlledShutdownResponseRemainingPartition {
-  const f_topicName = reader.compactString();
-  const f_partitionIndex = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ControlledShutdownResponseRemainingPartition versions 0-2. */
+  function readControlledShutdownResponseRemainingPartitionV0(reader: Reader): ControlledShutdownResponseRemainingPartition {
+    const f_topicName = reader.string();
+    const f_partitionIndex = reader.int32();
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultControlledShutdownResponse(): ControlledShutdownResponse {
-  return {
-    errorCode: 0,
-    remainingPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ControlledShutdownResponseRemainingPartition versions 3. */
+  function writeControlledShutdownResponseRemainingPartitionV3(writer: Writer, message: ControlledShutdownResponseRemainingPartition): void {
+    writer.compactString(message.topicName);
+    writer.int32(message.partitionIndex);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultControlledShutdownResponseRemainingPartition(): ControlledShutdownResponseRemainingPartition {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ControlledShutdownResponseRemainingPartition versions 3. */
+  function readControlledShutdownResponseRemainingPartitionV3(reader: Reader): ControlledShutdownResponseRemainingPartition {
+    const f_topicName = reader.compactString();
+    const f_partitionIndex = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultControlledShutdownResponse(): ControlledShutdownResponse {
+    return {
+      errorCode: 0,
+      remainingPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultControlledShutdownResponseRemainingPartition(): ControlledShutdownResponseRemainingPartition {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ControlledShutdownResponse;
+}

@@ -2,9 +2,8 @@
 // source: message/ControllerRegistrationRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ControllerRegistrationRequest {
   controllerId: number;
@@ -30,162 +29,167 @@ export interface ControllerRegistrationRequestListener {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ControllerRegistrationRequest: MessageCodec<ControllerRegistrationRequest> = {
-  name: 'ControllerRegistrationRequest',
-  apiKey: 70,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ControllerRegistrationRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeControllerRegistrationRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ControllerRegistrationRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ControllerRegistrationRequest {
-    switch (version) {
-      case 0:
-        return readControllerRegistrationRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ControllerRegistrationRequest', version);
-    }
-  },
-  defaults: defaultControllerRegistrationRequest,
-};
+/** Builds the ControllerRegistrationRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineControllerRegistrationRequest(runtime: CodecRuntime): MessageCodec<ControllerRegistrationRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ControllerRegistrationRequest versions 0. */
-function writeControllerRegistrationRequestV0(writer: Writer, message: ControllerRegistrationRequest): void {
-  writer.int32(message.controllerId);
-  writer.uuid(message.incarnationId);
-  writer.bool(message.zkMigrationReady);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeControllerRegistrationRequestListenerV0(writer, items0[i0]);
+  const ControllerRegistrationRequest: MessageCodec<ControllerRegistrationRequest> = {
+    name: 'ControllerRegistrationRequest',
+    apiKey: 70,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ControllerRegistrationRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeControllerRegistrationRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ControllerRegistrationRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ControllerRegistrationRequest {
+      switch (version) {
+        case 0:
+          return readControllerRegistrationRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ControllerRegistrationRequest', version);
+      }
+    },
+    defaults: defaultControllerRegistrationRequest,
+  };
+
+  /** ControllerRegistrationRequest versions 0. */
+  function writeControllerRegistrationRequestV0(writer: Writer, message: ControllerRegistrationRequest): void {
+    writer.int32(message.controllerId);
+    writer.uuid(message.incarnationId);
+    writer.bool(message.zkMigrationReady);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeControllerRegistrationRequestListenerV0(writer, items0[i0]);
+      }
     }
+    {
+      const items0 = message.features;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeControllerRegistrationRequestFeatureV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.features;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeControllerRegistrationRequestFeatureV0(writer, items0[i0]);
+
+  /** ControllerRegistrationRequest versions 0. */
+  function readControllerRegistrationRequestV0(reader: Reader): ControllerRegistrationRequest {
+    const f_controllerId = reader.int32();
+    const f_incarnationId = reader.uuid();
+    const f_zkMigrationReady = reader.bool();
+    let f_listeners: ControllerRegistrationRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ControllerRegistrationRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readControllerRegistrationRequestListenerV0(reader);
+      }
+      f_listeners = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ControllerRegistrationRequest versions 0. */
-function readControllerRegistrationRequestV0(reader: Reader): ControllerRegistrationRequest {
-  const f_controllerId = reader.int32();
-  const f_incarnationId = reader.uuid();
-  const f_zkMigrationReady = reader.bool();
-  let f_listeners: ControllerRegistrationRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ControllerRegistrationRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readControllerRegistrationRequestListenerV0(reader);
+    let f_features: ControllerRegistrationRequestFeature[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ControllerRegistrationRequestFeature>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readControllerRegistrationRequestFeatureV0(reader);
+      }
+      f_features = items0;
     }
-    f_listeners = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      incarnationId: f_incarnationId,
+      zkMigrationReady: f_zkMigrationReady,
+      listeners: f_listeners,
+      features: f_features,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_features: ControllerRegistrationRequestFeature[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ControllerRegistrationRequestFeature>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readControllerRegistrationRequestFeatureV0(reader);
-    }
-    f_features = items0;
+
+  /** ControllerRegistrationRequestFeature versions 0. */
+  function writeControllerRegistrationRequestFeatureV0(writer: Writer, message: ControllerRegistrationRequestFeature): void {
+    writer.compactString(message.name);
+    writer.int16(message.minSupportedVersion);
+    writer.int16(message.maxSupportedVersion);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    incarnationId: f_incarnationId,
-    zkMigrationReady: f_zkMigrationReady,
-    listeners: f_listeners,
-    features: f_features,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ControllerRegistrationRequestFeature versions 0. */
-function writeControllerRegistrationRequestFeatureV0(writer: Writer, message: ControllerRegistrationRequestFeature): void {
-  writer.compactString(message.name);
-  writer.int16(message.minSupportedVersion);
-  writer.int16(message.maxSupportedVersion);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ControllerRegistrationRequestFeature versions 0. */
+  function readControllerRegistrationRequestFeatureV0(reader: Reader): ControllerRegistrationRequestFeature {
+    const f_name = reader.compactString();
+    const f_minSupportedVersion = reader.int16();
+    const f_maxSupportedVersion = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      minSupportedVersion: f_minSupportedVersion,
+      maxSupportedVersion: f_maxSupportedVersion,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ControllerRegistrationRequestFeature versions 0. */
-function readControllerRegistrationRequestFeatureV0(reader: Reader): ControllerRegistrationRequestFeature {
-  const f_name = reader.compactString();
-  const f_minSupportedVersion = reader.int16();
-  const f_maxSupportedVersion = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    minSupportedVersion: f_minSupportedVersion,
-    maxSupportedVersion: f_maxSupportedVersion,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ControllerRegistrationRequestListener versions 0. */
+  function writeControllerRegistrationRequestListenerV0(writer: Writer, message: ControllerRegistrationRequestListener): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writer.int16(message.securityProtocol);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ControllerRegistrationRequestListener versions 0. */
-function writeControllerRegistrationRequestListenerV0(writer: Writer, message: ControllerRegistrationRequestListener): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writer.int16(message.securityProtocol);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ControllerRegistrationRequestListener versions 0. */
+  function readControllerRegistrationRequestListenerV0(reader: Reader): ControllerRegistrationRequestListener {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const f_securityProtocol = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      securityProtocol: f_securityProtocol,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ControllerRegistrationRequestListener versions 0. */
-function readControllerRegistrationRequestListenerV0(reader: Reader): ControllerRegistrationRequestListener {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const f_securityProtocol = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    securityProtocol: f_securityProtocol,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  function defaultControllerRegistrationRequest(): ControllerRegistrationRequest {
+    return {
+      controllerId: 0,
+      incarnationId: ZERO_UUID,
+      zkMigrationReady: false,
+      listeners: [],
+      features: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultControllerRegistrationRequest(): ControllerRegistrationRequest {
-  return {
-    controllerId: 0,
-    incarnationId: ZERO_UUID,
-    zkMigrationReady: false,
-    listeners: [],
-    features: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultControllerRegistrationRequestFeature(): ControllerRegistrationRequestFeature {
+    return {
+      name: "",
+      minSupportedVersion: 0,
+      maxSupportedVersion: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultControllerRegistrationRequestFeature(): ControllerRegistrationRequestFeature {
-  return {
-    name: "",
-    minSupportedVersion: 0,
-    maxSupportedVersion: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultControllerRegistrationRequestListener(): ControllerRegistrationRequestListener {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      securityProtocol: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ControllerRegistrationRequest;
 }
-
-function defaultControllerRegistrationRequestListener(): ControllerRegistrationRequestListener {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    securityProtocol: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ControllerRegistrationResponse {
   throttleTimeMs: number;
@@ -12,60 +12,65 @@ export interface ControllerRegistrationResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ControllerRegistrationResponse: MessageCodec<ControllerRegistrationResponse> = {
-  name: 'ControllerRegistrationResponse',
-  apiKey: 70,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ControllerRegistrationResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeControllerRegistrationResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ControllerRegistrationResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ControllerRegistrationResponse {
-    switch (version) {
-      case 0:
-        return readControllerRegistrationResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ControllerRegistrationResponse', version);
-    }
-  },
-  defaults: defaultControllerRegistrationResponse,
-};
+/** Builds the ControllerRegistrationResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineControllerRegistrationResponse(runtime: CodecRuntime): MessageCodec<ControllerRegistrationResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ControllerRegistrationResponse versions 0. */
-function writeControllerRegistrationResponseV0(writer: Writer, message: ControllerRegistrationResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ControllerRegistrationResponse versions 0. */
-function readControllerRegistrationResponseV0(reader: Reader): ControllerRegistrationResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
+  const ControllerRegistrationResponse: MessageCodec<ControllerRegistrationResponse> = {
+    name: 'ControllerRegistrationResponse',
+    apiKey: 70,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ControllerRegistrationResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeControllerRegistrationResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ControllerRegistrationResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ControllerRegistrationResponse {
+      switch (version) {
+        case 0:
+          return readControllerRegistrationResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ControllerRegistrationResponse', version);
+      }
+    },
+    defaults: defaultControllerRegistrationResponse,
   };
-}
 
-function defaultControllerRegistrationResponse(): ControllerRegistrationResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ControllerRegistrationResponse versions 0. */
+  function writeControllerRegistrationResponseV0(writer: Writer, message: ControllerRegistrationResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ControllerRegistrationResponse versions 0. */
+  function readControllerRegistrationResponseV0(reader: Reader): ControllerRegistrationResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultControllerRegistrationResponse(): ControllerRegistrationResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ControllerRegistrationResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreateAclsRequest {
   creations: CreateAclsRequestAclCreation[];
@@ -21,244 +21,249 @@ export interface CreateAclsRequestAclCreation {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreateAclsRequest: MessageCodec<CreateAclsRequest> = {
-  name: 'CreateAclsRequest',
-  apiKey: 30,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: CreateAclsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeCreateAclsRequestV0(writer, message);
-        return;
-      case 1:
-        writeCreateAclsRequestV1(writer, message);
-        return;
-      case 2: case 3:
-        writeCreateAclsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreateAclsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): CreateAclsRequest {
-    switch (version) {
-      case 0:
-        return readCreateAclsRequestV0(reader);
-      case 1:
-        return readCreateAclsRequestV1(reader);
-      case 2: case 3:
-        return readCreateAclsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('CreateAclsRequest', version);
-    }
-  },
-  defaults: defaultCreateAclsRequest,
-};
+/** Builds the CreateAclsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreateAclsRequest(runtime: CodecRuntime): MessageCodec<CreateAclsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** CreateAclsRequest versions 0. */
-function writeCreateAclsRequestV0(writer: Writer, message: CreateAclsRequest): void {
-  {
-    const items0 = message.creations;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateAclsRequestAclCreationV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** CreateAclsRequest versions 0. */
-function readCreateAclsRequestV0(reader: Reader): CreateAclsRequest {
-  let f_creations: CreateAclsRequestAclCreation[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateAclsRequestAclCreation>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateAclsRequestAclCreationV0(reader);
-    }
-    f_creations = items0;
-  }
-  return {
-    creations: f_creations,
-    unknownTaggedFields: undefined,
+  const CreateAclsRequest: MessageCodec<CreateAclsRequest> = {
+    name: 'CreateAclsRequest',
+    apiKey: 30,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: CreateAclsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeCreateAclsRequestV0(writer, message);
+          return;
+        case 1:
+          writeCreateAclsRequestV1(writer, message);
+          return;
+        case 2: case 3:
+          writeCreateAclsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreateAclsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreateAclsRequest {
+      switch (version) {
+        case 0:
+          return readCreateAclsRequestV0(reader);
+        case 1:
+          return readCreateAclsRequestV1(reader);
+        case 2: case 3:
+          return readCreateAclsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('CreateAclsRequest', version);
+      }
+    },
+    defaults: defaultCreateAclsRequest,
   };
-}
 
-/** CreateAclsRequest versions 1. */
-function writeCreateAclsRequestV1(writer: Writer, message: CreateAclsRequest): void {
-  {
-    const items0 = message.creations;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateAclsRequestAclCreationV1(writer, items0[i0]);
+  /** CreateAclsRequest versions 0. */
+  function writeCreateAclsRequestV0(writer: Writer, message: CreateAclsRequest): void {
+    {
+      const items0 = message.creations;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateAclsRequestAclCreationV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** CreateAclsRequest versions 1. */
-function readCreateAclsRequestV1(reader: Reader): CreateAclsRequest {
-  let f_creations: CreateAclsRequestAclCreation[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateAclsRequestAclCreation>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateAclsRequestAclCreationV1(reader);
+  /** CreateAclsRequest versions 0. */
+  function readCreateAclsRequestV0(reader: Reader): CreateAclsRequest {
+    let f_creations: CreateAclsRequestAclCreation[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateAclsRequestAclCreation>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateAclsRequestAclCreationV0(reader);
+      }
+      f_creations = items0;
     }
-    f_creations = items0;
+    return {
+      creations: f_creations,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    creations: f_creations,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** CreateAclsRequest versions 2-3. */
-function writeCreateAclsRequestV2(writer: Writer, message: CreateAclsRequest): void {
-  {
-    const items0 = message.creations;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateAclsRequestAclCreationV2(writer, items0[i0]);
+  /** CreateAclsRequest versions 1. */
+  function writeCreateAclsRequestV1(writer: Writer, message: CreateAclsRequest): void {
+    {
+      const items0 = message.creations;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateAclsRequestAclCreationV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreateAclsRequest versions 2-3. */
-function readCreateAclsRequestV2(reader: Reader): CreateAclsRequest {
-  let f_creations: CreateAclsRequestAclCreation[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateAclsRequestAclCreation>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateAclsRequestAclCreationV2(reader);
+  /** CreateAclsRequest versions 1. */
+  function readCreateAclsRequestV1(reader: Reader): CreateAclsRequest {
+    let f_creations: CreateAclsRequestAclCreation[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateAclsRequestAclCreation>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateAclsRequestAclCreationV1(reader);
+      }
+      f_creations = items0;
     }
-    f_creations = items0;
+    return {
+      creations: f_creations,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    creations: f_creations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreateAclsRequestAclCreation versions 0. */
-function writeCreateAclsRequestAclCreationV0(writer: Writer, message: CreateAclsRequestAclCreation): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  if (message.resourcePatternType !== 3) {
-    throw fieldNotInVersion('CreateAclsRequestAclCreation', 'resourcePatternType', '0');
+  /** CreateAclsRequest versions 2-3. */
+  function writeCreateAclsRequestV2(writer: Writer, message: CreateAclsRequest): void {
+    {
+      const items0 = message.creations;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateAclsRequestAclCreationV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.string(message.principal);
-  writer.string(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
 
-/** CreateAclsRequestAclCreation versions 0. */
-function readCreateAclsRequestAclCreationV0(reader: Reader): CreateAclsRequestAclCreation {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  const f_principal = reader.string();
-  const f_host = reader.string();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    resourcePatternType: 3,
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsRequest versions 2-3. */
+  function readCreateAclsRequestV2(reader: Reader): CreateAclsRequest {
+    let f_creations: CreateAclsRequestAclCreation[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateAclsRequestAclCreation>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateAclsRequestAclCreationV2(reader);
+      }
+      f_creations = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      creations: f_creations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** CreateAclsRequestAclCreation versions 1. */
-function writeCreateAclsRequestAclCreationV1(writer: Writer, message: CreateAclsRequestAclCreation): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  writer.int8(message.resourcePatternType);
-  writer.string(message.principal);
-  writer.string(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
+  /** CreateAclsRequestAclCreation versions 0. */
+  function writeCreateAclsRequestAclCreationV0(writer: Writer, message: CreateAclsRequestAclCreation): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    if (message.resourcePatternType !== 3) {
+      throw fieldNotInVersion('CreateAclsRequestAclCreation', 'resourcePatternType', '0');
+    }
+    writer.string(message.principal);
+    writer.string(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-/** CreateAclsRequestAclCreation versions 1. */
-function readCreateAclsRequestAclCreationV1(reader: Reader): CreateAclsRequestAclCreation {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  const f_resourcePatternType = reader.int8();
-  const f_principal = reader.string();
-  const f_host = reader.string();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    resourcePatternType: f_resourcePatternType,
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsRequestAclCreation versions 0. */
+  function readCreateAclsRequestAclCreationV0(reader: Reader): CreateAclsRequestAclCreation {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    const f_principal = reader.string();
+    const f_host = reader.string();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      resourcePatternType: 3,
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** CreateAclsRequestAclCreation versions 2-3. */
-function writeCreateAclsRequestAclCreationV2(writer: Writer, message: CreateAclsRequestAclCreation): void {
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  writer.int8(message.resourcePatternType);
-  writer.compactString(message.principal);
-  writer.compactString(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** CreateAclsRequestAclCreation versions 1. */
+  function writeCreateAclsRequestAclCreationV1(writer: Writer, message: CreateAclsRequestAclCreation): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    writer.int8(message.resourcePatternType);
+    writer.string(message.principal);
+    writer.string(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-/** CreateAclsRequestAclCreation versions 2-3. */
-function readCreateAclsRequestAclCreationV2(reader: Reader): CreateAclsRequestAclCreation {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  const f_resourcePatternType = reader.int8();
-  const f_principal = reader.compactString();
-  const f_host = reader.compactString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    resourcePatternType: f_resourcePatternType,
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** CreateAclsRequestAclCreation versions 1. */
+  function readCreateAclsRequestAclCreationV1(reader: Reader): CreateAclsRequestAclCreation {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    const f_resourcePatternType = reader.int8();
+    const f_principal = reader.string();
+    const f_host = reader.string();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      resourcePatternType: f_resourcePatternType,
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultCreateAclsRequest(): CreateAclsRequest {
-  return {
-    creations: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsRequestAclCreation versions 2-3. */
+  function writeCreateAclsRequestAclCreationV2(writer: Writer, message: CreateAclsRequestAclCreation): void {
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    writer.int8(message.resourcePatternType);
+    writer.compactString(message.principal);
+    writer.compactString(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultCreateAclsRequestAclCreation(): CreateAclsRequestAclCreation {
-  return {
-    resourceType: 0,
-    resourceName: "",
-    resourcePatternType: 3,
-    principal: "",
-    host: "",
-    operation: 0,
-    permissionType: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsRequestAclCreation versions 2-3. */
+  function readCreateAclsRequestAclCreationV2(reader: Reader): CreateAclsRequestAclCreation {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    const f_resourcePatternType = reader.int8();
+    const f_principal = reader.compactString();
+    const f_host = reader.compactString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      resourcePatternType: f_resourcePatternType,
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultCreateAclsRequest(): CreateAclsRequest {
+    return {
+      creations: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultCreateAclsRequestAclCreation(): CreateAclsRequestAclCreation {
+    return {
+      resourceType: 0,
+      resourceName: "",
+      resourcePatternType: 3,
+      principal: "",
+      host: "",
+      operation: 0,
+      permissionType: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreateAclsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreateAclsResponse {
   throttleTimeMs: number;
@@ -17,150 +17,155 @@ export interface CreateAclsResponseAclCreationResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreateAclsResponse: MessageCodec<CreateAclsResponse> = {
-  name: 'CreateAclsResponse',
-  apiKey: 30,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: CreateAclsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeCreateAclsResponseV0(writer, message);
-        return;
-      case 2: case 3:
-        writeCreateAclsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreateAclsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): CreateAclsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readCreateAclsResponseV0(reader);
-      case 2: case 3:
-        return readCreateAclsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('CreateAclsResponse', version);
-    }
-  },
-  defaults: defaultCreateAclsResponse,
-};
+/** Builds the CreateAclsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreateAclsResponse(runtime: CodecRuntime): MessageCodec<CreateAclsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** CreateAclsResponse versions 0-1. */
-function writeCreateAclsResponseV0(writer: Writer, message: CreateAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateAclsResponseAclCreationResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** CreateAclsResponse versions 0-1. */
-function readCreateAclsResponseV0(reader: Reader): CreateAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: CreateAclsResponseAclCreationResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateAclsResponseAclCreationResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateAclsResponseAclCreationResultV0(reader);
-    }
-    f_results = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
+  const CreateAclsResponse: MessageCodec<CreateAclsResponse> = {
+    name: 'CreateAclsResponse',
+    apiKey: 30,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: CreateAclsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeCreateAclsResponseV0(writer, message);
+          return;
+        case 2: case 3:
+          writeCreateAclsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreateAclsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreateAclsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readCreateAclsResponseV0(reader);
+        case 2: case 3:
+          return readCreateAclsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('CreateAclsResponse', version);
+      }
+    },
+    defaults: defaultCreateAclsResponse,
   };
-}
 
-/** CreateAclsResponse versions 2-3. */
-function writeCreateAclsResponseV2(writer: Writer, message: CreateAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateAclsResponseAclCreationResultV2(writer, items0[i0]);
+  /** CreateAclsResponse versions 0-1. */
+  function writeCreateAclsResponseV0(writer: Writer, message: CreateAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateAclsResponseAclCreationResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreateAclsResponse versions 2-3. */
-function readCreateAclsResponseV2(reader: Reader): CreateAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: CreateAclsResponseAclCreationResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateAclsResponseAclCreationResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateAclsResponseAclCreationResultV2(reader);
+  /** CreateAclsResponse versions 0-1. */
+  function readCreateAclsResponseV0(reader: Reader): CreateAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: CreateAclsResponseAclCreationResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateAclsResponseAclCreationResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateAclsResponseAclCreationResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreateAclsResponseAclCreationResult versions 0-1. */
-function writeCreateAclsResponseAclCreationResultV0(writer: Writer, message: CreateAclsResponseAclCreationResult): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-}
+  /** CreateAclsResponse versions 2-3. */
+  function writeCreateAclsResponseV2(writer: Writer, message: CreateAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateAclsResponseAclCreationResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** CreateAclsResponseAclCreationResult versions 0-1. */
-function readCreateAclsResponseAclCreationResultV0(reader: Reader): CreateAclsResponseAclCreationResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsResponse versions 2-3. */
+  function readCreateAclsResponseV2(reader: Reader): CreateAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: CreateAclsResponseAclCreationResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateAclsResponseAclCreationResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateAclsResponseAclCreationResultV2(reader);
+      }
+      f_results = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** CreateAclsResponseAclCreationResult versions 2-3. */
-function writeCreateAclsResponseAclCreationResultV2(writer: Writer, message: CreateAclsResponseAclCreationResult): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** CreateAclsResponseAclCreationResult versions 0-1. */
+  function writeCreateAclsResponseAclCreationResultV0(writer: Writer, message: CreateAclsResponseAclCreationResult): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+  }
 
-/** CreateAclsResponseAclCreationResult versions 2-3. */
-function readCreateAclsResponseAclCreationResultV2(reader: Reader): CreateAclsResponseAclCreationResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** CreateAclsResponseAclCreationResult versions 0-1. */
+  function readCreateAclsResponseAclCreationResultV0(reader: Reader): CreateAclsResponseAclCreationResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultCreateAclsResponse(): CreateAclsResponse {
-  return {
-    throttleTimeMs: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsResponseAclCreationResult versions 2-3. */
+  function writeCreateAclsResponseAclCreationResultV2(writer: Writer, message: CreateAclsResponseAclCreationResult): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultCreateAclsResponseAclCreationResult(): CreateAclsResponseAclCreationResult {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateAclsResponseAclCreationResult versions 2-3. */
+  function readCreateAclsResponseAclCreationResultV2(reader: Reader): CreateAclsResponseAclCreationResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultCreateAclsResponse(): CreateAclsResponse {
+    return {
+      throttleTimeMs: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultCreateAclsResponseAclCreationResult(): CreateAclsResponseAclCreationResult {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreateAclsResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreateDelegationTokenRequest {
   ownerPrincipalType: string | null;
@@ -19,212 +19,217 @@ export interface CreateDelegationTokenRequestCreatableRenewers {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreateDelegationTokenRequest: MessageCodec<CreateDelegationTokenRequest> = {
-  name: 'CreateDelegationTokenRequest',
-  apiKey: 38,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: CreateDelegationTokenRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeCreateDelegationTokenRequestV0(writer, message);
-        return;
-      case 2:
-        writeCreateDelegationTokenRequestV2(writer, message);
-        return;
-      case 3:
-        writeCreateDelegationTokenRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreateDelegationTokenRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): CreateDelegationTokenRequest {
-    switch (version) {
-      case 0: case 1:
-        return readCreateDelegationTokenRequestV0(reader);
-      case 2:
-        return readCreateDelegationTokenRequestV2(reader);
-      case 3:
-        return readCreateDelegationTokenRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('CreateDelegationTokenRequest', version);
-    }
-  },
-  defaults: defaultCreateDelegationTokenRequest,
-};
+/** Builds the CreateDelegationTokenRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreateDelegationTokenRequest(runtime: CodecRuntime): MessageCodec<CreateDelegationTokenRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** CreateDelegationTokenRequest versions 0-1. */
-function writeCreateDelegationTokenRequestV0(writer: Writer, message: CreateDelegationTokenRequest): void {
-  if (message.ownerPrincipalType !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalType', '0-1');
-  }
-  if (message.ownerPrincipalName !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalName', '0-1');
-  }
-  {
-    const items0 = message.renewers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateDelegationTokenRequestCreatableRenewersV0(writer, items0[i0]);
-    }
-  }
-  writer.int64(message.maxLifetimeMs);
-}
-
-/** CreateDelegationTokenRequest versions 0-1. */
-function readCreateDelegationTokenRequestV0(reader: Reader): CreateDelegationTokenRequest {
-  let f_renewers: CreateDelegationTokenRequestCreatableRenewers[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateDelegationTokenRequestCreatableRenewersV0(reader);
-    }
-    f_renewers = items0;
-  }
-  const f_maxLifetimeMs = reader.int64();
-  return {
-    ownerPrincipalType: "",
-    ownerPrincipalName: "",
-    renewers: f_renewers,
-    maxLifetimeMs: f_maxLifetimeMs,
-    unknownTaggedFields: undefined,
+  const CreateDelegationTokenRequest: MessageCodec<CreateDelegationTokenRequest> = {
+    name: 'CreateDelegationTokenRequest',
+    apiKey: 38,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: CreateDelegationTokenRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeCreateDelegationTokenRequestV0(writer, message);
+          return;
+        case 2:
+          writeCreateDelegationTokenRequestV2(writer, message);
+          return;
+        case 3:
+          writeCreateDelegationTokenRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreateDelegationTokenRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreateDelegationTokenRequest {
+      switch (version) {
+        case 0: case 1:
+          return readCreateDelegationTokenRequestV0(reader);
+        case 2:
+          return readCreateDelegationTokenRequestV2(reader);
+        case 3:
+          return readCreateDelegationTokenRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('CreateDelegationTokenRequest', version);
+      }
+    },
+    defaults: defaultCreateDelegationTokenRequest,
   };
-}
 
-/** CreateDelegationTokenRequest versions 2. */
-function writeCreateDelegationTokenRequestV2(writer: Writer, message: CreateDelegationTokenRequest): void {
-  if (message.ownerPrincipalType !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalType', '2');
-  }
-  if (message.ownerPrincipalName !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalName', '2');
-  }
-  {
-    const items0 = message.renewers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateDelegationTokenRequestCreatableRenewersV2(writer, items0[i0]);
+  /** CreateDelegationTokenRequest versions 0-1. */
+  function writeCreateDelegationTokenRequestV0(writer: Writer, message: CreateDelegationTokenRequest): void {
+    if (message.ownerPrincipalType !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalType', '0-1');
     }
-  }
-  writer.int64(message.maxLifetimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** CreateDelegationTokenRequest versions 2. */
-function readCreateDelegationTokenRequestV2(reader: Reader): CreateDelegationTokenRequest {
-  let f_renewers: CreateDelegationTokenRequestCreatableRenewers[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateDelegationTokenRequestCreatableRenewersV2(reader);
+    if (message.ownerPrincipalName !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalName', '0-1');
     }
-    f_renewers = items0;
-  }
-  const f_maxLifetimeMs = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    ownerPrincipalType: "",
-    ownerPrincipalName: "",
-    renewers: f_renewers,
-    maxLifetimeMs: f_maxLifetimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** CreateDelegationTokenRequest versions 3. */
-function writeCreateDelegationTokenRequestV3(writer: Writer, message: CreateDelegationTokenRequest): void {
-  writer.compactNullableString(message.ownerPrincipalType);
-  writer.compactNullableString(message.ownerPrincipalName);
-  {
-    const items0 = message.renewers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateDelegationTokenRequestCreatableRenewersV2(writer, items0[i0]);
+    {
+      const items0 = message.renewers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateDelegationTokenRequestCreatableRenewersV0(writer, items0[i0]);
+      }
     }
+    writer.int64(message.maxLifetimeMs);
   }
-  writer.int64(message.maxLifetimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreateDelegationTokenRequest versions 3. */
-function readCreateDelegationTokenRequestV3(reader: Reader): CreateDelegationTokenRequest {
-  const f_ownerPrincipalType = reader.compactNullableString();
-  const f_ownerPrincipalName = reader.compactNullableString();
-  let f_renewers: CreateDelegationTokenRequestCreatableRenewers[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateDelegationTokenRequestCreatableRenewersV2(reader);
+  /** CreateDelegationTokenRequest versions 0-1. */
+  function readCreateDelegationTokenRequestV0(reader: Reader): CreateDelegationTokenRequest {
+    let f_renewers: CreateDelegationTokenRequestCreatableRenewers[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateDelegationTokenRequestCreatableRenewersV0(reader);
+      }
+      f_renewers = items0;
     }
-    f_renewers = items0;
+    const f_maxLifetimeMs = reader.int64();
+    return {
+      ownerPrincipalType: "",
+      ownerPrincipalName: "",
+      renewers: f_renewers,
+      maxLifetimeMs: f_maxLifetimeMs,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_maxLifetimeMs = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    ownerPrincipalType: f_ownerPrincipalType,
-    ownerPrincipalName: f_ownerPrincipalName,
-    renewers: f_renewers,
-    maxLifetimeMs: f_maxLifetimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreateDelegationTokenRequestCreatableRenewers versions 0-1. */
-function writeCreateDelegationTokenRequestCreatableRenewersV0(writer: Writer, message: CreateDelegationTokenRequestCreatableRenewers): void {
-  writer.string(message.principalType);
-  writer.string(message.principalName);
-}
+  /** CreateDelegationTokenRequest versions 2. */
+  function writeCreateDelegationTokenRequestV2(writer: Writer, message: CreateDelegationTokenRequest): void {
+    if (message.ownerPrincipalType !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalType', '2');
+    }
+    if (message.ownerPrincipalName !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenRequest', 'ownerPrincipalName', '2');
+    }
+    {
+      const items0 = message.renewers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateDelegationTokenRequestCreatableRenewersV2(writer, items0[i0]);
+      }
+    }
+    writer.int64(message.maxLifetimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** CreateDelegationTokenRequestCreatableRenewers versions 0-1. */
-function readCreateDelegationTokenRequestCreatableRenewersV0(reader: Reader): CreateDelegationTokenRequestCreatableRenewers {
-  const f_principalType = reader.string();
-  const f_principalName = reader.string();
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateDelegationTokenRequest versions 2. */
+  function readCreateDelegationTokenRequestV2(reader: Reader): CreateDelegationTokenRequest {
+    let f_renewers: CreateDelegationTokenRequestCreatableRenewers[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateDelegationTokenRequestCreatableRenewersV2(reader);
+      }
+      f_renewers = items0;
+    }
+    const f_maxLifetimeMs = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      ownerPrincipalType: "",
+      ownerPrincipalName: "",
+      renewers: f_renewers,
+      maxLifetimeMs: f_maxLifetimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** CreateDelegationTokenRequestCreatableRenewers versions 2-3. */
-function writeCreateDelegationTokenRequestCreatableRenewersV2(writer: Writer, message: CreateDelegationTokenRequestCreatableRenewers): void {
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** CreateDelegationTokenRequest versions 3. */
+  function writeCreateDelegationTokenRequestV3(writer: Writer, message: CreateDelegationTokenRequest): void {
+    writer.compactNullableString(message.ownerPrincipalType);
+    writer.compactNullableString(message.ownerPrincipalName);
+    {
+      const items0 = message.renewers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateDelegationTokenRequestCreatableRenewersV2(writer, items0[i0]);
+      }
+    }
+    writer.int64(message.maxLifetimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** CreateDelegationTokenRequestCreatableRenewers versions 2-3. */
-function readCreateDelegationTokenRequestCreatableRenewersV2(reader: Reader): CreateDelegationTokenRequestCreatableRenewers {
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** CreateDelegationTokenRequest versions 3. */
+  function readCreateDelegationTokenRequestV3(reader: Reader): CreateDelegationTokenRequest {
+    const f_ownerPrincipalType = reader.compactNullableString();
+    const f_ownerPrincipalName = reader.compactNullableString();
+    let f_renewers: CreateDelegationTokenRequestCreatableRenewers[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateDelegationTokenRequestCreatableRenewers>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateDelegationTokenRequestCreatableRenewersV2(reader);
+      }
+      f_renewers = items0;
+    }
+    const f_maxLifetimeMs = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      ownerPrincipalType: f_ownerPrincipalType,
+      ownerPrincipalName: f_ownerPrincipalName,
+      renewers: f_renewers,
+      maxLifetimeMs: f_maxLifetimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultCreateDelegationTokenRequest(): CreateDelegationTokenRequest {
-  return {
-    ownerPrincipalType: "",
-    ownerPrincipalName: "",
-    renewers: [],
-    maxLifetimeMs: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateDelegationTokenRequestCreatableRenewers versions 0-1. */
+  function writeCreateDelegationTokenRequestCreatableRenewersV0(writer: Writer, message: CreateDelegationTokenRequestCreatableRenewers): void {
+    writer.string(message.principalType);
+    writer.string(message.principalName);
+  }
 
-function defaultCreateDelegationTokenRequestCreatableRenewers(): CreateDelegationTokenRequestCreatableRenewers {
-  return {
-    principalType: "",
-    principalName: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateDelegationTokenRequestCreatableRenewers versions 0-1. */
+  function readCreateDelegationTokenRequestCreatableRenewersV0(reader: Reader): CreateDelegationTokenRequestCreatableRenewers {
+    const f_principalType = reader.string();
+    const f_principalName = reader.string();
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** CreateDelegationTokenRequestCreatableRenewers versions 2-3. */
+  function writeCreateDelegationTokenRequestCreatableRenewersV2(writer: Writer, message: CreateDelegationTokenRequestCreatableRenewers): void {
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** CreateDelegationTokenRequestCreatableRenewers versions 2-3. */
+  function readCreateDelegationTokenRequestCreatableRenewersV2(reader: Reader): CreateDelegationTokenRequestCreatableRenewers {
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultCreateDelegationTokenRequest(): CreateDelegationTokenRequest {
+    return {
+      ownerPrincipalType: "",
+      ownerPrincipalName: "",
+      renewers: [],
+      maxLifetimeMs: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultCreateDelegationTokenRequestCreatableRenewers(): CreateDelegationTokenRequestCreatableRenewers {
+    return {
+      principalType: "",
+      principalName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreateDelegationTokenRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreateDelegationTokenResponse {
   errorCode: number;
@@ -20,196 +20,201 @@ export interface CreateDelegationTokenResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreateDelegationTokenResponse: MessageCodec<CreateDelegationTokenResponse> = {
-  name: 'CreateDelegationTokenResponse',
-  apiKey: 38,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: CreateDelegationTokenResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeCreateDelegationTokenResponseV0(writer, message);
-        return;
-      case 2:
-        writeCreateDelegationTokenResponseV2(writer, message);
-        return;
-      case 3:
-        writeCreateDelegationTokenResponseV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreateDelegationTokenResponse', version);
+/** Builds the CreateDelegationTokenResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreateDelegationTokenResponse(runtime: CodecRuntime): MessageCodec<CreateDelegationTokenResponse> {
+  const { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
+
+  const CreateDelegationTokenResponse: MessageCodec<CreateDelegationTokenResponse> = {
+    name: 'CreateDelegationTokenResponse',
+    apiKey: 38,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: CreateDelegationTokenResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeCreateDelegationTokenResponseV0(writer, message);
+          return;
+        case 2:
+          writeCreateDelegationTokenResponseV2(writer, message);
+          return;
+        case 3:
+          writeCreateDelegationTokenResponseV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreateDelegationTokenResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreateDelegationTokenResponse {
+      switch (version) {
+        case 0: case 1:
+          return readCreateDelegationTokenResponseV0(reader);
+        case 2:
+          return readCreateDelegationTokenResponseV2(reader);
+        case 3:
+          return readCreateDelegationTokenResponseV3(reader);
+        default:
+          throw unsupportedDecodeVersion('CreateDelegationTokenResponse', version);
+      }
+    },
+    defaults: defaultCreateDelegationTokenResponse,
+  };
+
+  /** CreateDelegationTokenResponse versions 0-1. */
+  function writeCreateDelegationTokenResponseV0(writer: Writer, message: CreateDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.string(message.principalType);
+    writer.string(message.principalName);
+    if (message.tokenRequesterPrincipalType !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalType', '0-1');
     }
-  },
-  decode(reader: Reader, version: number): CreateDelegationTokenResponse {
-    switch (version) {
-      case 0: case 1:
-        return readCreateDelegationTokenResponseV0(reader);
-      case 2:
-        return readCreateDelegationTokenResponseV2(reader);
-      case 3:
-        return readCreateDelegationTokenResponseV3(reader);
-      default:
-        throw unsupportedDecodeVersion('CreateDelegationTokenResponse', version);
+    if (message.tokenRequesterPrincipalName !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalName', '0-1');
     }
-  },
-  defaults: defaultCreateDelegationTokenResponse,
-};
-
-/** CreateDelegationTokenResponse versions 0-1. */
-function writeCreateDelegationTokenResponseV0(writer: Writer, message: CreateDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.string(message.principalType);
-  writer.string(message.principalName);
-  if (message.tokenRequesterPrincipalType !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalType', '0-1');
+    writer.int64(message.issueTimestampMs);
+    writer.int64(message.expiryTimestampMs);
+    writer.int64(message.maxTimestampMs);
+    writer.string(message.tokenId);
+    writer.bytes(message.hmac);
+    writer.int32(message.throttleTimeMs);
   }
-  if (message.tokenRequesterPrincipalName !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalName', '0-1');
+
+  /** CreateDelegationTokenResponse versions 0-1. */
+  function readCreateDelegationTokenResponseV0(reader: Reader): CreateDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_principalType = reader.string();
+    const f_principalName = reader.string();
+    const f_issueTimestampMs = reader.int64();
+    const f_expiryTimestampMs = reader.int64();
+    const f_maxTimestampMs = reader.int64();
+    const f_tokenId = reader.string();
+    const f_hmac = reader.bytes();
+    const f_throttleTimeMs = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      principalType: f_principalType,
+      principalName: f_principalName,
+      tokenRequesterPrincipalType: "",
+      tokenRequesterPrincipalName: "",
+      issueTimestampMs: f_issueTimestampMs,
+      expiryTimestampMs: f_expiryTimestampMs,
+      maxTimestampMs: f_maxTimestampMs,
+      tokenId: f_tokenId,
+      hmac: f_hmac,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.int64(message.issueTimestampMs);
-  writer.int64(message.expiryTimestampMs);
-  writer.int64(message.maxTimestampMs);
-  writer.string(message.tokenId);
-  writer.bytes(message.hmac);
-  writer.int32(message.throttleTimeMs);
-}
 
-/** CreateDelegationTokenResponse versions 0-1. */
-function readCreateDelegationTokenResponseV0(reader: Reader): CreateDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_principalType = reader.string();
-  const f_principalName = reader.string();
-  const f_issueTimestampMs = reader.int64();
-  const f_expiryTimestampMs = reader.int64();
-  const f_maxTimestampMs = reader.int64();
-  const f_tokenId = reader.string();
-  const f_hmac = reader.bytes();
-  const f_throttleTimeMs = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    principalType: f_principalType,
-    principalName: f_principalName,
-    tokenRequesterPrincipalType: "",
-    tokenRequesterPrincipalName: "",
-    issueTimestampMs: f_issueTimestampMs,
-    expiryTimestampMs: f_expiryTimestampMs,
-    maxTimestampMs: f_maxTimestampMs,
-    tokenId: f_tokenId,
-    hmac: f_hmac,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** CreateDelegationTokenResponse versions 2. */
-function writeCreateDelegationTokenResponseV2(writer: Writer, message: CreateDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  if (message.tokenRequesterPrincipalType !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalType', '2');
+  /** CreateDelegationTokenResponse versions 2. */
+  function writeCreateDelegationTokenResponseV2(writer: Writer, message: CreateDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    if (message.tokenRequesterPrincipalType !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalType', '2');
+    }
+    if (message.tokenRequesterPrincipalName !== "") {
+      throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalName', '2');
+    }
+    writer.int64(message.issueTimestampMs);
+    writer.int64(message.expiryTimestampMs);
+    writer.int64(message.maxTimestampMs);
+    writer.compactString(message.tokenId);
+    writer.compactBytes(message.hmac);
+    writer.int32(message.throttleTimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.tokenRequesterPrincipalName !== "") {
-    throw fieldNotInVersion('CreateDelegationTokenResponse', 'tokenRequesterPrincipalName', '2');
+
+  /** CreateDelegationTokenResponse versions 2. */
+  function readCreateDelegationTokenResponseV2(reader: Reader): CreateDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const f_issueTimestampMs = reader.int64();
+    const f_expiryTimestampMs = reader.int64();
+    const f_maxTimestampMs = reader.int64();
+    const f_tokenId = reader.compactString();
+    const f_hmac = reader.compactBytes();
+    const f_throttleTimeMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      principalType: f_principalType,
+      principalName: f_principalName,
+      tokenRequesterPrincipalType: "",
+      tokenRequesterPrincipalName: "",
+      issueTimestampMs: f_issueTimestampMs,
+      expiryTimestampMs: f_expiryTimestampMs,
+      maxTimestampMs: f_maxTimestampMs,
+      tokenId: f_tokenId,
+      hmac: f_hmac,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writer.int64(message.issueTimestampMs);
-  writer.int64(message.expiryTimestampMs);
-  writer.int64(message.maxTimestampMs);
-  writer.compactString(message.tokenId);
-  writer.compactBytes(message.hmac);
-  writer.int32(message.throttleTimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreateDelegationTokenResponse versions 2. */
-function readCreateDelegationTokenResponseV2(reader: Reader): CreateDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const f_issueTimestampMs = reader.int64();
-  const f_expiryTimestampMs = reader.int64();
-  const f_maxTimestampMs = reader.int64();
-  const f_tokenId = reader.compactString();
-  const f_hmac = reader.compactBytes();
-  const f_throttleTimeMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    principalType: f_principalType,
-    principalName: f_principalName,
-    tokenRequesterPrincipalType: "",
-    tokenRequesterPrincipalName: "",
-    issueTimestampMs: f_issueTimestampMs,
-    expiryTimestampMs: f_expiryTimestampMs,
-    maxTimestampMs: f_maxTimestampMs,
-    tokenId: f_tokenId,
-    hmac: f_hmac,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** CreateDelegationTokenResponse versions 3. */
+  function writeCreateDelegationTokenResponseV3(writer: Writer, message: CreateDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    writer.compactString(message.tokenRequesterPrincipalType);
+    writer.compactString(message.tokenRequesterPrincipalName);
+    writer.int64(message.issueTimestampMs);
+    writer.int64(message.expiryTimestampMs);
+    writer.int64(message.maxTimestampMs);
+    writer.compactString(message.tokenId);
+    writer.compactBytes(message.hmac);
+    writer.int32(message.throttleTimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** CreateDelegationTokenResponse versions 3. */
-function writeCreateDelegationTokenResponseV3(writer: Writer, message: CreateDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  writer.compactString(message.tokenRequesterPrincipalType);
-  writer.compactString(message.tokenRequesterPrincipalName);
-  writer.int64(message.issueTimestampMs);
-  writer.int64(message.expiryTimestampMs);
-  writer.int64(message.maxTimestampMs);
-  writer.compactString(message.tokenId);
-  writer.compactBytes(message.hmac);
-  writer.int32(message.throttleTimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** CreateDelegationTokenResponse versions 3. */
+  function readCreateDelegationTokenResponseV3(reader: Reader): CreateDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const f_tokenRequesterPrincipalType = reader.compactString();
+    const f_tokenRequesterPrincipalName = reader.compactString();
+    const f_issueTimestampMs = reader.int64();
+    const f_expiryTimestampMs = reader.int64();
+    const f_maxTimestampMs = reader.int64();
+    const f_tokenId = reader.compactString();
+    const f_hmac = reader.compactBytes();
+    const f_throttleTimeMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      principalType: f_principalType,
+      principalName: f_principalName,
+      tokenRequesterPrincipalType: f_tokenRequesterPrincipalType,
+      tokenRequesterPrincipalName: f_tokenRequesterPrincipalName,
+      issueTimestampMs: f_issueTimestampMs,
+      expiryTimestampMs: f_expiryTimestampMs,
+      maxTimestampMs: f_maxTimestampMs,
+      tokenId: f_tokenId,
+      hmac: f_hmac,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** CreateDelegationTokenResponse versions 3. */
-function readCreateDelegationTokenResponseV3(reader: Reader): CreateDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const f_tokenRequesterPrincipalType = reader.compactString();
-  const f_tokenRequesterPrincipalName = reader.compactString();
-  const f_issueTimestampMs = reader.int64();
-  const f_expiryTimestampMs = reader.int64();
-  const f_maxTimestampMs = reader.int64();
-  const f_tokenId = reader.compactString();
-  const f_hmac = reader.compactBytes();
-  const f_throttleTimeMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    principalType: f_principalType,
-    principalName: f_principalName,
-    tokenRequesterPrincipalType: f_tokenRequesterPrincipalType,
-    tokenRequesterPrincipalName: f_tokenRequesterPrincipalName,
-    issueTimestampMs: f_issueTimestampMs,
-    expiryTimestampMs: f_expiryTimestampMs,
-    maxTimestampMs: f_maxTimestampMs,
-    tokenId: f_tokenId,
-    hmac: f_hmac,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
+  function defaultCreateDelegationTokenResponse(): CreateDelegationTokenResponse {
+    return {
+      errorCode: 0,
+      principalType: "",
+      principalName: "",
+      tokenRequesterPrincipalType: "",
+      tokenRequesterPrincipalName: "",
+      issueTimestampMs: 0n,
+      expiryTimestampMs: 0n,
+      maxTimestampMs: 0n,
+      tokenId: "",
+      hmac: EMPTY_BYTES,
+      throttleTimeMs: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreateDelegationTokenResponse;
 }
-
-function defaultCreateDelegationTokenResponse(): CreateDelegationTokenResponse {
-  return {
-    errorCode: 0,
-    principalType: "",
-    principalName: "",
-    tokenRequesterPrincipalType: "",
-    tokenRequesterPrincipalName: "",
-    issueTimestampMs: 0n,
-    expiryTimestampMs: 0n,
-    maxTimestampMs: 0n,
-    tokenId: "",
-    hmac: EMPTY_BYTES,
-    throttleTimeMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-

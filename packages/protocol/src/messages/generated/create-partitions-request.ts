@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreatePartitionsRequest {
   topics: CreatePartitionsRequestCreatePartitionsTopic[];
@@ -24,279 +24,284 @@ export interface CreatePartitionsRequestCreatePartitionsTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreatePartitionsRequest: MessageCodec<CreatePartitionsRequest> = {
-  name: 'CreatePartitionsRequest',
-  apiKey: 37,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: CreatePartitionsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeCreatePartitionsRequestV0(writer, message);
-        return;
-      case 2: case 3:
-        writeCreatePartitionsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreatePartitionsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): CreatePartitionsRequest {
-    switch (version) {
-      case 0: case 1:
-        return readCreatePartitionsRequestV0(reader);
-      case 2: case 3:
-        return readCreatePartitionsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('CreatePartitionsRequest', version);
-    }
-  },
-  defaults: defaultCreatePartitionsRequest,
-};
+/** Builds the CreatePartitionsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreatePartitionsRequest(runtime: CodecRuntime): MessageCodec<CreatePartitionsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** CreatePartitionsRequest versions 0-1. */
-function writeCreatePartitionsRequestV0(writer: Writer, message: CreatePartitionsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreatePartitionsRequestCreatePartitionsTopicV0(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.timeoutMs);
-  writer.bool(message.validateOnly);
-}
-
-/** CreatePartitionsRequest versions 0-1. */
-function readCreatePartitionsRequestV0(reader: Reader): CreatePartitionsRequest {
-  let f_topics: CreatePartitionsRequestCreatePartitionsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreatePartitionsRequestCreatePartitionsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreatePartitionsRequestCreatePartitionsTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  const f_timeoutMs = reader.int32();
-  const f_validateOnly = reader.bool();
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: undefined,
+  const CreatePartitionsRequest: MessageCodec<CreatePartitionsRequest> = {
+    name: 'CreatePartitionsRequest',
+    apiKey: 37,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: CreatePartitionsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeCreatePartitionsRequestV0(writer, message);
+          return;
+        case 2: case 3:
+          writeCreatePartitionsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreatePartitionsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreatePartitionsRequest {
+      switch (version) {
+        case 0: case 1:
+          return readCreatePartitionsRequestV0(reader);
+        case 2: case 3:
+          return readCreatePartitionsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('CreatePartitionsRequest', version);
+      }
+    },
+    defaults: defaultCreatePartitionsRequest,
   };
-}
 
-/** CreatePartitionsRequest versions 2-3. */
-function writeCreatePartitionsRequestV2(writer: Writer, message: CreatePartitionsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreatePartitionsRequestCreatePartitionsTopicV2(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.timeoutMs);
-  writer.bool(message.validateOnly);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** CreatePartitionsRequest versions 2-3. */
-function readCreatePartitionsRequestV2(reader: Reader): CreatePartitionsRequest {
-  let f_topics: CreatePartitionsRequestCreatePartitionsTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreatePartitionsRequestCreatePartitionsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreatePartitionsRequestCreatePartitionsTopicV2(reader);
-    }
-    f_topics = items0;
-  }
-  const f_timeoutMs = reader.int32();
-  const f_validateOnly = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** CreatePartitionsRequestCreatePartitionsAssignment versions 0-1. */
-function writeCreatePartitionsRequestCreatePartitionsAssignmentV0(writer: Writer, message: CreatePartitionsRequestCreatePartitionsAssignment): void {
-  {
-    const items0 = message.brokerIds;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-}
-
-/** CreatePartitionsRequestCreatePartitionsAssignment versions 0-1. */
-function readCreatePartitionsRequestCreatePartitionsAssignmentV0(reader: Reader): CreatePartitionsRequestCreatePartitionsAssignment {
-  let f_brokerIds: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_brokerIds = items0;
-  }
-  return {
-    brokerIds: f_brokerIds,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** CreatePartitionsRequestCreatePartitionsAssignment versions 2-3. */
-function writeCreatePartitionsRequestCreatePartitionsAssignmentV2(writer: Writer, message: CreatePartitionsRequestCreatePartitionsAssignment): void {
-  {
-    const items0 = message.brokerIds;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** CreatePartitionsRequestCreatePartitionsAssignment versions 2-3. */
-function readCreatePartitionsRequestCreatePartitionsAssignmentV2(reader: Reader): CreatePartitionsRequestCreatePartitionsAssignment {
-  let f_brokerIds: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_brokerIds = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerIds: f_brokerIds,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** CreatePartitionsRequestCreatePartitionsTopic versions 0-1. */
-function writeCreatePartitionsRequestCreatePartitionsTopicV0(writer: Writer, message: CreatePartitionsRequestCreatePartitionsTopic): void {
-  writer.string(message.name);
-  writer.int32(message.count);
-  {
-    const items0 = message.assignments;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
+  /** CreatePartitionsRequest versions 0-1. */
+  function writeCreatePartitionsRequestV0(writer: Writer, message: CreatePartitionsRequest): void {
+    {
+      const items0 = message.topics;
       writer.int32(items0.length);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeCreatePartitionsRequestCreatePartitionsAssignmentV0(writer, items0[i0]);
+        writeCreatePartitionsRequestCreatePartitionsTopicV0(writer, items0[i0]);
       }
     }
+    writer.int32(message.timeoutMs);
+    writer.bool(message.validateOnly);
   }
-}
 
-/** CreatePartitionsRequestCreatePartitionsTopic versions 0-1. */
-function readCreatePartitionsRequestCreatePartitionsTopicV0(reader: Reader): CreatePartitionsRequestCreatePartitionsTopic {
-  const f_name = reader.string();
-  const f_count = reader.int32();
-  let f_assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_assignments = null;
-    } else {
-      const items0 = new Array<CreatePartitionsRequestCreatePartitionsAssignment>(count0);
+  /** CreatePartitionsRequest versions 0-1. */
+  function readCreatePartitionsRequestV0(reader: Reader): CreatePartitionsRequest {
+    let f_topics: CreatePartitionsRequestCreatePartitionsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreatePartitionsRequestCreatePartitionsTopic>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readCreatePartitionsRequestCreatePartitionsAssignmentV0(reader);
+        items0[i0] = readCreatePartitionsRequestCreatePartitionsTopicV0(reader);
       }
-      f_assignments = items0;
+      f_topics = items0;
     }
+    const f_timeoutMs = reader.int32();
+    const f_validateOnly = reader.bool();
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    count: f_count,
-    assignments: f_assignments,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** CreatePartitionsRequestCreatePartitionsTopic versions 2-3. */
-function writeCreatePartitionsRequestCreatePartitionsTopicV2(writer: Writer, message: CreatePartitionsRequestCreatePartitionsTopic): void {
-  writer.compactString(message.name);
-  writer.int32(message.count);
-  {
-    const items0 = message.assignments;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** CreatePartitionsRequest versions 2-3. */
+  function writeCreatePartitionsRequestV2(writer: Writer, message: CreatePartitionsRequest): void {
+    {
+      const items0 = message.topics;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeCreatePartitionsRequestCreatePartitionsAssignmentV2(writer, items0[i0]);
+        writeCreatePartitionsRequestCreatePartitionsTopicV2(writer, items0[i0]);
       }
     }
+    writer.int32(message.timeoutMs);
+    writer.bool(message.validateOnly);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreatePartitionsRequestCreatePartitionsTopic versions 2-3. */
-function readCreatePartitionsRequestCreatePartitionsTopicV2(reader: Reader): CreatePartitionsRequestCreatePartitionsTopic {
-  const f_name = reader.compactString();
-  const f_count = reader.int32();
-  let f_assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_assignments = null;
-    } else {
-      const items0 = new Array<CreatePartitionsRequestCreatePartitionsAssignment>(count0);
+  /** CreatePartitionsRequest versions 2-3. */
+  function readCreatePartitionsRequestV2(reader: Reader): CreatePartitionsRequest {
+    let f_topics: CreatePartitionsRequestCreatePartitionsTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreatePartitionsRequestCreatePartitionsTopic>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readCreatePartitionsRequestCreatePartitionsAssignmentV2(reader);
+        items0[i0] = readCreatePartitionsRequestCreatePartitionsTopicV2(reader);
       }
-      f_assignments = items0;
+      f_topics = items0;
+    }
+    const f_timeoutMs = reader.int32();
+    const f_validateOnly = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** CreatePartitionsRequestCreatePartitionsAssignment versions 0-1. */
+  function writeCreatePartitionsRequestCreatePartitionsAssignmentV0(writer: Writer, message: CreatePartitionsRequestCreatePartitionsAssignment): void {
+    {
+      const items0 = message.brokerIds;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    count: f_count,
-    assignments: f_assignments,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultCreatePartitionsRequest(): CreatePartitionsRequest {
-  return {
-    topics: [],
-    timeoutMs: 0,
-    validateOnly: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreatePartitionsRequestCreatePartitionsAssignment versions 0-1. */
+  function readCreatePartitionsRequestCreatePartitionsAssignmentV0(reader: Reader): CreatePartitionsRequestCreatePartitionsAssignment {
+    let f_brokerIds: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_brokerIds = items0;
+    }
+    return {
+      brokerIds: f_brokerIds,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultCreatePartitionsRequestCreatePartitionsAssignment(): CreatePartitionsRequestCreatePartitionsAssignment {
-  return {
-    brokerIds: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreatePartitionsRequestCreatePartitionsAssignment versions 2-3. */
+  function writeCreatePartitionsRequestCreatePartitionsAssignmentV2(writer: Writer, message: CreatePartitionsRequestCreatePartitionsAssignment): void {
+    {
+      const items0 = message.brokerIds;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultCreatePartitionsRequestCreatePartitionsTopic(): CreatePartitionsRequestCreatePartitionsTopic {
-  return {
-    name: "",
-    count: 0,
-    assignments: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreatePartitionsRequestCreatePartitionsAssignment versions 2-3. */
+  function readCreatePartitionsRequestCreatePartitionsAssignmentV2(reader: Reader): CreatePartitionsRequestCreatePartitionsAssignment {
+    let f_brokerIds: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_brokerIds = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerIds: f_brokerIds,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** CreatePartitionsRequestCreatePartitionsTopic versions 0-1. */
+  function writeCreatePartitionsRequestCreatePartitionsTopicV0(writer: Writer, message: CreatePartitionsRequestCreatePartitionsTopic): void {
+    writer.string(message.name);
+    writer.int32(message.count);
+    {
+      const items0 = message.assignments;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeCreatePartitionsRequestCreatePartitionsAssignmentV0(writer, items0[i0]);
+        }
+      }
+    }
+  }
+
+  /** CreatePartitionsRequestCreatePartitionsTopic versions 0-1. */
+  function readCreatePartitionsRequestCreatePartitionsTopicV0(reader: Reader): CreatePartitionsRequestCreatePartitionsTopic {
+    const f_name = reader.string();
+    const f_count = reader.int32();
+    let f_assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_assignments = null;
+      } else {
+        const items0 = new Array<CreatePartitionsRequestCreatePartitionsAssignment>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readCreatePartitionsRequestCreatePartitionsAssignmentV0(reader);
+        }
+        f_assignments = items0;
+      }
+    }
+    return {
+      name: f_name,
+      count: f_count,
+      assignments: f_assignments,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** CreatePartitionsRequestCreatePartitionsTopic versions 2-3. */
+  function writeCreatePartitionsRequestCreatePartitionsTopicV2(writer: Writer, message: CreatePartitionsRequestCreatePartitionsTopic): void {
+    writer.compactString(message.name);
+    writer.int32(message.count);
+    {
+      const items0 = message.assignments;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeCreatePartitionsRequestCreatePartitionsAssignmentV2(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** CreatePartitionsRequestCreatePartitionsTopic versions 2-3. */
+  function readCreatePartitionsRequestCreatePartitionsTopicV2(reader: Reader): CreatePartitionsRequestCreatePartitionsTopic {
+    const f_name = reader.compactString();
+    const f_count = reader.int32();
+    let f_assignments: CreatePartitionsRequestCreatePartitionsAssignment[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_assignments = null;
+      } else {
+        const items0 = new Array<CreatePartitionsRequestCreatePartitionsAssignment>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readCreatePartitionsRequestCreatePartitionsAssignmentV2(reader);
+        }
+        f_assignments = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      count: f_count,
+      assignments: f_assignments,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultCreatePartitionsRequest(): CreatePartitionsRequest {
+    return {
+      topics: [],
+      timeoutMs: 0,
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultCreatePartitionsRequestCreatePartitionsAssignment(): CreatePartitionsRequestCreatePartitionsAssignment {
+    return {
+      brokerIds: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultCreatePartitionsRequestCreatePartitionsTopic(): CreatePartitionsRequestCreatePartitionsTopic {
+    return {
+      name: "",
+      count: 0,
+      assignments: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreatePartitionsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreatePartitionsResponse {
   throttleTimeMs: number;
@@ -18,157 +18,162 @@ export interface CreatePartitionsResponseCreatePartitionsTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreatePartitionsResponse: MessageCodec<CreatePartitionsResponse> = {
-  name: 'CreatePartitionsResponse',
-  apiKey: 37,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: CreatePartitionsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeCreatePartitionsResponseV0(writer, message);
-        return;
-      case 2: case 3:
-        writeCreatePartitionsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreatePartitionsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): CreatePartitionsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readCreatePartitionsResponseV0(reader);
-      case 2: case 3:
-        return readCreatePartitionsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('CreatePartitionsResponse', version);
-    }
-  },
-  defaults: defaultCreatePartitionsResponse,
-};
+/** Builds the CreatePartitionsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreatePartitionsResponse(runtime: CodecRuntime): MessageCodec<CreatePartitionsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** CreatePartitionsResponse versions 0-1. */
-function writeCreatePartitionsResponseV0(writer: Writer, message: CreatePartitionsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreatePartitionsResponseCreatePartitionsTopicResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** CreatePartitionsResponse versions 0-1. */
-function readCreatePartitionsResponseV0(reader: Reader): CreatePartitionsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: CreatePartitionsResponseCreatePartitionsTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreatePartitionsResponseCreatePartitionsTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreatePartitionsResponseCreatePartitionsTopicResultV0(reader);
-    }
-    f_results = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
+  const CreatePartitionsResponse: MessageCodec<CreatePartitionsResponse> = {
+    name: 'CreatePartitionsResponse',
+    apiKey: 37,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: CreatePartitionsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeCreatePartitionsResponseV0(writer, message);
+          return;
+        case 2: case 3:
+          writeCreatePartitionsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreatePartitionsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreatePartitionsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readCreatePartitionsResponseV0(reader);
+        case 2: case 3:
+          return readCreatePartitionsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('CreatePartitionsResponse', version);
+      }
+    },
+    defaults: defaultCreatePartitionsResponse,
   };
-}
 
-/** CreatePartitionsResponse versions 2-3. */
-function writeCreatePartitionsResponseV2(writer: Writer, message: CreatePartitionsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreatePartitionsResponseCreatePartitionsTopicResultV2(writer, items0[i0]);
+  /** CreatePartitionsResponse versions 0-1. */
+  function writeCreatePartitionsResponseV0(writer: Writer, message: CreatePartitionsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreatePartitionsResponseCreatePartitionsTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreatePartitionsResponse versions 2-3. */
-function readCreatePartitionsResponseV2(reader: Reader): CreatePartitionsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: CreatePartitionsResponseCreatePartitionsTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreatePartitionsResponseCreatePartitionsTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreatePartitionsResponseCreatePartitionsTopicResultV2(reader);
+  /** CreatePartitionsResponse versions 0-1. */
+  function readCreatePartitionsResponseV0(reader: Reader): CreatePartitionsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: CreatePartitionsResponseCreatePartitionsTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreatePartitionsResponseCreatePartitionsTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreatePartitionsResponseCreatePartitionsTopicResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreatePartitionsResponseCreatePartitionsTopicResult versions 0-1. */
-function writeCreatePartitionsResponseCreatePartitionsTopicResultV0(writer: Writer, message: CreatePartitionsResponseCreatePartitionsTopicResult): void {
-  writer.string(message.name);
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-}
+  /** CreatePartitionsResponse versions 2-3. */
+  function writeCreatePartitionsResponseV2(writer: Writer, message: CreatePartitionsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreatePartitionsResponseCreatePartitionsTopicResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** CreatePartitionsResponseCreatePartitionsTopicResult versions 0-1. */
-function readCreatePartitionsResponseCreatePartitionsTopicResultV0(reader: Reader): CreatePartitionsResponseCreatePartitionsTopicResult {
-  const f_name = reader.string();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  return {
-    name: f_name,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreatePartitionsResponse versions 2-3. */
+  function readCreatePartitionsResponseV2(reader: Reader): CreatePartitionsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: CreatePartitionsResponseCreatePartitionsTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreatePartitionsResponseCreatePartitionsTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreatePartitionsResponseCreatePartitionsTopicResultV2(reader);
+      }
+      f_results = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** CreatePartitionsResponseCreatePartitionsTopicResult versions 2-3. */
-function writeCreatePartitionsResponseCreatePartitionsTopicResultV2(writer: Writer, message: CreatePartitionsResponseCreatePartitionsTopicResult): void {
-  writer.compactString(message.name);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** CreatePartitionsResponseCreatePartitionsTopicResult versions 0-1. */
+  function writeCreatePartitionsResponseCreatePartitionsTopicResultV0(writer: Writer, message: CreatePartitionsResponseCreatePartitionsTopicResult): void {
+    writer.string(message.name);
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+  }
 
-/** CreatePartitionsResponseCreatePartitionsTopicResult versions 2-3. */
-function readCreatePartitionsResponseCreatePartitionsTopicResultV2(reader: Reader): CreatePartitionsResponseCreatePartitionsTopicResult {
-  const f_name = reader.compactString();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** CreatePartitionsResponseCreatePartitionsTopicResult versions 0-1. */
+  function readCreatePartitionsResponseCreatePartitionsTopicResultV0(reader: Reader): CreatePartitionsResponseCreatePartitionsTopicResult {
+    const f_name = reader.string();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    return {
+      name: f_name,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultCreatePartitionsResponse(): CreatePartitionsResponse {
-  return {
-    throttleTimeMs: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreatePartitionsResponseCreatePartitionsTopicResult versions 2-3. */
+  function writeCreatePartitionsResponseCreatePartitionsTopicResultV2(writer: Writer, message: CreatePartitionsResponseCreatePartitionsTopicResult): void {
+    writer.compactString(message.name);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultCreatePartitionsResponseCreatePartitionsTopicResult(): CreatePartitionsResponseCreatePartitionsTopicResult {
-  return {
-    name: "",
-    errorCode: 0,
-    errorMessage: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreatePartitionsResponseCreatePartitionsTopicResult versions 2-3. */
+  function readCreatePartitionsResponseCreatePartitionsTopicResultV2(reader: Reader): CreatePartitionsResponseCreatePartitionsTopicResult {
+    const f_name = reader.compactString();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultCreatePartitionsResponse(): CreatePartitionsResponse {
+    return {
+      throttleTimeMs: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultCreatePartitionsResponseCreatePartitionsTopicResult(): CreatePartitionsResponseCreatePartitionsTopicResult {
+    return {
+      name: "",
+      errorCode: 0,
+      errorMessage: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreatePartitionsResponse;
+}

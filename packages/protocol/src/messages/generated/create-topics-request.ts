@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface CreateTopicsRequest {
   topics: CreateTopicsRequestCreatableTopic[];
@@ -33,396 +33,401 @@ export interface CreateTopicsRequestCreatableTopicConfig {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const CreateTopicsRequest: MessageCodec<CreateTopicsRequest> = {
-  name: 'CreateTopicsRequest',
-  apiKey: 19,
-  messageType: 'request',
-  validVersions: { min: 0, max: 7 },
-  flexibleVersions: { min: 5, max: 32767 },
-  encode(writer: Writer, message: CreateTopicsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeCreateTopicsRequestV0(writer, message);
-        return;
-      case 1: case 2: case 3: case 4:
-        writeCreateTopicsRequestV1(writer, message);
-        return;
-      case 5: case 6: case 7:
-        writeCreateTopicsRequestV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('CreateTopicsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): CreateTopicsRequest {
-    switch (version) {
-      case 0:
-        return readCreateTopicsRequestV0(reader);
-      case 1: case 2: case 3: case 4:
-        return readCreateTopicsRequestV1(reader);
-      case 5: case 6: case 7:
-        return readCreateTopicsRequestV5(reader);
-      default:
-        throw unsupportedDecodeVersion('CreateTopicsRequest', version);
-    }
-  },
-  defaults: defaultCreateTopicsRequest,
-};
+/** Builds the CreateTopicsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineCreateTopicsRequest(runtime: CodecRuntime): MessageCodec<CreateTopicsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** CreateTopicsRequest versions 0. */
-function writeCreateTopicsRequestV0(writer: Writer, message: CreateTopicsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableTopicV0(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.timeoutMs);
-  if (message.validateOnly !== false) {
-    throw fieldNotInVersion('CreateTopicsRequest', 'validateOnly', '0');
-  }
-}
-
-/** CreateTopicsRequest versions 0. */
-function readCreateTopicsRequestV0(reader: Reader): CreateTopicsRequest {
-  let f_topics: CreateTopicsRequestCreatableTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  const f_timeoutMs = reader.int32();
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    validateOnly: false,
-    unknownTaggedFields: undefined,
+  const CreateTopicsRequest: MessageCodec<CreateTopicsRequest> = {
+    name: 'CreateTopicsRequest',
+    apiKey: 19,
+    messageType: 'request',
+    validVersions: { min: 0, max: 7 },
+    flexibleVersions: { min: 5, max: 32767 },
+    encode(writer: Writer, message: CreateTopicsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeCreateTopicsRequestV0(writer, message);
+          return;
+        case 1: case 2: case 3: case 4:
+          writeCreateTopicsRequestV1(writer, message);
+          return;
+        case 5: case 6: case 7:
+          writeCreateTopicsRequestV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('CreateTopicsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): CreateTopicsRequest {
+      switch (version) {
+        case 0:
+          return readCreateTopicsRequestV0(reader);
+        case 1: case 2: case 3: case 4:
+          return readCreateTopicsRequestV1(reader);
+        case 5: case 6: case 7:
+          return readCreateTopicsRequestV5(reader);
+        default:
+          throw unsupportedDecodeVersion('CreateTopicsRequest', version);
+      }
+    },
+    defaults: defaultCreateTopicsRequest,
   };
-}
 
-/** CreateTopicsRequest versions 1-4. */
-function writeCreateTopicsRequestV1(writer: Writer, message: CreateTopicsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableTopicV0(writer, items0[i0]);
+  /** CreateTopicsRequest versions 0. */
+  function writeCreateTopicsRequestV0(writer: Writer, message: CreateTopicsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableTopicV0(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.timeoutMs);
+    if (message.validateOnly !== false) {
+      throw fieldNotInVersion('CreateTopicsRequest', 'validateOnly', '0');
     }
   }
-  writer.int32(message.timeoutMs);
-  writer.bool(message.validateOnly);
-}
 
-/** CreateTopicsRequest versions 1-4. */
-function readCreateTopicsRequestV1(reader: Reader): CreateTopicsRequest {
-  let f_topics: CreateTopicsRequestCreatableTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableTopicV0(reader);
+  /** CreateTopicsRequest versions 0. */
+  function readCreateTopicsRequestV0(reader: Reader): CreateTopicsRequest {
+    let f_topics: CreateTopicsRequestCreatableTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_timeoutMs = reader.int32();
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  const f_validateOnly = reader.bool();
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** CreateTopicsRequest versions 5-7. */
-function writeCreateTopicsRequestV5(writer: Writer, message: CreateTopicsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableTopicV5(writer, items0[i0]);
+  /** CreateTopicsRequest versions 1-4. */
+  function writeCreateTopicsRequestV1(writer: Writer, message: CreateTopicsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableTopicV0(writer, items0[i0]);
+      }
     }
+    writer.int32(message.timeoutMs);
+    writer.bool(message.validateOnly);
   }
-  writer.int32(message.timeoutMs);
-  writer.bool(message.validateOnly);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreateTopicsRequest versions 5-7. */
-function readCreateTopicsRequestV5(reader: Reader): CreateTopicsRequest {
-  let f_topics: CreateTopicsRequestCreatableTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableTopicV5(reader);
+  /** CreateTopicsRequest versions 1-4. */
+  function readCreateTopicsRequestV1(reader: Reader): CreateTopicsRequest {
+    let f_topics: CreateTopicsRequestCreatableTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_timeoutMs = reader.int32();
+    const f_validateOnly = reader.bool();
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  const f_validateOnly = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreateTopicsRequestCreatableReplicaAssignment versions 0-4. */
-function writeCreateTopicsRequestCreatableReplicaAssignmentV0(writer: Writer, message: CreateTopicsRequestCreatableReplicaAssignment): void {
-  writer.int32(message.partitionIndex);
-  {
-    const items0 = message.brokerIds;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** CreateTopicsRequest versions 5-7. */
+  function writeCreateTopicsRequestV5(writer: Writer, message: CreateTopicsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableTopicV5(writer, items0[i0]);
+      }
     }
+    writer.int32(message.timeoutMs);
+    writer.bool(message.validateOnly);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** CreateTopicsRequestCreatableReplicaAssignment versions 0-4. */
-function readCreateTopicsRequestCreatableReplicaAssignmentV0(reader: Reader): CreateTopicsRequestCreatableReplicaAssignment {
-  const f_partitionIndex = reader.int32();
-  let f_brokerIds: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** CreateTopicsRequest versions 5-7. */
+  function readCreateTopicsRequestV5(reader: Reader): CreateTopicsRequest {
+    let f_topics: CreateTopicsRequestCreatableTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableTopicV5(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_brokerIds = items0;
+    const f_timeoutMs = reader.int32();
+    const f_validateOnly = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    partitionIndex: f_partitionIndex,
-    brokerIds: f_brokerIds,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** CreateTopicsRequestCreatableReplicaAssignment versions 5-7. */
-function writeCreateTopicsRequestCreatableReplicaAssignmentV5(writer: Writer, message: CreateTopicsRequestCreatableReplicaAssignment): void {
-  writer.int32(message.partitionIndex);
-  {
-    const items0 = message.brokerIds;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** CreateTopicsRequestCreatableReplicaAssignment versions 0-4. */
+  function writeCreateTopicsRequestCreatableReplicaAssignmentV0(writer: Writer, message: CreateTopicsRequestCreatableReplicaAssignment): void {
+    writer.int32(message.partitionIndex);
+    {
+      const items0 = message.brokerIds;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** CreateTopicsRequestCreatableReplicaAssignment versions 5-7. */
-function readCreateTopicsRequestCreatableReplicaAssignmentV5(reader: Reader): CreateTopicsRequestCreatableReplicaAssignment {
-  const f_partitionIndex = reader.int32();
-  let f_brokerIds: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** CreateTopicsRequestCreatableReplicaAssignment versions 0-4. */
+  function readCreateTopicsRequestCreatableReplicaAssignmentV0(reader: Reader): CreateTopicsRequestCreatableReplicaAssignment {
+    const f_partitionIndex = reader.int32();
+    let f_brokerIds: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_brokerIds = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_brokerIds = items0;
+    return {
+      partitionIndex: f_partitionIndex,
+      brokerIds: f_brokerIds,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    brokerIds: f_brokerIds,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreateTopicsRequestCreatableTopic versions 0-4. */
-function writeCreateTopicsRequestCreatableTopicV0(writer: Writer, message: CreateTopicsRequestCreatableTopic): void {
-  writer.string(message.name);
-  writer.int32(message.numPartitions);
-  writer.int16(message.replicationFactor);
-  {
-    const items0 = message.assignments;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableReplicaAssignmentV0(writer, items0[i0]);
+  /** CreateTopicsRequestCreatableReplicaAssignment versions 5-7. */
+  function writeCreateTopicsRequestCreatableReplicaAssignmentV5(writer: Writer, message: CreateTopicsRequestCreatableReplicaAssignment): void {
+    writer.int32(message.partitionIndex);
+    {
+      const items0 = message.brokerIds;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.configs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableTopicConfigV0(writer, items0[i0]);
-    }
-  }
-}
 
-/** CreateTopicsRequestCreatableTopic versions 0-4. */
-function readCreateTopicsRequestCreatableTopicV0(reader: Reader): CreateTopicsRequestCreatableTopic {
-  const f_name = reader.string();
-  const f_numPartitions = reader.int32();
-  const f_replicationFactor = reader.int16();
-  let f_assignments: CreateTopicsRequestCreatableReplicaAssignment[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableReplicaAssignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableReplicaAssignmentV0(reader);
+  /** CreateTopicsRequestCreatableReplicaAssignment versions 5-7. */
+  function readCreateTopicsRequestCreatableReplicaAssignmentV5(reader: Reader): CreateTopicsRequestCreatableReplicaAssignment {
+    const f_partitionIndex = reader.int32();
+    let f_brokerIds: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_brokerIds = items0;
     }
-    f_assignments = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      brokerIds: f_brokerIds,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_configs: CreateTopicsRequestCreatableTopicConfig[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableTopicConfig>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableTopicConfigV0(reader);
-    }
-    f_configs = items0;
-  }
-  return {
-    name: f_name,
-    numPartitions: f_numPartitions,
-    replicationFactor: f_replicationFactor,
-    assignments: f_assignments,
-    configs: f_configs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** CreateTopicsRequestCreatableTopic versions 5-7. */
-function writeCreateTopicsRequestCreatableTopicV5(writer: Writer, message: CreateTopicsRequestCreatableTopic): void {
-  writer.compactString(message.name);
-  writer.int32(message.numPartitions);
-  writer.int16(message.replicationFactor);
-  {
-    const items0 = message.assignments;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableReplicaAssignmentV5(writer, items0[i0]);
+  /** CreateTopicsRequestCreatableTopic versions 0-4. */
+  function writeCreateTopicsRequestCreatableTopicV0(writer: Writer, message: CreateTopicsRequestCreatableTopic): void {
+    writer.string(message.name);
+    writer.int32(message.numPartitions);
+    writer.int16(message.replicationFactor);
+    {
+      const items0 = message.assignments;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableReplicaAssignmentV0(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.configs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableTopicConfigV0(writer, items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.configs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeCreateTopicsRequestCreatableTopicConfigV5(writer, items0[i0]);
+
+  /** CreateTopicsRequestCreatableTopic versions 0-4. */
+  function readCreateTopicsRequestCreatableTopicV0(reader: Reader): CreateTopicsRequestCreatableTopic {
+    const f_name = reader.string();
+    const f_numPartitions = reader.int32();
+    const f_replicationFactor = reader.int16();
+    let f_assignments: CreateTopicsRequestCreatableReplicaAssignment[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableReplicaAssignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableReplicaAssignmentV0(reader);
+      }
+      f_assignments = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** CreateTopicsRequestCreatableTopic versions 5-7. */
-function readCreateTopicsRequestCreatableTopicV5(reader: Reader): CreateTopicsRequestCreatableTopic {
-  const f_name = reader.compactString();
-  const f_numPartitions = reader.int32();
-  const f_replicationFactor = reader.int16();
-  let f_assignments: CreateTopicsRequestCreatableReplicaAssignment[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableReplicaAssignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableReplicaAssignmentV5(reader);
+    let f_configs: CreateTopicsRequestCreatableTopicConfig[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableTopicConfig>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableTopicConfigV0(reader);
+      }
+      f_configs = items0;
     }
-    f_assignments = items0;
+    return {
+      name: f_name,
+      numPartitions: f_numPartitions,
+      replicationFactor: f_replicationFactor,
+      assignments: f_assignments,
+      configs: f_configs,
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_configs: CreateTopicsRequestCreatableTopicConfig[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<CreateTopicsRequestCreatableTopicConfig>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readCreateTopicsRequestCreatableTopicConfigV5(reader);
+
+  /** CreateTopicsRequestCreatableTopic versions 5-7. */
+  function writeCreateTopicsRequestCreatableTopicV5(writer: Writer, message: CreateTopicsRequestCreatableTopic): void {
+    writer.compactString(message.name);
+    writer.int32(message.numPartitions);
+    writer.int16(message.replicationFactor);
+    {
+      const items0 = message.assignments;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableReplicaAssignmentV5(writer, items0[i0]);
+      }
     }
-    f_configs = items0;
+    {
+      const items0 = message.configs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeCreateTopicsRequestCreatableTopicConfigV5(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    numPartitions: f_numPartitions,
-    replicationFactor: f_replicationFactor,
-    assignments: f_assignments,
-    configs: f_configs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** CreateTopicsRequestCreatableTopicConfig versions 0-4. */
-function writeCreateTopicsRequestCreatableTopicConfigV0(writer: Writer, message: CreateTopicsRequestCreatableTopicConfig): void {
-  writer.string(message.name);
-  writer.nullableString(message.value);
-}
+  /** CreateTopicsRequestCreatableTopic versions 5-7. */
+  function readCreateTopicsRequestCreatableTopicV5(reader: Reader): CreateTopicsRequestCreatableTopic {
+    const f_name = reader.compactString();
+    const f_numPartitions = reader.int32();
+    const f_replicationFactor = reader.int16();
+    let f_assignments: CreateTopicsRequestCreatableReplicaAssignment[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableReplicaAssignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableReplicaAssignmentV5(reader);
+      }
+      f_assignments = items0;
+    }
+    let f_configs: CreateTopicsRequestCreatableTopicConfig[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<CreateTopicsRequestCreatableTopicConfig>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readCreateTopicsRequestCreatableTopicConfigV5(reader);
+      }
+      f_configs = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      numPartitions: f_numPartitions,
+      replicationFactor: f_replicationFactor,
+      assignments: f_assignments,
+      configs: f_configs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** CreateTopicsRequestCreatableTopicConfig versions 0-4. */
-function readCreateTopicsRequestCreatableTopicConfigV0(reader: Reader): CreateTopicsRequestCreatableTopicConfig {
-  const f_name = reader.string();
-  const f_value = reader.nullableString();
-  return {
-    name: f_name,
-    value: f_value,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateTopicsRequestCreatableTopicConfig versions 0-4. */
+  function writeCreateTopicsRequestCreatableTopicConfigV0(writer: Writer, message: CreateTopicsRequestCreatableTopicConfig): void {
+    writer.string(message.name);
+    writer.nullableString(message.value);
+  }
 
-/** CreateTopicsRequestCreatableTopicConfig versions 5-7. */
-function writeCreateTopicsRequestCreatableTopicConfigV5(writer: Writer, message: CreateTopicsRequestCreatableTopicConfig): void {
-  writer.compactString(message.name);
-  writer.compactNullableString(message.value);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** CreateTopicsRequestCreatableTopicConfig versions 0-4. */
+  function readCreateTopicsRequestCreatableTopicConfigV0(reader: Reader): CreateTopicsRequestCreatableTopicConfig {
+    const f_name = reader.string();
+    const f_value = reader.nullableString();
+    return {
+      name: f_name,
+      value: f_value,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** CreateTopicsRequestCreatableTopicConfig versions 5-7. */
-function readCreateTopicsRequestCreatableTopicConfigV5(reader: Reader): CreateTopicsRequestCreatableTopicConfig {
-  const f_name = reader.compactString();
-  const f_value = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    value: f_value,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** CreateTopicsRequestCreatableTopicConfig versions 5-7. */
+  function writeCreateTopicsRequestCreatableTopicConfigV5(writer: Writer, message: CreateTopicsRequestCreatableTopicConfig): void {
+    writer.compactString(message.name);
+    writer.compactNullableString(message.value);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultCreateTopicsRequest(): CreateTopicsRequest {
-  return {
-    topics: [],
-    timeoutMs: 60000,
-    validateOnly: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** CreateTopicsRequestCreatableTopicConfig versions 5-7. */
+  function readCreateTopicsRequestCreatableTopicConfigV5(reader: Reader): CreateTopicsRequestCreatableTopicConfig {
+    const f_name = reader.compactString();
+    const f_value = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      value: f_value,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultCreateTopicsRequestCreatableReplicaAssignment(): CreateTopicsRequestCreatableReplicaAssignment {
-  return {
-    partitionIndex: 0,
-    brokerIds: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultCreateTopicsRequest(): CreateTopicsRequest {
+    return {
+      topics: [],
+      timeoutMs: 60000,
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultCreateTopicsRequestCreatableTopic(): CreateTopicsRequestCreatableTopic {
-  return {
-    name: "",
-    numPartitions: 0,
-    replicationFactor: 0,
-    assignments: [],
-    configs: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultCreateTopicsRequestCreatableReplicaAssignment(): CreateTopicsRequestCreatableReplicaAssignment {
+    return {
+      partitionIndex: 0,
+      brokerIds: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultCreateTopicsRequestCreatableTopicConfig(): CreateTopicsRequestCreatableTopicConfig {
-  return {
-    name: "",
-    value: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultCreateTopicsRequestCreatableTopic(): CreateTopicsRequestCreatableTopic {
+    return {
+      name: "",
+      numPartitions: 0,
+      replicationFactor: 0,
+      assignments: [],
+      configs: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultCreateTopicsRequestCreatableTopicConfig(): CreateTopicsRequestCreatableTopicConfig {
+    return {
+      name: "",
+      value: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return CreateTopicsRequest;
+}

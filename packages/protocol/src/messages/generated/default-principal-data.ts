@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DefaultPrincipalData {
   type: string;
@@ -12,60 +12,65 @@ export interface DefaultPrincipalData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DefaultPrincipalData: MessageCodec<DefaultPrincipalData> = {
-  name: 'DefaultPrincipalData',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DefaultPrincipalData, version: number): void {
-    switch (version) {
-      case 0:
-        writeDefaultPrincipalDataV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DefaultPrincipalData', version);
-    }
-  },
-  decode(reader: Reader, version: number): DefaultPrincipalData {
-    switch (version) {
-      case 0:
-        return readDefaultPrincipalDataV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DefaultPrincipalData', version);
-    }
-  },
-  defaults: defaultDefaultPrincipalData,
-};
+/** Builds the DefaultPrincipalData codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDefaultPrincipalData(runtime: CodecRuntime): MessageCodec<DefaultPrincipalData> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DefaultPrincipalData versions 0. */
-function writeDefaultPrincipalDataV0(writer: Writer, message: DefaultPrincipalData): void {
-  writer.compactString(message.type);
-  writer.compactString(message.name);
-  writer.bool(message.tokenAuthenticated);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DefaultPrincipalData versions 0. */
-function readDefaultPrincipalDataV0(reader: Reader): DefaultPrincipalData {
-  const f_type = reader.compactString();
-  const f_name = reader.compactString();
-  const f_tokenAuthenticated = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    type: f_type,
-    name: f_name,
-    tokenAuthenticated: f_tokenAuthenticated,
-    unknownTaggedFields: unknownTaggedFields,
+  const DefaultPrincipalData: MessageCodec<DefaultPrincipalData> = {
+    name: 'DefaultPrincipalData',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DefaultPrincipalData, version: number): void {
+      switch (version) {
+        case 0:
+          writeDefaultPrincipalDataV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DefaultPrincipalData', version);
+      }
+    },
+    decode(reader: Reader, version: number): DefaultPrincipalData {
+      switch (version) {
+        case 0:
+          return readDefaultPrincipalDataV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DefaultPrincipalData', version);
+      }
+    },
+    defaults: defaultDefaultPrincipalData,
   };
-}
 
-function defaultDefaultPrincipalData(): DefaultPrincipalData {
-  return {
-    type: "",
-    name: "",
-    tokenAuthenticated: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DefaultPrincipalData versions 0. */
+  function writeDefaultPrincipalDataV0(writer: Writer, message: DefaultPrincipalData): void {
+    writer.compactString(message.type);
+    writer.compactString(message.name);
+    writer.bool(message.tokenAuthenticated);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DefaultPrincipalData versions 0. */
+  function readDefaultPrincipalDataV0(reader: Reader): DefaultPrincipalData {
+    const f_type = reader.compactString();
+    const f_name = reader.compactString();
+    const f_tokenAuthenticated = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      type: f_type,
+      name: f_name,
+      tokenAuthenticated: f_tokenAuthenticated,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDefaultPrincipalData(): DefaultPrincipalData {
+    return {
+      type: "",
+      name: "",
+      tokenAuthenticated: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DefaultPrincipalData;
+}

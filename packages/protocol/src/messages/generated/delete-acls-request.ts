@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteAclsRequest {
   filters: DeleteAclsRequestDeleteAclsFilter[];
@@ -21,244 +21,249 @@ export interface DeleteAclsRequestDeleteAclsFilter {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteAclsRequest: MessageCodec<DeleteAclsRequest> = {
-  name: 'DeleteAclsRequest',
-  apiKey: 31,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DeleteAclsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDeleteAclsRequestV0(writer, message);
-        return;
-      case 1:
-        writeDeleteAclsRequestV1(writer, message);
-        return;
-      case 2: case 3:
-        writeDeleteAclsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteAclsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteAclsRequest {
-    switch (version) {
-      case 0:
-        return readDeleteAclsRequestV0(reader);
-      case 1:
-        return readDeleteAclsRequestV1(reader);
-      case 2: case 3:
-        return readDeleteAclsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteAclsRequest', version);
-    }
-  },
-  defaults: defaultDeleteAclsRequest,
-};
+/** Builds the DeleteAclsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteAclsRequest(runtime: CodecRuntime): MessageCodec<DeleteAclsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteAclsRequest versions 0. */
-function writeDeleteAclsRequestV0(writer: Writer, message: DeleteAclsRequest): void {
-  {
-    const items0 = message.filters;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsRequestDeleteAclsFilterV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DeleteAclsRequest versions 0. */
-function readDeleteAclsRequestV0(reader: Reader): DeleteAclsRequest {
-  let f_filters: DeleteAclsRequestDeleteAclsFilter[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteAclsRequestDeleteAclsFilter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsRequestDeleteAclsFilterV0(reader);
-    }
-    f_filters = items0;
-  }
-  return {
-    filters: f_filters,
-    unknownTaggedFields: undefined,
+  const DeleteAclsRequest: MessageCodec<DeleteAclsRequest> = {
+    name: 'DeleteAclsRequest',
+    apiKey: 31,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DeleteAclsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDeleteAclsRequestV0(writer, message);
+          return;
+        case 1:
+          writeDeleteAclsRequestV1(writer, message);
+          return;
+        case 2: case 3:
+          writeDeleteAclsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteAclsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteAclsRequest {
+      switch (version) {
+        case 0:
+          return readDeleteAclsRequestV0(reader);
+        case 1:
+          return readDeleteAclsRequestV1(reader);
+        case 2: case 3:
+          return readDeleteAclsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteAclsRequest', version);
+      }
+    },
+    defaults: defaultDeleteAclsRequest,
   };
-}
 
-/** DeleteAclsRequest versions 1. */
-function writeDeleteAclsRequestV1(writer: Writer, message: DeleteAclsRequest): void {
-  {
-    const items0 = message.filters;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsRequestDeleteAclsFilterV1(writer, items0[i0]);
+  /** DeleteAclsRequest versions 0. */
+  function writeDeleteAclsRequestV0(writer: Writer, message: DeleteAclsRequest): void {
+    {
+      const items0 = message.filters;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsRequestDeleteAclsFilterV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DeleteAclsRequest versions 1. */
-function readDeleteAclsRequestV1(reader: Reader): DeleteAclsRequest {
-  let f_filters: DeleteAclsRequestDeleteAclsFilter[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteAclsRequestDeleteAclsFilter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsRequestDeleteAclsFilterV1(reader);
+  /** DeleteAclsRequest versions 0. */
+  function readDeleteAclsRequestV0(reader: Reader): DeleteAclsRequest {
+    let f_filters: DeleteAclsRequestDeleteAclsFilter[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteAclsRequestDeleteAclsFilter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsRequestDeleteAclsFilterV0(reader);
+      }
+      f_filters = items0;
     }
-    f_filters = items0;
+    return {
+      filters: f_filters,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    filters: f_filters,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteAclsRequest versions 2-3. */
-function writeDeleteAclsRequestV2(writer: Writer, message: DeleteAclsRequest): void {
-  {
-    const items0 = message.filters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsRequestDeleteAclsFilterV2(writer, items0[i0]);
+  /** DeleteAclsRequest versions 1. */
+  function writeDeleteAclsRequestV1(writer: Writer, message: DeleteAclsRequest): void {
+    {
+      const items0 = message.filters;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsRequestDeleteAclsFilterV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteAclsRequest versions 2-3. */
-function readDeleteAclsRequestV2(reader: Reader): DeleteAclsRequest {
-  let f_filters: DeleteAclsRequestDeleteAclsFilter[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteAclsRequestDeleteAclsFilter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsRequestDeleteAclsFilterV2(reader);
+  /** DeleteAclsRequest versions 1. */
+  function readDeleteAclsRequestV1(reader: Reader): DeleteAclsRequest {
+    let f_filters: DeleteAclsRequestDeleteAclsFilter[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteAclsRequestDeleteAclsFilter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsRequestDeleteAclsFilterV1(reader);
+      }
+      f_filters = items0;
     }
-    f_filters = items0;
+    return {
+      filters: f_filters,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    filters: f_filters,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteAclsRequestDeleteAclsFilter versions 0. */
-function writeDeleteAclsRequestDeleteAclsFilterV0(writer: Writer, message: DeleteAclsRequestDeleteAclsFilter): void {
-  writer.int8(message.resourceTypeFilter);
-  writer.nullableString(message.resourceNameFilter);
-  if (message.patternTypeFilter !== 3) {
-    throw fieldNotInVersion('DeleteAclsRequestDeleteAclsFilter', 'patternTypeFilter', '0');
+  /** DeleteAclsRequest versions 2-3. */
+  function writeDeleteAclsRequestV2(writer: Writer, message: DeleteAclsRequest): void {
+    {
+      const items0 = message.filters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsRequestDeleteAclsFilterV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.nullableString(message.principalFilter);
-  writer.nullableString(message.hostFilter);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
 
-/** DeleteAclsRequestDeleteAclsFilter versions 0. */
-function readDeleteAclsRequestDeleteAclsFilterV0(reader: Reader): DeleteAclsRequestDeleteAclsFilter {
-  const f_resourceTypeFilter = reader.int8();
-  const f_resourceNameFilter = reader.nullableString();
-  const f_principalFilter = reader.nullableString();
-  const f_hostFilter = reader.nullableString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    resourceTypeFilter: f_resourceTypeFilter,
-    resourceNameFilter: f_resourceNameFilter,
-    patternTypeFilter: 3,
-    principalFilter: f_principalFilter,
-    hostFilter: f_hostFilter,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsRequest versions 2-3. */
+  function readDeleteAclsRequestV2(reader: Reader): DeleteAclsRequest {
+    let f_filters: DeleteAclsRequestDeleteAclsFilter[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteAclsRequestDeleteAclsFilter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsRequestDeleteAclsFilterV2(reader);
+      }
+      f_filters = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      filters: f_filters,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DeleteAclsRequestDeleteAclsFilter versions 1. */
-function writeDeleteAclsRequestDeleteAclsFilterV1(writer: Writer, message: DeleteAclsRequestDeleteAclsFilter): void {
-  writer.int8(message.resourceTypeFilter);
-  writer.nullableString(message.resourceNameFilter);
-  writer.int8(message.patternTypeFilter);
-  writer.nullableString(message.principalFilter);
-  writer.nullableString(message.hostFilter);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
+  /** DeleteAclsRequestDeleteAclsFilter versions 0. */
+  function writeDeleteAclsRequestDeleteAclsFilterV0(writer: Writer, message: DeleteAclsRequestDeleteAclsFilter): void {
+    writer.int8(message.resourceTypeFilter);
+    writer.nullableString(message.resourceNameFilter);
+    if (message.patternTypeFilter !== 3) {
+      throw fieldNotInVersion('DeleteAclsRequestDeleteAclsFilter', 'patternTypeFilter', '0');
+    }
+    writer.nullableString(message.principalFilter);
+    writer.nullableString(message.hostFilter);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-/** DeleteAclsRequestDeleteAclsFilter versions 1. */
-function readDeleteAclsRequestDeleteAclsFilterV1(reader: Reader): DeleteAclsRequestDeleteAclsFilter {
-  const f_resourceTypeFilter = reader.int8();
-  const f_resourceNameFilter = reader.nullableString();
-  const f_patternTypeFilter = reader.int8();
-  const f_principalFilter = reader.nullableString();
-  const f_hostFilter = reader.nullableString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    resourceTypeFilter: f_resourceTypeFilter,
-    resourceNameFilter: f_resourceNameFilter,
-    patternTypeFilter: f_patternTypeFilter,
-    principalFilter: f_principalFilter,
-    hostFilter: f_hostFilter,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsRequestDeleteAclsFilter versions 0. */
+  function readDeleteAclsRequestDeleteAclsFilterV0(reader: Reader): DeleteAclsRequestDeleteAclsFilter {
+    const f_resourceTypeFilter = reader.int8();
+    const f_resourceNameFilter = reader.nullableString();
+    const f_principalFilter = reader.nullableString();
+    const f_hostFilter = reader.nullableString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      resourceTypeFilter: f_resourceTypeFilter,
+      resourceNameFilter: f_resourceNameFilter,
+      patternTypeFilter: 3,
+      principalFilter: f_principalFilter,
+      hostFilter: f_hostFilter,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DeleteAclsRequestDeleteAclsFilter versions 2-3. */
-function writeDeleteAclsRequestDeleteAclsFilterV2(writer: Writer, message: DeleteAclsRequestDeleteAclsFilter): void {
-  writer.int8(message.resourceTypeFilter);
-  writer.compactNullableString(message.resourceNameFilter);
-  writer.int8(message.patternTypeFilter);
-  writer.compactNullableString(message.principalFilter);
-  writer.compactNullableString(message.hostFilter);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteAclsRequestDeleteAclsFilter versions 1. */
+  function writeDeleteAclsRequestDeleteAclsFilterV1(writer: Writer, message: DeleteAclsRequestDeleteAclsFilter): void {
+    writer.int8(message.resourceTypeFilter);
+    writer.nullableString(message.resourceNameFilter);
+    writer.int8(message.patternTypeFilter);
+    writer.nullableString(message.principalFilter);
+    writer.nullableString(message.hostFilter);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-/** DeleteAclsRequestDeleteAclsFilter versions 2-3. */
-function readDeleteAclsRequestDeleteAclsFilterV2(reader: Reader): DeleteAclsRequestDeleteAclsFilter {
-  const f_resourceTypeFilter = reader.int8();
-  const f_resourceNameFilter = reader.compactNullableString();
-  const f_patternTypeFilter = reader.int8();
-  const f_principalFilter = reader.compactNullableString();
-  const f_hostFilter = reader.compactNullableString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceTypeFilter: f_resourceTypeFilter,
-    resourceNameFilter: f_resourceNameFilter,
-    patternTypeFilter: f_patternTypeFilter,
-    principalFilter: f_principalFilter,
-    hostFilter: f_hostFilter,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteAclsRequestDeleteAclsFilter versions 1. */
+  function readDeleteAclsRequestDeleteAclsFilterV1(reader: Reader): DeleteAclsRequestDeleteAclsFilter {
+    const f_resourceTypeFilter = reader.int8();
+    const f_resourceNameFilter = reader.nullableString();
+    const f_patternTypeFilter = reader.int8();
+    const f_principalFilter = reader.nullableString();
+    const f_hostFilter = reader.nullableString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      resourceTypeFilter: f_resourceTypeFilter,
+      resourceNameFilter: f_resourceNameFilter,
+      patternTypeFilter: f_patternTypeFilter,
+      principalFilter: f_principalFilter,
+      hostFilter: f_hostFilter,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteAclsRequest(): DeleteAclsRequest {
-  return {
-    filters: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsRequestDeleteAclsFilter versions 2-3. */
+  function writeDeleteAclsRequestDeleteAclsFilterV2(writer: Writer, message: DeleteAclsRequestDeleteAclsFilter): void {
+    writer.int8(message.resourceTypeFilter);
+    writer.compactNullableString(message.resourceNameFilter);
+    writer.int8(message.patternTypeFilter);
+    writer.compactNullableString(message.principalFilter);
+    writer.compactNullableString(message.hostFilter);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDeleteAclsRequestDeleteAclsFilter(): DeleteAclsRequestDeleteAclsFilter {
-  return {
-    resourceTypeFilter: 0,
-    resourceNameFilter: "",
-    patternTypeFilter: 3,
-    principalFilter: "",
-    hostFilter: "",
-    operation: 0,
-    permissionType: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsRequestDeleteAclsFilter versions 2-3. */
+  function readDeleteAclsRequestDeleteAclsFilterV2(reader: Reader): DeleteAclsRequestDeleteAclsFilter {
+    const f_resourceTypeFilter = reader.int8();
+    const f_resourceNameFilter = reader.compactNullableString();
+    const f_patternTypeFilter = reader.int8();
+    const f_principalFilter = reader.compactNullableString();
+    const f_hostFilter = reader.compactNullableString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceTypeFilter: f_resourceTypeFilter,
+      resourceNameFilter: f_resourceNameFilter,
+      patternTypeFilter: f_patternTypeFilter,
+      principalFilter: f_principalFilter,
+      hostFilter: f_hostFilter,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultDeleteAclsRequest(): DeleteAclsRequest {
+    return {
+      filters: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteAclsRequestDeleteAclsFilter(): DeleteAclsRequestDeleteAclsFilter {
+    return {
+      resourceTypeFilter: 0,
+      resourceNameFilter: "",
+      patternTypeFilter: 3,
+      principalFilter: "",
+      hostFilter: "",
+      operation: 0,
+      permissionType: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteAclsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteAclsResponse {
   throttleTimeMs: number;
@@ -31,387 +31,392 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteAclsResponse: MessageCodec<DeleteAclsResponse> = {
-  name: 'DeleteAclsResponse',
-  apiKey: 31,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DeleteAclsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDeleteAclsResponseV0(writer, message);
-        return;
-      case 1:
-        writeDeleteAclsResponseV1(writer, message);
-        return;
-      case 2: case 3:
-        writeDeleteAclsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteAclsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteAclsResponse {
-    switch (version) {
-      case 0:
-        return readDeleteAclsResponseV0(reader);
-      case 1:
-        return readDeleteAclsResponseV1(reader);
-      case 2: case 3:
-        return readDeleteAclsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteAclsResponse', version);
-    }
-  },
-  defaults: defaultDeleteAclsResponse,
-};
+/** Builds the DeleteAclsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteAclsResponse(runtime: CodecRuntime): MessageCodec<DeleteAclsResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteAclsResponse versions 0. */
-function writeDeleteAclsResponseV0(writer: Writer, message: DeleteAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.filterResults;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsResponseDeleteAclsFilterResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DeleteAclsResponse versions 0. */
-function readDeleteAclsResponseV0(reader: Reader): DeleteAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsResponseDeleteAclsFilterResultV0(reader);
-    }
-    f_filterResults = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    filterResults: f_filterResults,
-    unknownTaggedFields: undefined,
+  const DeleteAclsResponse: MessageCodec<DeleteAclsResponse> = {
+    name: 'DeleteAclsResponse',
+    apiKey: 31,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DeleteAclsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDeleteAclsResponseV0(writer, message);
+          return;
+        case 1:
+          writeDeleteAclsResponseV1(writer, message);
+          return;
+        case 2: case 3:
+          writeDeleteAclsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteAclsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteAclsResponse {
+      switch (version) {
+        case 0:
+          return readDeleteAclsResponseV0(reader);
+        case 1:
+          return readDeleteAclsResponseV1(reader);
+        case 2: case 3:
+          return readDeleteAclsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteAclsResponse', version);
+      }
+    },
+    defaults: defaultDeleteAclsResponse,
   };
-}
 
-/** DeleteAclsResponse versions 1. */
-function writeDeleteAclsResponseV1(writer: Writer, message: DeleteAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.filterResults;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsResponseDeleteAclsFilterResultV1(writer, items0[i0]);
+  /** DeleteAclsResponse versions 0. */
+  function writeDeleteAclsResponseV0(writer: Writer, message: DeleteAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.filterResults;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsResponseDeleteAclsFilterResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DeleteAclsResponse versions 1. */
-function readDeleteAclsResponseV1(reader: Reader): DeleteAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsResponseDeleteAclsFilterResultV1(reader);
+  /** DeleteAclsResponse versions 0. */
+  function readDeleteAclsResponseV0(reader: Reader): DeleteAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsResponseDeleteAclsFilterResultV0(reader);
+      }
+      f_filterResults = items0;
     }
-    f_filterResults = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      filterResults: f_filterResults,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    filterResults: f_filterResults,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteAclsResponse versions 2-3. */
-function writeDeleteAclsResponseV2(writer: Writer, message: DeleteAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.filterResults;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsResponseDeleteAclsFilterResultV2(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DeleteAclsResponse versions 2-3. */
-function readDeleteAclsResponseV2(reader: Reader): DeleteAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsResponseDeleteAclsFilterResultV2(reader);
-    }
-    f_filterResults = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    filterResults: f_filterResults,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DeleteAclsResponseDeleteAclsFilterResult versions 0. */
-function writeDeleteAclsResponseDeleteAclsFilterResultV0(writer: Writer, message: DeleteAclsResponseDeleteAclsFilterResult): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  {
-    const items0 = message.matchingAcls;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsResponseDeleteAclsMatchingAclV0(writer, items0[i0]);
+  /** DeleteAclsResponse versions 1. */
+  function writeDeleteAclsResponseV1(writer: Writer, message: DeleteAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.filterResults;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsResponseDeleteAclsFilterResultV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DeleteAclsResponseDeleteAclsFilterResult versions 0. */
-function readDeleteAclsResponseDeleteAclsFilterResultV0(reader: Reader): DeleteAclsResponseDeleteAclsFilterResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  let f_matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsResponseDeleteAclsMatchingAclV0(reader);
+  /** DeleteAclsResponse versions 1. */
+  function readDeleteAclsResponseV1(reader: Reader): DeleteAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsResponseDeleteAclsFilterResultV1(reader);
+      }
+      f_filterResults = items0;
     }
-    f_matchingAcls = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      filterResults: f_filterResults,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    matchingAcls: f_matchingAcls,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteAclsResponseDeleteAclsFilterResult versions 1. */
-function writeDeleteAclsResponseDeleteAclsFilterResultV1(writer: Writer, message: DeleteAclsResponseDeleteAclsFilterResult): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  {
-    const items0 = message.matchingAcls;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsResponseDeleteAclsMatchingAclV1(writer, items0[i0]);
+  /** DeleteAclsResponse versions 2-3. */
+  function writeDeleteAclsResponseV2(writer: Writer, message: DeleteAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.filterResults;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsResponseDeleteAclsFilterResultV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** DeleteAclsResponseDeleteAclsFilterResult versions 1. */
-function readDeleteAclsResponseDeleteAclsFilterResultV1(reader: Reader): DeleteAclsResponseDeleteAclsFilterResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  let f_matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsResponseDeleteAclsMatchingAclV1(reader);
+  /** DeleteAclsResponse versions 2-3. */
+  function readDeleteAclsResponseV2(reader: Reader): DeleteAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteAclsResponseDeleteAclsFilterResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsResponseDeleteAclsFilterResultV2(reader);
+      }
+      f_filterResults = items0;
     }
-    f_matchingAcls = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      filterResults: f_filterResults,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    matchingAcls: f_matchingAcls,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteAclsResponseDeleteAclsFilterResult versions 2-3. */
-function writeDeleteAclsResponseDeleteAclsFilterResultV2(writer: Writer, message: DeleteAclsResponseDeleteAclsFilterResult): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.matchingAcls;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteAclsResponseDeleteAclsMatchingAclV2(writer, items0[i0]);
+  /** DeleteAclsResponseDeleteAclsFilterResult versions 0. */
+  function writeDeleteAclsResponseDeleteAclsFilterResultV0(writer: Writer, message: DeleteAclsResponseDeleteAclsFilterResult): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    {
+      const items0 = message.matchingAcls;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsResponseDeleteAclsMatchingAclV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteAclsResponseDeleteAclsFilterResult versions 2-3. */
-function readDeleteAclsResponseDeleteAclsFilterResultV2(reader: Reader): DeleteAclsResponseDeleteAclsFilterResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteAclsResponseDeleteAclsMatchingAclV2(reader);
+  /** DeleteAclsResponseDeleteAclsFilterResult versions 0. */
+  function readDeleteAclsResponseDeleteAclsFilterResultV0(reader: Reader): DeleteAclsResponseDeleteAclsFilterResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    let f_matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsResponseDeleteAclsMatchingAclV0(reader);
+      }
+      f_matchingAcls = items0;
     }
-    f_matchingAcls = items0;
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      matchingAcls: f_matchingAcls,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    matchingAcls: f_matchingAcls,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteAclsResponseDeleteAclsMatchingAcl versions 0. */
-function writeDeleteAclsResponseDeleteAclsMatchingAclV0(writer: Writer, message: DeleteAclsResponseDeleteAclsMatchingAcl): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  if (message.patternType !== 3) {
-    throw fieldNotInVersion('DeleteAclsResponseDeleteAclsMatchingAcl', 'patternType', '0');
+  /** DeleteAclsResponseDeleteAclsFilterResult versions 1. */
+  function writeDeleteAclsResponseDeleteAclsFilterResultV1(writer: Writer, message: DeleteAclsResponseDeleteAclsFilterResult): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    {
+      const items0 = message.matchingAcls;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsResponseDeleteAclsMatchingAclV1(writer, items0[i0]);
+      }
+    }
   }
-  writer.string(message.principal);
-  writer.string(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
 
-/** DeleteAclsResponseDeleteAclsMatchingAcl versions 0. */
-function readDeleteAclsResponseDeleteAclsMatchingAclV0(reader: Reader): DeleteAclsResponseDeleteAclsMatchingAcl {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  const f_principal = reader.string();
-  const f_host = reader.string();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    patternType: 3,
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsResponseDeleteAclsFilterResult versions 1. */
+  function readDeleteAclsResponseDeleteAclsFilterResultV1(reader: Reader): DeleteAclsResponseDeleteAclsFilterResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    let f_matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsResponseDeleteAclsMatchingAclV1(reader);
+      }
+      f_matchingAcls = items0;
+    }
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      matchingAcls: f_matchingAcls,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DeleteAclsResponseDeleteAclsMatchingAcl versions 1. */
-function writeDeleteAclsResponseDeleteAclsMatchingAclV1(writer: Writer, message: DeleteAclsResponseDeleteAclsMatchingAcl): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  writer.int8(message.patternType);
-  writer.string(message.principal);
-  writer.string(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
+  /** DeleteAclsResponseDeleteAclsFilterResult versions 2-3. */
+  function writeDeleteAclsResponseDeleteAclsFilterResultV2(writer: Writer, message: DeleteAclsResponseDeleteAclsFilterResult): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.matchingAcls;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteAclsResponseDeleteAclsMatchingAclV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteAclsResponseDeleteAclsMatchingAcl versions 1. */
-function readDeleteAclsResponseDeleteAclsMatchingAclV1(reader: Reader): DeleteAclsResponseDeleteAclsMatchingAcl {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  const f_patternType = reader.int8();
-  const f_principal = reader.string();
-  const f_host = reader.string();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    patternType: f_patternType,
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsResponseDeleteAclsFilterResult versions 2-3. */
+  function readDeleteAclsResponseDeleteAclsFilterResultV2(reader: Reader): DeleteAclsResponseDeleteAclsFilterResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteAclsResponseDeleteAclsMatchingAcl>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteAclsResponseDeleteAclsMatchingAclV2(reader);
+      }
+      f_matchingAcls = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      matchingAcls: f_matchingAcls,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DeleteAclsResponseDeleteAclsMatchingAcl versions 2-3. */
-function writeDeleteAclsResponseDeleteAclsMatchingAclV2(writer: Writer, message: DeleteAclsResponseDeleteAclsMatchingAcl): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  writer.int8(message.patternType);
-  writer.compactString(message.principal);
-  writer.compactString(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteAclsResponseDeleteAclsMatchingAcl versions 0. */
+  function writeDeleteAclsResponseDeleteAclsMatchingAclV0(writer: Writer, message: DeleteAclsResponseDeleteAclsMatchingAcl): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    if (message.patternType !== 3) {
+      throw fieldNotInVersion('DeleteAclsResponseDeleteAclsMatchingAcl', 'patternType', '0');
+    }
+    writer.string(message.principal);
+    writer.string(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-/** DeleteAclsResponseDeleteAclsMatchingAcl versions 2-3. */
-function readDeleteAclsResponseDeleteAclsMatchingAclV2(reader: Reader): DeleteAclsResponseDeleteAclsMatchingAcl {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  const f_patternType = reader.int8();
-  const f_principal = reader.compactString();
-  const f_host = reader.compactString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    patternType: f_patternType,
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteAclsResponseDeleteAclsMatchingAcl versions 0. */
+  function readDeleteAclsResponseDeleteAclsMatchingAclV0(reader: Reader): DeleteAclsResponseDeleteAclsMatchingAcl {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    const f_principal = reader.string();
+    const f_host = reader.string();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      patternType: 3,
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteAclsResponse(): DeleteAclsResponse {
-  return {
-    throttleTimeMs: 0,
-    filterResults: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsResponseDeleteAclsMatchingAcl versions 1. */
+  function writeDeleteAclsResponseDeleteAclsMatchingAclV1(writer: Writer, message: DeleteAclsResponseDeleteAclsMatchingAcl): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    writer.int8(message.patternType);
+    writer.string(message.principal);
+    writer.string(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-function defaultDeleteAclsResponseDeleteAclsFilterResult(): DeleteAclsResponseDeleteAclsFilterResult {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    matchingAcls: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsResponseDeleteAclsMatchingAcl versions 1. */
+  function readDeleteAclsResponseDeleteAclsMatchingAclV1(reader: Reader): DeleteAclsResponseDeleteAclsMatchingAcl {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    const f_patternType = reader.int8();
+    const f_principal = reader.string();
+    const f_host = reader.string();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      patternType: f_patternType,
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteAclsResponseDeleteAclsMatchingAcl(): DeleteAclsResponseDeleteAclsMatchingAcl {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    resourceType: 0,
-    resourceName: "",
-    patternType: 3,
-    principal: "",
-    host: "",
-    operation: 0,
-    permissionType: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteAclsResponseDeleteAclsMatchingAcl versions 2-3. */
+  function writeDeleteAclsResponseDeleteAclsMatchingAclV2(writer: Writer, message: DeleteAclsResponseDeleteAclsMatchingAcl): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    writer.int8(message.patternType);
+    writer.compactString(message.principal);
+    writer.compactString(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DeleteAclsResponseDeleteAclsMatchingAcl versions 2-3. */
+  function readDeleteAclsResponseDeleteAclsMatchingAclV2(reader: Reader): DeleteAclsResponseDeleteAclsMatchingAcl {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    const f_patternType = reader.int8();
+    const f_principal = reader.compactString();
+    const f_host = reader.compactString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      patternType: f_patternType,
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDeleteAclsResponse(): DeleteAclsResponse {
+    return {
+      throttleTimeMs: 0,
+      filterResults: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteAclsResponseDeleteAclsFilterResult(): DeleteAclsResponseDeleteAclsFilterResult {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      matchingAcls: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteAclsResponseDeleteAclsMatchingAcl(): DeleteAclsResponseDeleteAclsMatchingAcl {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      resourceType: 0,
+      resourceName: "",
+      patternType: 3,
+      principal: "",
+      host: "",
+      operation: 0,
+      permissionType: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteAclsResponse;
+}

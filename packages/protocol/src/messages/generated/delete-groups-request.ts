@@ -3,106 +3,111 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteGroupsRequest {
   groupsNames: string[];
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteGroupsRequest: MessageCodec<DeleteGroupsRequest> = {
-  name: 'DeleteGroupsRequest',
-  apiKey: 42,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DeleteGroupsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDeleteGroupsRequestV0(writer, message);
-        return;
-      case 2:
-        writeDeleteGroupsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteGroupsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteGroupsRequest {
-    switch (version) {
-      case 0: case 1:
-        return readDeleteGroupsRequestV0(reader);
-      case 2:
-        return readDeleteGroupsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteGroupsRequest', version);
-    }
-  },
-  defaults: defaultDeleteGroupsRequest,
-};
+/** Builds the DeleteGroupsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteGroupsRequest(runtime: CodecRuntime): MessageCodec<DeleteGroupsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteGroupsRequest versions 0-1. */
-function writeDeleteGroupsRequestV0(writer: Writer, message: DeleteGroupsRequest): void {
-  {
-    const items0 = message.groupsNames;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
-    }
-  }
-}
-
-/** DeleteGroupsRequest versions 0-1. */
-function readDeleteGroupsRequestV0(reader: Reader): DeleteGroupsRequest {
-  let f_groupsNames: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
-    }
-    f_groupsNames = items0;
-  }
-  return {
-    groupsNames: f_groupsNames,
-    unknownTaggedFields: undefined,
+  const DeleteGroupsRequest: MessageCodec<DeleteGroupsRequest> = {
+    name: 'DeleteGroupsRequest',
+    apiKey: 42,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DeleteGroupsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDeleteGroupsRequestV0(writer, message);
+          return;
+        case 2:
+          writeDeleteGroupsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteGroupsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteGroupsRequest {
+      switch (version) {
+        case 0: case 1:
+          return readDeleteGroupsRequestV0(reader);
+        case 2:
+          return readDeleteGroupsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteGroupsRequest', version);
+      }
+    },
+    defaults: defaultDeleteGroupsRequest,
   };
-}
 
-/** DeleteGroupsRequest versions 2. */
-function writeDeleteGroupsRequestV2(writer: Writer, message: DeleteGroupsRequest): void {
-  {
-    const items0 = message.groupsNames;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** DeleteGroupsRequest versions 0-1. */
+  function writeDeleteGroupsRequestV0(writer: Writer, message: DeleteGroupsRequest): void {
+    {
+      const items0 = message.groupsNames;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteGroupsRequest versions 2. */
-function readDeleteGroupsRequestV2(reader: Reader): DeleteGroupsRequest {
-  let f_groupsNames: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** DeleteGroupsRequest versions 0-1. */
+  function readDeleteGroupsRequestV0(reader: Reader): DeleteGroupsRequest {
+    let f_groupsNames: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_groupsNames = items0;
     }
-    f_groupsNames = items0;
+    return {
+      groupsNames: f_groupsNames,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupsNames: f_groupsNames,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDeleteGroupsRequest(): DeleteGroupsRequest {
-  return {
-    groupsNames: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteGroupsRequest versions 2. */
+  function writeDeleteGroupsRequestV2(writer: Writer, message: DeleteGroupsRequest): void {
+    {
+      const items0 = message.groupsNames;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DeleteGroupsRequest versions 2. */
+  function readDeleteGroupsRequestV2(reader: Reader): DeleteGroupsRequest {
+    let f_groupsNames: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_groupsNames = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupsNames: f_groupsNames,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDeleteGroupsRequest(): DeleteGroupsRequest {
+    return {
+      groupsNames: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteGroupsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteGroupsResponse {
   throttleTimeMs: number;
@@ -17,150 +17,155 @@ export interface DeleteGroupsResponseDeletableGroupResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteGroupsResponse: MessageCodec<DeleteGroupsResponse> = {
-  name: 'DeleteGroupsResponse',
-  apiKey: 42,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DeleteGroupsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDeleteGroupsResponseV0(writer, message);
-        return;
-      case 2:
-        writeDeleteGroupsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteGroupsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteGroupsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readDeleteGroupsResponseV0(reader);
-      case 2:
-        return readDeleteGroupsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteGroupsResponse', version);
-    }
-  },
-  defaults: defaultDeleteGroupsResponse,
-};
+/** Builds the DeleteGroupsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteGroupsResponse(runtime: CodecRuntime): MessageCodec<DeleteGroupsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteGroupsResponse versions 0-1. */
-function writeDeleteGroupsResponseV0(writer: Writer, message: DeleteGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteGroupsResponseDeletableGroupResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DeleteGroupsResponse versions 0-1. */
-function readDeleteGroupsResponseV0(reader: Reader): DeleteGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DeleteGroupsResponseDeletableGroupResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteGroupsResponseDeletableGroupResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteGroupsResponseDeletableGroupResultV0(reader);
-    }
-    f_results = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
+  const DeleteGroupsResponse: MessageCodec<DeleteGroupsResponse> = {
+    name: 'DeleteGroupsResponse',
+    apiKey: 42,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DeleteGroupsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDeleteGroupsResponseV0(writer, message);
+          return;
+        case 2:
+          writeDeleteGroupsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteGroupsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteGroupsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readDeleteGroupsResponseV0(reader);
+        case 2:
+          return readDeleteGroupsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteGroupsResponse', version);
+      }
+    },
+    defaults: defaultDeleteGroupsResponse,
   };
-}
 
-/** DeleteGroupsResponse versions 2. */
-function writeDeleteGroupsResponseV2(writer: Writer, message: DeleteGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteGroupsResponseDeletableGroupResultV2(writer, items0[i0]);
+  /** DeleteGroupsResponse versions 0-1. */
+  function writeDeleteGroupsResponseV0(writer: Writer, message: DeleteGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteGroupsResponseDeletableGroupResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteGroupsResponse versions 2. */
-function readDeleteGroupsResponseV2(reader: Reader): DeleteGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DeleteGroupsResponseDeletableGroupResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteGroupsResponseDeletableGroupResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteGroupsResponseDeletableGroupResultV2(reader);
+  /** DeleteGroupsResponse versions 0-1. */
+  function readDeleteGroupsResponseV0(reader: Reader): DeleteGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DeleteGroupsResponseDeletableGroupResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteGroupsResponseDeletableGroupResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteGroupsResponseDeletableGroupResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteGroupsResponseDeletableGroupResult versions 0-1. */
-function writeDeleteGroupsResponseDeletableGroupResultV0(writer: Writer, message: DeleteGroupsResponseDeletableGroupResult): void {
-  writer.string(message.groupId);
-  writer.int16(message.errorCode);
-}
+  /** DeleteGroupsResponse versions 2. */
+  function writeDeleteGroupsResponseV2(writer: Writer, message: DeleteGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteGroupsResponseDeletableGroupResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteGroupsResponseDeletableGroupResult versions 0-1. */
-function readDeleteGroupsResponseDeletableGroupResultV0(reader: Reader): DeleteGroupsResponseDeletableGroupResult {
-  const f_groupId = reader.string();
-  const f_errorCode = reader.int16();
-  return {
-    groupId: f_groupId,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteGroupsResponse versions 2. */
+  function readDeleteGroupsResponseV2(reader: Reader): DeleteGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DeleteGroupsResponseDeletableGroupResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteGroupsResponseDeletableGroupResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteGroupsResponseDeletableGroupResultV2(reader);
+      }
+      f_results = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DeleteGroupsResponseDeletableGroupResult versions 2. */
-function writeDeleteGroupsResponseDeletableGroupResultV2(writer: Writer, message: DeleteGroupsResponseDeletableGroupResult): void {
-  writer.compactString(message.groupId);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteGroupsResponseDeletableGroupResult versions 0-1. */
+  function writeDeleteGroupsResponseDeletableGroupResultV0(writer: Writer, message: DeleteGroupsResponseDeletableGroupResult): void {
+    writer.string(message.groupId);
+    writer.int16(message.errorCode);
+  }
 
-/** DeleteGroupsResponseDeletableGroupResult versions 2. */
-function readDeleteGroupsResponseDeletableGroupResultV2(reader: Reader): DeleteGroupsResponseDeletableGroupResult {
-  const f_groupId = reader.compactString();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteGroupsResponseDeletableGroupResult versions 0-1. */
+  function readDeleteGroupsResponseDeletableGroupResultV0(reader: Reader): DeleteGroupsResponseDeletableGroupResult {
+    const f_groupId = reader.string();
+    const f_errorCode = reader.int16();
+    return {
+      groupId: f_groupId,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteGroupsResponse(): DeleteGroupsResponse {
-  return {
-    throttleTimeMs: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteGroupsResponseDeletableGroupResult versions 2. */
+  function writeDeleteGroupsResponseDeletableGroupResultV2(writer: Writer, message: DeleteGroupsResponseDeletableGroupResult): void {
+    writer.compactString(message.groupId);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponseDeletableGroupResult {
-  return {
-    groupId: "",
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteGroupsResponseDeletableGroupResult versions 2. */
+  function readDeleteGroupsResponseDeletableGroupResultV2(reader: Reader): DeleteGroupsResponseDeletableGroupResult {
+    const f_groupId = reader.compactString();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultDeleteGroupsResponse(): DeleteGroupsResponse {
+    return {
+      throttleTimeMs: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteGroupsResponseDeletableGroupResult(): DeleteGroupsResponseDeletableGroupResult {
+    return {
+      groupId: "",
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteGroupsResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteRecordsRequest {
   topics: DeleteRecordsRequestDeleteRecordsTopic[];
@@ -23,222 +23,227 @@ export interface DeleteRecordsRequestDeleteRecordsTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteRecordsRequest: MessageCodec<DeleteRecordsRequest> = {
-  name: 'DeleteRecordsRequest',
-  apiKey: 21,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DeleteRecordsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDeleteRecordsRequestV0(writer, message);
-        return;
-      case 2:
-        writeDeleteRecordsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteRecordsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteRecordsRequest {
-    switch (version) {
-      case 0: case 1:
-        return readDeleteRecordsRequestV0(reader);
-      case 2:
-        return readDeleteRecordsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteRecordsRequest', version);
-    }
-  },
-  defaults: defaultDeleteRecordsRequest,
-};
+/** Builds the DeleteRecordsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteRecordsRequest(runtime: CodecRuntime): MessageCodec<DeleteRecordsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteRecordsRequest versions 0-1. */
-function writeDeleteRecordsRequestV0(writer: Writer, message: DeleteRecordsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsRequestDeleteRecordsTopicV0(writer, items0[i0]);
+  const DeleteRecordsRequest: MessageCodec<DeleteRecordsRequest> = {
+    name: 'DeleteRecordsRequest',
+    apiKey: 21,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DeleteRecordsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDeleteRecordsRequestV0(writer, message);
+          return;
+        case 2:
+          writeDeleteRecordsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteRecordsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteRecordsRequest {
+      switch (version) {
+        case 0: case 1:
+          return readDeleteRecordsRequestV0(reader);
+        case 2:
+          return readDeleteRecordsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteRecordsRequest', version);
+      }
+    },
+    defaults: defaultDeleteRecordsRequest,
+  };
+
+  /** DeleteRecordsRequest versions 0-1. */
+  function writeDeleteRecordsRequestV0(writer: Writer, message: DeleteRecordsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsRequestDeleteRecordsTopicV0(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.timeoutMs);
+  }
+
+  /** DeleteRecordsRequest versions 0-1. */
+  function readDeleteRecordsRequestV0(reader: Reader): DeleteRecordsRequest {
+    let f_topics: DeleteRecordsRequestDeleteRecordsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteRecordsRequestDeleteRecordsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsRequestDeleteRecordsTopicV0(reader);
+      }
+      f_topics = items0;
+    }
+    const f_timeoutMs = reader.int32();
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DeleteRecordsRequest versions 2. */
+  function writeDeleteRecordsRequestV2(writer: Writer, message: DeleteRecordsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsRequestDeleteRecordsTopicV2(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.timeoutMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DeleteRecordsRequest versions 2. */
+  function readDeleteRecordsRequestV2(reader: Reader): DeleteRecordsRequest {
+    let f_topics: DeleteRecordsRequestDeleteRecordsTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteRecordsRequestDeleteRecordsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsRequestDeleteRecordsTopicV2(reader);
+      }
+      f_topics = items0;
+    }
+    const f_timeoutMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DeleteRecordsRequestDeleteRecordsPartition versions 0-1. */
+  function writeDeleteRecordsRequestDeleteRecordsPartitionV0(writer: Writer, message: DeleteRecordsRequestDeleteRecordsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.offset);
+  }
+
+  /** DeleteRecordsRequestDeleteRecordsPartition versions 0-1. */
+  function readDeleteRecordsRequestDeleteRecordsPartitionV0(reader: Reader): DeleteRecordsRequestDeleteRecordsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_offset = reader.int64();
+    return {
+      partitionIndex: f_partitionIndex,
+      offset: f_offset,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DeleteRecordsRequestDeleteRecordsPartition versions 2. */
+  function writeDeleteRecordsRequestDeleteRecordsPartitionV2(writer: Writer, message: DeleteRecordsRequestDeleteRecordsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.offset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DeleteRecordsRequestDeleteRecordsPartition versions 2. */
+  function readDeleteRecordsRequestDeleteRecordsPartitionV2(reader: Reader): DeleteRecordsRequestDeleteRecordsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_offset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      offset: f_offset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DeleteRecordsRequestDeleteRecordsTopic versions 0-1. */
+  function writeDeleteRecordsRequestDeleteRecordsTopicV0(writer: Writer, message: DeleteRecordsRequestDeleteRecordsTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsRequestDeleteRecordsPartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writer.int32(message.timeoutMs);
-}
 
-/** DeleteRecordsRequest versions 0-1. */
-function readDeleteRecordsRequestV0(reader: Reader): DeleteRecordsRequest {
-  let f_topics: DeleteRecordsRequestDeleteRecordsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteRecordsRequestDeleteRecordsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsRequestDeleteRecordsTopicV0(reader);
+  /** DeleteRecordsRequestDeleteRecordsTopic versions 0-1. */
+  function readDeleteRecordsRequestDeleteRecordsTopicV0(reader: Reader): DeleteRecordsRequestDeleteRecordsTopic {
+    const f_name = reader.string();
+    let f_partitions: DeleteRecordsRequestDeleteRecordsPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteRecordsRequestDeleteRecordsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsRequestDeleteRecordsPartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_topics = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteRecordsRequest versions 2. */
-function writeDeleteRecordsRequestV2(writer: Writer, message: DeleteRecordsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsRequestDeleteRecordsTopicV2(writer, items0[i0]);
+  /** DeleteRecordsRequestDeleteRecordsTopic versions 2. */
+  function writeDeleteRecordsRequestDeleteRecordsTopicV2(writer: Writer, message: DeleteRecordsRequestDeleteRecordsTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsRequestDeleteRecordsPartitionV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.timeoutMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteRecordsRequest versions 2. */
-function readDeleteRecordsRequestV2(reader: Reader): DeleteRecordsRequest {
-  let f_topics: DeleteRecordsRequestDeleteRecordsTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteRecordsRequestDeleteRecordsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsRequestDeleteRecordsTopicV2(reader);
+  /** DeleteRecordsRequestDeleteRecordsTopic versions 2. */
+  function readDeleteRecordsRequestDeleteRecordsTopicV2(reader: Reader): DeleteRecordsRequestDeleteRecordsTopic {
+    const f_name = reader.compactString();
+    let f_partitions: DeleteRecordsRequestDeleteRecordsPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteRecordsRequestDeleteRecordsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsRequestDeleteRecordsPartitionV2(reader);
+      }
+      f_partitions = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteRecordsRequestDeleteRecordsPartition versions 0-1. */
-function writeDeleteRecordsRequestDeleteRecordsPartitionV0(writer: Writer, message: DeleteRecordsRequestDeleteRecordsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.offset);
-}
-
-/** DeleteRecordsRequestDeleteRecordsPartition versions 0-1. */
-function readDeleteRecordsRequestDeleteRecordsPartitionV0(reader: Reader): DeleteRecordsRequestDeleteRecordsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_offset = reader.int64();
-  return {
-    partitionIndex: f_partitionIndex,
-    offset: f_offset,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DeleteRecordsRequestDeleteRecordsPartition versions 2. */
-function writeDeleteRecordsRequestDeleteRecordsPartitionV2(writer: Writer, message: DeleteRecordsRequestDeleteRecordsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.offset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DeleteRecordsRequestDeleteRecordsPartition versions 2. */
-function readDeleteRecordsRequestDeleteRecordsPartitionV2(reader: Reader): DeleteRecordsRequestDeleteRecordsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_offset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    offset: f_offset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DeleteRecordsRequestDeleteRecordsTopic versions 0-1. */
-function writeDeleteRecordsRequestDeleteRecordsTopicV0(writer: Writer, message: DeleteRecordsRequestDeleteRecordsTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsRequestDeleteRecordsPartitionV0(writer, items0[i0]);
-    }
+  function defaultDeleteRecordsRequest(): DeleteRecordsRequest {
+    return {
+      topics: [],
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** DeleteRecordsRequestDeleteRecordsTopic versions 0-1. */
-function readDeleteRecordsRequestDeleteRecordsTopicV0(reader: Reader): DeleteRecordsRequestDeleteRecordsTopic {
-  const f_name = reader.string();
-  let f_partitions: DeleteRecordsRequestDeleteRecordsPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteRecordsRequestDeleteRecordsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsRequestDeleteRecordsPartitionV0(reader);
-    }
-    f_partitions = items0;
+  function defaultDeleteRecordsRequestDeleteRecordsPartition(): DeleteRecordsRequestDeleteRecordsPartition {
+    return {
+      partitionIndex: 0,
+      offset: 0n,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteRecordsRequestDeleteRecordsTopic versions 2. */
-function writeDeleteRecordsRequestDeleteRecordsTopicV2(writer: Writer, message: DeleteRecordsRequestDeleteRecordsTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsRequestDeleteRecordsPartitionV2(writer, items0[i0]);
-    }
+  function defaultDeleteRecordsRequestDeleteRecordsTopic(): DeleteRecordsRequestDeleteRecordsTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  return DeleteRecordsRequest;
 }
-
-/** DeleteRecordsRequestDeleteRecordsTopic versions 2. */
-function readDeleteRecordsRequestDeleteRecordsTopicV2(reader: Reader): DeleteRecordsRequestDeleteRecordsTopic {
-  const f_name = reader.compactString();
-  let f_partitions: DeleteRecordsRequestDeleteRecordsPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteRecordsRequestDeleteRecordsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsRequestDeleteRecordsPartitionV2(reader);
-    }
-    f_partitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultDeleteRecordsRequest(): DeleteRecordsRequest {
-  return {
-    topics: [],
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDeleteRecordsRequestDeleteRecordsPartition(): DeleteRecordsRequestDeleteRecordsPartition {
-  return {
-    partitionIndex: 0,
-    offset: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDeleteRecordsRequestDeleteRecordsTopic(): DeleteRecordsRequestDeleteRecordsTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

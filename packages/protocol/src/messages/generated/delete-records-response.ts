@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteRecordsResponse {
   throttleTimeMs: number;
@@ -24,229 +24,234 @@ export interface DeleteRecordsResponseDeleteRecordsTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteRecordsResponse: MessageCodec<DeleteRecordsResponse> = {
-  name: 'DeleteRecordsResponse',
-  apiKey: 21,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DeleteRecordsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDeleteRecordsResponseV0(writer, message);
-        return;
-      case 2:
-        writeDeleteRecordsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteRecordsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteRecordsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readDeleteRecordsResponseV0(reader);
-      case 2:
-        return readDeleteRecordsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteRecordsResponse', version);
-    }
-  },
-  defaults: defaultDeleteRecordsResponse,
-};
+/** Builds the DeleteRecordsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteRecordsResponse(runtime: CodecRuntime): MessageCodec<DeleteRecordsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteRecordsResponse versions 0-1. */
-function writeDeleteRecordsResponseV0(writer: Writer, message: DeleteRecordsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsResponseDeleteRecordsTopicResultV0(writer, items0[i0]);
+  const DeleteRecordsResponse: MessageCodec<DeleteRecordsResponse> = {
+    name: 'DeleteRecordsResponse',
+    apiKey: 21,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DeleteRecordsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDeleteRecordsResponseV0(writer, message);
+          return;
+        case 2:
+          writeDeleteRecordsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteRecordsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteRecordsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readDeleteRecordsResponseV0(reader);
+        case 2:
+          return readDeleteRecordsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteRecordsResponse', version);
+      }
+    },
+    defaults: defaultDeleteRecordsResponse,
+  };
+
+  /** DeleteRecordsResponse versions 0-1. */
+  function writeDeleteRecordsResponseV0(writer: Writer, message: DeleteRecordsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsResponseDeleteRecordsTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DeleteRecordsResponse versions 0-1. */
-function readDeleteRecordsResponseV0(reader: Reader): DeleteRecordsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteRecordsResponseDeleteRecordsTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsResponseDeleteRecordsTopicResultV0(reader);
+  /** DeleteRecordsResponse versions 0-1. */
+  function readDeleteRecordsResponseV0(reader: Reader): DeleteRecordsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteRecordsResponseDeleteRecordsTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsResponseDeleteRecordsTopicResultV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteRecordsResponse versions 2. */
-function writeDeleteRecordsResponseV2(writer: Writer, message: DeleteRecordsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsResponseDeleteRecordsTopicResultV2(writer, items0[i0]);
+  /** DeleteRecordsResponse versions 2. */
+  function writeDeleteRecordsResponseV2(writer: Writer, message: DeleteRecordsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsResponseDeleteRecordsTopicResultV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteRecordsResponse versions 2. */
-function readDeleteRecordsResponseV2(reader: Reader): DeleteRecordsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteRecordsResponseDeleteRecordsTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsResponseDeleteRecordsTopicResultV2(reader);
+  /** DeleteRecordsResponse versions 2. */
+  function readDeleteRecordsResponseV2(reader: Reader): DeleteRecordsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteRecordsResponseDeleteRecordsTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsResponseDeleteRecordsTopicResultV2(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteRecordsResponseDeleteRecordsPartitionResult versions 0-1. */
-function writeDeleteRecordsResponseDeleteRecordsPartitionResultV0(writer: Writer, message: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.lowWatermark);
-  writer.int16(message.errorCode);
-}
-
-/** DeleteRecordsResponseDeleteRecordsPartitionResult versions 0-1. */
-function readDeleteRecordsResponseDeleteRecordsPartitionResultV0(reader: Reader): DeleteRecordsResponseDeleteRecordsPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_lowWatermark = reader.int64();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    lowWatermark: f_lowWatermark,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DeleteRecordsResponseDeleteRecordsPartitionResult versions 2. */
-function writeDeleteRecordsResponseDeleteRecordsPartitionResultV2(writer: Writer, message: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.lowWatermark);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DeleteRecordsResponseDeleteRecordsPartitionResult versions 2. */
-function readDeleteRecordsResponseDeleteRecordsPartitionResultV2(reader: Reader): DeleteRecordsResponseDeleteRecordsPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_lowWatermark = reader.int64();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    lowWatermark: f_lowWatermark,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DeleteRecordsResponseDeleteRecordsTopicResult versions 0-1. */
-function writeDeleteRecordsResponseDeleteRecordsTopicResultV0(writer: Writer, message: DeleteRecordsResponseDeleteRecordsTopicResult): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsResponseDeleteRecordsPartitionResultV0(writer, items0[i0]);
-    }
+  /** DeleteRecordsResponseDeleteRecordsPartitionResult versions 0-1. */
+  function writeDeleteRecordsResponseDeleteRecordsPartitionResultV0(writer: Writer, message: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.lowWatermark);
+    writer.int16(message.errorCode);
   }
-}
 
-/** DeleteRecordsResponseDeleteRecordsTopicResult versions 0-1. */
-function readDeleteRecordsResponseDeleteRecordsTopicResultV0(reader: Reader): DeleteRecordsResponseDeleteRecordsTopicResult {
-  const f_name = reader.string();
-  let f_partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteRecordsResponseDeleteRecordsPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsResponseDeleteRecordsPartitionResultV0(reader);
-    }
-    f_partitions = items0;
+  /** DeleteRecordsResponseDeleteRecordsPartitionResult versions 0-1. */
+  function readDeleteRecordsResponseDeleteRecordsPartitionResultV0(reader: Reader): DeleteRecordsResponseDeleteRecordsPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_lowWatermark = reader.int64();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      lowWatermark: f_lowWatermark,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteRecordsResponseDeleteRecordsTopicResult versions 2. */
-function writeDeleteRecordsResponseDeleteRecordsTopicResultV2(writer: Writer, message: DeleteRecordsResponseDeleteRecordsTopicResult): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteRecordsResponseDeleteRecordsPartitionResultV2(writer, items0[i0]);
+  /** DeleteRecordsResponseDeleteRecordsPartitionResult versions 2. */
+  function writeDeleteRecordsResponseDeleteRecordsPartitionResultV2(writer: Writer, message: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.lowWatermark);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DeleteRecordsResponseDeleteRecordsPartitionResult versions 2. */
+  function readDeleteRecordsResponseDeleteRecordsPartitionResultV2(reader: Reader): DeleteRecordsResponseDeleteRecordsPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_lowWatermark = reader.int64();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      lowWatermark: f_lowWatermark,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DeleteRecordsResponseDeleteRecordsTopicResult versions 0-1. */
+  function writeDeleteRecordsResponseDeleteRecordsTopicResultV0(writer: Writer, message: DeleteRecordsResponseDeleteRecordsTopicResult): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsResponseDeleteRecordsPartitionResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteRecordsResponseDeleteRecordsTopicResult versions 2. */
-function readDeleteRecordsResponseDeleteRecordsTopicResultV2(reader: Reader): DeleteRecordsResponseDeleteRecordsTopicResult {
-  const f_name = reader.compactString();
-  let f_partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteRecordsResponseDeleteRecordsPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteRecordsResponseDeleteRecordsPartitionResultV2(reader);
+  /** DeleteRecordsResponseDeleteRecordsTopicResult versions 0-1. */
+  function readDeleteRecordsResponseDeleteRecordsTopicResultV0(reader: Reader): DeleteRecordsResponseDeleteRecordsTopicResult {
+    const f_name = reader.string();
+    let f_partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteRecordsResponseDeleteRecordsPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsResponseDeleteRecordsPartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDeleteRecordsResponse(): DeleteRecordsResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteRecordsResponseDeleteRecordsTopicResult versions 2. */
+  function writeDeleteRecordsResponseDeleteRecordsTopicResultV2(writer: Writer, message: DeleteRecordsResponseDeleteRecordsTopicResult): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteRecordsResponseDeleteRecordsPartitionResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDeleteRecordsResponseDeleteRecordsPartitionResult(): DeleteRecordsResponseDeleteRecordsPartitionResult {
-  return {
-    partitionIndex: 0,
-    lowWatermark: 0n,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteRecordsResponseDeleteRecordsTopicResult versions 2. */
+  function readDeleteRecordsResponseDeleteRecordsTopicResultV2(reader: Reader): DeleteRecordsResponseDeleteRecordsTopicResult {
+    const f_name = reader.compactString();
+    let f_partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteRecordsResponseDeleteRecordsPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteRecordsResponseDeleteRecordsPartitionResultV2(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDeleteRecordsResponseDeleteRecordsTopicResult(): DeleteRecordsResponseDeleteRecordsTopicResult {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDeleteRecordsResponse(): DeleteRecordsResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultDeleteRecordsResponseDeleteRecordsPartitionResult(): DeleteRecordsResponseDeleteRecordsPartitionResult {
+    return {
+      partitionIndex: 0,
+      lowWatermark: 0n,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteRecordsResponseDeleteRecordsTopicResult(): DeleteRecordsResponseDeleteRecordsTopicResult {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteRecordsResponse;
+}

@@ -2,9 +2,8 @@
 // source: message/DeleteShareGroupStateRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteShareGroupStateRequest {
   groupId: string;
@@ -23,134 +22,139 @@ export interface DeleteShareGroupStateRequestPartitionData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteShareGroupStateRequest: MessageCodec<DeleteShareGroupStateRequest> = {
-  name: 'DeleteShareGroupStateRequest',
-  apiKey: 86,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DeleteShareGroupStateRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDeleteShareGroupStateRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteShareGroupStateRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteShareGroupStateRequest {
-    switch (version) {
-      case 0:
-        return readDeleteShareGroupStateRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteShareGroupStateRequest', version);
-    }
-  },
-  defaults: defaultDeleteShareGroupStateRequest,
-};
+/** Builds the DeleteShareGroupStateRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteShareGroupStateRequest(runtime: CodecRuntime): MessageCodec<DeleteShareGroupStateRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteShareGroupStateRequest versions 0. */
-function writeDeleteShareGroupStateRequestV0(writer: Writer, message: DeleteShareGroupStateRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteShareGroupStateRequestDeleteStateDataV0(writer, items0[i0]);
+  const DeleteShareGroupStateRequest: MessageCodec<DeleteShareGroupStateRequest> = {
+    name: 'DeleteShareGroupStateRequest',
+    apiKey: 86,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DeleteShareGroupStateRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDeleteShareGroupStateRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteShareGroupStateRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteShareGroupStateRequest {
+      switch (version) {
+        case 0:
+          return readDeleteShareGroupStateRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteShareGroupStateRequest', version);
+      }
+    },
+    defaults: defaultDeleteShareGroupStateRequest,
+  };
+
+  /** DeleteShareGroupStateRequest versions 0. */
+  function writeDeleteShareGroupStateRequestV0(writer: Writer, message: DeleteShareGroupStateRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteShareGroupStateRequestDeleteStateDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteShareGroupStateRequest versions 0. */
-function readDeleteShareGroupStateRequestV0(reader: Reader): DeleteShareGroupStateRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: DeleteShareGroupStateRequestDeleteStateData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteShareGroupStateRequestDeleteStateData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteShareGroupStateRequestDeleteStateDataV0(reader);
+  /** DeleteShareGroupStateRequest versions 0. */
+  function readDeleteShareGroupStateRequestV0(reader: Reader): DeleteShareGroupStateRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: DeleteShareGroupStateRequestDeleteStateData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteShareGroupStateRequestDeleteStateData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteShareGroupStateRequestDeleteStateDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteShareGroupStateRequestDeleteStateData versions 0. */
-function writeDeleteShareGroupStateRequestDeleteStateDataV0(writer: Writer, message: DeleteShareGroupStateRequestDeleteStateData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+  /** DeleteShareGroupStateRequestDeleteStateData versions 0. */
+  function writeDeleteShareGroupStateRequestDeleteStateDataV0(writer: Writer, message: DeleteShareGroupStateRequestDeleteStateData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteShareGroupStateRequestDeleteStateData versions 0. */
-function readDeleteShareGroupStateRequestDeleteStateDataV0(reader: Reader): DeleteShareGroupStateRequestDeleteStateData {
-  const f_topicId = reader.uuid();
-  let f_partitions: DeleteShareGroupStateRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteShareGroupStateRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteShareGroupStateRequestPartitionDataV0(reader);
+  /** DeleteShareGroupStateRequestDeleteStateData versions 0. */
+  function readDeleteShareGroupStateRequestDeleteStateDataV0(reader: Reader): DeleteShareGroupStateRequestDeleteStateData {
+    const f_topicId = reader.uuid();
+    let f_partitions: DeleteShareGroupStateRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteShareGroupStateRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteShareGroupStateRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteShareGroupStateRequestPartitionData versions 0. */
-function writeDeleteShareGroupStateRequestPartitionDataV0(writer: Writer, message: DeleteShareGroupStateRequestPartitionData): void {
-  writer.int32(message.partition);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteShareGroupStateRequestPartitionData versions 0. */
+  function writeDeleteShareGroupStateRequestPartitionDataV0(writer: Writer, message: DeleteShareGroupStateRequestPartitionData): void {
+    writer.int32(message.partition);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteShareGroupStateRequestPartitionData versions 0. */
-function readDeleteShareGroupStateRequestPartitionDataV0(reader: Reader): DeleteShareGroupStateRequestPartitionData {
-  const f_partition = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteShareGroupStateRequestPartitionData versions 0. */
+  function readDeleteShareGroupStateRequestPartitionDataV0(reader: Reader): DeleteShareGroupStateRequestPartitionData {
+    const f_partition = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDeleteShareGroupStateRequest(): DeleteShareGroupStateRequest {
-  return {
-    groupId: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDeleteShareGroupStateRequest(): DeleteShareGroupStateRequest {
+    return {
+      groupId: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteShareGroupStateRequestDeleteStateData(): DeleteShareGroupStateRequestDeleteStateData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDeleteShareGroupStateRequestDeleteStateData(): DeleteShareGroupStateRequestDeleteStateData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteShareGroupStateRequestPartitionData(): DeleteShareGroupStateRequestPartitionData {
-  return {
-    partition: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultDeleteShareGroupStateRequestPartitionData(): DeleteShareGroupStateRequestPartitionData {
+    return {
+      partition: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteShareGroupStateRequest;
 }
-

@@ -2,9 +2,8 @@
 // source: message/DeleteShareGroupStateResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteShareGroupStateResponse {
   results: DeleteShareGroupStateResponseDeleteStateResult[];
@@ -24,138 +23,143 @@ export interface DeleteShareGroupStateResponsePartitionResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteShareGroupStateResponse: MessageCodec<DeleteShareGroupStateResponse> = {
-  name: 'DeleteShareGroupStateResponse',
-  apiKey: 86,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DeleteShareGroupStateResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDeleteShareGroupStateResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteShareGroupStateResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteShareGroupStateResponse {
-    switch (version) {
-      case 0:
-        return readDeleteShareGroupStateResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteShareGroupStateResponse', version);
-    }
-  },
-  defaults: defaultDeleteShareGroupStateResponse,
-};
+/** Builds the DeleteShareGroupStateResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteShareGroupStateResponse(runtime: CodecRuntime): MessageCodec<DeleteShareGroupStateResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteShareGroupStateResponse versions 0. */
-function writeDeleteShareGroupStateResponseV0(writer: Writer, message: DeleteShareGroupStateResponse): void {
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteShareGroupStateResponseDeleteStateResultV0(writer, items0[i0]);
+  const DeleteShareGroupStateResponse: MessageCodec<DeleteShareGroupStateResponse> = {
+    name: 'DeleteShareGroupStateResponse',
+    apiKey: 86,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DeleteShareGroupStateResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDeleteShareGroupStateResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteShareGroupStateResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteShareGroupStateResponse {
+      switch (version) {
+        case 0:
+          return readDeleteShareGroupStateResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteShareGroupStateResponse', version);
+      }
+    },
+    defaults: defaultDeleteShareGroupStateResponse,
+  };
+
+  /** DeleteShareGroupStateResponse versions 0. */
+  function writeDeleteShareGroupStateResponseV0(writer: Writer, message: DeleteShareGroupStateResponse): void {
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteShareGroupStateResponseDeleteStateResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteShareGroupStateResponse versions 0. */
-function readDeleteShareGroupStateResponseV0(reader: Reader): DeleteShareGroupStateResponse {
-  let f_results: DeleteShareGroupStateResponseDeleteStateResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteShareGroupStateResponseDeleteStateResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteShareGroupStateResponseDeleteStateResultV0(reader);
+  /** DeleteShareGroupStateResponse versions 0. */
+  function readDeleteShareGroupStateResponseV0(reader: Reader): DeleteShareGroupStateResponse {
+    let f_results: DeleteShareGroupStateResponseDeleteStateResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteShareGroupStateResponseDeleteStateResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteShareGroupStateResponseDeleteStateResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteShareGroupStateResponseDeleteStateResult versions 0. */
-function writeDeleteShareGroupStateResponseDeleteStateResultV0(writer: Writer, message: DeleteShareGroupStateResponseDeleteStateResult): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+  /** DeleteShareGroupStateResponseDeleteStateResult versions 0. */
+  function writeDeleteShareGroupStateResponseDeleteStateResultV0(writer: Writer, message: DeleteShareGroupStateResponseDeleteStateResult): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteShareGroupStateResponseDeleteStateResult versions 0. */
-function readDeleteShareGroupStateResponseDeleteStateResultV0(reader: Reader): DeleteShareGroupStateResponseDeleteStateResult {
-  const f_topicId = reader.uuid();
-  let f_partitions: DeleteShareGroupStateResponsePartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteShareGroupStateResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteShareGroupStateResponsePartitionResultV0(reader);
+  /** DeleteShareGroupStateResponseDeleteStateResult versions 0. */
+  function readDeleteShareGroupStateResponseDeleteStateResultV0(reader: Reader): DeleteShareGroupStateResponseDeleteStateResult {
+    const f_topicId = reader.uuid();
+    let f_partitions: DeleteShareGroupStateResponsePartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteShareGroupStateResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteShareGroupStateResponsePartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteShareGroupStateResponsePartitionResult versions 0. */
-function writeDeleteShareGroupStateResponsePartitionResultV0(writer: Writer, message: DeleteShareGroupStateResponsePartitionResult): void {
-  writer.int32(message.partition);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteShareGroupStateResponsePartitionResult versions 0. */
+  function writeDeleteShareGroupStateResponsePartitionResultV0(writer: Writer, message: DeleteShareGroupStateResponsePartitionResult): void {
+    writer.int32(message.partition);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteShareGroupStateResponsePartitionResult versions 0. */
-function readDeleteShareGroupStateResponsePartitionResultV0(reader: Reader): DeleteShareGroupStateResponsePartitionResult {
-  const f_partition = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteShareGroupStateResponsePartitionResult versions 0. */
+  function readDeleteShareGroupStateResponsePartitionResultV0(reader: Reader): DeleteShareGroupStateResponsePartitionResult {
+    const f_partition = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDeleteShareGroupStateResponse(): DeleteShareGroupStateResponse {
-  return {
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDeleteShareGroupStateResponse(): DeleteShareGroupStateResponse {
+    return {
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteShareGroupStateResponseDeleteStateResult(): DeleteShareGroupStateResponseDeleteStateResult {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDeleteShareGroupStateResponseDeleteStateResult(): DeleteShareGroupStateResponseDeleteStateResult {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDeleteShareGroupStateResponsePartitionResult(): DeleteShareGroupStateResponsePartitionResult {
-  return {
-    partition: 0,
-    errorCode: 0,
-    errorMessage: null,
-    unknownTaggedFields: undefined,
-  };
+  function defaultDeleteShareGroupStateResponsePartitionResult(): DeleteShareGroupStateResponsePartitionResult {
+    return {
+      partition: 0,
+      errorCode: 0,
+      errorMessage: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteShareGroupStateResponse;
 }
-

@@ -2,9 +2,8 @@
 // source: message/DeleteTopicsRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteTopicsRequest {
   topics: DeleteTopicsRequestDeleteTopicState[];
@@ -19,181 +18,186 @@ export interface DeleteTopicsRequestDeleteTopicState {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteTopicsRequest: MessageCodec<DeleteTopicsRequest> = {
-  name: 'DeleteTopicsRequest',
-  apiKey: 20,
-  messageType: 'request',
-  validVersions: { min: 0, max: 6 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: DeleteTopicsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2: case 3:
-        writeDeleteTopicsRequestV0(writer, message);
-        return;
-      case 4: case 5:
-        writeDeleteTopicsRequestV4(writer, message);
-        return;
-      case 6:
-        writeDeleteTopicsRequestV6(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteTopicsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteTopicsRequest {
-    switch (version) {
-      case 0: case 1: case 2: case 3:
-        return readDeleteTopicsRequestV0(reader);
-      case 4: case 5:
-        return readDeleteTopicsRequestV4(reader);
-      case 6:
-        return readDeleteTopicsRequestV6(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteTopicsRequest', version);
-    }
-  },
-  defaults: defaultDeleteTopicsRequest,
-};
+/** Builds the DeleteTopicsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteTopicsRequest(runtime: CodecRuntime): MessageCodec<DeleteTopicsRequest> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteTopicsRequest versions 0-3. */
-function writeDeleteTopicsRequestV0(writer: Writer, message: DeleteTopicsRequest): void {
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('DeleteTopicsRequest', 'topics', '0-3');
-  }
-  {
-    const items0 = message.topicNames;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
-    }
-  }
-  writer.int32(message.timeoutMs);
-}
-
-/** DeleteTopicsRequest versions 0-3. */
-function readDeleteTopicsRequestV0(reader: Reader): DeleteTopicsRequest {
-  let f_topicNames: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
-    }
-    f_topicNames = items0;
-  }
-  const f_timeoutMs = reader.int32();
-  return {
-    topics: [],
-    topicNames: f_topicNames,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: undefined,
+  const DeleteTopicsRequest: MessageCodec<DeleteTopicsRequest> = {
+    name: 'DeleteTopicsRequest',
+    apiKey: 20,
+    messageType: 'request',
+    validVersions: { min: 0, max: 6 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: DeleteTopicsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2: case 3:
+          writeDeleteTopicsRequestV0(writer, message);
+          return;
+        case 4: case 5:
+          writeDeleteTopicsRequestV4(writer, message);
+          return;
+        case 6:
+          writeDeleteTopicsRequestV6(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteTopicsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteTopicsRequest {
+      switch (version) {
+        case 0: case 1: case 2: case 3:
+          return readDeleteTopicsRequestV0(reader);
+        case 4: case 5:
+          return readDeleteTopicsRequestV4(reader);
+        case 6:
+          return readDeleteTopicsRequestV6(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteTopicsRequest', version);
+      }
+    },
+    defaults: defaultDeleteTopicsRequest,
   };
-}
 
-/** DeleteTopicsRequest versions 4-5. */
-function writeDeleteTopicsRequestV4(writer: Writer, message: DeleteTopicsRequest): void {
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('DeleteTopicsRequest', 'topics', '4-5');
-  }
-  {
-    const items0 = message.topicNames;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** DeleteTopicsRequest versions 0-3. */
+  function writeDeleteTopicsRequestV0(writer: Writer, message: DeleteTopicsRequest): void {
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('DeleteTopicsRequest', 'topics', '0-3');
     }
-  }
-  writer.int32(message.timeoutMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DeleteTopicsRequest versions 4-5. */
-function readDeleteTopicsRequestV4(reader: Reader): DeleteTopicsRequest {
-  let f_topicNames: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+    {
+      const items0 = message.topicNames;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
     }
-    f_topicNames = items0;
+    writer.int32(message.timeoutMs);
   }
-  const f_timeoutMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: [],
-    topicNames: f_topicNames,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteTopicsRequest versions 6. */
-function writeDeleteTopicsRequestV6(writer: Writer, message: DeleteTopicsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteTopicsRequestDeleteTopicStateV6(writer, items0[i0]);
+  /** DeleteTopicsRequest versions 0-3. */
+  function readDeleteTopicsRequestV0(reader: Reader): DeleteTopicsRequest {
+    let f_topicNames: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_topicNames = items0;
     }
+    const f_timeoutMs = reader.int32();
+    return {
+      topics: [],
+      topicNames: f_topicNames,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.int32(message.timeoutMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteTopicsRequest versions 6. */
-function readDeleteTopicsRequestV6(reader: Reader): DeleteTopicsRequest {
-  let f_topics: DeleteTopicsRequestDeleteTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteTopicsRequestDeleteTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteTopicsRequestDeleteTopicStateV6(reader);
+  /** DeleteTopicsRequest versions 4-5. */
+  function writeDeleteTopicsRequestV4(writer: Writer, message: DeleteTopicsRequest): void {
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('DeleteTopicsRequest', 'topics', '4-5');
     }
-    f_topics = items0;
+    {
+      const items0 = message.topicNames;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writer.int32(message.timeoutMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const f_timeoutMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    topicNames: [],
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteTopicsRequestDeleteTopicState versions 6. */
-function writeDeleteTopicsRequestDeleteTopicStateV6(writer: Writer, message: DeleteTopicsRequestDeleteTopicState): void {
-  writer.compactNullableString(message.name);
-  writer.uuid(message.topicId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteTopicsRequest versions 4-5. */
+  function readDeleteTopicsRequestV4(reader: Reader): DeleteTopicsRequest {
+    let f_topicNames: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_topicNames = items0;
+    }
+    const f_timeoutMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: [],
+      topicNames: f_topicNames,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DeleteTopicsRequestDeleteTopicState versions 6. */
-function readDeleteTopicsRequestDeleteTopicStateV6(reader: Reader): DeleteTopicsRequestDeleteTopicState {
-  const f_name = reader.compactNullableString();
-  const f_topicId = reader.uuid();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    topicId: f_topicId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteTopicsRequest versions 6. */
+  function writeDeleteTopicsRequestV6(writer: Writer, message: DeleteTopicsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteTopicsRequestDeleteTopicStateV6(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.timeoutMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDeleteTopicsRequest(): DeleteTopicsRequest {
-  return {
-    topics: [],
-    topicNames: [],
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteTopicsRequest versions 6. */
+  function readDeleteTopicsRequestV6(reader: Reader): DeleteTopicsRequest {
+    let f_topics: DeleteTopicsRequestDeleteTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteTopicsRequestDeleteTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteTopicsRequestDeleteTopicStateV6(reader);
+      }
+      f_topics = items0;
+    }
+    const f_timeoutMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      topicNames: [],
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDeleteTopicsRequestDeleteTopicState(): DeleteTopicsRequestDeleteTopicState {
-  return {
-    name: null,
-    topicId: ZERO_UUID,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteTopicsRequestDeleteTopicState versions 6. */
+  function writeDeleteTopicsRequestDeleteTopicStateV6(writer: Writer, message: DeleteTopicsRequestDeleteTopicState): void {
+    writer.compactNullableString(message.name);
+    writer.uuid(message.topicId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DeleteTopicsRequestDeleteTopicState versions 6. */
+  function readDeleteTopicsRequestDeleteTopicStateV6(reader: Reader): DeleteTopicsRequestDeleteTopicState {
+    const f_name = reader.compactNullableString();
+    const f_topicId = reader.uuid();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      topicId: f_topicId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDeleteTopicsRequest(): DeleteTopicsRequest {
+    return {
+      topics: [],
+      topicNames: [],
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteTopicsRequestDeleteTopicState(): DeleteTopicsRequestDeleteTopicState {
+    return {
+      name: null,
+      topicId: ZERO_UUID,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteTopicsRequest;
+}

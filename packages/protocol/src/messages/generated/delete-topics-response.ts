@@ -2,9 +2,8 @@
 // source: message/DeleteTopicsResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DeleteTopicsResponse {
   throttleTimeMs: number;
@@ -20,314 +19,319 @@ export interface DeleteTopicsResponseDeletableTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DeleteTopicsResponse: MessageCodec<DeleteTopicsResponse> = {
-  name: 'DeleteTopicsResponse',
-  apiKey: 20,
-  messageType: 'response',
-  validVersions: { min: 0, max: 6 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: DeleteTopicsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDeleteTopicsResponseV0(writer, message);
-        return;
-      case 1: case 2: case 3:
-        writeDeleteTopicsResponseV1(writer, message);
-        return;
-      case 4:
-        writeDeleteTopicsResponseV4(writer, message);
-        return;
-      case 5:
-        writeDeleteTopicsResponseV5(writer, message);
-        return;
-      case 6:
-        writeDeleteTopicsResponseV6(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DeleteTopicsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DeleteTopicsResponse {
-    switch (version) {
-      case 0:
-        return readDeleteTopicsResponseV0(reader);
-      case 1: case 2: case 3:
-        return readDeleteTopicsResponseV1(reader);
-      case 4:
-        return readDeleteTopicsResponseV4(reader);
-      case 5:
-        return readDeleteTopicsResponseV5(reader);
-      case 6:
-        return readDeleteTopicsResponseV6(reader);
-      default:
-        throw unsupportedDecodeVersion('DeleteTopicsResponse', version);
-    }
-  },
-  defaults: defaultDeleteTopicsResponse,
-};
+/** Builds the DeleteTopicsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDeleteTopicsResponse(runtime: CodecRuntime): MessageCodec<DeleteTopicsResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DeleteTopicsResponse versions 0. */
-function writeDeleteTopicsResponseV0(writer: Writer, message: DeleteTopicsResponse): void {
-  {
-    const items0 = message.responses;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteTopicsResponseDeletableTopicResultV0(writer, items0[i0]);
+  const DeleteTopicsResponse: MessageCodec<DeleteTopicsResponse> = {
+    name: 'DeleteTopicsResponse',
+    apiKey: 20,
+    messageType: 'response',
+    validVersions: { min: 0, max: 6 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: DeleteTopicsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDeleteTopicsResponseV0(writer, message);
+          return;
+        case 1: case 2: case 3:
+          writeDeleteTopicsResponseV1(writer, message);
+          return;
+        case 4:
+          writeDeleteTopicsResponseV4(writer, message);
+          return;
+        case 5:
+          writeDeleteTopicsResponseV5(writer, message);
+          return;
+        case 6:
+          writeDeleteTopicsResponseV6(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DeleteTopicsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DeleteTopicsResponse {
+      switch (version) {
+        case 0:
+          return readDeleteTopicsResponseV0(reader);
+        case 1: case 2: case 3:
+          return readDeleteTopicsResponseV1(reader);
+        case 4:
+          return readDeleteTopicsResponseV4(reader);
+        case 5:
+          return readDeleteTopicsResponseV5(reader);
+        case 6:
+          return readDeleteTopicsResponseV6(reader);
+        default:
+          throw unsupportedDecodeVersion('DeleteTopicsResponse', version);
+      }
+    },
+    defaults: defaultDeleteTopicsResponse,
+  };
+
+  /** DeleteTopicsResponse versions 0. */
+  function writeDeleteTopicsResponseV0(writer: Writer, message: DeleteTopicsResponse): void {
+    {
+      const items0 = message.responses;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteTopicsResponseDeletableTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DeleteTopicsResponse versions 0. */
-function readDeleteTopicsResponseV0(reader: Reader): DeleteTopicsResponse {
-  let f_responses: DeleteTopicsResponseDeletableTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteTopicsResponseDeletableTopicResultV0(reader);
+  /** DeleteTopicsResponse versions 0. */
+  function readDeleteTopicsResponseV0(reader: Reader): DeleteTopicsResponse {
+    let f_responses: DeleteTopicsResponseDeletableTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteTopicsResponseDeletableTopicResultV0(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    return {
+      throttleTimeMs: 0,
+      responses: f_responses,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    responses: f_responses,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DeleteTopicsResponse versions 1-3. */
-function writeDeleteTopicsResponseV1(writer: Writer, message: DeleteTopicsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteTopicsResponseDeletableTopicResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DeleteTopicsResponse versions 1-3. */
-function readDeleteTopicsResponseV1(reader: Reader): DeleteTopicsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: DeleteTopicsResponseDeletableTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteTopicsResponseDeletableTopicResultV0(reader);
-    }
-    f_responses = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DeleteTopicsResponse versions 4. */
-function writeDeleteTopicsResponseV4(writer: Writer, message: DeleteTopicsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteTopicsResponseDeletableTopicResultV4(writer, items0[i0]);
+  /** DeleteTopicsResponse versions 1-3. */
+  function writeDeleteTopicsResponseV1(writer: Writer, message: DeleteTopicsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteTopicsResponseDeletableTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteTopicsResponse versions 4. */
-function readDeleteTopicsResponseV4(reader: Reader): DeleteTopicsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: DeleteTopicsResponseDeletableTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteTopicsResponseDeletableTopicResultV4(reader);
+  /** DeleteTopicsResponse versions 1-3. */
+  function readDeleteTopicsResponseV1(reader: Reader): DeleteTopicsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: DeleteTopicsResponseDeletableTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteTopicsResponseDeletableTopicResultV0(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteTopicsResponse versions 5. */
-function writeDeleteTopicsResponseV5(writer: Writer, message: DeleteTopicsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteTopicsResponseDeletableTopicResultV5(writer, items0[i0]);
+  /** DeleteTopicsResponse versions 4. */
+  function writeDeleteTopicsResponseV4(writer: Writer, message: DeleteTopicsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteTopicsResponseDeletableTopicResultV4(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteTopicsResponse versions 5. */
-function readDeleteTopicsResponseV5(reader: Reader): DeleteTopicsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: DeleteTopicsResponseDeletableTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteTopicsResponseDeletableTopicResultV5(reader);
+  /** DeleteTopicsResponse versions 4. */
+  function readDeleteTopicsResponseV4(reader: Reader): DeleteTopicsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: DeleteTopicsResponseDeletableTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteTopicsResponseDeletableTopicResultV4(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteTopicsResponse versions 6. */
-function writeDeleteTopicsResponseV6(writer: Writer, message: DeleteTopicsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDeleteTopicsResponseDeletableTopicResultV6(writer, items0[i0]);
+  /** DeleteTopicsResponse versions 5. */
+  function writeDeleteTopicsResponseV5(writer: Writer, message: DeleteTopicsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteTopicsResponseDeletableTopicResultV5(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DeleteTopicsResponse versions 6. */
-function readDeleteTopicsResponseV6(reader: Reader): DeleteTopicsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: DeleteTopicsResponseDeletableTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDeleteTopicsResponseDeletableTopicResultV6(reader);
+  /** DeleteTopicsResponse versions 5. */
+  function readDeleteTopicsResponseV5(reader: Reader): DeleteTopicsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: DeleteTopicsResponseDeletableTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteTopicsResponseDeletableTopicResultV5(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DeleteTopicsResponseDeletableTopicResult versions 0-3. */
-function writeDeleteTopicsResponseDeletableTopicResultV0(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
-  writer.string(requireNonNull(message.name, 'DeleteTopicsResponseDeletableTopicResult.name'));
-  writer.int16(message.errorCode);
-}
+  /** DeleteTopicsResponse versions 6. */
+  function writeDeleteTopicsResponseV6(writer: Writer, message: DeleteTopicsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDeleteTopicsResponseDeletableTopicResultV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 0-3. */
-function readDeleteTopicsResponseDeletableTopicResultV0(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
-  const f_name = reader.string();
-  const f_errorCode = reader.int16();
-  return {
-    name: f_name,
-    topicId: ZERO_UUID,
-    errorCode: f_errorCode,
-    errorMessage: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteTopicsResponse versions 6. */
+  function readDeleteTopicsResponseV6(reader: Reader): DeleteTopicsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: DeleteTopicsResponseDeletableTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DeleteTopicsResponseDeletableTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDeleteTopicsResponseDeletableTopicResultV6(reader);
+      }
+      f_responses = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 4. */
-function writeDeleteTopicsResponseDeletableTopicResultV4(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
-  writer.compactString(requireNonNull(message.name, 'DeleteTopicsResponseDeletableTopicResult.name'));
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 0-3. */
+  function writeDeleteTopicsResponseDeletableTopicResultV0(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
+    writer.string(requireNonNull(message.name, 'DeleteTopicsResponseDeletableTopicResult.name'));
+    writer.int16(message.errorCode);
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 4. */
-function readDeleteTopicsResponseDeletableTopicResultV4(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
-  const f_name = reader.compactString();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    topicId: ZERO_UUID,
-    errorCode: f_errorCode,
-    errorMessage: null,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 0-3. */
+  function readDeleteTopicsResponseDeletableTopicResultV0(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
+    const f_name = reader.string();
+    const f_errorCode = reader.int16();
+    return {
+      name: f_name,
+      topicId: ZERO_UUID,
+      errorCode: f_errorCode,
+      errorMessage: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 5. */
-function writeDeleteTopicsResponseDeletableTopicResultV5(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
-  writer.compactString(requireNonNull(message.name, 'DeleteTopicsResponseDeletableTopicResult.name'));
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 4. */
+  function writeDeleteTopicsResponseDeletableTopicResultV4(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
+    writer.compactString(requireNonNull(message.name, 'DeleteTopicsResponseDeletableTopicResult.name'));
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 5. */
-function readDeleteTopicsResponseDeletableTopicResultV5(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
-  const f_name = reader.compactString();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    topicId: ZERO_UUID,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 4. */
+  function readDeleteTopicsResponseDeletableTopicResultV4(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
+    const f_name = reader.compactString();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      topicId: ZERO_UUID,
+      errorCode: f_errorCode,
+      errorMessage: null,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 6. */
-function writeDeleteTopicsResponseDeletableTopicResultV6(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
-  writer.compactNullableString(message.name);
-  writer.uuid(message.topicId);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 5. */
+  function writeDeleteTopicsResponseDeletableTopicResultV5(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
+    writer.compactString(requireNonNull(message.name, 'DeleteTopicsResponseDeletableTopicResult.name'));
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DeleteTopicsResponseDeletableTopicResult versions 6. */
-function readDeleteTopicsResponseDeletableTopicResultV6(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
-  const f_name = reader.compactNullableString();
-  const f_topicId = reader.uuid();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    topicId: f_topicId,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 5. */
+  function readDeleteTopicsResponseDeletableTopicResultV5(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
+    const f_name = reader.compactString();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      topicId: ZERO_UUID,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDeleteTopicsResponse(): DeleteTopicsResponse {
-  return {
-    throttleTimeMs: 0,
-    responses: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 6. */
+  function writeDeleteTopicsResponseDeletableTopicResultV6(writer: Writer, message: DeleteTopicsResponseDeletableTopicResult): void {
+    writer.compactNullableString(message.name);
+    writer.uuid(message.topicId);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsResponseDeletableTopicResult {
-  return {
-    name: "",
-    topicId: ZERO_UUID,
-    errorCode: 0,
-    errorMessage: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DeleteTopicsResponseDeletableTopicResult versions 6. */
+  function readDeleteTopicsResponseDeletableTopicResultV6(reader: Reader): DeleteTopicsResponseDeletableTopicResult {
+    const f_name = reader.compactNullableString();
+    const f_topicId = reader.uuid();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      topicId: f_topicId,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultDeleteTopicsResponse(): DeleteTopicsResponse {
+    return {
+      throttleTimeMs: 0,
+      responses: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDeleteTopicsResponseDeletableTopicResult(): DeleteTopicsResponseDeletableTopicResult {
+    return {
+      name: "",
+      topicId: ZERO_UUID,
+      errorCode: 0,
+      errorMessage: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DeleteTopicsResponse;
+}

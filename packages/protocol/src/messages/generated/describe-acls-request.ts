@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeAclsRequest {
   resourceTypeFilter: number;
@@ -16,151 +16,156 @@ export interface DescribeAclsRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeAclsRequest: MessageCodec<DescribeAclsRequest> = {
-  name: 'DescribeAclsRequest',
-  apiKey: 29,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DescribeAclsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeAclsRequestV0(writer, message);
-        return;
-      case 1:
-        writeDescribeAclsRequestV1(writer, message);
-        return;
-      case 2: case 3:
-        writeDescribeAclsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeAclsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeAclsRequest {
-    switch (version) {
-      case 0:
-        return readDescribeAclsRequestV0(reader);
-      case 1:
-        return readDescribeAclsRequestV1(reader);
-      case 2: case 3:
-        return readDescribeAclsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeAclsRequest', version);
-    }
-  },
-  defaults: defaultDescribeAclsRequest,
-};
+/** Builds the DescribeAclsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeAclsRequest(runtime: CodecRuntime): MessageCodec<DescribeAclsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeAclsRequest versions 0. */
-function writeDescribeAclsRequestV0(writer: Writer, message: DescribeAclsRequest): void {
-  writer.int8(message.resourceTypeFilter);
-  writer.nullableString(message.resourceNameFilter);
-  if (message.patternTypeFilter !== 3) {
-    throw fieldNotInVersion('DescribeAclsRequest', 'patternTypeFilter', '0');
+  const DescribeAclsRequest: MessageCodec<DescribeAclsRequest> = {
+    name: 'DescribeAclsRequest',
+    apiKey: 29,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DescribeAclsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeAclsRequestV0(writer, message);
+          return;
+        case 1:
+          writeDescribeAclsRequestV1(writer, message);
+          return;
+        case 2: case 3:
+          writeDescribeAclsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeAclsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeAclsRequest {
+      switch (version) {
+        case 0:
+          return readDescribeAclsRequestV0(reader);
+        case 1:
+          return readDescribeAclsRequestV1(reader);
+        case 2: case 3:
+          return readDescribeAclsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeAclsRequest', version);
+      }
+    },
+    defaults: defaultDescribeAclsRequest,
+  };
+
+  /** DescribeAclsRequest versions 0. */
+  function writeDescribeAclsRequestV0(writer: Writer, message: DescribeAclsRequest): void {
+    writer.int8(message.resourceTypeFilter);
+    writer.nullableString(message.resourceNameFilter);
+    if (message.patternTypeFilter !== 3) {
+      throw fieldNotInVersion('DescribeAclsRequest', 'patternTypeFilter', '0');
+    }
+    writer.nullableString(message.principalFilter);
+    writer.nullableString(message.hostFilter);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
   }
-  writer.nullableString(message.principalFilter);
-  writer.nullableString(message.hostFilter);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
 
-/** DescribeAclsRequest versions 0. */
-function readDescribeAclsRequestV0(reader: Reader): DescribeAclsRequest {
-  const f_resourceTypeFilter = reader.int8();
-  const f_resourceNameFilter = reader.nullableString();
-  const f_principalFilter = reader.nullableString();
-  const f_hostFilter = reader.nullableString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    resourceTypeFilter: f_resourceTypeFilter,
-    resourceNameFilter: f_resourceNameFilter,
-    patternTypeFilter: 3,
-    principalFilter: f_principalFilter,
-    hostFilter: f_hostFilter,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeAclsRequest versions 0. */
+  function readDescribeAclsRequestV0(reader: Reader): DescribeAclsRequest {
+    const f_resourceTypeFilter = reader.int8();
+    const f_resourceNameFilter = reader.nullableString();
+    const f_principalFilter = reader.nullableString();
+    const f_hostFilter = reader.nullableString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      resourceTypeFilter: f_resourceTypeFilter,
+      resourceNameFilter: f_resourceNameFilter,
+      patternTypeFilter: 3,
+      principalFilter: f_principalFilter,
+      hostFilter: f_hostFilter,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeAclsRequest versions 1. */
-function writeDescribeAclsRequestV1(writer: Writer, message: DescribeAclsRequest): void {
-  writer.int8(message.resourceTypeFilter);
-  writer.nullableString(message.resourceNameFilter);
-  writer.int8(message.patternTypeFilter);
-  writer.nullableString(message.principalFilter);
-  writer.nullableString(message.hostFilter);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
+  /** DescribeAclsRequest versions 1. */
+  function writeDescribeAclsRequestV1(writer: Writer, message: DescribeAclsRequest): void {
+    writer.int8(message.resourceTypeFilter);
+    writer.nullableString(message.resourceNameFilter);
+    writer.int8(message.patternTypeFilter);
+    writer.nullableString(message.principalFilter);
+    writer.nullableString(message.hostFilter);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
 
-/** DescribeAclsRequest versions 1. */
-function readDescribeAclsRequestV1(reader: Reader): DescribeAclsRequest {
-  const f_resourceTypeFilter = reader.int8();
-  const f_resourceNameFilter = reader.nullableString();
-  const f_patternTypeFilter = reader.int8();
-  const f_principalFilter = reader.nullableString();
-  const f_hostFilter = reader.nullableString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    resourceTypeFilter: f_resourceTypeFilter,
-    resourceNameFilter: f_resourceNameFilter,
-    patternTypeFilter: f_patternTypeFilter,
-    principalFilter: f_principalFilter,
-    hostFilter: f_hostFilter,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeAclsRequest versions 1. */
+  function readDescribeAclsRequestV1(reader: Reader): DescribeAclsRequest {
+    const f_resourceTypeFilter = reader.int8();
+    const f_resourceNameFilter = reader.nullableString();
+    const f_patternTypeFilter = reader.int8();
+    const f_principalFilter = reader.nullableString();
+    const f_hostFilter = reader.nullableString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      resourceTypeFilter: f_resourceTypeFilter,
+      resourceNameFilter: f_resourceNameFilter,
+      patternTypeFilter: f_patternTypeFilter,
+      principalFilter: f_principalFilter,
+      hostFilter: f_hostFilter,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeAclsRequest versions 2-3. */
-function writeDescribeAclsRequestV2(writer: Writer, message: DescribeAclsRequest): void {
-  writer.int8(message.resourceTypeFilter);
-  writer.compactNullableString(message.resourceNameFilter);
-  writer.int8(message.patternTypeFilter);
-  writer.compactNullableString(message.principalFilter);
-  writer.compactNullableString(message.hostFilter);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeAclsRequest versions 2-3. */
+  function writeDescribeAclsRequestV2(writer: Writer, message: DescribeAclsRequest): void {
+    writer.int8(message.resourceTypeFilter);
+    writer.compactNullableString(message.resourceNameFilter);
+    writer.int8(message.patternTypeFilter);
+    writer.compactNullableString(message.principalFilter);
+    writer.compactNullableString(message.hostFilter);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeAclsRequest versions 2-3. */
-function readDescribeAclsRequestV2(reader: Reader): DescribeAclsRequest {
-  const f_resourceTypeFilter = reader.int8();
-  const f_resourceNameFilter = reader.compactNullableString();
-  const f_patternTypeFilter = reader.int8();
-  const f_principalFilter = reader.compactNullableString();
-  const f_hostFilter = reader.compactNullableString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceTypeFilter: f_resourceTypeFilter,
-    resourceNameFilter: f_resourceNameFilter,
-    patternTypeFilter: f_patternTypeFilter,
-    principalFilter: f_principalFilter,
-    hostFilter: f_hostFilter,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeAclsRequest versions 2-3. */
+  function readDescribeAclsRequestV2(reader: Reader): DescribeAclsRequest {
+    const f_resourceTypeFilter = reader.int8();
+    const f_resourceNameFilter = reader.compactNullableString();
+    const f_patternTypeFilter = reader.int8();
+    const f_principalFilter = reader.compactNullableString();
+    const f_hostFilter = reader.compactNullableString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceTypeFilter: f_resourceTypeFilter,
+      resourceNameFilter: f_resourceNameFilter,
+      patternTypeFilter: f_patternTypeFilter,
+      principalFilter: f_principalFilter,
+      hostFilter: f_hostFilter,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeAclsRequest(): DescribeAclsRequest {
-  return {
-    resourceTypeFilter: 0,
-    resourceNameFilter: "",
-    patternTypeFilter: 3,
-    principalFilter: "",
-    hostFilter: "",
-    operation: 0,
-    permissionType: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeAclsRequest(): DescribeAclsRequest {
+    return {
+      resourceTypeFilter: 0,
+      resourceNameFilter: "",
+      patternTypeFilter: 3,
+      principalFilter: "",
+      hostFilter: "",
+      operation: 0,
+      permissionType: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeAclsRequest;
 }
-

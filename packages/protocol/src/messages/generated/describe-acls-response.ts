@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeAclsResponse {
   throttleTimeMs: number;
@@ -29,344 +29,349 @@ export interface DescribeAclsResponseDescribeAclsResource {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeAclsResponse: MessageCodec<DescribeAclsResponse> = {
-  name: 'DescribeAclsResponse',
-  apiKey: 29,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DescribeAclsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeAclsResponseV0(writer, message);
-        return;
-      case 1:
-        writeDescribeAclsResponseV1(writer, message);
-        return;
-      case 2: case 3:
-        writeDescribeAclsResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeAclsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeAclsResponse {
-    switch (version) {
-      case 0:
-        return readDescribeAclsResponseV0(reader);
-      case 1:
-        return readDescribeAclsResponseV1(reader);
-      case 2: case 3:
-        return readDescribeAclsResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeAclsResponse', version);
-    }
-  },
-  defaults: defaultDescribeAclsResponse,
-};
+/** Builds the DescribeAclsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeAclsResponse(runtime: CodecRuntime): MessageCodec<DescribeAclsResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeAclsResponse versions 0. */
-function writeDescribeAclsResponseV0(writer: Writer, message: DescribeAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeAclsResponseDescribeAclsResourceV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeAclsResponse versions 0. */
-function readDescribeAclsResponseV0(reader: Reader): DescribeAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  let f_resources: DescribeAclsResponseDescribeAclsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeAclsResponseDescribeAclsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeAclsResponseDescribeAclsResourceV0(reader);
-    }
-    f_resources = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resources: f_resources,
-    unknownTaggedFields: undefined,
+  const DescribeAclsResponse: MessageCodec<DescribeAclsResponse> = {
+    name: 'DescribeAclsResponse',
+    apiKey: 29,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DescribeAclsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeAclsResponseV0(writer, message);
+          return;
+        case 1:
+          writeDescribeAclsResponseV1(writer, message);
+          return;
+        case 2: case 3:
+          writeDescribeAclsResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeAclsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeAclsResponse {
+      switch (version) {
+        case 0:
+          return readDescribeAclsResponseV0(reader);
+        case 1:
+          return readDescribeAclsResponseV1(reader);
+        case 2: case 3:
+          return readDescribeAclsResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeAclsResponse', version);
+      }
+    },
+    defaults: defaultDescribeAclsResponse,
   };
-}
 
-/** DescribeAclsResponse versions 1. */
-function writeDescribeAclsResponseV1(writer: Writer, message: DescribeAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeAclsResponseDescribeAclsResourceV1(writer, items0[i0]);
+  /** DescribeAclsResponse versions 0. */
+  function writeDescribeAclsResponseV0(writer: Writer, message: DescribeAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    {
+      const items0 = message.resources;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeAclsResponseDescribeAclsResourceV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeAclsResponse versions 1. */
-function readDescribeAclsResponseV1(reader: Reader): DescribeAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  let f_resources: DescribeAclsResponseDescribeAclsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeAclsResponseDescribeAclsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeAclsResponseDescribeAclsResourceV1(reader);
+  /** DescribeAclsResponse versions 0. */
+  function readDescribeAclsResponseV0(reader: Reader): DescribeAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    let f_resources: DescribeAclsResponseDescribeAclsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeAclsResponseDescribeAclsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeAclsResponseDescribeAclsResourceV0(reader);
+      }
+      f_resources = items0;
     }
-    f_resources = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resources: f_resources,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resources: f_resources,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeAclsResponse versions 2-3. */
-function writeDescribeAclsResponseV2(writer: Writer, message: DescribeAclsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.resources;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeAclsResponseDescribeAclsResourceV2(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeAclsResponse versions 2-3. */
-function readDescribeAclsResponseV2(reader: Reader): DescribeAclsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_resources: DescribeAclsResponseDescribeAclsResource[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeAclsResponseDescribeAclsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeAclsResponseDescribeAclsResourceV2(reader);
-    }
-    f_resources = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resources: f_resources,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeAclsResponseAclDescription versions 0-1. */
-function writeDescribeAclsResponseAclDescriptionV0(writer: Writer, message: DescribeAclsResponseAclDescription): void {
-  writer.string(message.principal);
-  writer.string(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-}
-
-/** DescribeAclsResponseAclDescription versions 0-1. */
-function readDescribeAclsResponseAclDescriptionV0(reader: Reader): DescribeAclsResponseAclDescription {
-  const f_principal = reader.string();
-  const f_host = reader.string();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  return {
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeAclsResponseAclDescription versions 2-3. */
-function writeDescribeAclsResponseAclDescriptionV2(writer: Writer, message: DescribeAclsResponseAclDescription): void {
-  writer.compactString(message.principal);
-  writer.compactString(message.host);
-  writer.int8(message.operation);
-  writer.int8(message.permissionType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeAclsResponseAclDescription versions 2-3. */
-function readDescribeAclsResponseAclDescriptionV2(reader: Reader): DescribeAclsResponseAclDescription {
-  const f_principal = reader.compactString();
-  const f_host = reader.compactString();
-  const f_operation = reader.int8();
-  const f_permissionType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    principal: f_principal,
-    host: f_host,
-    operation: f_operation,
-    permissionType: f_permissionType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeAclsResponseDescribeAclsResource versions 0. */
-function writeDescribeAclsResponseDescribeAclsResourceV0(writer: Writer, message: DescribeAclsResponseDescribeAclsResource): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  if (message.patternType !== 3) {
-    throw fieldNotInVersion('DescribeAclsResponseDescribeAclsResource', 'patternType', '0');
-  }
-  {
-    const items0 = message.acls;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeAclsResponseAclDescriptionV0(writer, items0[i0]);
+  /** DescribeAclsResponse versions 1. */
+  function writeDescribeAclsResponseV1(writer: Writer, message: DescribeAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    {
+      const items0 = message.resources;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeAclsResponseDescribeAclsResourceV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeAclsResponseDescribeAclsResource versions 0. */
-function readDescribeAclsResponseDescribeAclsResourceV0(reader: Reader): DescribeAclsResponseDescribeAclsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_acls: DescribeAclsResponseAclDescription[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeAclsResponseAclDescription>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeAclsResponseAclDescriptionV0(reader);
+  /** DescribeAclsResponse versions 1. */
+  function readDescribeAclsResponseV1(reader: Reader): DescribeAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    let f_resources: DescribeAclsResponseDescribeAclsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeAclsResponseDescribeAclsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeAclsResponseDescribeAclsResourceV1(reader);
+      }
+      f_resources = items0;
     }
-    f_acls = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resources: f_resources,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    patternType: 3,
-    acls: f_acls,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeAclsResponseDescribeAclsResource versions 1. */
-function writeDescribeAclsResponseDescribeAclsResourceV1(writer: Writer, message: DescribeAclsResponseDescribeAclsResource): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  writer.int8(message.patternType);
-  {
-    const items0 = message.acls;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeAclsResponseAclDescriptionV0(writer, items0[i0]);
+  /** DescribeAclsResponse versions 2-3. */
+  function writeDescribeAclsResponseV2(writer: Writer, message: DescribeAclsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.resources;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeAclsResponseDescribeAclsResourceV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeAclsResponse versions 2-3. */
+  function readDescribeAclsResponseV2(reader: Reader): DescribeAclsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_resources: DescribeAclsResponseDescribeAclsResource[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeAclsResponseDescribeAclsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeAclsResponseDescribeAclsResourceV2(reader);
+      }
+      f_resources = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resources: f_resources,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeAclsResponseAclDescription versions 0-1. */
+  function writeDescribeAclsResponseAclDescriptionV0(writer: Writer, message: DescribeAclsResponseAclDescription): void {
+    writer.string(message.principal);
+    writer.string(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+  }
+
+  /** DescribeAclsResponseAclDescription versions 0-1. */
+  function readDescribeAclsResponseAclDescriptionV0(reader: Reader): DescribeAclsResponseAclDescription {
+    const f_principal = reader.string();
+    const f_host = reader.string();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    return {
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeAclsResponseAclDescription versions 2-3. */
+  function writeDescribeAclsResponseAclDescriptionV2(writer: Writer, message: DescribeAclsResponseAclDescription): void {
+    writer.compactString(message.principal);
+    writer.compactString(message.host);
+    writer.int8(message.operation);
+    writer.int8(message.permissionType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeAclsResponseAclDescription versions 2-3. */
+  function readDescribeAclsResponseAclDescriptionV2(reader: Reader): DescribeAclsResponseAclDescription {
+    const f_principal = reader.compactString();
+    const f_host = reader.compactString();
+    const f_operation = reader.int8();
+    const f_permissionType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      principal: f_principal,
+      host: f_host,
+      operation: f_operation,
+      permissionType: f_permissionType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeAclsResponseDescribeAclsResource versions 0. */
+  function writeDescribeAclsResponseDescribeAclsResourceV0(writer: Writer, message: DescribeAclsResponseDescribeAclsResource): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    if (message.patternType !== 3) {
+      throw fieldNotInVersion('DescribeAclsResponseDescribeAclsResource', 'patternType', '0');
+    }
+    {
+      const items0 = message.acls;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeAclsResponseAclDescriptionV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeAclsResponseDescribeAclsResource versions 1. */
-function readDescribeAclsResponseDescribeAclsResourceV1(reader: Reader): DescribeAclsResponseDescribeAclsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  const f_patternType = reader.int8();
-  let f_acls: DescribeAclsResponseAclDescription[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeAclsResponseAclDescription>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeAclsResponseAclDescriptionV0(reader);
+  /** DescribeAclsResponseDescribeAclsResource versions 0. */
+  function readDescribeAclsResponseDescribeAclsResourceV0(reader: Reader): DescribeAclsResponseDescribeAclsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_acls: DescribeAclsResponseAclDescription[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeAclsResponseAclDescription>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeAclsResponseAclDescriptionV0(reader);
+      }
+      f_acls = items0;
     }
-    f_acls = items0;
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      patternType: 3,
+      acls: f_acls,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    patternType: f_patternType,
-    acls: f_acls,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeAclsResponseDescribeAclsResource versions 2-3. */
-function writeDescribeAclsResponseDescribeAclsResourceV2(writer: Writer, message: DescribeAclsResponseDescribeAclsResource): void {
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  writer.int8(message.patternType);
-  {
-    const items0 = message.acls;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeAclsResponseAclDescriptionV2(writer, items0[i0]);
+  /** DescribeAclsResponseDescribeAclsResource versions 1. */
+  function writeDescribeAclsResponseDescribeAclsResourceV1(writer: Writer, message: DescribeAclsResponseDescribeAclsResource): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    writer.int8(message.patternType);
+    {
+      const items0 = message.acls;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeAclsResponseAclDescriptionV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeAclsResponseDescribeAclsResource versions 2-3. */
-function readDescribeAclsResponseDescribeAclsResourceV2(reader: Reader): DescribeAclsResponseDescribeAclsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  const f_patternType = reader.int8();
-  let f_acls: DescribeAclsResponseAclDescription[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeAclsResponseAclDescription>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeAclsResponseAclDescriptionV2(reader);
+  /** DescribeAclsResponseDescribeAclsResource versions 1. */
+  function readDescribeAclsResponseDescribeAclsResourceV1(reader: Reader): DescribeAclsResponseDescribeAclsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    const f_patternType = reader.int8();
+    let f_acls: DescribeAclsResponseAclDescription[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeAclsResponseAclDescription>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeAclsResponseAclDescriptionV0(reader);
+      }
+      f_acls = items0;
     }
-    f_acls = items0;
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      patternType: f_patternType,
+      acls: f_acls,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    patternType: f_patternType,
-    acls: f_acls,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeAclsResponse(): DescribeAclsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    resources: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeAclsResponseDescribeAclsResource versions 2-3. */
+  function writeDescribeAclsResponseDescribeAclsResourceV2(writer: Writer, message: DescribeAclsResponseDescribeAclsResource): void {
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    writer.int8(message.patternType);
+    {
+      const items0 = message.acls;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeAclsResponseAclDescriptionV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeAclsResponseAclDescription(): DescribeAclsResponseAclDescription {
-  return {
-    principal: "",
-    host: "",
-    operation: 0,
-    permissionType: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeAclsResponseDescribeAclsResource versions 2-3. */
+  function readDescribeAclsResponseDescribeAclsResourceV2(reader: Reader): DescribeAclsResponseDescribeAclsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    const f_patternType = reader.int8();
+    let f_acls: DescribeAclsResponseAclDescription[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeAclsResponseAclDescription>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeAclsResponseAclDescriptionV2(reader);
+      }
+      f_acls = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      patternType: f_patternType,
+      acls: f_acls,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeAclsResponseDescribeAclsResource(): DescribeAclsResponseDescribeAclsResource {
-  return {
-    resourceType: 0,
-    resourceName: "",
-    patternType: 3,
-    acls: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeAclsResponse(): DescribeAclsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      resources: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultDescribeAclsResponseAclDescription(): DescribeAclsResponseAclDescription {
+    return {
+      principal: "",
+      host: "",
+      operation: 0,
+      permissionType: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeAclsResponseDescribeAclsResource(): DescribeAclsResponseDescribeAclsResource {
+    return {
+      resourceType: 0,
+      resourceName: "",
+      patternType: 3,
+      acls: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeAclsResponse;
+}

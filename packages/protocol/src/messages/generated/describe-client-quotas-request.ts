@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeClientQuotasRequest {
   components: DescribeClientQuotasRequestComponentData[];
@@ -18,157 +18,162 @@ export interface DescribeClientQuotasRequestComponentData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeClientQuotasRequest: MessageCodec<DescribeClientQuotasRequest> = {
-  name: 'DescribeClientQuotasRequest',
-  apiKey: 48,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: DescribeClientQuotasRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeClientQuotasRequestV0(writer, message);
-        return;
-      case 1:
-        writeDescribeClientQuotasRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeClientQuotasRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeClientQuotasRequest {
-    switch (version) {
-      case 0:
-        return readDescribeClientQuotasRequestV0(reader);
-      case 1:
-        return readDescribeClientQuotasRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeClientQuotasRequest', version);
-    }
-  },
-  defaults: defaultDescribeClientQuotasRequest,
-};
+/** Builds the DescribeClientQuotasRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeClientQuotasRequest(runtime: CodecRuntime): MessageCodec<DescribeClientQuotasRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeClientQuotasRequest versions 0. */
-function writeDescribeClientQuotasRequestV0(writer: Writer, message: DescribeClientQuotasRequest): void {
-  {
-    const items0 = message.components;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClientQuotasRequestComponentDataV0(writer, items0[i0]);
+  const DescribeClientQuotasRequest: MessageCodec<DescribeClientQuotasRequest> = {
+    name: 'DescribeClientQuotasRequest',
+    apiKey: 48,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: DescribeClientQuotasRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeClientQuotasRequestV0(writer, message);
+          return;
+        case 1:
+          writeDescribeClientQuotasRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeClientQuotasRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeClientQuotasRequest {
+      switch (version) {
+        case 0:
+          return readDescribeClientQuotasRequestV0(reader);
+        case 1:
+          return readDescribeClientQuotasRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeClientQuotasRequest', version);
+      }
+    },
+    defaults: defaultDescribeClientQuotasRequest,
+  };
+
+  /** DescribeClientQuotasRequest versions 0. */
+  function writeDescribeClientQuotasRequestV0(writer: Writer, message: DescribeClientQuotasRequest): void {
+    {
+      const items0 = message.components;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeClientQuotasRequestComponentDataV0(writer, items0[i0]);
+      }
     }
+    writer.bool(message.strict);
   }
-  writer.bool(message.strict);
-}
 
-/** DescribeClientQuotasRequest versions 0. */
-function readDescribeClientQuotasRequestV0(reader: Reader): DescribeClientQuotasRequest {
-  let f_components: DescribeClientQuotasRequestComponentData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeClientQuotasRequestComponentData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClientQuotasRequestComponentDataV0(reader);
+  /** DescribeClientQuotasRequest versions 0. */
+  function readDescribeClientQuotasRequestV0(reader: Reader): DescribeClientQuotasRequest {
+    let f_components: DescribeClientQuotasRequestComponentData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeClientQuotasRequestComponentData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeClientQuotasRequestComponentDataV0(reader);
+      }
+      f_components = items0;
     }
-    f_components = items0;
+    const f_strict = reader.bool();
+    return {
+      components: f_components,
+      strict: f_strict,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_strict = reader.bool();
-  return {
-    components: f_components,
-    strict: f_strict,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeClientQuotasRequest versions 1. */
-function writeDescribeClientQuotasRequestV1(writer: Writer, message: DescribeClientQuotasRequest): void {
-  {
-    const items0 = message.components;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClientQuotasRequestComponentDataV1(writer, items0[i0]);
+  /** DescribeClientQuotasRequest versions 1. */
+  function writeDescribeClientQuotasRequestV1(writer: Writer, message: DescribeClientQuotasRequest): void {
+    {
+      const items0 = message.components;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeClientQuotasRequestComponentDataV1(writer, items0[i0]);
+      }
     }
+    writer.bool(message.strict);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.bool(message.strict);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeClientQuotasRequest versions 1. */
-function readDescribeClientQuotasRequestV1(reader: Reader): DescribeClientQuotasRequest {
-  let f_components: DescribeClientQuotasRequestComponentData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeClientQuotasRequestComponentData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClientQuotasRequestComponentDataV1(reader);
+  /** DescribeClientQuotasRequest versions 1. */
+  function readDescribeClientQuotasRequestV1(reader: Reader): DescribeClientQuotasRequest {
+    let f_components: DescribeClientQuotasRequestComponentData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeClientQuotasRequestComponentData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeClientQuotasRequestComponentDataV1(reader);
+      }
+      f_components = items0;
     }
-    f_components = items0;
+    const f_strict = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      components: f_components,
+      strict: f_strict,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_strict = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    components: f_components,
-    strict: f_strict,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeClientQuotasRequestComponentData versions 0. */
-function writeDescribeClientQuotasRequestComponentDataV0(writer: Writer, message: DescribeClientQuotasRequestComponentData): void {
-  writer.string(message.entityType);
-  writer.int8(message.matchType);
-  writer.nullableString(message.match);
-}
+  /** DescribeClientQuotasRequestComponentData versions 0. */
+  function writeDescribeClientQuotasRequestComponentDataV0(writer: Writer, message: DescribeClientQuotasRequestComponentData): void {
+    writer.string(message.entityType);
+    writer.int8(message.matchType);
+    writer.nullableString(message.match);
+  }
 
-/** DescribeClientQuotasRequestComponentData versions 0. */
-function readDescribeClientQuotasRequestComponentDataV0(reader: Reader): DescribeClientQuotasRequestComponentData {
-  const f_entityType = reader.string();
-  const f_matchType = reader.int8();
-  const f_match = reader.nullableString();
-  return {
-    entityType: f_entityType,
-    matchType: f_matchType,
-    match: f_match,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeClientQuotasRequestComponentData versions 0. */
+  function readDescribeClientQuotasRequestComponentDataV0(reader: Reader): DescribeClientQuotasRequestComponentData {
+    const f_entityType = reader.string();
+    const f_matchType = reader.int8();
+    const f_match = reader.nullableString();
+    return {
+      entityType: f_entityType,
+      matchType: f_matchType,
+      match: f_match,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeClientQuotasRequestComponentData versions 1. */
-function writeDescribeClientQuotasRequestComponentDataV1(writer: Writer, message: DescribeClientQuotasRequestComponentData): void {
-  writer.compactString(message.entityType);
-  writer.int8(message.matchType);
-  writer.compactNullableString(message.match);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeClientQuotasRequestComponentData versions 1. */
+  function writeDescribeClientQuotasRequestComponentDataV1(writer: Writer, message: DescribeClientQuotasRequestComponentData): void {
+    writer.compactString(message.entityType);
+    writer.int8(message.matchType);
+    writer.compactNullableString(message.match);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeClientQuotasRequestComponentData versions 1. */
-function readDescribeClientQuotasRequestComponentDataV1(reader: Reader): DescribeClientQuotasRequestComponentData {
-  const f_entityType = reader.compactString();
-  const f_matchType = reader.int8();
-  const f_match = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entityType: f_entityType,
-    matchType: f_matchType,
-    match: f_match,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeClientQuotasRequestComponentData versions 1. */
+  function readDescribeClientQuotasRequestComponentDataV1(reader: Reader): DescribeClientQuotasRequestComponentData {
+    const f_entityType = reader.compactString();
+    const f_matchType = reader.int8();
+    const f_match = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entityType: f_entityType,
+      matchType: f_matchType,
+      match: f_match,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeClientQuotasRequest(): DescribeClientQuotasRequest {
-  return {
-    components: [],
-    strict: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeClientQuotasRequest(): DescribeClientQuotasRequest {
+    return {
+      components: [],
+      strict: false,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeClientQuotasRequestComponentData(): DescribeClientQuotasRequestComponentData {
-  return {
-    entityType: "",
-    matchType: 0,
-    match: "",
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeClientQuotasRequestComponentData(): DescribeClientQuotasRequestComponentData {
+    return {
+      entityType: "",
+      matchType: 0,
+      match: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeClientQuotasRequest;
 }
-

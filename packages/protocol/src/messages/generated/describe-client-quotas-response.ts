@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeClientQuotasResponse {
   throttleTimeMs: number;
@@ -31,324 +31,329 @@ export interface DescribeClientQuotasResponseValueData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeClientQuotasResponse: MessageCodec<DescribeClientQuotasResponse> = {
-  name: 'DescribeClientQuotasResponse',
-  apiKey: 48,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: DescribeClientQuotasResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeClientQuotasResponseV0(writer, message);
-        return;
-      case 1:
-        writeDescribeClientQuotasResponseV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeClientQuotasResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeClientQuotasResponse {
-    switch (version) {
-      case 0:
-        return readDescribeClientQuotasResponseV0(reader);
-      case 1:
-        return readDescribeClientQuotasResponseV1(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeClientQuotasResponse', version);
-    }
-  },
-  defaults: defaultDescribeClientQuotasResponse,
-};
+/** Builds the DescribeClientQuotasResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeClientQuotasResponse(runtime: CodecRuntime): MessageCodec<DescribeClientQuotasResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeClientQuotasResponse versions 0. */
-function writeDescribeClientQuotasResponseV0(writer: Writer, message: DescribeClientQuotasResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  {
-    const items0 = message.entries;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
+  const DescribeClientQuotasResponse: MessageCodec<DescribeClientQuotasResponse> = {
+    name: 'DescribeClientQuotasResponse',
+    apiKey: 48,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: DescribeClientQuotasResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeClientQuotasResponseV0(writer, message);
+          return;
+        case 1:
+          writeDescribeClientQuotasResponseV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeClientQuotasResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeClientQuotasResponse {
+      switch (version) {
+        case 0:
+          return readDescribeClientQuotasResponseV0(reader);
+        case 1:
+          return readDescribeClientQuotasResponseV1(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeClientQuotasResponse', version);
+      }
+    },
+    defaults: defaultDescribeClientQuotasResponse,
+  };
+
+  /** DescribeClientQuotasResponse versions 0. */
+  function writeDescribeClientQuotasResponseV0(writer: Writer, message: DescribeClientQuotasResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    {
+      const items0 = message.entries;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeClientQuotasResponseEntryDataV0(writer, items0[i0]);
+        }
+      }
+    }
+  }
+
+  /** DescribeClientQuotasResponse versions 0. */
+  function readDescribeClientQuotasResponseV0(reader: Reader): DescribeClientQuotasResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    let f_entries: DescribeClientQuotasResponseEntryData[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_entries = null;
+      } else {
+        const items0 = new Array<DescribeClientQuotasResponseEntryData>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeClientQuotasResponseEntryDataV0(reader);
+        }
+        f_entries = items0;
+      }
+    }
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      entries: f_entries,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeClientQuotasResponse versions 1. */
+  function writeDescribeClientQuotasResponseV1(writer: Writer, message: DescribeClientQuotasResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.entries;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeClientQuotasResponseEntryDataV1(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeClientQuotasResponse versions 1. */
+  function readDescribeClientQuotasResponseV1(reader: Reader): DescribeClientQuotasResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_entries: DescribeClientQuotasResponseEntryData[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_entries = null;
+      } else {
+        const items0 = new Array<DescribeClientQuotasResponseEntryData>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeClientQuotasResponseEntryDataV1(reader);
+        }
+        f_entries = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      entries: f_entries,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeClientQuotasResponseEntityData versions 0. */
+  function writeDescribeClientQuotasResponseEntityDataV0(writer: Writer, message: DescribeClientQuotasResponseEntityData): void {
+    writer.string(message.entityType);
+    writer.nullableString(message.entityName);
+  }
+
+  /** DescribeClientQuotasResponseEntityData versions 0. */
+  function readDescribeClientQuotasResponseEntityDataV0(reader: Reader): DescribeClientQuotasResponseEntityData {
+    const f_entityType = reader.string();
+    const f_entityName = reader.nullableString();
+    return {
+      entityType: f_entityType,
+      entityName: f_entityName,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeClientQuotasResponseEntityData versions 1. */
+  function writeDescribeClientQuotasResponseEntityDataV1(writer: Writer, message: DescribeClientQuotasResponseEntityData): void {
+    writer.compactString(message.entityType);
+    writer.compactNullableString(message.entityName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeClientQuotasResponseEntityData versions 1. */
+  function readDescribeClientQuotasResponseEntityDataV1(reader: Reader): DescribeClientQuotasResponseEntityData {
+    const f_entityType = reader.compactString();
+    const f_entityName = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entityType: f_entityType,
+      entityName: f_entityName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeClientQuotasResponseEntryData versions 0. */
+  function writeDescribeClientQuotasResponseEntryDataV0(writer: Writer, message: DescribeClientQuotasResponseEntryData): void {
+    {
+      const items0 = message.entity;
       writer.int32(items0.length);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeClientQuotasResponseEntryDataV0(writer, items0[i0]);
+        writeDescribeClientQuotasResponseEntityDataV0(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.values;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeClientQuotasResponseValueDataV0(writer, items0[i0]);
       }
     }
   }
-}
 
-/** DescribeClientQuotasResponse versions 0. */
-function readDescribeClientQuotasResponseV0(reader: Reader): DescribeClientQuotasResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  let f_entries: DescribeClientQuotasResponseEntryData[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_entries = null;
-    } else {
-      const items0 = new Array<DescribeClientQuotasResponseEntryData>(count0);
+  /** DescribeClientQuotasResponseEntryData versions 0. */
+  function readDescribeClientQuotasResponseEntryDataV0(reader: Reader): DescribeClientQuotasResponseEntryData {
+    let f_entity: DescribeClientQuotasResponseEntityData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeClientQuotasResponseEntityData>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeClientQuotasResponseEntryDataV0(reader);
+        items0[i0] = readDescribeClientQuotasResponseEntityDataV0(reader);
       }
-      f_entries = items0;
+      f_entity = items0;
     }
+    let f_values: DescribeClientQuotasResponseValueData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeClientQuotasResponseValueData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeClientQuotasResponseValueDataV0(reader);
+      }
+      f_values = items0;
+    }
+    return {
+      entity: f_entity,
+      values: f_values,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    entries: f_entries,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeClientQuotasResponse versions 1. */
-function writeDescribeClientQuotasResponseV1(writer: Writer, message: DescribeClientQuotasResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.entries;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** DescribeClientQuotasResponseEntryData versions 1. */
+  function writeDescribeClientQuotasResponseEntryDataV1(writer: Writer, message: DescribeClientQuotasResponseEntryData): void {
+    {
+      const items0 = message.entity;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeClientQuotasResponseEntryDataV1(writer, items0[i0]);
+        writeDescribeClientQuotasResponseEntityDataV1(writer, items0[i0]);
       }
     }
+    {
+      const items0 = message.values;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeClientQuotasResponseValueDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeClientQuotasResponse versions 1. */
-function readDescribeClientQuotasResponseV1(reader: Reader): DescribeClientQuotasResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_entries: DescribeClientQuotasResponseEntryData[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_entries = null;
-    } else {
-      const items0 = new Array<DescribeClientQuotasResponseEntryData>(count0);
+  /** DescribeClientQuotasResponseEntryData versions 1. */
+  function readDescribeClientQuotasResponseEntryDataV1(reader: Reader): DescribeClientQuotasResponseEntryData {
+    let f_entity: DescribeClientQuotasResponseEntityData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeClientQuotasResponseEntityData>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeClientQuotasResponseEntryDataV1(reader);
+        items0[i0] = readDescribeClientQuotasResponseEntityDataV1(reader);
       }
-      f_entries = items0;
+      f_entity = items0;
     }
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    entries: f_entries,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeClientQuotasResponseEntityData versions 0. */
-function writeDescribeClientQuotasResponseEntityDataV0(writer: Writer, message: DescribeClientQuotasResponseEntityData): void {
-  writer.string(message.entityType);
-  writer.nullableString(message.entityName);
-}
-
-/** DescribeClientQuotasResponseEntityData versions 0. */
-function readDescribeClientQuotasResponseEntityDataV0(reader: Reader): DescribeClientQuotasResponseEntityData {
-  const f_entityType = reader.string();
-  const f_entityName = reader.nullableString();
-  return {
-    entityType: f_entityType,
-    entityName: f_entityName,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeClientQuotasResponseEntityData versions 1. */
-function writeDescribeClientQuotasResponseEntityDataV1(writer: Writer, message: DescribeClientQuotasResponseEntityData): void {
-  writer.compactString(message.entityType);
-  writer.compactNullableString(message.entityName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeClientQuotasResponseEntityData versions 1. */
-function readDescribeClientQuotasResponseEntityDataV1(reader: Reader): DescribeClientQuotasResponseEntityData {
-  const f_entityType = reader.compactString();
-  const f_entityName = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entityType: f_entityType,
-    entityName: f_entityName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeClientQuotasResponseEntryData versions 0. */
-function writeDescribeClientQuotasResponseEntryDataV0(writer: Writer, message: DescribeClientQuotasResponseEntryData): void {
-  {
-    const items0 = message.entity;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClientQuotasResponseEntityDataV0(writer, items0[i0]);
+    let f_values: DescribeClientQuotasResponseValueData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeClientQuotasResponseValueData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeClientQuotasResponseValueDataV1(reader);
+      }
+      f_values = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      entity: f_entity,
+      values: f_values,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  {
-    const items0 = message.values;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClientQuotasResponseValueDataV0(writer, items0[i0]);
-    }
+
+  /** DescribeClientQuotasResponseValueData versions 0. */
+  function writeDescribeClientQuotasResponseValueDataV0(writer: Writer, message: DescribeClientQuotasResponseValueData): void {
+    writer.string(message.key);
+    writer.float64(message.value);
   }
-}
 
-/** DescribeClientQuotasResponseEntryData versions 0. */
-function readDescribeClientQuotasResponseEntryDataV0(reader: Reader): DescribeClientQuotasResponseEntryData {
-  let f_entity: DescribeClientQuotasResponseEntityData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeClientQuotasResponseEntityData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClientQuotasResponseEntityDataV0(reader);
-    }
-    f_entity = items0;
+  /** DescribeClientQuotasResponseValueData versions 0. */
+  function readDescribeClientQuotasResponseValueDataV0(reader: Reader): DescribeClientQuotasResponseValueData {
+    const f_key = reader.string();
+    const f_value = reader.float64();
+    return {
+      key: f_key,
+      value: f_value,
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_values: DescribeClientQuotasResponseValueData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeClientQuotasResponseValueData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClientQuotasResponseValueDataV0(reader);
-    }
-    f_values = items0;
+
+  /** DescribeClientQuotasResponseValueData versions 1. */
+  function writeDescribeClientQuotasResponseValueDataV1(writer: Writer, message: DescribeClientQuotasResponseValueData): void {
+    writer.compactString(message.key);
+    writer.float64(message.value);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  return {
-    entity: f_entity,
-    values: f_values,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeClientQuotasResponseEntryData versions 1. */
-function writeDescribeClientQuotasResponseEntryDataV1(writer: Writer, message: DescribeClientQuotasResponseEntryData): void {
-  {
-    const items0 = message.entity;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClientQuotasResponseEntityDataV1(writer, items0[i0]);
-    }
+  /** DescribeClientQuotasResponseValueData versions 1. */
+  function readDescribeClientQuotasResponseValueDataV1(reader: Reader): DescribeClientQuotasResponseValueData {
+    const f_key = reader.compactString();
+    const f_value = reader.float64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      key: f_key,
+      value: f_value,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  {
-    const items0 = message.values;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClientQuotasResponseValueDataV1(writer, items0[i0]);
-    }
+
+  function defaultDescribeClientQuotasResponse(): DescribeClientQuotasResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      entries: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeClientQuotasResponseEntryData versions 1. */
-function readDescribeClientQuotasResponseEntryDataV1(reader: Reader): DescribeClientQuotasResponseEntryData {
-  let f_entity: DescribeClientQuotasResponseEntityData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeClientQuotasResponseEntityData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClientQuotasResponseEntityDataV1(reader);
-    }
-    f_entity = items0;
+  function defaultDescribeClientQuotasResponseEntityData(): DescribeClientQuotasResponseEntityData {
+    return {
+      entityType: "",
+      entityName: "",
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_values: DescribeClientQuotasResponseValueData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeClientQuotasResponseValueData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClientQuotasResponseValueDataV1(reader);
-    }
-    f_values = items0;
+
+  function defaultDescribeClientQuotasResponseEntryData(): DescribeClientQuotasResponseEntryData {
+    return {
+      entity: [],
+      values: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    entity: f_entity,
-    values: f_values,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeClientQuotasResponseValueData versions 0. */
-function writeDescribeClientQuotasResponseValueDataV0(writer: Writer, message: DescribeClientQuotasResponseValueData): void {
-  writer.string(message.key);
-  writer.float64(message.value);
+  function defaultDescribeClientQuotasResponseValueData(): DescribeClientQuotasResponseValueData {
+    return {
+      key: "",
+      value: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeClientQuotasResponse;
 }
-
-/** DescribeClientQuotasResponseValueData versions 0. */
-function readDescribeClientQuotasResponseValueDataV0(reader: Reader): DescribeClientQuotasResponseValueData {
-  const f_key = reader.string();
-  const f_value = reader.float64();
-  return {
-    key: f_key,
-    value: f_value,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeClientQuotasResponseValueData versions 1. */
-function writeDescribeClientQuotasResponseValueDataV1(writer: Writer, message: DescribeClientQuotasResponseValueData): void {
-  writer.compactString(message.key);
-  writer.float64(message.value);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeClientQuotasResponseValueData versions 1. */
-function readDescribeClientQuotasResponseValueDataV1(reader: Reader): DescribeClientQuotasResponseValueData {
-  const f_key = reader.compactString();
-  const f_value = reader.float64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    key: f_key,
-    value: f_value,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultDescribeClientQuotasResponse(): DescribeClientQuotasResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    entries: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDescribeClientQuotasResponseEntityData(): DescribeClientQuotasResponseEntityData {
-  return {
-    entityType: "",
-    entityName: "",
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDescribeClientQuotasResponseEntryData(): DescribeClientQuotasResponseEntryData {
-  return {
-    entity: [],
-    values: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDescribeClientQuotasResponseValueData(): DescribeClientQuotasResponseValueData {
-  return {
-    key: "",
-    value: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-

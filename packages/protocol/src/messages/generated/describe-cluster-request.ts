@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
@@ -11,81 +11,86 @@ export interface DescribeClusterRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeClusterRequest: MessageCodec<DescribeClusterRequest> = {
-  name: 'DescribeClusterRequest',
-  apiKey: 60,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeClusterRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeClusterRequestV0(writer, message);
-        return;
-      case 1:
-        writeDescribeClusterRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeClusterRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeClusterRequest {
-    switch (version) {
-      case 0:
-        return readDescribeClusterRequestV0(reader);
-      case 1:
-        return readDescribeClusterRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeClusterRequest', version);
-    }
-  },
-  defaults: defaultDescribeClusterRequest,
-};
+/** Builds the DescribeClusterRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeClusterRequest(runtime: CodecRuntime): MessageCodec<DescribeClusterRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeClusterRequest versions 0. */
-function writeDescribeClusterRequestV0(writer: Writer, message: DescribeClusterRequest): void {
-  writer.bool(message.includeClusterAuthorizedOperations);
-  if (message.endpointType !== 1) {
-    throw fieldNotInVersion('DescribeClusterRequest', 'endpointType', '0');
+  const DescribeClusterRequest: MessageCodec<DescribeClusterRequest> = {
+    name: 'DescribeClusterRequest',
+    apiKey: 60,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeClusterRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeClusterRequestV0(writer, message);
+          return;
+        case 1:
+          writeDescribeClusterRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeClusterRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeClusterRequest {
+      switch (version) {
+        case 0:
+          return readDescribeClusterRequestV0(reader);
+        case 1:
+          return readDescribeClusterRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeClusterRequest', version);
+      }
+    },
+    defaults: defaultDescribeClusterRequest,
+  };
+
+  /** DescribeClusterRequest versions 0. */
+  function writeDescribeClusterRequestV0(writer: Writer, message: DescribeClusterRequest): void {
+    writer.bool(message.includeClusterAuthorizedOperations);
+    if (message.endpointType !== 1) {
+      throw fieldNotInVersion('DescribeClusterRequest', 'endpointType', '0');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeClusterRequest versions 0. */
-function readDescribeClusterRequestV0(reader: Reader): DescribeClusterRequest {
-  const f_includeClusterAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
-    endpointType: 1,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeClusterRequest versions 0. */
+  function readDescribeClusterRequestV0(reader: Reader): DescribeClusterRequest {
+    const f_includeClusterAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
+      endpointType: 1,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeClusterRequest versions 1. */
-function writeDescribeClusterRequestV1(writer: Writer, message: DescribeClusterRequest): void {
-  writer.bool(message.includeClusterAuthorizedOperations);
-  writer.int8(message.endpointType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeClusterRequest versions 1. */
+  function writeDescribeClusterRequestV1(writer: Writer, message: DescribeClusterRequest): void {
+    writer.bool(message.includeClusterAuthorizedOperations);
+    writer.int8(message.endpointType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeClusterRequest versions 1. */
-function readDescribeClusterRequestV1(reader: Reader): DescribeClusterRequest {
-  const f_includeClusterAuthorizedOperations = reader.bool();
-  const f_endpointType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
-    endpointType: f_endpointType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeClusterRequest versions 1. */
+  function readDescribeClusterRequestV1(reader: Reader): DescribeClusterRequest {
+    const f_includeClusterAuthorizedOperations = reader.bool();
+    const f_endpointType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
+      endpointType: f_endpointType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeClusterRequest(): DescribeClusterRequest {
-  return {
-    includeClusterAuthorizedOperations: false,
-    endpointType: 1,
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeClusterRequest(): DescribeClusterRequest {
+    return {
+      includeClusterAuthorizedOperations: false,
+      endpointType: 1,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeClusterRequest;
 }
-

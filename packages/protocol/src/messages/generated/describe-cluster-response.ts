@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeClusterResponse {
   throttleTimeMs: number;
@@ -25,186 +25,191 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeClusterResponse: MessageCodec<DescribeClusterResponse> = {
-  name: 'DescribeClusterResponse',
-  apiKey: 60,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeClusterResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeClusterResponseV0(writer, message);
-        return;
-      case 1:
-        writeDescribeClusterResponseV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeClusterResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeClusterResponse {
-    switch (version) {
-      case 0:
-        return readDescribeClusterResponseV0(reader);
-      case 1:
-        return readDescribeClusterResponseV1(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeClusterResponse', version);
-    }
-  },
-  defaults: defaultDescribeClusterResponse,
-};
+/** Builds the DescribeClusterResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeClusterResponse(runtime: CodecRuntime): MessageCodec<DescribeClusterResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeClusterResponse versions 0. */
-function writeDescribeClusterResponseV0(writer: Writer, message: DescribeClusterResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  if (message.endpointType !== 1) {
-    throw fieldNotInVersion('DescribeClusterResponse', 'endpointType', '0');
-  }
-  writer.compactString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.brokers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClusterResponseDescribeClusterBrokerV0(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.clusterAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeClusterResponse versions 0. */
-function readDescribeClusterResponseV0(reader: Reader): DescribeClusterResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_clusterId = reader.compactString();
-  const f_controllerId = reader.int32();
-  let f_brokers: DescribeClusterResponseDescribeClusterBroker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeClusterResponseDescribeClusterBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClusterResponseDescribeClusterBrokerV0(reader);
-    }
-    f_brokers = items0;
-  }
-  const f_clusterAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    endpointType: 1,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    brokers: f_brokers,
-    clusterAuthorizedOperations: f_clusterAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
+  const DescribeClusterResponse: MessageCodec<DescribeClusterResponse> = {
+    name: 'DescribeClusterResponse',
+    apiKey: 60,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeClusterResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeClusterResponseV0(writer, message);
+          return;
+        case 1:
+          writeDescribeClusterResponseV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeClusterResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeClusterResponse {
+      switch (version) {
+        case 0:
+          return readDescribeClusterResponseV0(reader);
+        case 1:
+          return readDescribeClusterResponseV1(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeClusterResponse', version);
+      }
+    },
+    defaults: defaultDescribeClusterResponse,
   };
-}
 
-/** DescribeClusterResponse versions 1. */
-function writeDescribeClusterResponseV1(writer: Writer, message: DescribeClusterResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int8(message.endpointType);
-  writer.compactString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.brokers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeClusterResponseDescribeClusterBrokerV0(writer, items0[i0]);
+  /** DescribeClusterResponse versions 0. */
+  function writeDescribeClusterResponseV0(writer: Writer, message: DescribeClusterResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    if (message.endpointType !== 1) {
+      throw fieldNotInVersion('DescribeClusterResponse', 'endpointType', '0');
     }
-  }
-  writer.int32(message.clusterAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeClusterResponse versions 1. */
-function readDescribeClusterResponseV1(reader: Reader): DescribeClusterResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_endpointType = reader.int8();
-  const f_clusterId = reader.compactString();
-  const f_controllerId = reader.int32();
-  let f_brokers: DescribeClusterResponseDescribeClusterBroker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeClusterResponseDescribeClusterBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeClusterResponseDescribeClusterBrokerV0(reader);
+    writer.compactString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.brokers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeClusterResponseDescribeClusterBrokerV0(writer, items0[i0]);
+      }
     }
-    f_brokers = items0;
+    writer.int32(message.clusterAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const f_clusterAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    endpointType: f_endpointType,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    brokers: f_brokers,
-    clusterAuthorizedOperations: f_clusterAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeClusterResponseDescribeClusterBroker versions 0-1. */
-function writeDescribeClusterResponseDescribeClusterBrokerV0(writer: Writer, message: DescribeClusterResponseDescribeClusterBroker): void {
-  writer.int32(message.brokerId);
-  writer.compactString(message.host);
-  writer.int32(message.port);
-  writer.compactNullableString(message.rack);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeClusterResponse versions 0. */
+  function readDescribeClusterResponseV0(reader: Reader): DescribeClusterResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_clusterId = reader.compactString();
+    const f_controllerId = reader.int32();
+    let f_brokers: DescribeClusterResponseDescribeClusterBroker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeClusterResponseDescribeClusterBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeClusterResponseDescribeClusterBrokerV0(reader);
+      }
+      f_brokers = items0;
+    }
+    const f_clusterAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      endpointType: 1,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      brokers: f_brokers,
+      clusterAuthorizedOperations: f_clusterAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeClusterResponseDescribeClusterBroker versions 0-1. */
-function readDescribeClusterResponseDescribeClusterBrokerV0(reader: Reader): DescribeClusterResponseDescribeClusterBroker {
-  const f_brokerId = reader.int32();
-  const f_host = reader.compactString();
-  const f_port = reader.int32();
-  const f_rack = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    host: f_host,
-    port: f_port,
-    rack: f_rack,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeClusterResponse versions 1. */
+  function writeDescribeClusterResponseV1(writer: Writer, message: DescribeClusterResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int8(message.endpointType);
+    writer.compactString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.brokers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeClusterResponseDescribeClusterBrokerV0(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.clusterAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeClusterResponse(): DescribeClusterResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: null,
-    endpointType: 1,
-    clusterId: "",
-    controllerId: -1,
-    brokers: [],
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeClusterResponse versions 1. */
+  function readDescribeClusterResponseV1(reader: Reader): DescribeClusterResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_endpointType = reader.int8();
+    const f_clusterId = reader.compactString();
+    const f_controllerId = reader.int32();
+    let f_brokers: DescribeClusterResponseDescribeClusterBroker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeClusterResponseDescribeClusterBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeClusterResponseDescribeClusterBrokerV0(reader);
+      }
+      f_brokers = items0;
+    }
+    const f_clusterAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      endpointType: f_endpointType,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      brokers: f_brokers,
+      clusterAuthorizedOperations: f_clusterAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterResponseDescribeClusterBroker {
-  return {
-    brokerId: 0,
-    host: "",
-    port: 0,
-    rack: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeClusterResponseDescribeClusterBroker versions 0-1. */
+  function writeDescribeClusterResponseDescribeClusterBrokerV0(writer: Writer, message: DescribeClusterResponseDescribeClusterBroker): void {
+    writer.int32(message.brokerId);
+    writer.compactString(message.host);
+    writer.int32(message.port);
+    writer.compactNullableString(message.rack);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DescribeClusterResponseDescribeClusterBroker versions 0-1. */
+  function readDescribeClusterResponseDescribeClusterBrokerV0(reader: Reader): DescribeClusterResponseDescribeClusterBroker {
+    const f_brokerId = reader.int32();
+    const f_host = reader.compactString();
+    const f_port = reader.int32();
+    const f_rack = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      host: f_host,
+      port: f_port,
+      rack: f_rack,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDescribeClusterResponse(): DescribeClusterResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      endpointType: 1,
+      clusterId: "",
+      controllerId: -1,
+      brokers: [],
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeClusterResponseDescribeClusterBroker(): DescribeClusterResponseDescribeClusterBroker {
+    return {
+      brokerId: 0,
+      host: "",
+      port: 0,
+      rack: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeClusterResponse;
+}

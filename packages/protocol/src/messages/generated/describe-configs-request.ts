@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeConfigsRequest {
   resources: DescribeConfigsRequestDescribeConfigsResource[];
@@ -19,289 +19,294 @@ export interface DescribeConfigsRequestDescribeConfigsResource {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeConfigsRequest: MessageCodec<DescribeConfigsRequest> = {
-  name: 'DescribeConfigsRequest',
-  apiKey: 32,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: DescribeConfigsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeConfigsRequestV0(writer, message);
-        return;
-      case 1: case 2:
-        writeDescribeConfigsRequestV1(writer, message);
-        return;
-      case 3:
-        writeDescribeConfigsRequestV3(writer, message);
-        return;
-      case 4:
-        writeDescribeConfigsRequestV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeConfigsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeConfigsRequest {
-    switch (version) {
-      case 0:
-        return readDescribeConfigsRequestV0(reader);
-      case 1: case 2:
-        return readDescribeConfigsRequestV1(reader);
-      case 3:
-        return readDescribeConfigsRequestV3(reader);
-      case 4:
-        return readDescribeConfigsRequestV4(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeConfigsRequest', version);
-    }
-  },
-  defaults: defaultDescribeConfigsRequest,
-};
+/** Builds the DescribeConfigsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeConfigsRequest(runtime: CodecRuntime): MessageCodec<DescribeConfigsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeConfigsRequest versions 0. */
-function writeDescribeConfigsRequestV0(writer: Writer, message: DescribeConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsRequestDescribeConfigsResourceV0(writer, items0[i0]);
-    }
-  }
-  if (message.includeSynonyms !== false) {
-    throw fieldNotInVersion('DescribeConfigsRequest', 'includeSynonyms', '0');
-  }
-  if (message.includeDocumentation !== false) {
-    throw fieldNotInVersion('DescribeConfigsRequest', 'includeDocumentation', '0');
-  }
-}
-
-/** DescribeConfigsRequest versions 0. */
-function readDescribeConfigsRequestV0(reader: Reader): DescribeConfigsRequest {
-  let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV0(reader);
-    }
-    f_resources = items0;
-  }
-  return {
-    resources: f_resources,
-    includeSynonyms: false,
-    includeDocumentation: false,
-    unknownTaggedFields: undefined,
+  const DescribeConfigsRequest: MessageCodec<DescribeConfigsRequest> = {
+    name: 'DescribeConfigsRequest',
+    apiKey: 32,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: DescribeConfigsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeConfigsRequestV0(writer, message);
+          return;
+        case 1: case 2:
+          writeDescribeConfigsRequestV1(writer, message);
+          return;
+        case 3:
+          writeDescribeConfigsRequestV3(writer, message);
+          return;
+        case 4:
+          writeDescribeConfigsRequestV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeConfigsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeConfigsRequest {
+      switch (version) {
+        case 0:
+          return readDescribeConfigsRequestV0(reader);
+        case 1: case 2:
+          return readDescribeConfigsRequestV1(reader);
+        case 3:
+          return readDescribeConfigsRequestV3(reader);
+        case 4:
+          return readDescribeConfigsRequestV4(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeConfigsRequest', version);
+      }
+    },
+    defaults: defaultDescribeConfigsRequest,
   };
-}
 
-/** DescribeConfigsRequest versions 1-2. */
-function writeDescribeConfigsRequestV1(writer: Writer, message: DescribeConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsRequestDescribeConfigsResourceV0(writer, items0[i0]);
-    }
-  }
-  writer.bool(message.includeSynonyms);
-  if (message.includeDocumentation !== false) {
-    throw fieldNotInVersion('DescribeConfigsRequest', 'includeDocumentation', '1-2');
-  }
-}
-
-/** DescribeConfigsRequest versions 1-2. */
-function readDescribeConfigsRequestV1(reader: Reader): DescribeConfigsRequest {
-  let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV0(reader);
-    }
-    f_resources = items0;
-  }
-  const f_includeSynonyms = reader.bool();
-  return {
-    resources: f_resources,
-    includeSynonyms: f_includeSynonyms,
-    includeDocumentation: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeConfigsRequest versions 3. */
-function writeDescribeConfigsRequestV3(writer: Writer, message: DescribeConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsRequestDescribeConfigsResourceV0(writer, items0[i0]);
-    }
-  }
-  writer.bool(message.includeSynonyms);
-  writer.bool(message.includeDocumentation);
-}
-
-/** DescribeConfigsRequest versions 3. */
-function readDescribeConfigsRequestV3(reader: Reader): DescribeConfigsRequest {
-  let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV0(reader);
-    }
-    f_resources = items0;
-  }
-  const f_includeSynonyms = reader.bool();
-  const f_includeDocumentation = reader.bool();
-  return {
-    resources: f_resources,
-    includeSynonyms: f_includeSynonyms,
-    includeDocumentation: f_includeDocumentation,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeConfigsRequest versions 4. */
-function writeDescribeConfigsRequestV4(writer: Writer, message: DescribeConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsRequestDescribeConfigsResourceV4(writer, items0[i0]);
-    }
-  }
-  writer.bool(message.includeSynonyms);
-  writer.bool(message.includeDocumentation);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeConfigsRequest versions 4. */
-function readDescribeConfigsRequestV4(reader: Reader): DescribeConfigsRequest {
-  let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV4(reader);
-    }
-    f_resources = items0;
-  }
-  const f_includeSynonyms = reader.bool();
-  const f_includeDocumentation = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resources: f_resources,
-    includeSynonyms: f_includeSynonyms,
-    includeDocumentation: f_includeDocumentation,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeConfigsRequestDescribeConfigsResource versions 0-3. */
-function writeDescribeConfigsRequestDescribeConfigsResourceV0(writer: Writer, message: DescribeConfigsRequestDescribeConfigsResource): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  {
-    const items0 = message.configurationKeys;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
+  /** DescribeConfigsRequest versions 0. */
+  function writeDescribeConfigsRequestV0(writer: Writer, message: DescribeConfigsRequest): void {
+    {
+      const items0 = message.resources;
       writer.int32(items0.length);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writer.string(items0[i0]);
+        writeDescribeConfigsRequestDescribeConfigsResourceV0(writer, items0[i0]);
       }
     }
+    if (message.includeSynonyms !== false) {
+      throw fieldNotInVersion('DescribeConfigsRequest', 'includeSynonyms', '0');
+    }
+    if (message.includeDocumentation !== false) {
+      throw fieldNotInVersion('DescribeConfigsRequest', 'includeDocumentation', '0');
+    }
   }
-}
 
-/** DescribeConfigsRequestDescribeConfigsResource versions 0-3. */
-function readDescribeConfigsRequestDescribeConfigsResourceV0(reader: Reader): DescribeConfigsRequestDescribeConfigsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_configurationKeys: string[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_configurationKeys = null;
-    } else {
-      const items0 = new Array<string>(count0);
+  /** DescribeConfigsRequest versions 0. */
+  function readDescribeConfigsRequestV0(reader: Reader): DescribeConfigsRequest {
+    let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.string();
+        items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV0(reader);
       }
-      f_configurationKeys = items0;
+      f_resources = items0;
+    }
+    return {
+      resources: f_resources,
+      includeSynonyms: false,
+      includeDocumentation: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeConfigsRequest versions 1-2. */
+  function writeDescribeConfigsRequestV1(writer: Writer, message: DescribeConfigsRequest): void {
+    {
+      const items0 = message.resources;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsRequestDescribeConfigsResourceV0(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.includeSynonyms);
+    if (message.includeDocumentation !== false) {
+      throw fieldNotInVersion('DescribeConfigsRequest', 'includeDocumentation', '1-2');
     }
   }
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configurationKeys: f_configurationKeys,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeConfigsRequestDescribeConfigsResource versions 4. */
-function writeDescribeConfigsRequestDescribeConfigsResourceV4(writer: Writer, message: DescribeConfigsRequestDescribeConfigsResource): void {
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  {
-    const items0 = message.configurationKeys;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** DescribeConfigsRequest versions 1-2. */
+  function readDescribeConfigsRequestV1(reader: Reader): DescribeConfigsRequest {
+    let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV0(reader);
+      }
+      f_resources = items0;
+    }
+    const f_includeSynonyms = reader.bool();
+    return {
+      resources: f_resources,
+      includeSynonyms: f_includeSynonyms,
+      includeDocumentation: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeConfigsRequest versions 3. */
+  function writeDescribeConfigsRequestV3(writer: Writer, message: DescribeConfigsRequest): void {
+    {
+      const items0 = message.resources;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsRequestDescribeConfigsResourceV0(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.includeSynonyms);
+    writer.bool(message.includeDocumentation);
+  }
+
+  /** DescribeConfigsRequest versions 3. */
+  function readDescribeConfigsRequestV3(reader: Reader): DescribeConfigsRequest {
+    let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV0(reader);
+      }
+      f_resources = items0;
+    }
+    const f_includeSynonyms = reader.bool();
+    const f_includeDocumentation = reader.bool();
+    return {
+      resources: f_resources,
+      includeSynonyms: f_includeSynonyms,
+      includeDocumentation: f_includeDocumentation,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeConfigsRequest versions 4. */
+  function writeDescribeConfigsRequestV4(writer: Writer, message: DescribeConfigsRequest): void {
+    {
+      const items0 = message.resources;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writer.compactString(items0[i0]);
+        writeDescribeConfigsRequestDescribeConfigsResourceV4(writer, items0[i0]);
       }
     }
+    writer.bool(message.includeSynonyms);
+    writer.bool(message.includeDocumentation);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeConfigsRequestDescribeConfigsResource versions 4. */
-function readDescribeConfigsRequestDescribeConfigsResourceV4(reader: Reader): DescribeConfigsRequestDescribeConfigsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  let f_configurationKeys: string[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_configurationKeys = null;
-    } else {
-      const items0 = new Array<string>(count0);
+  /** DescribeConfigsRequest versions 4. */
+  function readDescribeConfigsRequestV4(reader: Reader): DescribeConfigsRequest {
+    let f_resources: DescribeConfigsRequestDescribeConfigsResource[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeConfigsRequestDescribeConfigsResource>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.compactString();
+        items0[i0] = readDescribeConfigsRequestDescribeConfigsResourceV4(reader);
       }
-      f_configurationKeys = items0;
+      f_resources = items0;
+    }
+    const f_includeSynonyms = reader.bool();
+    const f_includeDocumentation = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resources: f_resources,
+      includeSynonyms: f_includeSynonyms,
+      includeDocumentation: f_includeDocumentation,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeConfigsRequestDescribeConfigsResource versions 0-3. */
+  function writeDescribeConfigsRequestDescribeConfigsResourceV0(writer: Writer, message: DescribeConfigsRequestDescribeConfigsResource): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    {
+      const items0 = message.configurationKeys;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.string(items0[i0]);
+        }
+      }
     }
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configurationKeys: f_configurationKeys,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeConfigsRequest(): DescribeConfigsRequest {
-  return {
-    resources: [],
-    includeSynonyms: false,
-    includeDocumentation: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsRequestDescribeConfigsResource versions 0-3. */
+  function readDescribeConfigsRequestDescribeConfigsResourceV0(reader: Reader): DescribeConfigsRequestDescribeConfigsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_configurationKeys: string[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_configurationKeys = null;
+      } else {
+        const items0 = new Array<string>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = reader.string();
+        }
+        f_configurationKeys = items0;
+      }
+    }
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configurationKeys: f_configurationKeys,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeConfigsRequestDescribeConfigsResource(): DescribeConfigsRequestDescribeConfigsResource {
-  return {
-    resourceType: 0,
-    resourceName: "",
-    configurationKeys: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsRequestDescribeConfigsResource versions 4. */
+  function writeDescribeConfigsRequestDescribeConfigsResourceV4(writer: Writer, message: DescribeConfigsRequestDescribeConfigsResource): void {
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    {
+      const items0 = message.configurationKeys;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.compactString(items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DescribeConfigsRequestDescribeConfigsResource versions 4. */
+  function readDescribeConfigsRequestDescribeConfigsResourceV4(reader: Reader): DescribeConfigsRequestDescribeConfigsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    let f_configurationKeys: string[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_configurationKeys = null;
+      } else {
+        const items0 = new Array<string>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = reader.compactString();
+        }
+        f_configurationKeys = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configurationKeys: f_configurationKeys,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDescribeConfigsRequest(): DescribeConfigsRequest {
+    return {
+      resources: [],
+      includeSynonyms: false,
+      includeDocumentation: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeConfigsRequestDescribeConfigsResource(): DescribeConfigsRequestDescribeConfigsResource {
+    return {
+      resourceType: 0,
+      resourceName: "",
+      configurationKeys: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeConfigsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeConfigsResponse {
   throttleTimeMs: number;
@@ -40,604 +40,609 @@ export interface DescribeConfigsResponseDescribeConfigsSynonym {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeConfigsResponse: MessageCodec<DescribeConfigsResponse> = {
-  name: 'DescribeConfigsResponse',
-  apiKey: 32,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: DescribeConfigsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeConfigsResponseV0(writer, message);
-        return;
-      case 1: case 2:
-        writeDescribeConfigsResponseV1(writer, message);
-        return;
-      case 3:
-        writeDescribeConfigsResponseV3(writer, message);
-        return;
-      case 4:
-        writeDescribeConfigsResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeConfigsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeConfigsResponse {
-    switch (version) {
-      case 0:
-        return readDescribeConfigsResponseV0(reader);
-      case 1: case 2:
-        return readDescribeConfigsResponseV1(reader);
-      case 3:
-        return readDescribeConfigsResponseV3(reader);
-      case 4:
-        return readDescribeConfigsResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeConfigsResponse', version);
-    }
-  },
-  defaults: defaultDescribeConfigsResponse,
-};
+/** Builds the DescribeConfigsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeConfigsResponse(runtime: CodecRuntime): MessageCodec<DescribeConfigsResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeConfigsResponse versions 0. */
-function writeDescribeConfigsResponseV0(writer: Writer, message: DescribeConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeConfigsResponse versions 0. */
-function readDescribeConfigsResponseV0(reader: Reader): DescribeConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DescribeConfigsResponseDescribeConfigsResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV0(reader);
-    }
-    f_results = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
+  const DescribeConfigsResponse: MessageCodec<DescribeConfigsResponse> = {
+    name: 'DescribeConfigsResponse',
+    apiKey: 32,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: DescribeConfigsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeConfigsResponseV0(writer, message);
+          return;
+        case 1: case 2:
+          writeDescribeConfigsResponseV1(writer, message);
+          return;
+        case 3:
+          writeDescribeConfigsResponseV3(writer, message);
+          return;
+        case 4:
+          writeDescribeConfigsResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeConfigsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeConfigsResponse {
+      switch (version) {
+        case 0:
+          return readDescribeConfigsResponseV0(reader);
+        case 1: case 2:
+          return readDescribeConfigsResponseV1(reader);
+        case 3:
+          return readDescribeConfigsResponseV3(reader);
+        case 4:
+          return readDescribeConfigsResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeConfigsResponse', version);
+      }
+    },
+    defaults: defaultDescribeConfigsResponse,
   };
-}
 
-/** DescribeConfigsResponse versions 1-2. */
-function writeDescribeConfigsResponseV1(writer: Writer, message: DescribeConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResultV1(writer, items0[i0]);
+  /** DescribeConfigsResponse versions 0. */
+  function writeDescribeConfigsResponseV0(writer: Writer, message: DescribeConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeConfigsResponse versions 1-2. */
-function readDescribeConfigsResponseV1(reader: Reader): DescribeConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DescribeConfigsResponseDescribeConfigsResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV1(reader);
+  /** DescribeConfigsResponse versions 0. */
+  function readDescribeConfigsResponseV0(reader: Reader): DescribeConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DescribeConfigsResponseDescribeConfigsResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeConfigsResponse versions 3. */
-function writeDescribeConfigsResponseV3(writer: Writer, message: DescribeConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResultV3(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeConfigsResponse versions 3. */
-function readDescribeConfigsResponseV3(reader: Reader): DescribeConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DescribeConfigsResponseDescribeConfigsResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV3(reader);
-    }
-    f_results = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeConfigsResponse versions 4. */
-function writeDescribeConfigsResponseV4(writer: Writer, message: DescribeConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResultV4(writer, items0[i0]);
+  /** DescribeConfigsResponse versions 1-2. */
+  function writeDescribeConfigsResponseV1(writer: Writer, message: DescribeConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResultV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeConfigsResponse versions 4. */
-function readDescribeConfigsResponseV4(reader: Reader): DescribeConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DescribeConfigsResponseDescribeConfigsResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV4(reader);
+  /** DescribeConfigsResponse versions 1-2. */
+  function readDescribeConfigsResponseV1(reader: Reader): DescribeConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DescribeConfigsResponseDescribeConfigsResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV1(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 0. */
-function writeDescribeConfigsResponseDescribeConfigsResourceResultV0(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
-  writer.string(message.name);
-  writer.nullableString(message.value);
-  writer.bool(message.readOnly);
-  writer.bool(message.isDefault);
-  writer.bool(message.isSensitive);
-}
-
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 0. */
-function readDescribeConfigsResponseDescribeConfigsResourceResultV0(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
-  const f_name = reader.string();
-  const f_value = reader.nullableString();
-  const f_readOnly = reader.bool();
-  const f_isDefault = reader.bool();
-  const f_isSensitive = reader.bool();
-  return {
-    name: f_name,
-    value: f_value,
-    readOnly: f_readOnly,
-    isDefault: f_isDefault,
-    configSource: -1,
-    isSensitive: f_isSensitive,
-    synonyms: [],
-    configType: 0,
-    documentation: "",
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 1-2. */
-function writeDescribeConfigsResponseDescribeConfigsResourceResultV1(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
-  writer.string(message.name);
-  writer.nullableString(message.value);
-  writer.bool(message.readOnly);
-  if (message.isDefault !== false) {
-    throw fieldNotInVersion('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', '1-2');
-  }
-  writer.int8(message.configSource);
-  writer.bool(message.isSensitive);
-  {
-    const items0 = message.synonyms;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsSynonymV1(writer, items0[i0]);
+  /** DescribeConfigsResponse versions 3. */
+  function writeDescribeConfigsResponseV3(writer: Writer, message: DescribeConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResultV3(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 1-2. */
-function readDescribeConfigsResponseDescribeConfigsResourceResultV1(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
-  const f_name = reader.string();
-  const f_value = reader.nullableString();
-  const f_readOnly = reader.bool();
-  const f_configSource = reader.int8();
-  const f_isSensitive = reader.bool();
-  let f_synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsSynonymV1(reader);
+  /** DescribeConfigsResponse versions 3. */
+  function readDescribeConfigsResponseV3(reader: Reader): DescribeConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DescribeConfigsResponseDescribeConfigsResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV3(reader);
+      }
+      f_results = items0;
     }
-    f_synonyms = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    value: f_value,
-    readOnly: f_readOnly,
-    isDefault: false,
-    configSource: f_configSource,
-    isSensitive: f_isSensitive,
-    synonyms: f_synonyms,
-    configType: 0,
-    documentation: "",
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 3. */
-function writeDescribeConfigsResponseDescribeConfigsResourceResultV3(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
-  writer.string(message.name);
-  writer.nullableString(message.value);
-  writer.bool(message.readOnly);
-  if (message.isDefault !== false) {
-    throw fieldNotInVersion('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', '3');
-  }
-  writer.int8(message.configSource);
-  writer.bool(message.isSensitive);
-  {
-    const items0 = message.synonyms;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsSynonymV1(writer, items0[i0]);
+  /** DescribeConfigsResponse versions 4. */
+  function writeDescribeConfigsResponseV4(writer: Writer, message: DescribeConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResultV4(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int8(message.configType);
-  writer.nullableString(message.documentation);
-}
 
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 3. */
-function readDescribeConfigsResponseDescribeConfigsResourceResultV3(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
-  const f_name = reader.string();
-  const f_value = reader.nullableString();
-  const f_readOnly = reader.bool();
-  const f_configSource = reader.int8();
-  const f_isSensitive = reader.bool();
-  let f_synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsSynonymV1(reader);
+  /** DescribeConfigsResponse versions 4. */
+  function readDescribeConfigsResponseV4(reader: Reader): DescribeConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DescribeConfigsResponseDescribeConfigsResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResultV4(reader);
+      }
+      f_results = items0;
     }
-    f_synonyms = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_configType = reader.int8();
-  const f_documentation = reader.nullableString();
-  return {
-    name: f_name,
-    value: f_value,
-    readOnly: f_readOnly,
-    isDefault: false,
-    configSource: f_configSource,
-    isSensitive: f_isSensitive,
-    synonyms: f_synonyms,
-    configType: f_configType,
-    documentation: f_documentation,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 4. */
-function writeDescribeConfigsResponseDescribeConfigsResourceResultV4(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
-  writer.compactString(message.name);
-  writer.compactNullableString(message.value);
-  writer.bool(message.readOnly);
-  if (message.isDefault !== false) {
-    throw fieldNotInVersion('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', '4');
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 0. */
+  function writeDescribeConfigsResponseDescribeConfigsResourceResultV0(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
+    writer.string(message.name);
+    writer.nullableString(message.value);
+    writer.bool(message.readOnly);
+    writer.bool(message.isDefault);
+    writer.bool(message.isSensitive);
   }
-  writer.int8(message.configSource);
-  writer.bool(message.isSensitive);
-  {
-    const items0 = message.synonyms;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsSynonymV4(writer, items0[i0]);
+
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 0. */
+  function readDescribeConfigsResponseDescribeConfigsResourceResultV0(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
+    const f_name = reader.string();
+    const f_value = reader.nullableString();
+    const f_readOnly = reader.bool();
+    const f_isDefault = reader.bool();
+    const f_isSensitive = reader.bool();
+    return {
+      name: f_name,
+      value: f_value,
+      readOnly: f_readOnly,
+      isDefault: f_isDefault,
+      configSource: -1,
+      isSensitive: f_isSensitive,
+      synonyms: [],
+      configType: 0,
+      documentation: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 1-2. */
+  function writeDescribeConfigsResponseDescribeConfigsResourceResultV1(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
+    writer.string(message.name);
+    writer.nullableString(message.value);
+    writer.bool(message.readOnly);
+    if (message.isDefault !== false) {
+      throw fieldNotInVersion('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', '1-2');
     }
-  }
-  writer.int8(message.configType);
-  writer.compactNullableString(message.documentation);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeConfigsResponseDescribeConfigsResourceResult versions 4. */
-function readDescribeConfigsResponseDescribeConfigsResourceResultV4(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
-  const f_name = reader.compactString();
-  const f_value = reader.compactNullableString();
-  const f_readOnly = reader.bool();
-  const f_configSource = reader.int8();
-  const f_isSensitive = reader.bool();
-  let f_synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsSynonymV4(reader);
-    }
-    f_synonyms = items0;
-  }
-  const f_configType = reader.int8();
-  const f_documentation = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    value: f_value,
-    readOnly: f_readOnly,
-    isDefault: false,
-    configSource: f_configSource,
-    isSensitive: f_isSensitive,
-    synonyms: f_synonyms,
-    configType: f_configType,
-    documentation: f_documentation,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeConfigsResponseDescribeConfigsResult versions 0. */
-function writeDescribeConfigsResponseDescribeConfigsResultV0(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResourceResultV0(writer, items0[i0]);
+    writer.int8(message.configSource);
+    writer.bool(message.isSensitive);
+    {
+      const items0 = message.synonyms;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsSynonymV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeConfigsResponseDescribeConfigsResult versions 0. */
-function readDescribeConfigsResponseDescribeConfigsResultV0(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV0(reader);
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 1-2. */
+  function readDescribeConfigsResponseDescribeConfigsResourceResultV1(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
+    const f_name = reader.string();
+    const f_value = reader.nullableString();
+    const f_readOnly = reader.bool();
+    const f_configSource = reader.int8();
+    const f_isSensitive = reader.bool();
+    let f_synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsSynonymV1(reader);
+      }
+      f_synonyms = items0;
     }
-    f_configs = items0;
+    return {
+      name: f_name,
+      value: f_value,
+      readOnly: f_readOnly,
+      isDefault: false,
+      configSource: f_configSource,
+      isSensitive: f_isSensitive,
+      synonyms: f_synonyms,
+      configType: 0,
+      documentation: "",
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeConfigsResponseDescribeConfigsResult versions 1-2. */
-function writeDescribeConfigsResponseDescribeConfigsResultV1(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResourceResultV1(writer, items0[i0]);
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 3. */
+  function writeDescribeConfigsResponseDescribeConfigsResourceResultV3(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
+    writer.string(message.name);
+    writer.nullableString(message.value);
+    writer.bool(message.readOnly);
+    if (message.isDefault !== false) {
+      throw fieldNotInVersion('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', '3');
+    }
+    writer.int8(message.configSource);
+    writer.bool(message.isSensitive);
+    {
+      const items0 = message.synonyms;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsSynonymV1(writer, items0[i0]);
+      }
+    }
+    writer.int8(message.configType);
+    writer.nullableString(message.documentation);
+  }
+
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 3. */
+  function readDescribeConfigsResponseDescribeConfigsResourceResultV3(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
+    const f_name = reader.string();
+    const f_value = reader.nullableString();
+    const f_readOnly = reader.bool();
+    const f_configSource = reader.int8();
+    const f_isSensitive = reader.bool();
+    let f_synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsSynonymV1(reader);
+      }
+      f_synonyms = items0;
+    }
+    const f_configType = reader.int8();
+    const f_documentation = reader.nullableString();
+    return {
+      name: f_name,
+      value: f_value,
+      readOnly: f_readOnly,
+      isDefault: false,
+      configSource: f_configSource,
+      isSensitive: f_isSensitive,
+      synonyms: f_synonyms,
+      configType: f_configType,
+      documentation: f_documentation,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 4. */
+  function writeDescribeConfigsResponseDescribeConfigsResourceResultV4(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResourceResult): void {
+    writer.compactString(message.name);
+    writer.compactNullableString(message.value);
+    writer.bool(message.readOnly);
+    if (message.isDefault !== false) {
+      throw fieldNotInVersion('DescribeConfigsResponseDescribeConfigsResourceResult', 'isDefault', '4');
+    }
+    writer.int8(message.configSource);
+    writer.bool(message.isSensitive);
+    {
+      const items0 = message.synonyms;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsSynonymV4(writer, items0[i0]);
+      }
+    }
+    writer.int8(message.configType);
+    writer.compactNullableString(message.documentation);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeConfigsResponseDescribeConfigsResourceResult versions 4. */
+  function readDescribeConfigsResponseDescribeConfigsResourceResultV4(reader: Reader): DescribeConfigsResponseDescribeConfigsResourceResult {
+    const f_name = reader.compactString();
+    const f_value = reader.compactNullableString();
+    const f_readOnly = reader.bool();
+    const f_configSource = reader.int8();
+    const f_isSensitive = reader.bool();
+    let f_synonyms: DescribeConfigsResponseDescribeConfigsSynonym[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsSynonym>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsSynonymV4(reader);
+      }
+      f_synonyms = items0;
+    }
+    const f_configType = reader.int8();
+    const f_documentation = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      value: f_value,
+      readOnly: f_readOnly,
+      isDefault: false,
+      configSource: f_configSource,
+      isSensitive: f_isSensitive,
+      synonyms: f_synonyms,
+      configType: f_configType,
+      documentation: f_documentation,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeConfigsResponseDescribeConfigsResult versions 0. */
+  function writeDescribeConfigsResponseDescribeConfigsResultV0(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResourceResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeConfigsResponseDescribeConfigsResult versions 1-2. */
-function readDescribeConfigsResponseDescribeConfigsResultV1(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV1(reader);
+  /** DescribeConfigsResponseDescribeConfigsResult versions 0. */
+  function readDescribeConfigsResponseDescribeConfigsResultV0(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV0(reader);
+      }
+      f_configs = items0;
     }
-    f_configs = items0;
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeConfigsResponseDescribeConfigsResult versions 3. */
-function writeDescribeConfigsResponseDescribeConfigsResultV3(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResourceResultV3(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeConfigsResponseDescribeConfigsResult versions 3. */
-function readDescribeConfigsResponseDescribeConfigsResultV3(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV3(reader);
-    }
-    f_configs = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeConfigsResponseDescribeConfigsResult versions 4. */
-function writeDescribeConfigsResponseDescribeConfigsResultV4(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeConfigsResponseDescribeConfigsResourceResultV4(writer, items0[i0]);
+  /** DescribeConfigsResponseDescribeConfigsResult versions 1-2. */
+  function writeDescribeConfigsResponseDescribeConfigsResultV1(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResourceResultV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeConfigsResponseDescribeConfigsResult versions 4. */
-function readDescribeConfigsResponseDescribeConfigsResultV4(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV4(reader);
+  /** DescribeConfigsResponseDescribeConfigsResult versions 1-2. */
+  function readDescribeConfigsResponseDescribeConfigsResultV1(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV1(reader);
+      }
+      f_configs = items0;
     }
-    f_configs = items0;
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeConfigsResponseDescribeConfigsSynonym versions 1-3. */
-function writeDescribeConfigsResponseDescribeConfigsSynonymV1(writer: Writer, message: DescribeConfigsResponseDescribeConfigsSynonym): void {
-  writer.string(message.name);
-  writer.nullableString(message.value);
-  writer.int8(message.source);
-}
+  /** DescribeConfigsResponseDescribeConfigsResult versions 3. */
+  function writeDescribeConfigsResponseDescribeConfigsResultV3(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResourceResultV3(writer, items0[i0]);
+      }
+    }
+  }
 
-/** DescribeConfigsResponseDescribeConfigsSynonym versions 1-3. */
-function readDescribeConfigsResponseDescribeConfigsSynonymV1(reader: Reader): DescribeConfigsResponseDescribeConfigsSynonym {
-  const f_name = reader.string();
-  const f_value = reader.nullableString();
-  const f_source = reader.int8();
-  return {
-    name: f_name,
-    value: f_value,
-    source: f_source,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsResponseDescribeConfigsResult versions 3. */
+  function readDescribeConfigsResponseDescribeConfigsResultV3(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV3(reader);
+      }
+      f_configs = items0;
+    }
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeConfigsResponseDescribeConfigsSynonym versions 4. */
-function writeDescribeConfigsResponseDescribeConfigsSynonymV4(writer: Writer, message: DescribeConfigsResponseDescribeConfigsSynonym): void {
-  writer.compactString(message.name);
-  writer.compactNullableString(message.value);
-  writer.int8(message.source);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeConfigsResponseDescribeConfigsResult versions 4. */
+  function writeDescribeConfigsResponseDescribeConfigsResultV4(writer: Writer, message: DescribeConfigsResponseDescribeConfigsResult): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeConfigsResponseDescribeConfigsResourceResultV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeConfigsResponseDescribeConfigsSynonym versions 4. */
-function readDescribeConfigsResponseDescribeConfigsSynonymV4(reader: Reader): DescribeConfigsResponseDescribeConfigsSynonym {
-  const f_name = reader.compactString();
-  const f_value = reader.compactNullableString();
-  const f_source = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    value: f_value,
-    source: f_source,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeConfigsResponseDescribeConfigsResult versions 4. */
+  function readDescribeConfigsResponseDescribeConfigsResultV4(reader: Reader): DescribeConfigsResponseDescribeConfigsResult {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    let f_configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeConfigsResponseDescribeConfigsResourceResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeConfigsResponseDescribeConfigsResourceResultV4(reader);
+      }
+      f_configs = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeConfigsResponse(): DescribeConfigsResponse {
-  return {
-    throttleTimeMs: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsResponseDescribeConfigsSynonym versions 1-3. */
+  function writeDescribeConfigsResponseDescribeConfigsSynonymV1(writer: Writer, message: DescribeConfigsResponseDescribeConfigsSynonym): void {
+    writer.string(message.name);
+    writer.nullableString(message.value);
+    writer.int8(message.source);
+  }
 
-function defaultDescribeConfigsResponseDescribeConfigsResourceResult(): DescribeConfigsResponseDescribeConfigsResourceResult {
-  return {
-    name: "",
-    value: "",
-    readOnly: false,
-    isDefault: false,
-    configSource: -1,
-    isSensitive: false,
-    synonyms: [],
-    configType: 0,
-    documentation: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsResponseDescribeConfigsSynonym versions 1-3. */
+  function readDescribeConfigsResponseDescribeConfigsSynonymV1(reader: Reader): DescribeConfigsResponseDescribeConfigsSynonym {
+    const f_name = reader.string();
+    const f_value = reader.nullableString();
+    const f_source = reader.int8();
+    return {
+      name: f_name,
+      value: f_value,
+      source: f_source,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeConfigsResponseDescribeConfigsResult(): DescribeConfigsResponseDescribeConfigsResult {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    resourceType: 0,
-    resourceName: "",
-    configs: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsResponseDescribeConfigsSynonym versions 4. */
+  function writeDescribeConfigsResponseDescribeConfigsSynonymV4(writer: Writer, message: DescribeConfigsResponseDescribeConfigsSynonym): void {
+    writer.compactString(message.name);
+    writer.compactNullableString(message.value);
+    writer.int8(message.source);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeConfigsResponseDescribeConfigsSynonym(): DescribeConfigsResponseDescribeConfigsSynonym {
-  return {
-    name: "",
-    value: "",
-    source: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeConfigsResponseDescribeConfigsSynonym versions 4. */
+  function readDescribeConfigsResponseDescribeConfigsSynonymV4(reader: Reader): DescribeConfigsResponseDescribeConfigsSynonym {
+    const f_name = reader.compactString();
+    const f_value = reader.compactNullableString();
+    const f_source = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      value: f_value,
+      source: f_source,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultDescribeConfigsResponse(): DescribeConfigsResponse {
+    return {
+      throttleTimeMs: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeConfigsResponseDescribeConfigsResourceResult(): DescribeConfigsResponseDescribeConfigsResourceResult {
+    return {
+      name: "",
+      value: "",
+      readOnly: false,
+      isDefault: false,
+      configSource: -1,
+      isSensitive: false,
+      synonyms: [],
+      configType: 0,
+      documentation: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeConfigsResponseDescribeConfigsResult(): DescribeConfigsResponseDescribeConfigsResult {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      resourceType: 0,
+      resourceName: "",
+      configs: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeConfigsResponseDescribeConfigsSynonym(): DescribeConfigsResponseDescribeConfigsSynonym {
+    return {
+      name: "",
+      value: "",
+      source: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeConfigsResponse;
+}

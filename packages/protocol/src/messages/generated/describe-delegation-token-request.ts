@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeDelegationTokenRequest {
   owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
@@ -16,159 +16,164 @@ export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeDelegationTokenRequest: MessageCodec<DescribeDelegationTokenRequest> = {
-  name: 'DescribeDelegationTokenRequest',
-  apiKey: 41,
-  messageType: 'request',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DescribeDelegationTokenRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDescribeDelegationTokenRequestV0(writer, message);
-        return;
-      case 2: case 3:
-        writeDescribeDelegationTokenRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeDelegationTokenRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeDelegationTokenRequest {
-    switch (version) {
-      case 0: case 1:
-        return readDescribeDelegationTokenRequestV0(reader);
-      case 2: case 3:
-        return readDescribeDelegationTokenRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeDelegationTokenRequest', version);
-    }
-  },
-  defaults: defaultDescribeDelegationTokenRequest,
-};
+/** Builds the DescribeDelegationTokenRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeDelegationTokenRequest(runtime: CodecRuntime): MessageCodec<DescribeDelegationTokenRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeDelegationTokenRequest versions 0-1. */
-function writeDescribeDelegationTokenRequestV0(writer: Writer, message: DescribeDelegationTokenRequest): void {
-  {
-    const items0 = message.owners;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(writer, items0[i0]);
+  const DescribeDelegationTokenRequest: MessageCodec<DescribeDelegationTokenRequest> = {
+    name: 'DescribeDelegationTokenRequest',
+    apiKey: 41,
+    messageType: 'request',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DescribeDelegationTokenRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDescribeDelegationTokenRequestV0(writer, message);
+          return;
+        case 2: case 3:
+          writeDescribeDelegationTokenRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeDelegationTokenRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeDelegationTokenRequest {
+      switch (version) {
+        case 0: case 1:
+          return readDescribeDelegationTokenRequestV0(reader);
+        case 2: case 3:
+          return readDescribeDelegationTokenRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeDelegationTokenRequest', version);
+      }
+    },
+    defaults: defaultDescribeDelegationTokenRequest,
+  };
+
+  /** DescribeDelegationTokenRequest versions 0-1. */
+  function writeDescribeDelegationTokenRequestV0(writer: Writer, message: DescribeDelegationTokenRequest): void {
+    {
+      const items0 = message.owners;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(writer, items0[i0]);
+        }
       }
     }
   }
-}
 
-/** DescribeDelegationTokenRequest versions 0-1. */
-function readDescribeDelegationTokenRequestV0(reader: Reader): DescribeDelegationTokenRequest {
-  let f_owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_owners = null;
-    } else {
-      const items0 = new Array<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(reader);
-      }
-      f_owners = items0;
-    }
-  }
-  return {
-    owners: f_owners,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeDelegationTokenRequest versions 2-3. */
-function writeDescribeDelegationTokenRequestV2(writer: Writer, message: DescribeDelegationTokenRequest): void {
-  {
-    const items0 = message.owners;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(writer, items0[i0]);
+  /** DescribeDelegationTokenRequest versions 0-1. */
+  function readDescribeDelegationTokenRequestV0(reader: Reader): DescribeDelegationTokenRequest {
+    let f_owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_owners = null;
+      } else {
+        const items0 = new Array<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(reader);
+        }
+        f_owners = items0;
       }
     }
+    return {
+      owners: f_owners,
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeDelegationTokenRequest versions 2-3. */
-function readDescribeDelegationTokenRequestV2(reader: Reader): DescribeDelegationTokenRequest {
-  let f_owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_owners = null;
-    } else {
-      const items0 = new Array<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(reader);
+  /** DescribeDelegationTokenRequest versions 2-3. */
+  function writeDescribeDelegationTokenRequestV2(writer: Writer, message: DescribeDelegationTokenRequest): void {
+    {
+      const items0 = message.owners;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(writer, items0[i0]);
+        }
       }
-      f_owners = items0;
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    owners: f_owners,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 0-1. */
-function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(writer: Writer, message: DescribeDelegationTokenRequestDescribeDelegationTokenOwner): void {
-  writer.string(message.principalType);
-  writer.string(message.principalName);
-}
+  /** DescribeDelegationTokenRequest versions 2-3. */
+  function readDescribeDelegationTokenRequestV2(reader: Reader): DescribeDelegationTokenRequest {
+    let f_owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_owners = null;
+      } else {
+        const items0 = new Array<DescribeDelegationTokenRequestDescribeDelegationTokenOwner>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(reader);
+        }
+        f_owners = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      owners: f_owners,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 0-1. */
-function readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(reader: Reader): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-  const f_principalType = reader.string();
-  const f_principalName = reader.string();
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 0-1. */
+  function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(writer: Writer, message: DescribeDelegationTokenRequestDescribeDelegationTokenOwner): void {
+    writer.string(message.principalType);
+    writer.string(message.principalName);
+  }
 
-/** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 2-3. */
-function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(writer: Writer, message: DescribeDelegationTokenRequestDescribeDelegationTokenOwner): void {
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 0-1. */
+  function readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV0(reader: Reader): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
+    const f_principalType = reader.string();
+    const f_principalName = reader.string();
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 2-3. */
-function readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(reader: Reader): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 2-3. */
+  function writeDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(writer: Writer, message: DescribeDelegationTokenRequestDescribeDelegationTokenOwner): void {
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeDelegationTokenRequest(): DescribeDelegationTokenRequest {
-  return {
-    owners: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeDelegationTokenRequestDescribeDelegationTokenOwner versions 2-3. */
+  function readDescribeDelegationTokenRequestDescribeDelegationTokenOwnerV2(reader: Reader): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeDelegationTokenRequestDescribeDelegationTokenOwner(): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
-  return {
-    principalType: "",
-    principalName: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeDelegationTokenRequest(): DescribeDelegationTokenRequest {
+    return {
+      owners: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultDescribeDelegationTokenRequestDescribeDelegationTokenOwner(): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
+    return {
+      principalType: "",
+      principalName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeDelegationTokenRequest;
+}

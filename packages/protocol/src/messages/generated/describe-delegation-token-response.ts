@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeDelegationTokenResponse {
   errorCode: number;
@@ -32,387 +32,392 @@ export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer 
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeDelegationTokenResponse: MessageCodec<DescribeDelegationTokenResponse> = {
-  name: 'DescribeDelegationTokenResponse',
-  apiKey: 41,
-  messageType: 'response',
-  validVersions: { min: 0, max: 3 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DescribeDelegationTokenResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDescribeDelegationTokenResponseV0(writer, message);
-        return;
-      case 2:
-        writeDescribeDelegationTokenResponseV2(writer, message);
-        return;
-      case 3:
-        writeDescribeDelegationTokenResponseV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeDelegationTokenResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeDelegationTokenResponse {
-    switch (version) {
-      case 0: case 1:
-        return readDescribeDelegationTokenResponseV0(reader);
-      case 2:
-        return readDescribeDelegationTokenResponseV2(reader);
-      case 3:
-        return readDescribeDelegationTokenResponseV3(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeDelegationTokenResponse', version);
-    }
-  },
-  defaults: defaultDescribeDelegationTokenResponse,
-};
+/** Builds the DescribeDelegationTokenResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeDelegationTokenResponse(runtime: CodecRuntime): MessageCodec<DescribeDelegationTokenResponse> {
+  const { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeDelegationTokenResponse versions 0-1. */
-function writeDescribeDelegationTokenResponseV0(writer: Writer, message: DescribeDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.tokens;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeDelegationTokenResponseDescribedDelegationTokenV0(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.throttleTimeMs);
-}
-
-/** DescribeDelegationTokenResponse versions 0-1. */
-function readDescribeDelegationTokenResponseV0(reader: Reader): DescribeDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  let f_tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenV0(reader);
-    }
-    f_tokens = items0;
-  }
-  const f_throttleTimeMs = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    tokens: f_tokens,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: undefined,
+  const DescribeDelegationTokenResponse: MessageCodec<DescribeDelegationTokenResponse> = {
+    name: 'DescribeDelegationTokenResponse',
+    apiKey: 41,
+    messageType: 'response',
+    validVersions: { min: 0, max: 3 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DescribeDelegationTokenResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDescribeDelegationTokenResponseV0(writer, message);
+          return;
+        case 2:
+          writeDescribeDelegationTokenResponseV2(writer, message);
+          return;
+        case 3:
+          writeDescribeDelegationTokenResponseV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeDelegationTokenResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeDelegationTokenResponse {
+      switch (version) {
+        case 0: case 1:
+          return readDescribeDelegationTokenResponseV0(reader);
+        case 2:
+          return readDescribeDelegationTokenResponseV2(reader);
+        case 3:
+          return readDescribeDelegationTokenResponseV3(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeDelegationTokenResponse', version);
+      }
+    },
+    defaults: defaultDescribeDelegationTokenResponse,
   };
-}
 
-/** DescribeDelegationTokenResponse versions 2. */
-function writeDescribeDelegationTokenResponseV2(writer: Writer, message: DescribeDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.tokens;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeDelegationTokenResponseDescribedDelegationTokenV2(writer, items0[i0]);
+  /** DescribeDelegationTokenResponse versions 0-1. */
+  function writeDescribeDelegationTokenResponseV0(writer: Writer, message: DescribeDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.tokens;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeDelegationTokenResponseDescribedDelegationTokenV0(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.throttleTimeMs);
+  }
+
+  /** DescribeDelegationTokenResponse versions 0-1. */
+  function readDescribeDelegationTokenResponseV0(reader: Reader): DescribeDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    let f_tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenV0(reader);
+      }
+      f_tokens = items0;
+    }
+    const f_throttleTimeMs = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      tokens: f_tokens,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeDelegationTokenResponse versions 2. */
+  function writeDescribeDelegationTokenResponseV2(writer: Writer, message: DescribeDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.tokens;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeDelegationTokenResponseDescribedDelegationTokenV2(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.throttleTimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeDelegationTokenResponse versions 2. */
+  function readDescribeDelegationTokenResponseV2(reader: Reader): DescribeDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    let f_tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenV2(reader);
+      }
+      f_tokens = items0;
+    }
+    const f_throttleTimeMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      tokens: f_tokens,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeDelegationTokenResponse versions 3. */
+  function writeDescribeDelegationTokenResponseV3(writer: Writer, message: DescribeDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.tokens;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeDelegationTokenResponseDescribedDelegationTokenV3(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.throttleTimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeDelegationTokenResponse versions 3. */
+  function readDescribeDelegationTokenResponseV3(reader: Reader): DescribeDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    let f_tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenV3(reader);
+      }
+      f_tokens = items0;
+    }
+    const f_throttleTimeMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      tokens: f_tokens,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeDelegationTokenResponseDescribedDelegationToken versions 0-1. */
+  function writeDescribeDelegationTokenResponseDescribedDelegationTokenV0(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationToken): void {
+    writer.string(message.principalType);
+    writer.string(message.principalName);
+    if (message.tokenRequesterPrincipalType !== "") {
+      throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalType', '0-1');
+    }
+    if (message.tokenRequesterPrincipalName !== "") {
+      throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalName', '0-1');
+    }
+    writer.int64(message.issueTimestamp);
+    writer.int64(message.expiryTimestamp);
+    writer.int64(message.maxTimestamp);
+    writer.string(message.tokenId);
+    writer.bytes(message.hmac);
+    {
+      const items0 = message.renewers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(writer, items0[i0]);
+      }
     }
   }
-  writer.int32(message.throttleTimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeDelegationTokenResponse versions 2. */
-function readDescribeDelegationTokenResponseV2(reader: Reader): DescribeDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  let f_tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenV2(reader);
+  /** DescribeDelegationTokenResponseDescribedDelegationToken versions 0-1. */
+  function readDescribeDelegationTokenResponseDescribedDelegationTokenV0(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationToken {
+    const f_principalType = reader.string();
+    const f_principalName = reader.string();
+    const f_issueTimestamp = reader.int64();
+    const f_expiryTimestamp = reader.int64();
+    const f_maxTimestamp = reader.int64();
+    const f_tokenId = reader.string();
+    const f_hmac = reader.bytes();
+    let f_renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(reader);
+      }
+      f_renewers = items0;
     }
-    f_tokens = items0;
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      tokenRequesterPrincipalType: "",
+      tokenRequesterPrincipalName: "",
+      issueTimestamp: f_issueTimestamp,
+      expiryTimestamp: f_expiryTimestamp,
+      maxTimestamp: f_maxTimestamp,
+      tokenId: f_tokenId,
+      hmac: f_hmac,
+      renewers: f_renewers,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_throttleTimeMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    tokens: f_tokens,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeDelegationTokenResponse versions 3. */
-function writeDescribeDelegationTokenResponseV3(writer: Writer, message: DescribeDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.tokens;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeDelegationTokenResponseDescribedDelegationTokenV3(writer, items0[i0]);
+  /** DescribeDelegationTokenResponseDescribedDelegationToken versions 2. */
+  function writeDescribeDelegationTokenResponseDescribedDelegationTokenV2(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationToken): void {
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    if (message.tokenRequesterPrincipalType !== "") {
+      throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalType', '2');
     }
-  }
-  writer.int32(message.throttleTimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeDelegationTokenResponse versions 3. */
-function readDescribeDelegationTokenResponseV3(reader: Reader): DescribeDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  let f_tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationToken>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenV3(reader);
+    if (message.tokenRequesterPrincipalName !== "") {
+      throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalName', '2');
     }
-    f_tokens = items0;
-  }
-  const f_throttleTimeMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    tokens: f_tokens,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeDelegationTokenResponseDescribedDelegationToken versions 0-1. */
-function writeDescribeDelegationTokenResponseDescribedDelegationTokenV0(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationToken): void {
-  writer.string(message.principalType);
-  writer.string(message.principalName);
-  if (message.tokenRequesterPrincipalType !== "") {
-    throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalType', '0-1');
-  }
-  if (message.tokenRequesterPrincipalName !== "") {
-    throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalName', '0-1');
-  }
-  writer.int64(message.issueTimestamp);
-  writer.int64(message.expiryTimestamp);
-  writer.int64(message.maxTimestamp);
-  writer.string(message.tokenId);
-  writer.bytes(message.hmac);
-  {
-    const items0 = message.renewers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(writer, items0[i0]);
+    writer.int64(message.issueTimestamp);
+    writer.int64(message.expiryTimestamp);
+    writer.int64(message.maxTimestamp);
+    writer.compactString(message.tokenId);
+    writer.compactBytes(message.hmac);
+    {
+      const items0 = message.renewers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** DescribeDelegationTokenResponseDescribedDelegationToken versions 0-1. */
-function readDescribeDelegationTokenResponseDescribedDelegationTokenV0(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationToken {
-  const f_principalType = reader.string();
-  const f_principalName = reader.string();
-  const f_issueTimestamp = reader.int64();
-  const f_expiryTimestamp = reader.int64();
-  const f_maxTimestamp = reader.int64();
-  const f_tokenId = reader.string();
-  const f_hmac = reader.bytes();
-  let f_renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(reader);
+  /** DescribeDelegationTokenResponseDescribedDelegationToken versions 2. */
+  function readDescribeDelegationTokenResponseDescribedDelegationTokenV2(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationToken {
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const f_issueTimestamp = reader.int64();
+    const f_expiryTimestamp = reader.int64();
+    const f_maxTimestamp = reader.int64();
+    const f_tokenId = reader.compactString();
+    const f_hmac = reader.compactBytes();
+    let f_renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(reader);
+      }
+      f_renewers = items0;
     }
-    f_renewers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      tokenRequesterPrincipalType: "",
+      tokenRequesterPrincipalName: "",
+      issueTimestamp: f_issueTimestamp,
+      expiryTimestamp: f_expiryTimestamp,
+      maxTimestamp: f_maxTimestamp,
+      tokenId: f_tokenId,
+      hmac: f_hmac,
+      renewers: f_renewers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    tokenRequesterPrincipalType: "",
-    tokenRequesterPrincipalName: "",
-    issueTimestamp: f_issueTimestamp,
-    expiryTimestamp: f_expiryTimestamp,
-    maxTimestamp: f_maxTimestamp,
-    tokenId: f_tokenId,
-    hmac: f_hmac,
-    renewers: f_renewers,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeDelegationTokenResponseDescribedDelegationToken versions 2. */
-function writeDescribeDelegationTokenResponseDescribedDelegationTokenV2(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationToken): void {
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  if (message.tokenRequesterPrincipalType !== "") {
-    throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalType', '2');
-  }
-  if (message.tokenRequesterPrincipalName !== "") {
-    throw fieldNotInVersion('DescribeDelegationTokenResponseDescribedDelegationToken', 'tokenRequesterPrincipalName', '2');
-  }
-  writer.int64(message.issueTimestamp);
-  writer.int64(message.expiryTimestamp);
-  writer.int64(message.maxTimestamp);
-  writer.compactString(message.tokenId);
-  writer.compactBytes(message.hmac);
-  {
-    const items0 = message.renewers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(writer, items0[i0]);
+  /** DescribeDelegationTokenResponseDescribedDelegationToken versions 3. */
+  function writeDescribeDelegationTokenResponseDescribedDelegationTokenV3(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationToken): void {
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    writer.compactString(message.tokenRequesterPrincipalType);
+    writer.compactString(message.tokenRequesterPrincipalName);
+    writer.int64(message.issueTimestamp);
+    writer.int64(message.expiryTimestamp);
+    writer.int64(message.maxTimestamp);
+    writer.compactString(message.tokenId);
+    writer.compactBytes(message.hmac);
+    {
+      const items0 = message.renewers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeDelegationTokenResponseDescribedDelegationToken versions 2. */
-function readDescribeDelegationTokenResponseDescribedDelegationTokenV2(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationToken {
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const f_issueTimestamp = reader.int64();
-  const f_expiryTimestamp = reader.int64();
-  const f_maxTimestamp = reader.int64();
-  const f_tokenId = reader.compactString();
-  const f_hmac = reader.compactBytes();
-  let f_renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(reader);
+  /** DescribeDelegationTokenResponseDescribedDelegationToken versions 3. */
+  function readDescribeDelegationTokenResponseDescribedDelegationTokenV3(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationToken {
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const f_tokenRequesterPrincipalType = reader.compactString();
+    const f_tokenRequesterPrincipalName = reader.compactString();
+    const f_issueTimestamp = reader.int64();
+    const f_expiryTimestamp = reader.int64();
+    const f_maxTimestamp = reader.int64();
+    const f_tokenId = reader.compactString();
+    const f_hmac = reader.compactBytes();
+    let f_renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(reader);
+      }
+      f_renewers = items0;
     }
-    f_renewers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      tokenRequesterPrincipalType: f_tokenRequesterPrincipalType,
+      tokenRequesterPrincipalName: f_tokenRequesterPrincipalName,
+      issueTimestamp: f_issueTimestamp,
+      expiryTimestamp: f_expiryTimestamp,
+      maxTimestamp: f_maxTimestamp,
+      tokenId: f_tokenId,
+      hmac: f_hmac,
+      renewers: f_renewers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    tokenRequesterPrincipalType: "",
-    tokenRequesterPrincipalName: "",
-    issueTimestamp: f_issueTimestamp,
-    expiryTimestamp: f_expiryTimestamp,
-    maxTimestamp: f_maxTimestamp,
-    tokenId: f_tokenId,
-    hmac: f_hmac,
-    renewers: f_renewers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeDelegationTokenResponseDescribedDelegationToken versions 3. */
-function writeDescribeDelegationTokenResponseDescribedDelegationTokenV3(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationToken): void {
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  writer.compactString(message.tokenRequesterPrincipalType);
-  writer.compactString(message.tokenRequesterPrincipalName);
-  writer.int64(message.issueTimestamp);
-  writer.int64(message.expiryTimestamp);
-  writer.int64(message.maxTimestamp);
-  writer.compactString(message.tokenId);
-  writer.compactBytes(message.hmac);
-  {
-    const items0 = message.renewers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(writer, items0[i0]);
-    }
+  /** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 0-1. */
+  function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer): void {
+    writer.string(message.principalType);
+    writer.string(message.principalName);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeDelegationTokenResponseDescribedDelegationToken versions 3. */
-function readDescribeDelegationTokenResponseDescribedDelegationTokenV3(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationToken {
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const f_tokenRequesterPrincipalType = reader.compactString();
-  const f_tokenRequesterPrincipalName = reader.compactString();
-  const f_issueTimestamp = reader.int64();
-  const f_expiryTimestamp = reader.int64();
-  const f_maxTimestamp = reader.int64();
-  const f_tokenId = reader.compactString();
-  const f_hmac = reader.compactBytes();
-  let f_renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeDelegationTokenResponseDescribedDelegationTokenRenewer>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(reader);
-    }
-    f_renewers = items0;
+  /** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 0-1. */
+  function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
+    const f_principalType = reader.string();
+    const f_principalName = reader.string();
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    tokenRequesterPrincipalType: f_tokenRequesterPrincipalType,
-    tokenRequesterPrincipalName: f_tokenRequesterPrincipalName,
-    issueTimestamp: f_issueTimestamp,
-    expiryTimestamp: f_expiryTimestamp,
-    maxTimestamp: f_maxTimestamp,
-    tokenId: f_tokenId,
-    hmac: f_hmac,
-    renewers: f_renewers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 0-1. */
-function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer): void {
-  writer.string(message.principalType);
-  writer.string(message.principalName);
-}
+  /** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 2-3. */
+  function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer): void {
+    writer.compactString(message.principalType);
+    writer.compactString(message.principalName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 0-1. */
-function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV0(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  const f_principalType = reader.string();
-  const f_principalName = reader.string();
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 2-3. */
+  function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
+    const f_principalType = reader.compactString();
+    const f_principalName = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      principalType: f_principalType,
+      principalName: f_principalName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 2-3. */
-function writeDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(writer: Writer, message: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer): void {
-  writer.compactString(message.principalType);
-  writer.compactString(message.principalName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  function defaultDescribeDelegationTokenResponse(): DescribeDelegationTokenResponse {
+    return {
+      errorCode: 0,
+      tokens: [],
+      throttleTimeMs: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeDelegationTokenResponseDescribedDelegationTokenRenewer versions 2-3. */
-function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewerV2(reader: Reader): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  const f_principalType = reader.compactString();
-  const f_principalName = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    principalType: f_principalType,
-    principalName: f_principalName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  function defaultDescribeDelegationTokenResponseDescribedDelegationToken(): DescribeDelegationTokenResponseDescribedDelegationToken {
+    return {
+      principalType: "",
+      principalName: "",
+      tokenRequesterPrincipalType: "",
+      tokenRequesterPrincipalName: "",
+      issueTimestamp: 0n,
+      expiryTimestamp: 0n,
+      maxTimestamp: 0n,
+      tokenId: "",
+      hmac: EMPTY_BYTES,
+      renewers: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeDelegationTokenResponse(): DescribeDelegationTokenResponse {
-  return {
-    errorCode: 0,
-    tokens: [],
-    throttleTimeMs: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
+    return {
+      principalType: "",
+      principalName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeDelegationTokenResponse;
 }
-
-function defaultDescribeDelegationTokenResponseDescribedDelegationToken(): DescribeDelegationTokenResponseDescribedDelegationToken {
-  return {
-    principalType: "",
-    principalName: "",
-    tokenRequesterPrincipalType: "",
-    tokenRequesterPrincipalName: "",
-    issueTimestamp: 0n,
-    expiryTimestamp: 0n,
-    maxTimestamp: 0n,
-    tokenId: "",
-    hmac: EMPTY_BYTES,
-    renewers: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
-  return {
-    principalType: "",
-    principalName: "",
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeGroupsRequest {
   groups: string[];
@@ -11,143 +11,148 @@ export interface DescribeGroupsRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeGroupsRequest: MessageCodec<DescribeGroupsRequest> = {
-  name: 'DescribeGroupsRequest',
-  apiKey: 15,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 5, max: 32767 },
-  encode(writer: Writer, message: DescribeGroupsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeDescribeGroupsRequestV0(writer, message);
-        return;
-      case 3: case 4:
-        writeDescribeGroupsRequestV3(writer, message);
-        return;
-      case 5:
-        writeDescribeGroupsRequestV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeGroupsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeGroupsRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readDescribeGroupsRequestV0(reader);
-      case 3: case 4:
-        return readDescribeGroupsRequestV3(reader);
-      case 5:
-        return readDescribeGroupsRequestV5(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeGroupsRequest', version);
-    }
-  },
-  defaults: defaultDescribeGroupsRequest,
-};
+/** Builds the DescribeGroupsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeGroupsRequest(runtime: CodecRuntime): MessageCodec<DescribeGroupsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeGroupsRequest versions 0-2. */
-function writeDescribeGroupsRequestV0(writer: Writer, message: DescribeGroupsRequest): void {
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
-    }
-  }
-  if (message.includeAuthorizedOperations !== false) {
-    throw fieldNotInVersion('DescribeGroupsRequest', 'includeAuthorizedOperations', '0-2');
-  }
-}
-
-/** DescribeGroupsRequest versions 0-2. */
-function readDescribeGroupsRequestV0(reader: Reader): DescribeGroupsRequest {
-  let f_groups: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
-    }
-    f_groups = items0;
-  }
-  return {
-    groups: f_groups,
-    includeAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
+  const DescribeGroupsRequest: MessageCodec<DescribeGroupsRequest> = {
+    name: 'DescribeGroupsRequest',
+    apiKey: 15,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 5, max: 32767 },
+    encode(writer: Writer, message: DescribeGroupsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeDescribeGroupsRequestV0(writer, message);
+          return;
+        case 3: case 4:
+          writeDescribeGroupsRequestV3(writer, message);
+          return;
+        case 5:
+          writeDescribeGroupsRequestV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeGroupsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeGroupsRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readDescribeGroupsRequestV0(reader);
+        case 3: case 4:
+          return readDescribeGroupsRequestV3(reader);
+        case 5:
+          return readDescribeGroupsRequestV5(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeGroupsRequest', version);
+      }
+    },
+    defaults: defaultDescribeGroupsRequest,
   };
-}
 
-/** DescribeGroupsRequest versions 3-4. */
-function writeDescribeGroupsRequestV3(writer: Writer, message: DescribeGroupsRequest): void {
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
+  /** DescribeGroupsRequest versions 0-2. */
+  function writeDescribeGroupsRequestV0(writer: Writer, message: DescribeGroupsRequest): void {
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
+    }
+    if (message.includeAuthorizedOperations !== false) {
+      throw fieldNotInVersion('DescribeGroupsRequest', 'includeAuthorizedOperations', '0-2');
     }
   }
-  writer.bool(message.includeAuthorizedOperations);
-}
 
-/** DescribeGroupsRequest versions 3-4. */
-function readDescribeGroupsRequestV3(reader: Reader): DescribeGroupsRequest {
-  let f_groups: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
+  /** DescribeGroupsRequest versions 0-2. */
+  function readDescribeGroupsRequestV0(reader: Reader): DescribeGroupsRequest {
+    let f_groups: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    return {
+      groups: f_groups,
+      includeAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_includeAuthorizedOperations = reader.bool();
-  return {
-    groups: f_groups,
-    includeAuthorizedOperations: f_includeAuthorizedOperations,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeGroupsRequest versions 5. */
-function writeDescribeGroupsRequestV5(writer: Writer, message: DescribeGroupsRequest): void {
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** DescribeGroupsRequest versions 3-4. */
+  function writeDescribeGroupsRequestV3(writer: Writer, message: DescribeGroupsRequest): void {
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
     }
+    writer.bool(message.includeAuthorizedOperations);
   }
-  writer.bool(message.includeAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeGroupsRequest versions 5. */
-function readDescribeGroupsRequestV5(reader: Reader): DescribeGroupsRequest {
-  let f_groups: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** DescribeGroupsRequest versions 3-4. */
+  function readDescribeGroupsRequestV3(reader: Reader): DescribeGroupsRequest {
+    let f_groups: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    const f_includeAuthorizedOperations = reader.bool();
+    return {
+      groups: f_groups,
+      includeAuthorizedOperations: f_includeAuthorizedOperations,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_includeAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groups: f_groups,
-    includeAuthorizedOperations: f_includeAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
-  return {
-    groups: [],
-    includeAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeGroupsRequest versions 5. */
+  function writeDescribeGroupsRequestV5(writer: Writer, message: DescribeGroupsRequest): void {
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writer.bool(message.includeAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DescribeGroupsRequest versions 5. */
+  function readDescribeGroupsRequestV5(reader: Reader): DescribeGroupsRequest {
+    let f_groups: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_groups = items0;
+    }
+    const f_includeAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groups: f_groups,
+      includeAuthorizedOperations: f_includeAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
+    return {
+      groups: [],
+      includeAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeGroupsRequest;
+}

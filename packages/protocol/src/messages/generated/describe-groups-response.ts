@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeGroupsResponse {
   throttleTimeMs: number;
@@ -32,511 +32,516 @@ export interface DescribeGroupsResponseDescribedGroupMember {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeGroupsResponse: MessageCodec<DescribeGroupsResponse> = {
-  name: 'DescribeGroupsResponse',
-  apiKey: 15,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 5, max: 32767 },
-  encode(writer: Writer, message: DescribeGroupsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeGroupsResponseV0(writer, message);
-        return;
-      case 1: case 2:
-        writeDescribeGroupsResponseV1(writer, message);
-        return;
-      case 3:
-        writeDescribeGroupsResponseV3(writer, message);
-        return;
-      case 4:
-        writeDescribeGroupsResponseV4(writer, message);
-        return;
-      case 5:
-        writeDescribeGroupsResponseV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeGroupsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeGroupsResponse {
-    switch (version) {
-      case 0:
-        return readDescribeGroupsResponseV0(reader);
-      case 1: case 2:
-        return readDescribeGroupsResponseV1(reader);
-      case 3:
-        return readDescribeGroupsResponseV3(reader);
-      case 4:
-        return readDescribeGroupsResponseV4(reader);
-      case 5:
-        return readDescribeGroupsResponseV5(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeGroupsResponse', version);
-    }
-  },
-  defaults: defaultDescribeGroupsResponse,
-};
+/** Builds the DescribeGroupsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeGroupsResponse(runtime: CodecRuntime): MessageCodec<DescribeGroupsResponse> {
+  const { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeGroupsResponse versions 0. */
-function writeDescribeGroupsResponseV0(writer: Writer, message: DescribeGroupsResponse): void {
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeGroupsResponse versions 0. */
-function readDescribeGroupsResponseV0(reader: Reader): DescribeGroupsResponse {
-  let f_groups: DescribeGroupsResponseDescribedGroup[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupV0(reader);
-    }
-    f_groups = items0;
-  }
-  return {
-    throttleTimeMs: 0,
-    groups: f_groups,
-    unknownTaggedFields: undefined,
+  const DescribeGroupsResponse: MessageCodec<DescribeGroupsResponse> = {
+    name: 'DescribeGroupsResponse',
+    apiKey: 15,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 5, max: 32767 },
+    encode(writer: Writer, message: DescribeGroupsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeGroupsResponseV0(writer, message);
+          return;
+        case 1: case 2:
+          writeDescribeGroupsResponseV1(writer, message);
+          return;
+        case 3:
+          writeDescribeGroupsResponseV3(writer, message);
+          return;
+        case 4:
+          writeDescribeGroupsResponseV4(writer, message);
+          return;
+        case 5:
+          writeDescribeGroupsResponseV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeGroupsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeGroupsResponse {
+      switch (version) {
+        case 0:
+          return readDescribeGroupsResponseV0(reader);
+        case 1: case 2:
+          return readDescribeGroupsResponseV1(reader);
+        case 3:
+          return readDescribeGroupsResponseV3(reader);
+        case 4:
+          return readDescribeGroupsResponseV4(reader);
+        case 5:
+          return readDescribeGroupsResponseV5(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeGroupsResponse', version);
+      }
+    },
+    defaults: defaultDescribeGroupsResponse,
   };
-}
 
-/** DescribeGroupsResponse versions 1-2. */
-function writeDescribeGroupsResponseV1(writer: Writer, message: DescribeGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupV0(writer, items0[i0]);
+  /** DescribeGroupsResponse versions 0. */
+  function writeDescribeGroupsResponseV0(writer: Writer, message: DescribeGroupsResponse): void {
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeGroupsResponse versions 1-2. */
-function readDescribeGroupsResponseV1(reader: Reader): DescribeGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: DescribeGroupsResponseDescribedGroup[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupV0(reader);
+  /** DescribeGroupsResponse versions 0. */
+  function readDescribeGroupsResponseV0(reader: Reader): DescribeGroupsResponse {
+    let f_groups: DescribeGroupsResponseDescribedGroup[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupV0(reader);
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    return {
+      throttleTimeMs: 0,
+      groups: f_groups,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    groups: f_groups,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeGroupsResponse versions 3. */
-function writeDescribeGroupsResponseV3(writer: Writer, message: DescribeGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupV3(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeGroupsResponse versions 3. */
-function readDescribeGroupsResponseV3(reader: Reader): DescribeGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: DescribeGroupsResponseDescribedGroup[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupV3(reader);
-    }
-    f_groups = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    groups: f_groups,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeGroupsResponse versions 4. */
-function writeDescribeGroupsResponseV4(writer: Writer, message: DescribeGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupV4(writer, items0[i0]);
+  /** DescribeGroupsResponse versions 1-2. */
+  function writeDescribeGroupsResponseV1(writer: Writer, message: DescribeGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** DescribeGroupsResponse versions 4. */
-function readDescribeGroupsResponseV4(reader: Reader): DescribeGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: DescribeGroupsResponseDescribedGroup[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupV4(reader);
+  /** DescribeGroupsResponse versions 1-2. */
+  function readDescribeGroupsResponseV1(reader: Reader): DescribeGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: DescribeGroupsResponseDescribedGroup[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupV0(reader);
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      groups: f_groups,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    groups: f_groups,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeGroupsResponse versions 5. */
-function writeDescribeGroupsResponseV5(writer: Writer, message: DescribeGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupV5(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeGroupsResponse versions 5. */
-function readDescribeGroupsResponseV5(reader: Reader): DescribeGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: DescribeGroupsResponseDescribedGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupV5(reader);
-    }
-    f_groups = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeGroupsResponseDescribedGroup versions 0-2. */
-function writeDescribeGroupsResponseDescribedGroupV0(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
-  writer.int16(message.errorCode);
-  writer.string(message.groupId);
-  writer.string(message.groupState);
-  writer.string(message.protocolType);
-  writer.string(message.protocolData);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupMemberV0(writer, items0[i0]);
+  /** DescribeGroupsResponse versions 3. */
+  function writeDescribeGroupsResponseV3(writer: Writer, message: DescribeGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupV3(writer, items0[i0]);
+      }
     }
   }
-  if (message.authorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('DescribeGroupsResponseDescribedGroup', 'authorizedOperations', '0-2');
-  }
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 0-2. */
-function readDescribeGroupsResponseDescribedGroupV0(reader: Reader): DescribeGroupsResponseDescribedGroup {
-  const f_errorCode = reader.int16();
-  const f_groupId = reader.string();
-  const f_groupState = reader.string();
-  const f_protocolType = reader.string();
-  const f_protocolData = reader.string();
-  let f_members: DescribeGroupsResponseDescribedGroupMember[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV0(reader);
+  /** DescribeGroupsResponse versions 3. */
+  function readDescribeGroupsResponseV3(reader: Reader): DescribeGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: DescribeGroupsResponseDescribedGroup[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupV3(reader);
+      }
+      f_groups = items0;
     }
-    f_members = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      groups: f_groups,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    groupId: f_groupId,
-    groupState: f_groupState,
-    protocolType: f_protocolType,
-    protocolData: f_protocolData,
-    members: f_members,
-    authorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 3. */
-function writeDescribeGroupsResponseDescribedGroupV3(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
-  writer.int16(message.errorCode);
-  writer.string(message.groupId);
-  writer.string(message.groupState);
-  writer.string(message.protocolType);
-  writer.string(message.protocolData);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupMemberV0(writer, items0[i0]);
+  /** DescribeGroupsResponse versions 4. */
+  function writeDescribeGroupsResponseV4(writer: Writer, message: DescribeGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupV4(writer, items0[i0]);
+      }
     }
   }
-  writer.int32(message.authorizedOperations);
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 3. */
-function readDescribeGroupsResponseDescribedGroupV3(reader: Reader): DescribeGroupsResponseDescribedGroup {
-  const f_errorCode = reader.int16();
-  const f_groupId = reader.string();
-  const f_groupState = reader.string();
-  const f_protocolType = reader.string();
-  const f_protocolData = reader.string();
-  let f_members: DescribeGroupsResponseDescribedGroupMember[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV0(reader);
+  /** DescribeGroupsResponse versions 4. */
+  function readDescribeGroupsResponseV4(reader: Reader): DescribeGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: DescribeGroupsResponseDescribedGroup[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupV4(reader);
+      }
+      f_groups = items0;
     }
-    f_members = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      groups: f_groups,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_authorizedOperations = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    groupId: f_groupId,
-    groupState: f_groupState,
-    protocolType: f_protocolType,
-    protocolData: f_protocolData,
-    members: f_members,
-    authorizedOperations: f_authorizedOperations,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 4. */
-function writeDescribeGroupsResponseDescribedGroupV4(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
-  writer.int16(message.errorCode);
-  writer.string(message.groupId);
-  writer.string(message.groupState);
-  writer.string(message.protocolType);
-  writer.string(message.protocolData);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupMemberV4(writer, items0[i0]);
+  /** DescribeGroupsResponse versions 5. */
+  function writeDescribeGroupsResponseV5(writer: Writer, message: DescribeGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupV5(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.authorizedOperations);
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 4. */
-function readDescribeGroupsResponseDescribedGroupV4(reader: Reader): DescribeGroupsResponseDescribedGroup {
-  const f_errorCode = reader.int16();
-  const f_groupId = reader.string();
-  const f_groupState = reader.string();
-  const f_protocolType = reader.string();
-  const f_protocolData = reader.string();
-  let f_members: DescribeGroupsResponseDescribedGroupMember[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV4(reader);
+  /** DescribeGroupsResponse versions 5. */
+  function readDescribeGroupsResponseV5(reader: Reader): DescribeGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: DescribeGroupsResponseDescribedGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupV5(reader);
+      }
+      f_groups = items0;
     }
-    f_members = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_authorizedOperations = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    groupId: f_groupId,
-    groupState: f_groupState,
-    protocolType: f_protocolType,
-    protocolData: f_protocolData,
-    members: f_members,
-    authorizedOperations: f_authorizedOperations,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 5. */
-function writeDescribeGroupsResponseDescribedGroupV5(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
-  writer.int16(message.errorCode);
-  writer.compactString(message.groupId);
-  writer.compactString(message.groupState);
-  writer.compactString(message.protocolType);
-  writer.compactString(message.protocolData);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeGroupsResponseDescribedGroupMemberV5(writer, items0[i0]);
+  /** DescribeGroupsResponseDescribedGroup versions 0-2. */
+  function writeDescribeGroupsResponseDescribedGroupV0(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
+    writer.int16(message.errorCode);
+    writer.string(message.groupId);
+    writer.string(message.groupState);
+    writer.string(message.protocolType);
+    writer.string(message.protocolData);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupMemberV0(writer, items0[i0]);
+      }
+    }
+    if (message.authorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('DescribeGroupsResponseDescribedGroup', 'authorizedOperations', '0-2');
     }
   }
-  writer.int32(message.authorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeGroupsResponseDescribedGroup versions 5. */
-function readDescribeGroupsResponseDescribedGroupV5(reader: Reader): DescribeGroupsResponseDescribedGroup {
-  const f_errorCode = reader.int16();
-  const f_groupId = reader.compactString();
-  const f_groupState = reader.compactString();
-  const f_protocolType = reader.compactString();
-  const f_protocolData = reader.compactString();
-  let f_members: DescribeGroupsResponseDescribedGroupMember[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV5(reader);
+  /** DescribeGroupsResponseDescribedGroup versions 0-2. */
+  function readDescribeGroupsResponseDescribedGroupV0(reader: Reader): DescribeGroupsResponseDescribedGroup {
+    const f_errorCode = reader.int16();
+    const f_groupId = reader.string();
+    const f_groupState = reader.string();
+    const f_protocolType = reader.string();
+    const f_protocolData = reader.string();
+    let f_members: DescribeGroupsResponseDescribedGroupMember[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV0(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      errorCode: f_errorCode,
+      groupId: f_groupId,
+      groupState: f_groupState,
+      protocolType: f_protocolType,
+      protocolData: f_protocolData,
+      members: f_members,
+      authorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_authorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    groupId: f_groupId,
-    groupState: f_groupState,
-    protocolType: f_protocolType,
-    protocolData: f_protocolData,
-    members: f_members,
-    authorizedOperations: f_authorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeGroupsResponseDescribedGroupMember versions 0-3. */
-function writeDescribeGroupsResponseDescribedGroupMemberV0(writer: Writer, message: DescribeGroupsResponseDescribedGroupMember): void {
-  writer.string(message.memberId);
-  writer.string(message.clientId);
-  writer.string(message.clientHost);
-  writer.bytes(message.memberMetadata);
-  writer.bytes(message.memberAssignment);
-}
+  /** DescribeGroupsResponseDescribedGroup versions 3. */
+  function writeDescribeGroupsResponseDescribedGroupV3(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
+    writer.int16(message.errorCode);
+    writer.string(message.groupId);
+    writer.string(message.groupState);
+    writer.string(message.protocolType);
+    writer.string(message.protocolData);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupMemberV0(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.authorizedOperations);
+  }
 
-/** DescribeGroupsResponseDescribedGroupMember versions 0-3. */
-function readDescribeGroupsResponseDescribedGroupMemberV0(reader: Reader): DescribeGroupsResponseDescribedGroupMember {
-  const f_memberId = reader.string();
-  const f_clientId = reader.string();
-  const f_clientHost = reader.string();
-  const f_memberMetadata = reader.bytes();
-  const f_memberAssignment = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: null,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    memberMetadata: f_memberMetadata,
-    memberAssignment: f_memberAssignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeGroupsResponseDescribedGroup versions 3. */
+  function readDescribeGroupsResponseDescribedGroupV3(reader: Reader): DescribeGroupsResponseDescribedGroup {
+    const f_errorCode = reader.int16();
+    const f_groupId = reader.string();
+    const f_groupState = reader.string();
+    const f_protocolType = reader.string();
+    const f_protocolData = reader.string();
+    let f_members: DescribeGroupsResponseDescribedGroupMember[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV0(reader);
+      }
+      f_members = items0;
+    }
+    const f_authorizedOperations = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      groupId: f_groupId,
+      groupState: f_groupState,
+      protocolType: f_protocolType,
+      protocolData: f_protocolData,
+      members: f_members,
+      authorizedOperations: f_authorizedOperations,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeGroupsResponseDescribedGroupMember versions 4. */
-function writeDescribeGroupsResponseDescribedGroupMemberV4(writer: Writer, message: DescribeGroupsResponseDescribedGroupMember): void {
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  writer.string(message.clientId);
-  writer.string(message.clientHost);
-  writer.bytes(message.memberMetadata);
-  writer.bytes(message.memberAssignment);
-}
+  /** DescribeGroupsResponseDescribedGroup versions 4. */
+  function writeDescribeGroupsResponseDescribedGroupV4(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
+    writer.int16(message.errorCode);
+    writer.string(message.groupId);
+    writer.string(message.groupState);
+    writer.string(message.protocolType);
+    writer.string(message.protocolData);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupMemberV4(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.authorizedOperations);
+  }
 
-/** DescribeGroupsResponseDescribedGroupMember versions 4. */
-function readDescribeGroupsResponseDescribedGroupMemberV4(reader: Reader): DescribeGroupsResponseDescribedGroupMember {
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  const f_clientId = reader.string();
-  const f_clientHost = reader.string();
-  const f_memberMetadata = reader.bytes();
-  const f_memberAssignment = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    memberMetadata: f_memberMetadata,
-    memberAssignment: f_memberAssignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeGroupsResponseDescribedGroup versions 4. */
+  function readDescribeGroupsResponseDescribedGroupV4(reader: Reader): DescribeGroupsResponseDescribedGroup {
+    const f_errorCode = reader.int16();
+    const f_groupId = reader.string();
+    const f_groupState = reader.string();
+    const f_protocolType = reader.string();
+    const f_protocolData = reader.string();
+    let f_members: DescribeGroupsResponseDescribedGroupMember[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV4(reader);
+      }
+      f_members = items0;
+    }
+    const f_authorizedOperations = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      groupId: f_groupId,
+      groupState: f_groupState,
+      protocolType: f_protocolType,
+      protocolData: f_protocolData,
+      members: f_members,
+      authorizedOperations: f_authorizedOperations,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** DescribeGroupsResponseDescribedGroupMember versions 5. */
-function writeDescribeGroupsResponseDescribedGroupMemberV5(writer: Writer, message: DescribeGroupsResponseDescribedGroupMember): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactString(message.clientId);
-  writer.compactString(message.clientHost);
-  writer.compactBytes(message.memberMetadata);
-  writer.compactBytes(message.memberAssignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeGroupsResponseDescribedGroup versions 5. */
+  function writeDescribeGroupsResponseDescribedGroupV5(writer: Writer, message: DescribeGroupsResponseDescribedGroup): void {
+    writer.int16(message.errorCode);
+    writer.compactString(message.groupId);
+    writer.compactString(message.groupState);
+    writer.compactString(message.protocolType);
+    writer.compactString(message.protocolData);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeGroupsResponseDescribedGroupMemberV5(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.authorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeGroupsResponseDescribedGroupMember versions 5. */
-function readDescribeGroupsResponseDescribedGroupMemberV5(reader: Reader): DescribeGroupsResponseDescribedGroupMember {
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_clientId = reader.compactString();
-  const f_clientHost = reader.compactString();
-  const f_memberMetadata = reader.compactBytes();
-  const f_memberAssignment = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    memberMetadata: f_memberMetadata,
-    memberAssignment: f_memberAssignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeGroupsResponseDescribedGroup versions 5. */
+  function readDescribeGroupsResponseDescribedGroupV5(reader: Reader): DescribeGroupsResponseDescribedGroup {
+    const f_errorCode = reader.int16();
+    const f_groupId = reader.compactString();
+    const f_groupState = reader.compactString();
+    const f_protocolType = reader.compactString();
+    const f_protocolData = reader.compactString();
+    let f_members: DescribeGroupsResponseDescribedGroupMember[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeGroupsResponseDescribedGroupMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeGroupsResponseDescribedGroupMemberV5(reader);
+      }
+      f_members = items0;
+    }
+    const f_authorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      groupId: f_groupId,
+      groupState: f_groupState,
+      protocolType: f_protocolType,
+      protocolData: f_protocolData,
+      members: f_members,
+      authorizedOperations: f_authorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeGroupsResponse(): DescribeGroupsResponse {
-  return {
-    throttleTimeMs: 0,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeGroupsResponseDescribedGroupMember versions 0-3. */
+  function writeDescribeGroupsResponseDescribedGroupMemberV0(writer: Writer, message: DescribeGroupsResponseDescribedGroupMember): void {
+    writer.string(message.memberId);
+    writer.string(message.clientId);
+    writer.string(message.clientHost);
+    writer.bytes(message.memberMetadata);
+    writer.bytes(message.memberAssignment);
+  }
 
-function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponseDescribedGroup {
-  return {
-    errorCode: 0,
-    groupId: "",
-    groupState: "",
-    protocolType: "",
-    protocolData: "",
-    members: [],
-    authorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeGroupsResponseDescribedGroupMember versions 0-3. */
+  function readDescribeGroupsResponseDescribedGroupMemberV0(reader: Reader): DescribeGroupsResponseDescribedGroupMember {
+    const f_memberId = reader.string();
+    const f_clientId = reader.string();
+    const f_clientHost = reader.string();
+    const f_memberMetadata = reader.bytes();
+    const f_memberAssignment = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: null,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      memberMetadata: f_memberMetadata,
+      memberAssignment: f_memberAssignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeGroupsResponseDescribedGroupMember(): DescribeGroupsResponseDescribedGroupMember {
-  return {
-    memberId: "",
-    groupInstanceId: null,
-    clientId: "",
-    clientHost: "",
-    memberMetadata: EMPTY_BYTES,
-    memberAssignment: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeGroupsResponseDescribedGroupMember versions 4. */
+  function writeDescribeGroupsResponseDescribedGroupMemberV4(writer: Writer, message: DescribeGroupsResponseDescribedGroupMember): void {
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    writer.string(message.clientId);
+    writer.string(message.clientHost);
+    writer.bytes(message.memberMetadata);
+    writer.bytes(message.memberAssignment);
+  }
 
+  /** DescribeGroupsResponseDescribedGroupMember versions 4. */
+  function readDescribeGroupsResponseDescribedGroupMemberV4(reader: Reader): DescribeGroupsResponseDescribedGroupMember {
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    const f_clientId = reader.string();
+    const f_clientHost = reader.string();
+    const f_memberMetadata = reader.bytes();
+    const f_memberAssignment = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      memberMetadata: f_memberMetadata,
+      memberAssignment: f_memberAssignment,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeGroupsResponseDescribedGroupMember versions 5. */
+  function writeDescribeGroupsResponseDescribedGroupMemberV5(writer: Writer, message: DescribeGroupsResponseDescribedGroupMember): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactString(message.clientId);
+    writer.compactString(message.clientHost);
+    writer.compactBytes(message.memberMetadata);
+    writer.compactBytes(message.memberAssignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeGroupsResponseDescribedGroupMember versions 5. */
+  function readDescribeGroupsResponseDescribedGroupMemberV5(reader: Reader): DescribeGroupsResponseDescribedGroupMember {
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_clientId = reader.compactString();
+    const f_clientHost = reader.compactString();
+    const f_memberMetadata = reader.compactBytes();
+    const f_memberAssignment = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      memberMetadata: f_memberMetadata,
+      memberAssignment: f_memberAssignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDescribeGroupsResponse(): DescribeGroupsResponse {
+    return {
+      throttleTimeMs: 0,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeGroupsResponseDescribedGroup(): DescribeGroupsResponseDescribedGroup {
+    return {
+      errorCode: 0,
+      groupId: "",
+      groupState: "",
+      protocolType: "",
+      protocolData: "",
+      members: [],
+      authorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeGroupsResponseDescribedGroupMember(): DescribeGroupsResponseDescribedGroupMember {
+    return {
+      memberId: "",
+      groupInstanceId: null,
+      clientId: "",
+      clientHost: "",
+      memberMetadata: EMPTY_BYTES,
+      memberAssignment: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeGroupsResponse;
+}

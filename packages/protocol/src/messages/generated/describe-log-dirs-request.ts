@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeLogDirsRequest {
   topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
@@ -16,193 +16,198 @@ export interface DescribeLogDirsRequestDescribableLogDirTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeLogDirsRequest: MessageCodec<DescribeLogDirsRequest> = {
-  name: 'DescribeLogDirsRequest',
-  apiKey: 35,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DescribeLogDirsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDescribeLogDirsRequestV0(writer, message);
-        return;
-      case 2: case 3: case 4:
-        writeDescribeLogDirsRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeLogDirsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeLogDirsRequest {
-    switch (version) {
-      case 0: case 1:
-        return readDescribeLogDirsRequestV0(reader);
-      case 2: case 3: case 4:
-        return readDescribeLogDirsRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeLogDirsRequest', version);
-    }
-  },
-  defaults: defaultDescribeLogDirsRequest,
-};
+/** Builds the DescribeLogDirsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeLogDirsRequest(runtime: CodecRuntime): MessageCodec<DescribeLogDirsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeLogDirsRequest versions 0-1. */
-function writeDescribeLogDirsRequestV0(writer: Writer, message: DescribeLogDirsRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
+  const DescribeLogDirsRequest: MessageCodec<DescribeLogDirsRequest> = {
+    name: 'DescribeLogDirsRequest',
+    apiKey: 35,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DescribeLogDirsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDescribeLogDirsRequestV0(writer, message);
+          return;
+        case 2: case 3: case 4:
+          writeDescribeLogDirsRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeLogDirsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeLogDirsRequest {
+      switch (version) {
+        case 0: case 1:
+          return readDescribeLogDirsRequestV0(reader);
+        case 2: case 3: case 4:
+          return readDescribeLogDirsRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeLogDirsRequest', version);
+      }
+    },
+    defaults: defaultDescribeLogDirsRequest,
+  };
+
+  /** DescribeLogDirsRequest versions 0-1. */
+  function writeDescribeLogDirsRequestV0(writer: Writer, message: DescribeLogDirsRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeLogDirsRequestDescribableLogDirTopicV0(writer, items0[i0]);
+        }
+      }
+    }
+  }
+
+  /** DescribeLogDirsRequest versions 0-1. */
+  function readDescribeLogDirsRequestV0(reader: Reader): DescribeLogDirsRequest {
+    let f_topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<DescribeLogDirsRequestDescribableLogDirTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeLogDirsRequestDescribableLogDirTopicV0(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    return {
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeLogDirsRequest versions 2-4. */
+  function writeDescribeLogDirsRequestV2(writer: Writer, message: DescribeLogDirsRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeLogDirsRequestDescribableLogDirTopicV2(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeLogDirsRequest versions 2-4. */
+  function readDescribeLogDirsRequestV2(reader: Reader): DescribeLogDirsRequest {
+    let f_topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<DescribeLogDirsRequestDescribableLogDirTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeLogDirsRequestDescribableLogDirTopicV2(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeLogDirsRequestDescribableLogDirTopic versions 0-1. */
+  function writeDescribeLogDirsRequestDescribableLogDirTopicV0(writer: Writer, message: DescribeLogDirsRequestDescribableLogDirTopic): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
       writer.int32(items0.length);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeLogDirsRequestDescribableLogDirTopicV0(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
   }
-}
 
-/** DescribeLogDirsRequest versions 0-1. */
-function readDescribeLogDirsRequestV0(reader: Reader): DescribeLogDirsRequest {
-  let f_topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<DescribeLogDirsRequestDescribableLogDirTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeLogDirsRequestDescribableLogDirTopicV0(reader);
+  /** DescribeLogDirsRequestDescribableLogDirTopic versions 0-1. */
+  function readDescribeLogDirsRequestDescribableLogDirTopicV0(reader: Reader): DescribeLogDirsRequestDescribableLogDirTopic {
+    const f_topic = reader.string();
+    let f_partitions: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topics = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeLogDirsRequest versions 2-4. */
-function writeDescribeLogDirsRequestV2(writer: Writer, message: DescribeLogDirsRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** DescribeLogDirsRequestDescribableLogDirTopic versions 2-4. */
+  function writeDescribeLogDirsRequestDescribableLogDirTopicV2(writer: Writer, message: DescribeLogDirsRequestDescribableLogDirTopic): void {
+    writer.compactString(message.topic);
+    {
+      const items0 = message.partitions;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeLogDirsRequestDescribableLogDirTopicV2(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsRequest versions 2-4. */
-function readDescribeLogDirsRequestV2(reader: Reader): DescribeLogDirsRequest {
-  let f_topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<DescribeLogDirsRequestDescribableLogDirTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeLogDirsRequestDescribableLogDirTopicV2(reader);
+  /** DescribeLogDirsRequestDescribableLogDirTopic versions 2-4. */
+  function readDescribeLogDirsRequestDescribableLogDirTopicV2(reader: Reader): DescribeLogDirsRequestDescribableLogDirTopic {
+    const f_topic = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topics = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeLogDirsRequestDescribableLogDirTopic versions 0-1. */
-function writeDescribeLogDirsRequestDescribableLogDirTopicV0(writer: Writer, message: DescribeLogDirsRequestDescribableLogDirTopic): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultDescribeLogDirsRequest(): DescribeLogDirsRequest {
+    return {
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** DescribeLogDirsRequestDescribableLogDirTopic versions 0-1. */
-function readDescribeLogDirsRequestDescribableLogDirTopicV0(reader: Reader): DescribeLogDirsRequestDescribableLogDirTopic {
-  const f_topic = reader.string();
-  let f_partitions: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+  function defaultDescribeLogDirsRequestDescribableLogDirTopic(): DescribeLogDirsRequestDescribableLogDirTopic {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
+  return DescribeLogDirsRequest;
 }
-
-/** DescribeLogDirsRequestDescribableLogDirTopic versions 2-4. */
-function writeDescribeLogDirsRequestDescribableLogDirTopicV2(writer: Writer, message: DescribeLogDirsRequestDescribableLogDirTopic): void {
-  writer.compactString(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeLogDirsRequestDescribableLogDirTopic versions 2-4. */
-function readDescribeLogDirsRequestDescribableLogDirTopicV2(reader: Reader): DescribeLogDirsRequestDescribableLogDirTopic {
-  const f_topic = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultDescribeLogDirsRequest(): DescribeLogDirsRequest {
-  return {
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDescribeLogDirsRequestDescribableLogDirTopic(): DescribeLogDirsRequestDescribableLogDirTopic {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

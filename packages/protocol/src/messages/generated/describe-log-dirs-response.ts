@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeLogDirsResponse {
   throttleTimeMs: number;
@@ -35,448 +35,453 @@ export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeLogDirsResponse: MessageCodec<DescribeLogDirsResponse> = {
-  name: 'DescribeLogDirsResponse',
-  apiKey: 35,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: DescribeLogDirsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeDescribeLogDirsResponseV0(writer, message);
-        return;
-      case 2:
-        writeDescribeLogDirsResponseV2(writer, message);
-        return;
-      case 3:
-        writeDescribeLogDirsResponseV3(writer, message);
-        return;
-      case 4:
-        writeDescribeLogDirsResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeLogDirsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeLogDirsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readDescribeLogDirsResponseV0(reader);
-      case 2:
-        return readDescribeLogDirsResponseV2(reader);
-      case 3:
-        return readDescribeLogDirsResponseV3(reader);
-      case 4:
-        return readDescribeLogDirsResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeLogDirsResponse', version);
-    }
-  },
-  defaults: defaultDescribeLogDirsResponse,
-};
+/** Builds the DescribeLogDirsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeLogDirsResponse(runtime: CodecRuntime): MessageCodec<DescribeLogDirsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeLogDirsResponse versions 0-1. */
-function writeDescribeLogDirsResponseV0(writer: Writer, message: DescribeLogDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** DescribeLogDirsResponse versions 0-1. */
-function readDescribeLogDirsResponseV0(reader: Reader): DescribeLogDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV0(reader);
-    }
-    f_results = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: 0,
-    results: f_results,
-    unknownTaggedFields: undefined,
+  const DescribeLogDirsResponse: MessageCodec<DescribeLogDirsResponse> = {
+    name: 'DescribeLogDirsResponse',
+    apiKey: 35,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: DescribeLogDirsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeDescribeLogDirsResponseV0(writer, message);
+          return;
+        case 2:
+          writeDescribeLogDirsResponseV2(writer, message);
+          return;
+        case 3:
+          writeDescribeLogDirsResponseV3(writer, message);
+          return;
+        case 4:
+          writeDescribeLogDirsResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeLogDirsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeLogDirsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readDescribeLogDirsResponseV0(reader);
+        case 2:
+          return readDescribeLogDirsResponseV2(reader);
+        case 3:
+          return readDescribeLogDirsResponseV3(reader);
+        case 4:
+          return readDescribeLogDirsResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeLogDirsResponse', version);
+      }
+    },
+    defaults: defaultDescribeLogDirsResponse,
   };
-}
 
-/** DescribeLogDirsResponse versions 2. */
-function writeDescribeLogDirsResponseV2(writer: Writer, message: DescribeLogDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsResultV2(writer, items0[i0]);
+  /** DescribeLogDirsResponse versions 0-1. */
+  function writeDescribeLogDirsResponseV0(writer: Writer, message: DescribeLogDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsResponse versions 2. */
-function readDescribeLogDirsResponseV2(reader: Reader): DescribeLogDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV2(reader);
+  /** DescribeLogDirsResponse versions 0-1. */
+  function readDescribeLogDirsResponseV0(reader: Reader): DescribeLogDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: 0,
+      results: f_results,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: 0,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeLogDirsResponse versions 3. */
-function writeDescribeLogDirsResponseV3(writer: Writer, message: DescribeLogDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsResultV2(writer, items0[i0]);
+  /** DescribeLogDirsResponse versions 2. */
+  function writeDescribeLogDirsResponseV2(writer: Writer, message: DescribeLogDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsResultV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsResponse versions 3. */
-function readDescribeLogDirsResponseV3(reader: Reader): DescribeLogDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV2(reader);
+  /** DescribeLogDirsResponse versions 2. */
+  function readDescribeLogDirsResponseV2(reader: Reader): DescribeLogDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV2(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: 0,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeLogDirsResponse versions 4. */
-function writeDescribeLogDirsResponseV4(writer: Writer, message: DescribeLogDirsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsResultV4(writer, items0[i0]);
+  /** DescribeLogDirsResponse versions 3. */
+  function writeDescribeLogDirsResponseV3(writer: Writer, message: DescribeLogDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsResultV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsResponse versions 4. */
-function readDescribeLogDirsResponseV4(reader: Reader): DescribeLogDirsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV4(reader);
+  /** DescribeLogDirsResponse versions 3. */
+  function readDescribeLogDirsResponseV3(reader: Reader): DescribeLogDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV2(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsPartition versions 0-1. */
-function writeDescribeLogDirsResponseDescribeLogDirsPartitionV0(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.partitionSize);
-  writer.int64(message.offsetLag);
-  writer.bool(message.isFutureKey);
-}
-
-/** DescribeLogDirsResponseDescribeLogDirsPartition versions 0-1. */
-function readDescribeLogDirsResponseDescribeLogDirsPartitionV0(reader: Reader): DescribeLogDirsResponseDescribeLogDirsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_partitionSize = reader.int64();
-  const f_offsetLag = reader.int64();
-  const f_isFutureKey = reader.bool();
-  return {
-    partitionIndex: f_partitionIndex,
-    partitionSize: f_partitionSize,
-    offsetLag: f_offsetLag,
-    isFutureKey: f_isFutureKey,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** DescribeLogDirsResponseDescribeLogDirsPartition versions 2-4. */
-function writeDescribeLogDirsResponseDescribeLogDirsPartitionV2(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.partitionSize);
-  writer.int64(message.offsetLag);
-  writer.bool(message.isFutureKey);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeLogDirsResponseDescribeLogDirsPartition versions 2-4. */
-function readDescribeLogDirsResponseDescribeLogDirsPartitionV2(reader: Reader): DescribeLogDirsResponseDescribeLogDirsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_partitionSize = reader.int64();
-  const f_offsetLag = reader.int64();
-  const f_isFutureKey = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    partitionSize: f_partitionSize,
-    offsetLag: f_offsetLag,
-    isFutureKey: f_isFutureKey,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeLogDirsResponseDescribeLogDirsResult versions 0-1. */
-function writeDescribeLogDirsResponseDescribeLogDirsResultV0(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsResult): void {
-  writer.int16(message.errorCode);
-  writer.string(message.logDir);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsTopicV0(writer, items0[i0]);
+  /** DescribeLogDirsResponse versions 4. */
+  function writeDescribeLogDirsResponseV4(writer: Writer, message: DescribeLogDirsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsResultV4(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsResult versions 0-1. */
-function readDescribeLogDirsResponseDescribeLogDirsResultV0(reader: Reader): DescribeLogDirsResponseDescribeLogDirsResult {
-  const f_errorCode = reader.int16();
-  const f_logDir = reader.string();
-  let f_topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsTopicV0(reader);
+  /** DescribeLogDirsResponse versions 4. */
+  function readDescribeLogDirsResponseV4(reader: Reader): DescribeLogDirsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_results: DescribeLogDirsResponseDescribeLogDirsResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsResultV4(reader);
+      }
+      f_results = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    logDir: f_logDir,
-    topics: f_topics,
-    totalBytes: -1n,
-    usableBytes: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsResult versions 2-3. */
-function writeDescribeLogDirsResponseDescribeLogDirsResultV2(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsResult): void {
-  writer.int16(message.errorCode);
-  writer.compactString(message.logDir);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsTopicV2(writer, items0[i0]);
+  /** DescribeLogDirsResponseDescribeLogDirsPartition versions 0-1. */
+  function writeDescribeLogDirsResponseDescribeLogDirsPartitionV0(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.partitionSize);
+    writer.int64(message.offsetLag);
+    writer.bool(message.isFutureKey);
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsPartition versions 0-1. */
+  function readDescribeLogDirsResponseDescribeLogDirsPartitionV0(reader: Reader): DescribeLogDirsResponseDescribeLogDirsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_partitionSize = reader.int64();
+    const f_offsetLag = reader.int64();
+    const f_isFutureKey = reader.bool();
+    return {
+      partitionIndex: f_partitionIndex,
+      partitionSize: f_partitionSize,
+      offsetLag: f_offsetLag,
+      isFutureKey: f_isFutureKey,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsPartition versions 2-4. */
+  function writeDescribeLogDirsResponseDescribeLogDirsPartitionV2(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.partitionSize);
+    writer.int64(message.offsetLag);
+    writer.bool(message.isFutureKey);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsPartition versions 2-4. */
+  function readDescribeLogDirsResponseDescribeLogDirsPartitionV2(reader: Reader): DescribeLogDirsResponseDescribeLogDirsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_partitionSize = reader.int64();
+    const f_offsetLag = reader.int64();
+    const f_isFutureKey = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      partitionSize: f_partitionSize,
+      offsetLag: f_offsetLag,
+      isFutureKey: f_isFutureKey,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsResult versions 0-1. */
+  function writeDescribeLogDirsResponseDescribeLogDirsResultV0(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsResult): void {
+    writer.int16(message.errorCode);
+    writer.string(message.logDir);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsTopicV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsResult versions 2-3. */
-function readDescribeLogDirsResponseDescribeLogDirsResultV2(reader: Reader): DescribeLogDirsResponseDescribeLogDirsResult {
-  const f_errorCode = reader.int16();
-  const f_logDir = reader.compactString();
-  let f_topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsTopicV2(reader);
+  /** DescribeLogDirsResponseDescribeLogDirsResult versions 0-1. */
+  function readDescribeLogDirsResponseDescribeLogDirsResultV0(reader: Reader): DescribeLogDirsResponseDescribeLogDirsResult {
+    const f_errorCode = reader.int16();
+    const f_logDir = reader.string();
+    let f_topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      errorCode: f_errorCode,
+      logDir: f_logDir,
+      topics: f_topics,
+      totalBytes: -1n,
+      usableBytes: -1n,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    logDir: f_logDir,
-    topics: f_topics,
-    totalBytes: -1n,
-    usableBytes: -1n,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsResult versions 4. */
-function writeDescribeLogDirsResponseDescribeLogDirsResultV4(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsResult): void {
-  writer.int16(message.errorCode);
-  writer.compactString(message.logDir);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsTopicV2(writer, items0[i0]);
+  /** DescribeLogDirsResponseDescribeLogDirsResult versions 2-3. */
+  function writeDescribeLogDirsResponseDescribeLogDirsResultV2(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsResult): void {
+    writer.int16(message.errorCode);
+    writer.compactString(message.logDir);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsTopicV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsResult versions 2-3. */
+  function readDescribeLogDirsResponseDescribeLogDirsResultV2(reader: Reader): DescribeLogDirsResponseDescribeLogDirsResult {
+    const f_errorCode = reader.int16();
+    const f_logDir = reader.compactString();
+    let f_topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsTopicV2(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      logDir: f_logDir,
+      topics: f_topics,
+      totalBytes: -1n,
+      usableBytes: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsResult versions 4. */
+  function writeDescribeLogDirsResponseDescribeLogDirsResultV4(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsResult): void {
+    writer.int16(message.errorCode);
+    writer.compactString(message.logDir);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsTopicV2(writer, items0[i0]);
+      }
+    }
+    writer.int64(message.totalBytes);
+    writer.int64(message.usableBytes);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsResult versions 4. */
+  function readDescribeLogDirsResponseDescribeLogDirsResultV4(reader: Reader): DescribeLogDirsResponseDescribeLogDirsResult {
+    const f_errorCode = reader.int16();
+    const f_logDir = reader.compactString();
+    let f_topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsTopicV2(reader);
+      }
+      f_topics = items0;
+    }
+    const f_totalBytes = reader.int64();
+    const f_usableBytes = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      logDir: f_logDir,
+      topics: f_topics,
+      totalBytes: f_totalBytes,
+      usableBytes: f_usableBytes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeLogDirsResponseDescribeLogDirsTopic versions 0-1. */
+  function writeDescribeLogDirsResponseDescribeLogDirsTopicV0(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsPartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writer.int64(message.totalBytes);
-  writer.int64(message.usableBytes);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsResult versions 4. */
-function readDescribeLogDirsResponseDescribeLogDirsResultV4(reader: Reader): DescribeLogDirsResponseDescribeLogDirsResult {
-  const f_errorCode = reader.int16();
-  const f_logDir = reader.compactString();
-  let f_topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsTopicV2(reader);
+  /** DescribeLogDirsResponseDescribeLogDirsTopic versions 0-1. */
+  function readDescribeLogDirsResponseDescribeLogDirsTopicV0(reader: Reader): DescribeLogDirsResponseDescribeLogDirsTopic {
+    const f_name = reader.string();
+    let f_partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsPartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_topics = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_totalBytes = reader.int64();
-  const f_usableBytes = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    logDir: f_logDir,
-    topics: f_topics,
-    totalBytes: f_totalBytes,
-    usableBytes: f_usableBytes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsTopic versions 0-1. */
-function writeDescribeLogDirsResponseDescribeLogDirsTopicV0(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsPartitionV0(writer, items0[i0]);
+  /** DescribeLogDirsResponseDescribeLogDirsTopic versions 2-4. */
+  function writeDescribeLogDirsResponseDescribeLogDirsTopicV2(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeLogDirsResponseDescribeLogDirsPartitionV2(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsTopic versions 0-1. */
-function readDescribeLogDirsResponseDescribeLogDirsTopicV0(reader: Reader): DescribeLogDirsResponseDescribeLogDirsTopic {
-  const f_name = reader.string();
-  let f_partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsPartitionV0(reader);
+  /** DescribeLogDirsResponseDescribeLogDirsTopic versions 2-4. */
+  function readDescribeLogDirsResponseDescribeLogDirsTopicV2(reader: Reader): DescribeLogDirsResponseDescribeLogDirsTopic {
+    const f_name = reader.compactString();
+    let f_partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeLogDirsResponseDescribeLogDirsPartitionV2(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsTopic versions 2-4. */
-function writeDescribeLogDirsResponseDescribeLogDirsTopicV2(writer: Writer, message: DescribeLogDirsResponseDescribeLogDirsTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeLogDirsResponseDescribeLogDirsPartitionV2(writer, items0[i0]);
-    }
+  function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      results: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeLogDirsResponseDescribeLogDirsTopic versions 2-4. */
-function readDescribeLogDirsResponseDescribeLogDirsTopicV2(reader: Reader): DescribeLogDirsResponseDescribeLogDirsTopic {
-  const f_name = reader.compactString();
-  let f_partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeLogDirsResponseDescribeLogDirsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeLogDirsResponseDescribeLogDirsPartitionV2(reader);
-    }
-    f_partitions = items0;
+  function defaultDescribeLogDirsResponseDescribeLogDirsPartition(): DescribeLogDirsResponseDescribeLogDirsPartition {
+    return {
+      partitionIndex: 0,
+      partitionSize: 0n,
+      offsetLag: 0n,
+      isFutureKey: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeLogDirsResponse(): DescribeLogDirsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsResponseDescribeLogDirsResult {
+    return {
+      errorCode: 0,
+      logDir: "",
+      topics: [],
+      totalBytes: -1n,
+      usableBytes: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeLogDirsResponseDescribeLogDirsPartition(): DescribeLogDirsResponseDescribeLogDirsPartition {
-  return {
-    partitionIndex: 0,
-    partitionSize: 0n,
-    offsetLag: 0n,
-    isFutureKey: false,
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeLogDirsResponseDescribeLogDirsTopic(): DescribeLogDirsResponseDescribeLogDirsTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeLogDirsResponse;
 }
-
-function defaultDescribeLogDirsResponseDescribeLogDirsResult(): DescribeLogDirsResponseDescribeLogDirsResult {
-  return {
-    errorCode: 0,
-    logDir: "",
-    topics: [],
-    totalBytes: -1n,
-    usableBytes: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultDescribeLogDirsResponseDescribeLogDirsTopic(): DescribeLogDirsResponseDescribeLogDirsTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeProducersRequest {
   topics: DescribeProducersRequestTopicRequest[];
@@ -16,110 +16,115 @@ export interface DescribeProducersRequestTopicRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeProducersRequest: MessageCodec<DescribeProducersRequest> = {
-  name: 'DescribeProducersRequest',
-  apiKey: 61,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeProducersRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeProducersRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeProducersRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeProducersRequest {
-    switch (version) {
-      case 0:
-        return readDescribeProducersRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeProducersRequest', version);
-    }
-  },
-  defaults: defaultDescribeProducersRequest,
-};
+/** Builds the DescribeProducersRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeProducersRequest(runtime: CodecRuntime): MessageCodec<DescribeProducersRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeProducersRequest versions 0. */
-function writeDescribeProducersRequestV0(writer: Writer, message: DescribeProducersRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeProducersRequestTopicRequestV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeProducersRequest versions 0. */
-function readDescribeProducersRequestV0(reader: Reader): DescribeProducersRequest {
-  let f_topics: DescribeProducersRequestTopicRequest[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeProducersRequestTopicRequest>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeProducersRequestTopicRequestV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const DescribeProducersRequest: MessageCodec<DescribeProducersRequest> = {
+    name: 'DescribeProducersRequest',
+    apiKey: 61,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeProducersRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeProducersRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeProducersRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeProducersRequest {
+      switch (version) {
+        case 0:
+          return readDescribeProducersRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeProducersRequest', version);
+      }
+    },
+    defaults: defaultDescribeProducersRequest,
   };
-}
 
-/** DescribeProducersRequestTopicRequest versions 0. */
-function writeDescribeProducersRequestTopicRequestV0(writer: Writer, message: DescribeProducersRequestTopicRequest): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** DescribeProducersRequest versions 0. */
+  function writeDescribeProducersRequestV0(writer: Writer, message: DescribeProducersRequest): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeProducersRequestTopicRequestV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeProducersRequestTopicRequest versions 0. */
-function readDescribeProducersRequestTopicRequestV0(reader: Reader): DescribeProducersRequestTopicRequest {
-  const f_name = reader.compactString();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** DescribeProducersRequest versions 0. */
+  function readDescribeProducersRequestV0(reader: Reader): DescribeProducersRequest {
+    let f_topics: DescribeProducersRequestTopicRequest[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeProducersRequestTopicRequest>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeProducersRequestTopicRequestV0(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeProducersRequest(): DescribeProducersRequest {
-  return {
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeProducersRequestTopicRequest versions 0. */
+  function writeDescribeProducersRequestTopicRequestV0(writer: Writer, message: DescribeProducersRequestTopicRequest): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionIndexes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeProducersRequestTopicRequest(): DescribeProducersRequestTopicRequest {
-  return {
-    name: "",
-    partitionIndexes: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeProducersRequestTopicRequest versions 0. */
+  function readDescribeProducersRequestTopicRequestV0(reader: Reader): DescribeProducersRequestTopicRequest {
+    const f_name = reader.compactString();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultDescribeProducersRequest(): DescribeProducersRequest {
+    return {
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeProducersRequestTopicRequest(): DescribeProducersRequestTopicRequest {
+    return {
+      name: "",
+      partitionIndexes: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeProducersRequest;
+}

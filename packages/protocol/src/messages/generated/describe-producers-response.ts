@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeProducersResponse {
   throttleTimeMs: number;
@@ -35,203 +35,208 @@ export interface DescribeProducersResponseTopicResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeProducersResponse: MessageCodec<DescribeProducersResponse> = {
-  name: 'DescribeProducersResponse',
-  apiKey: 61,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeProducersResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeProducersResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeProducersResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeProducersResponse {
-    switch (version) {
-      case 0:
-        return readDescribeProducersResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeProducersResponse', version);
-    }
-  },
-  defaults: defaultDescribeProducersResponse,
-};
+/** Builds the DescribeProducersResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeProducersResponse(runtime: CodecRuntime): MessageCodec<DescribeProducersResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeProducersResponse versions 0. */
-function writeDescribeProducersResponseV0(writer: Writer, message: DescribeProducersResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeProducersResponseTopicResponseV0(writer, items0[i0]);
+  const DescribeProducersResponse: MessageCodec<DescribeProducersResponse> = {
+    name: 'DescribeProducersResponse',
+    apiKey: 61,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeProducersResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeProducersResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeProducersResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeProducersResponse {
+      switch (version) {
+        case 0:
+          return readDescribeProducersResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeProducersResponse', version);
+      }
+    },
+    defaults: defaultDescribeProducersResponse,
+  };
+
+  /** DescribeProducersResponse versions 0. */
+  function writeDescribeProducersResponseV0(writer: Writer, message: DescribeProducersResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeProducersResponseTopicResponseV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeProducersResponse versions 0. */
-function readDescribeProducersResponseV0(reader: Reader): DescribeProducersResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: DescribeProducersResponseTopicResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeProducersResponseTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeProducersResponseTopicResponseV0(reader);
+  /** DescribeProducersResponse versions 0. */
+  function readDescribeProducersResponseV0(reader: Reader): DescribeProducersResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: DescribeProducersResponseTopicResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeProducersResponseTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeProducersResponseTopicResponseV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeProducersResponsePartitionResponse versions 0. */
-function writeDescribeProducersResponsePartitionResponseV0(writer: Writer, message: DescribeProducersResponsePartitionResponse): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.activeProducers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeProducersResponseProducerStateV0(writer, items0[i0]);
+  /** DescribeProducersResponsePartitionResponse versions 0. */
+  function writeDescribeProducersResponsePartitionResponseV0(writer: Writer, message: DescribeProducersResponsePartitionResponse): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.activeProducers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeProducersResponseProducerStateV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeProducersResponsePartitionResponse versions 0. */
-function readDescribeProducersResponsePartitionResponseV0(reader: Reader): DescribeProducersResponsePartitionResponse {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_activeProducers: DescribeProducersResponseProducerState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeProducersResponseProducerState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeProducersResponseProducerStateV0(reader);
+  /** DescribeProducersResponsePartitionResponse versions 0. */
+  function readDescribeProducersResponsePartitionResponseV0(reader: Reader): DescribeProducersResponsePartitionResponse {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_activeProducers: DescribeProducersResponseProducerState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeProducersResponseProducerState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeProducersResponseProducerStateV0(reader);
+      }
+      f_activeProducers = items0;
     }
-    f_activeProducers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      activeProducers: f_activeProducers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    activeProducers: f_activeProducers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeProducersResponseProducerState versions 0. */
-function writeDescribeProducersResponseProducerStateV0(writer: Writer, message: DescribeProducersResponseProducerState): void {
-  writer.int64(message.producerId);
-  writer.int32(message.producerEpoch);
-  writer.int32(message.lastSequence);
-  writer.int64(message.lastTimestamp);
-  writer.int32(message.coordinatorEpoch);
-  writer.int64(message.currentTxnStartOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeProducersResponseProducerState versions 0. */
+  function writeDescribeProducersResponseProducerStateV0(writer: Writer, message: DescribeProducersResponseProducerState): void {
+    writer.int64(message.producerId);
+    writer.int32(message.producerEpoch);
+    writer.int32(message.lastSequence);
+    writer.int64(message.lastTimestamp);
+    writer.int32(message.coordinatorEpoch);
+    writer.int64(message.currentTxnStartOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeProducersResponseProducerState versions 0. */
-function readDescribeProducersResponseProducerStateV0(reader: Reader): DescribeProducersResponseProducerState {
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int32();
-  const f_lastSequence = reader.int32();
-  const f_lastTimestamp = reader.int64();
-  const f_coordinatorEpoch = reader.int32();
-  const f_currentTxnStartOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    lastSequence: f_lastSequence,
-    lastTimestamp: f_lastTimestamp,
-    coordinatorEpoch: f_coordinatorEpoch,
-    currentTxnStartOffset: f_currentTxnStartOffset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeProducersResponseProducerState versions 0. */
+  function readDescribeProducersResponseProducerStateV0(reader: Reader): DescribeProducersResponseProducerState {
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int32();
+    const f_lastSequence = reader.int32();
+    const f_lastTimestamp = reader.int64();
+    const f_coordinatorEpoch = reader.int32();
+    const f_currentTxnStartOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      lastSequence: f_lastSequence,
+      lastTimestamp: f_lastTimestamp,
+      coordinatorEpoch: f_coordinatorEpoch,
+      currentTxnStartOffset: f_currentTxnStartOffset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeProducersResponseTopicResponse versions 0. */
-function writeDescribeProducersResponseTopicResponseV0(writer: Writer, message: DescribeProducersResponseTopicResponse): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeProducersResponsePartitionResponseV0(writer, items0[i0]);
+  /** DescribeProducersResponseTopicResponse versions 0. */
+  function writeDescribeProducersResponseTopicResponseV0(writer: Writer, message: DescribeProducersResponseTopicResponse): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeProducersResponsePartitionResponseV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeProducersResponseTopicResponse versions 0. */
-function readDescribeProducersResponseTopicResponseV0(reader: Reader): DescribeProducersResponseTopicResponse {
-  const f_name = reader.compactString();
-  let f_partitions: DescribeProducersResponsePartitionResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeProducersResponsePartitionResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeProducersResponsePartitionResponseV0(reader);
+  /** DescribeProducersResponseTopicResponse versions 0. */
+  function readDescribeProducersResponseTopicResponseV0(reader: Reader): DescribeProducersResponseTopicResponse {
+    const f_name = reader.compactString();
+    let f_partitions: DescribeProducersResponsePartitionResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeProducersResponsePartitionResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeProducersResponsePartitionResponseV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeProducersResponse(): DescribeProducersResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeProducersResponse(): DescribeProducersResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeProducersResponsePartitionResponse(): DescribeProducersResponsePartitionResponse {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    errorMessage: null,
-    activeProducers: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeProducersResponsePartitionResponse(): DescribeProducersResponsePartitionResponse {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      errorMessage: null,
+      activeProducers: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeProducersResponseProducerState(): DescribeProducersResponseProducerState {
-  return {
-    producerId: 0n,
-    producerEpoch: 0,
-    lastSequence: -1,
-    lastTimestamp: -1n,
-    coordinatorEpoch: 0,
-    currentTxnStartOffset: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeProducersResponseProducerState(): DescribeProducersResponseProducerState {
+    return {
+      producerId: 0n,
+      producerEpoch: 0,
+      lastSequence: -1,
+      lastTimestamp: -1n,
+      coordinatorEpoch: 0,
+      currentTxnStartOffset: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeProducersResponseTopicResponse(): DescribeProducersResponseTopicResponse {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeProducersResponseTopicResponse(): DescribeProducersResponseTopicResponse {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeProducersResponse;
 }
-

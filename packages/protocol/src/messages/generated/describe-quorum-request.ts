@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeQuorumRequest {
   topics: DescribeQuorumRequestTopicData[];
@@ -21,130 +21,135 @@ export interface DescribeQuorumRequestTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeQuorumRequest: MessageCodec<DescribeQuorumRequest> = {
-  name: 'DescribeQuorumRequest',
-  apiKey: 55,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeQuorumRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeDescribeQuorumRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeQuorumRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeQuorumRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readDescribeQuorumRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeQuorumRequest', version);
-    }
-  },
-  defaults: defaultDescribeQuorumRequest,
-};
+/** Builds the DescribeQuorumRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeQuorumRequest(runtime: CodecRuntime): MessageCodec<DescribeQuorumRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeQuorumRequest versions 0-2. */
-function writeDescribeQuorumRequestV0(writer: Writer, message: DescribeQuorumRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumRequestTopicDataV0(writer, items0[i0]);
+  const DescribeQuorumRequest: MessageCodec<DescribeQuorumRequest> = {
+    name: 'DescribeQuorumRequest',
+    apiKey: 55,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeQuorumRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeDescribeQuorumRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeQuorumRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeQuorumRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readDescribeQuorumRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeQuorumRequest', version);
+      }
+    },
+    defaults: defaultDescribeQuorumRequest,
+  };
+
+  /** DescribeQuorumRequest versions 0-2. */
+  function writeDescribeQuorumRequestV0(writer: Writer, message: DescribeQuorumRequest): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumRequestTopicDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeQuorumRequest versions 0-2. */
-function readDescribeQuorumRequestV0(reader: Reader): DescribeQuorumRequest {
-  let f_topics: DescribeQuorumRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumRequestTopicDataV0(reader);
+  /** DescribeQuorumRequest versions 0-2. */
+  function readDescribeQuorumRequestV0(reader: Reader): DescribeQuorumRequest {
+    let f_topics: DescribeQuorumRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumRequestTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumRequestPartitionData versions 0-2. */
-function writeDescribeQuorumRequestPartitionDataV0(writer: Writer, message: DescribeQuorumRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeQuorumRequestPartitionData versions 0-2. */
+  function writeDescribeQuorumRequestPartitionDataV0(writer: Writer, message: DescribeQuorumRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeQuorumRequestPartitionData versions 0-2. */
-function readDescribeQuorumRequestPartitionDataV0(reader: Reader): DescribeQuorumRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeQuorumRequestPartitionData versions 0-2. */
+  function readDescribeQuorumRequestPartitionDataV0(reader: Reader): DescribeQuorumRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeQuorumRequestTopicData versions 0-2. */
-function writeDescribeQuorumRequestTopicDataV0(writer: Writer, message: DescribeQuorumRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumRequestPartitionDataV0(writer, items0[i0]);
+  /** DescribeQuorumRequestTopicData versions 0-2. */
+  function writeDescribeQuorumRequestTopicDataV0(writer: Writer, message: DescribeQuorumRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeQuorumRequestTopicData versions 0-2. */
-function readDescribeQuorumRequestTopicDataV0(reader: Reader): DescribeQuorumRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: DescribeQuorumRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumRequestPartitionDataV0(reader);
+  /** DescribeQuorumRequestTopicData versions 0-2. */
+  function readDescribeQuorumRequestTopicDataV0(reader: Reader): DescribeQuorumRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: DescribeQuorumRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeQuorumRequest(): DescribeQuorumRequest {
-  return {
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeQuorumRequest(): DescribeQuorumRequest {
+    return {
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeQuorumRequestPartitionData(): DescribeQuorumRequestPartitionData {
-  return {
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeQuorumRequestPartitionData(): DescribeQuorumRequestPartitionData {
+    return {
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeQuorumRequestTopicData(): DescribeQuorumRequestTopicData {
-  return {
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeQuorumRequestTopicData(): DescribeQuorumRequestTopicData {
+    return {
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeQuorumRequest;
 }
-

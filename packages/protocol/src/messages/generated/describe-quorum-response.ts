@@ -2,9 +2,8 @@
 // source: message/DescribeQuorumResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeQuorumResponse {
   errorCode: number;
@@ -54,655 +53,660 @@ export interface DescribeQuorumResponseTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeQuorumResponse: MessageCodec<DescribeQuorumResponse> = {
-  name: 'DescribeQuorumResponse',
-  apiKey: 55,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeQuorumResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeQuorumResponseV0(writer, message);
-        return;
-      case 1:
-        writeDescribeQuorumResponseV1(writer, message);
-        return;
-      case 2:
-        writeDescribeQuorumResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeQuorumResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeQuorumResponse {
-    switch (version) {
-      case 0:
-        return readDescribeQuorumResponseV0(reader);
-      case 1:
-        return readDescribeQuorumResponseV1(reader);
-      case 2:
-        return readDescribeQuorumResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeQuorumResponse', version);
-    }
-  },
-  defaults: defaultDescribeQuorumResponse,
-};
+/** Builds the DescribeQuorumResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeQuorumResponse(runtime: CodecRuntime): MessageCodec<DescribeQuorumResponse> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeQuorumResponse versions 0. */
-function writeDescribeQuorumResponseV0(writer: Writer, message: DescribeQuorumResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseTopicDataV0(writer, items0[i0]);
-    }
-  }
-  if (message.nodes.length !== 0) {
-    throw fieldNotInVersion('DescribeQuorumResponse', 'nodes', '0');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponse versions 0. */
-function readDescribeQuorumResponseV0(reader: Reader): DescribeQuorumResponse {
-  const f_errorCode = reader.int16();
-  let f_topics: DescribeQuorumResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseTopicDataV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: "",
-    topics: f_topics,
-    nodes: [],
-    unknownTaggedFields: unknownTaggedFields,
+  const DescribeQuorumResponse: MessageCodec<DescribeQuorumResponse> = {
+    name: 'DescribeQuorumResponse',
+    apiKey: 55,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeQuorumResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeQuorumResponseV0(writer, message);
+          return;
+        case 1:
+          writeDescribeQuorumResponseV1(writer, message);
+          return;
+        case 2:
+          writeDescribeQuorumResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeQuorumResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeQuorumResponse {
+      switch (version) {
+        case 0:
+          return readDescribeQuorumResponseV0(reader);
+        case 1:
+          return readDescribeQuorumResponseV1(reader);
+        case 2:
+          return readDescribeQuorumResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeQuorumResponse', version);
+      }
+    },
+    defaults: defaultDescribeQuorumResponse,
   };
-}
 
-/** DescribeQuorumResponse versions 1. */
-function writeDescribeQuorumResponseV1(writer: Writer, message: DescribeQuorumResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseTopicDataV1(writer, items0[i0]);
+  /** DescribeQuorumResponse versions 0. */
+  function writeDescribeQuorumResponseV0(writer: Writer, message: DescribeQuorumResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseTopicDataV0(writer, items0[i0]);
+      }
     }
-  }
-  if (message.nodes.length !== 0) {
-    throw fieldNotInVersion('DescribeQuorumResponse', 'nodes', '1');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponse versions 1. */
-function readDescribeQuorumResponseV1(reader: Reader): DescribeQuorumResponse {
-  const f_errorCode = reader.int16();
-  let f_topics: DescribeQuorumResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseTopicDataV1(reader);
+    if (message.nodes.length !== 0) {
+      throw fieldNotInVersion('DescribeQuorumResponse', 'nodes', '0');
     }
-    f_topics = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: "",
-    topics: f_topics,
-    nodes: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponse versions 2. */
-function writeDescribeQuorumResponseV2(writer: Writer, message: DescribeQuorumResponse): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseTopicDataV2(writer, items0[i0]);
+  /** DescribeQuorumResponse versions 0. */
+  function readDescribeQuorumResponseV0(reader: Reader): DescribeQuorumResponse {
+    const f_errorCode = reader.int16();
+    let f_topics: DescribeQuorumResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: "",
+      topics: f_topics,
+      nodes: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  {
-    const items0 = message.nodes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseNodeV2(writer, items0[i0]);
+
+  /** DescribeQuorumResponse versions 1. */
+  function writeDescribeQuorumResponseV1(writer: Writer, message: DescribeQuorumResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseTopicDataV1(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponse versions 2. */
-function readDescribeQuorumResponseV2(reader: Reader): DescribeQuorumResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_topics: DescribeQuorumResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseTopicDataV2(reader);
+    if (message.nodes.length !== 0) {
+      throw fieldNotInVersion('DescribeQuorumResponse', 'nodes', '1');
     }
-    f_topics = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  let f_nodes: DescribeQuorumResponseNode[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseNode>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseNodeV2(reader);
+
+  /** DescribeQuorumResponse versions 1. */
+  function readDescribeQuorumResponseV1(reader: Reader): DescribeQuorumResponse {
+    const f_errorCode = reader.int16();
+    let f_topics: DescribeQuorumResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseTopicDataV1(reader);
+      }
+      f_topics = items0;
     }
-    f_nodes = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: "",
+      topics: f_topics,
+      nodes: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    topics: f_topics,
-    nodes: f_nodes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponseListener versions 2. */
-function writeDescribeQuorumResponseListenerV2(writer: Writer, message: DescribeQuorumResponseListener): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseListener versions 2. */
-function readDescribeQuorumResponseListenerV2(reader: Reader): DescribeQuorumResponseListener {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeQuorumResponseNode versions 2. */
-function writeDescribeQuorumResponseNodeV2(writer: Writer, message: DescribeQuorumResponseNode): void {
-  writer.int32(message.nodeId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseListenerV2(writer, items0[i0]);
+  /** DescribeQuorumResponse versions 2. */
+  function writeDescribeQuorumResponseV2(writer: Writer, message: DescribeQuorumResponse): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseTopicDataV2(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseNode versions 2. */
-function readDescribeQuorumResponseNodeV2(reader: Reader): DescribeQuorumResponseNode {
-  const f_nodeId = reader.int32();
-  let f_listeners: DescribeQuorumResponseListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseListenerV2(reader);
+    {
+      const items0 = message.nodes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseNodeV2(writer, items0[i0]);
+      }
     }
-    f_listeners = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    nodeId: f_nodeId,
-    listeners: f_listeners,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponsePartitionData versions 0. */
-function writeDescribeQuorumResponsePartitionDataV0(writer: Writer, message: DescribeQuorumResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  writer.int64(message.highWatermark);
-  {
-    const items0 = message.currentVoters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseReplicaStateV0(writer, items0[i0]);
+  /** DescribeQuorumResponse versions 2. */
+  function readDescribeQuorumResponseV2(reader: Reader): DescribeQuorumResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_topics: DescribeQuorumResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseTopicDataV2(reader);
+      }
+      f_topics = items0;
     }
-  }
-  {
-    const items0 = message.observers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseReplicaStateV0(writer, items0[i0]);
+    let f_nodes: DescribeQuorumResponseNode[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseNode>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseNodeV2(reader);
+      }
+      f_nodes = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      topics: f_topics,
+      nodes: f_nodes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeQuorumResponsePartitionData versions 0. */
-function readDescribeQuorumResponsePartitionDataV0(reader: Reader): DescribeQuorumResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_highWatermark = reader.int64();
-  let f_currentVoters: DescribeQuorumResponseReplicaState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseReplicaStateV0(reader);
+  /** DescribeQuorumResponseListener versions 2. */
+  function writeDescribeQuorumResponseListenerV2(writer: Writer, message: DescribeQuorumResponseListener): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeQuorumResponseListener versions 2. */
+  function readDescribeQuorumResponseListenerV2(reader: Reader): DescribeQuorumResponseListener {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeQuorumResponseNode versions 2. */
+  function writeDescribeQuorumResponseNodeV2(writer: Writer, message: DescribeQuorumResponseNode): void {
+    writer.int32(message.nodeId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseListenerV2(writer, items0[i0]);
+      }
     }
-    f_currentVoters = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  let f_observers: DescribeQuorumResponseReplicaState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseReplicaStateV0(reader);
+
+  /** DescribeQuorumResponseNode versions 2. */
+  function readDescribeQuorumResponseNodeV2(reader: Reader): DescribeQuorumResponseNode {
+    const f_nodeId = reader.int32();
+    let f_listeners: DescribeQuorumResponseListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseListenerV2(reader);
+      }
+      f_listeners = items0;
     }
-    f_observers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      nodeId: f_nodeId,
+      listeners: f_listeners,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: "",
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    highWatermark: f_highWatermark,
-    currentVoters: f_currentVoters,
-    observers: f_observers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponsePartitionData versions 1. */
-function writeDescribeQuorumResponsePartitionDataV1(writer: Writer, message: DescribeQuorumResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  writer.int64(message.highWatermark);
-  {
-    const items0 = message.currentVoters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseReplicaStateV1(writer, items0[i0]);
+  /** DescribeQuorumResponsePartitionData versions 0. */
+  function writeDescribeQuorumResponsePartitionDataV0(writer: Writer, message: DescribeQuorumResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    writer.int64(message.highWatermark);
+    {
+      const items0 = message.currentVoters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseReplicaStateV0(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.observers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseReplicaStateV1(writer, items0[i0]);
+    {
+      const items0 = message.observers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseReplicaStateV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeQuorumResponsePartitionData versions 1. */
-function readDescribeQuorumResponsePartitionDataV1(reader: Reader): DescribeQuorumResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_highWatermark = reader.int64();
-  let f_currentVoters: DescribeQuorumResponseReplicaState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseReplicaStateV1(reader);
+  /** DescribeQuorumResponsePartitionData versions 0. */
+  function readDescribeQuorumResponsePartitionDataV0(reader: Reader): DescribeQuorumResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_highWatermark = reader.int64();
+    let f_currentVoters: DescribeQuorumResponseReplicaState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseReplicaStateV0(reader);
+      }
+      f_currentVoters = items0;
     }
-    f_currentVoters = items0;
-  }
-  let f_observers: DescribeQuorumResponseReplicaState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseReplicaStateV1(reader);
+    let f_observers: DescribeQuorumResponseReplicaState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseReplicaStateV0(reader);
+      }
+      f_observers = items0;
     }
-    f_observers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: "",
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      highWatermark: f_highWatermark,
+      currentVoters: f_currentVoters,
+      observers: f_observers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: "",
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    highWatermark: f_highWatermark,
-    currentVoters: f_currentVoters,
-    observers: f_observers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponsePartitionData versions 2. */
-function writeDescribeQuorumResponsePartitionDataV2(writer: Writer, message: DescribeQuorumResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  writer.int64(message.highWatermark);
-  {
-    const items0 = message.currentVoters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseReplicaStateV2(writer, items0[i0]);
+  /** DescribeQuorumResponsePartitionData versions 1. */
+  function writeDescribeQuorumResponsePartitionDataV1(writer: Writer, message: DescribeQuorumResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    writer.int64(message.highWatermark);
+    {
+      const items0 = message.currentVoters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseReplicaStateV1(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.observers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponseReplicaStateV2(writer, items0[i0]);
+    {
+      const items0 = message.observers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseReplicaStateV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeQuorumResponsePartitionData versions 2. */
-function readDescribeQuorumResponsePartitionDataV2(reader: Reader): DescribeQuorumResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_highWatermark = reader.int64();
-  let f_currentVoters: DescribeQuorumResponseReplicaState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseReplicaStateV2(reader);
+  /** DescribeQuorumResponsePartitionData versions 1. */
+  function readDescribeQuorumResponsePartitionDataV1(reader: Reader): DescribeQuorumResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_highWatermark = reader.int64();
+    let f_currentVoters: DescribeQuorumResponseReplicaState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseReplicaStateV1(reader);
+      }
+      f_currentVoters = items0;
     }
-    f_currentVoters = items0;
-  }
-  let f_observers: DescribeQuorumResponseReplicaState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponseReplicaStateV2(reader);
+    let f_observers: DescribeQuorumResponseReplicaState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseReplicaStateV1(reader);
+      }
+      f_observers = items0;
     }
-    f_observers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: "",
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      highWatermark: f_highWatermark,
+      currentVoters: f_currentVoters,
+      observers: f_observers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    highWatermark: f_highWatermark,
-    currentVoters: f_currentVoters,
-    observers: f_observers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponseReplicaState versions 0. */
-function writeDescribeQuorumResponseReplicaStateV0(writer: Writer, message: DescribeQuorumResponseReplicaState): void {
-  writer.int32(message.replicaId);
-  if (message.replicaDirectoryId !== ZERO_UUID) {
-    throw fieldNotInVersion('DescribeQuorumResponseReplicaState', 'replicaDirectoryId', '0');
-  }
-  writer.int64(message.logEndOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseReplicaState versions 0. */
-function readDescribeQuorumResponseReplicaStateV0(reader: Reader): DescribeQuorumResponseReplicaState {
-  const f_replicaId = reader.int32();
-  const f_logEndOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    replicaId: f_replicaId,
-    replicaDirectoryId: ZERO_UUID,
-    logEndOffset: f_logEndOffset,
-    lastFetchTimestamp: -1n,
-    lastCaughtUpTimestamp: -1n,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeQuorumResponseReplicaState versions 1. */
-function writeDescribeQuorumResponseReplicaStateV1(writer: Writer, message: DescribeQuorumResponseReplicaState): void {
-  writer.int32(message.replicaId);
-  if (message.replicaDirectoryId !== ZERO_UUID) {
-    throw fieldNotInVersion('DescribeQuorumResponseReplicaState', 'replicaDirectoryId', '1');
-  }
-  writer.int64(message.logEndOffset);
-  writer.int64(message.lastFetchTimestamp);
-  writer.int64(message.lastCaughtUpTimestamp);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseReplicaState versions 1. */
-function readDescribeQuorumResponseReplicaStateV1(reader: Reader): DescribeQuorumResponseReplicaState {
-  const f_replicaId = reader.int32();
-  const f_logEndOffset = reader.int64();
-  const f_lastFetchTimestamp = reader.int64();
-  const f_lastCaughtUpTimestamp = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    replicaId: f_replicaId,
-    replicaDirectoryId: ZERO_UUID,
-    logEndOffset: f_logEndOffset,
-    lastFetchTimestamp: f_lastFetchTimestamp,
-    lastCaughtUpTimestamp: f_lastCaughtUpTimestamp,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeQuorumResponseReplicaState versions 2. */
-function writeDescribeQuorumResponseReplicaStateV2(writer: Writer, message: DescribeQuorumResponseReplicaState): void {
-  writer.int32(message.replicaId);
-  writer.uuid(message.replicaDirectoryId);
-  writer.int64(message.logEndOffset);
-  writer.int64(message.lastFetchTimestamp);
-  writer.int64(message.lastCaughtUpTimestamp);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseReplicaState versions 2. */
-function readDescribeQuorumResponseReplicaStateV2(reader: Reader): DescribeQuorumResponseReplicaState {
-  const f_replicaId = reader.int32();
-  const f_replicaDirectoryId = reader.uuid();
-  const f_logEndOffset = reader.int64();
-  const f_lastFetchTimestamp = reader.int64();
-  const f_lastCaughtUpTimestamp = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    replicaId: f_replicaId,
-    replicaDirectoryId: f_replicaDirectoryId,
-    logEndOffset: f_logEndOffset,
-    lastFetchTimestamp: f_lastFetchTimestamp,
-    lastCaughtUpTimestamp: f_lastCaughtUpTimestamp,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeQuorumResponseTopicData versions 0. */
-function writeDescribeQuorumResponseTopicDataV0(writer: Writer, message: DescribeQuorumResponseTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponsePartitionDataV0(writer, items0[i0]);
+  /** DescribeQuorumResponsePartitionData versions 2. */
+  function writeDescribeQuorumResponsePartitionDataV2(writer: Writer, message: DescribeQuorumResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    writer.int64(message.highWatermark);
+    {
+      const items0 = message.currentVoters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseReplicaStateV2(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseTopicData versions 0. */
-function readDescribeQuorumResponseTopicDataV0(reader: Reader): DescribeQuorumResponseTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: DescribeQuorumResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponsePartitionDataV0(reader);
+    {
+      const items0 = message.observers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponseReplicaStateV2(writer, items0[i0]);
+      }
     }
-    f_partitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponseTopicData versions 1. */
-function writeDescribeQuorumResponseTopicDataV1(writer: Writer, message: DescribeQuorumResponseTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponsePartitionDataV1(writer, items0[i0]);
+  /** DescribeQuorumResponsePartitionData versions 2. */
+  function readDescribeQuorumResponsePartitionDataV2(reader: Reader): DescribeQuorumResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_highWatermark = reader.int64();
+    let f_currentVoters: DescribeQuorumResponseReplicaState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseReplicaStateV2(reader);
+      }
+      f_currentVoters = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeQuorumResponseTopicData versions 1. */
-function readDescribeQuorumResponseTopicDataV1(reader: Reader): DescribeQuorumResponseTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: DescribeQuorumResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponsePartitionDataV1(reader);
+    let f_observers: DescribeQuorumResponseReplicaState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponseReplicaState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponseReplicaStateV2(reader);
+      }
+      f_observers = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      highWatermark: f_highWatermark,
+      currentVoters: f_currentVoters,
+      observers: f_observers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeQuorumResponseTopicData versions 2. */
-function writeDescribeQuorumResponseTopicDataV2(writer: Writer, message: DescribeQuorumResponseTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeQuorumResponsePartitionDataV2(writer, items0[i0]);
+  /** DescribeQuorumResponseReplicaState versions 0. */
+  function writeDescribeQuorumResponseReplicaStateV0(writer: Writer, message: DescribeQuorumResponseReplicaState): void {
+    writer.int32(message.replicaId);
+    if (message.replicaDirectoryId !== ZERO_UUID) {
+      throw fieldNotInVersion('DescribeQuorumResponseReplicaState', 'replicaDirectoryId', '0');
     }
+    writer.int64(message.logEndOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeQuorumResponseTopicData versions 2. */
-function readDescribeQuorumResponseTopicDataV2(reader: Reader): DescribeQuorumResponseTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: DescribeQuorumResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeQuorumResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeQuorumResponsePartitionDataV2(reader);
+  /** DescribeQuorumResponseReplicaState versions 0. */
+  function readDescribeQuorumResponseReplicaStateV0(reader: Reader): DescribeQuorumResponseReplicaState {
+    const f_replicaId = reader.int32();
+    const f_logEndOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      replicaId: f_replicaId,
+      replicaDirectoryId: ZERO_UUID,
+      logEndOffset: f_logEndOffset,
+      lastFetchTimestamp: -1n,
+      lastCaughtUpTimestamp: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeQuorumResponseReplicaState versions 1. */
+  function writeDescribeQuorumResponseReplicaStateV1(writer: Writer, message: DescribeQuorumResponseReplicaState): void {
+    writer.int32(message.replicaId);
+    if (message.replicaDirectoryId !== ZERO_UUID) {
+      throw fieldNotInVersion('DescribeQuorumResponseReplicaState', 'replicaDirectoryId', '1');
     }
-    f_partitions = items0;
+    writer.int64(message.logEndOffset);
+    writer.int64(message.lastFetchTimestamp);
+    writer.int64(message.lastCaughtUpTimestamp);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeQuorumResponse(): DescribeQuorumResponse {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    topics: [],
-    nodes: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeQuorumResponseReplicaState versions 1. */
+  function readDescribeQuorumResponseReplicaStateV1(reader: Reader): DescribeQuorumResponseReplicaState {
+    const f_replicaId = reader.int32();
+    const f_logEndOffset = reader.int64();
+    const f_lastFetchTimestamp = reader.int64();
+    const f_lastCaughtUpTimestamp = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      replicaId: f_replicaId,
+      replicaDirectoryId: ZERO_UUID,
+      logEndOffset: f_logEndOffset,
+      lastFetchTimestamp: f_lastFetchTimestamp,
+      lastCaughtUpTimestamp: f_lastCaughtUpTimestamp,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeQuorumResponseListener(): DescribeQuorumResponseListener {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeQuorumResponseReplicaState versions 2. */
+  function writeDescribeQuorumResponseReplicaStateV2(writer: Writer, message: DescribeQuorumResponseReplicaState): void {
+    writer.int32(message.replicaId);
+    writer.uuid(message.replicaDirectoryId);
+    writer.int64(message.logEndOffset);
+    writer.int64(message.lastFetchTimestamp);
+    writer.int64(message.lastCaughtUpTimestamp);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeQuorumResponseNode(): DescribeQuorumResponseNode {
-  return {
-    nodeId: 0,
-    listeners: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeQuorumResponseReplicaState versions 2. */
+  function readDescribeQuorumResponseReplicaStateV2(reader: Reader): DescribeQuorumResponseReplicaState {
+    const f_replicaId = reader.int32();
+    const f_replicaDirectoryId = reader.uuid();
+    const f_logEndOffset = reader.int64();
+    const f_lastFetchTimestamp = reader.int64();
+    const f_lastCaughtUpTimestamp = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      replicaId: f_replicaId,
+      replicaDirectoryId: f_replicaDirectoryId,
+      logEndOffset: f_logEndOffset,
+      lastFetchTimestamp: f_lastFetchTimestamp,
+      lastCaughtUpTimestamp: f_lastCaughtUpTimestamp,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeQuorumResponsePartitionData(): DescribeQuorumResponsePartitionData {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    errorMessage: "",
-    leaderId: 0,
-    leaderEpoch: 0,
-    highWatermark: 0n,
-    currentVoters: [],
-    observers: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeQuorumResponseTopicData versions 0. */
+  function writeDescribeQuorumResponseTopicDataV0(writer: Writer, message: DescribeQuorumResponseTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponsePartitionDataV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeQuorumResponseReplicaState(): DescribeQuorumResponseReplicaState {
-  return {
-    replicaId: 0,
-    replicaDirectoryId: ZERO_UUID,
-    logEndOffset: 0n,
-    lastFetchTimestamp: -1n,
-    lastCaughtUpTimestamp: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeQuorumResponseTopicData versions 0. */
+  function readDescribeQuorumResponseTopicDataV0(reader: Reader): DescribeQuorumResponseTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: DescribeQuorumResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponsePartitionDataV0(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeQuorumResponseTopicData(): DescribeQuorumResponseTopicData {
-  return {
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeQuorumResponseTopicData versions 1. */
+  function writeDescribeQuorumResponseTopicDataV1(writer: Writer, message: DescribeQuorumResponseTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponsePartitionDataV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DescribeQuorumResponseTopicData versions 1. */
+  function readDescribeQuorumResponseTopicDataV1(reader: Reader): DescribeQuorumResponseTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: DescribeQuorumResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponsePartitionDataV1(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeQuorumResponseTopicData versions 2. */
+  function writeDescribeQuorumResponseTopicDataV2(writer: Writer, message: DescribeQuorumResponseTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeQuorumResponsePartitionDataV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeQuorumResponseTopicData versions 2. */
+  function readDescribeQuorumResponseTopicDataV2(reader: Reader): DescribeQuorumResponseTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: DescribeQuorumResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeQuorumResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeQuorumResponsePartitionDataV2(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDescribeQuorumResponse(): DescribeQuorumResponse {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      topics: [],
+      nodes: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeQuorumResponseListener(): DescribeQuorumResponseListener {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeQuorumResponseNode(): DescribeQuorumResponseNode {
+    return {
+      nodeId: 0,
+      listeners: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeQuorumResponsePartitionData(): DescribeQuorumResponsePartitionData {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      errorMessage: "",
+      leaderId: 0,
+      leaderEpoch: 0,
+      highWatermark: 0n,
+      currentVoters: [],
+      observers: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeQuorumResponseReplicaState(): DescribeQuorumResponseReplicaState {
+    return {
+      replicaId: 0,
+      replicaDirectoryId: ZERO_UUID,
+      logEndOffset: 0n,
+      lastFetchTimestamp: -1n,
+      lastCaughtUpTimestamp: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeQuorumResponseTopicData(): DescribeQuorumResponseTopicData {
+    return {
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeQuorumResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeTopicPartitionsRequest {
   topics: DescribeTopicPartitionsRequestTopicRequest[];
@@ -23,129 +23,134 @@ export interface DescribeTopicPartitionsRequestTopicRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeTopicPartitionsRequest: MessageCodec<DescribeTopicPartitionsRequest> = {
-  name: 'DescribeTopicPartitionsRequest',
-  apiKey: 75,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeTopicPartitionsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeTopicPartitionsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeTopicPartitionsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeTopicPartitionsRequest {
-    switch (version) {
-      case 0:
-        return readDescribeTopicPartitionsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeTopicPartitionsRequest', version);
-    }
-  },
-  defaults: defaultDescribeTopicPartitionsRequest,
-};
+/** Builds the DescribeTopicPartitionsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeTopicPartitionsRequest(runtime: CodecRuntime): MessageCodec<DescribeTopicPartitionsRequest> {
+  const { readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeTopicPartitionsRequest versions 0. */
-function writeDescribeTopicPartitionsRequestV0(writer: Writer, message: DescribeTopicPartitionsRequest): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeTopicPartitionsRequestTopicRequestV0(writer, items0[i0]);
+  const DescribeTopicPartitionsRequest: MessageCodec<DescribeTopicPartitionsRequest> = {
+    name: 'DescribeTopicPartitionsRequest',
+    apiKey: 75,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeTopicPartitionsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeTopicPartitionsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeTopicPartitionsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeTopicPartitionsRequest {
+      switch (version) {
+        case 0:
+          return readDescribeTopicPartitionsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeTopicPartitionsRequest', version);
+      }
+    },
+    defaults: defaultDescribeTopicPartitionsRequest,
+  };
+
+  /** DescribeTopicPartitionsRequest versions 0. */
+  function writeDescribeTopicPartitionsRequestV0(writer: Writer, message: DescribeTopicPartitionsRequest): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeTopicPartitionsRequestTopicRequestV0(writer, items0[i0]);
+      }
     }
+    writer.int32(message.responsePartitionLimit);
+    if (message.cursor === null) {
+      writer.int8(-1);
+    } else {
+      writer.int8(1);
+      writeDescribeTopicPartitionsRequestCursorV0(writer, message.cursor);
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.responsePartitionLimit);
-  if (message.cursor === null) {
-    writer.int8(-1);
-  } else {
-    writer.int8(1);
-    writeDescribeTopicPartitionsRequestCursorV0(writer, message.cursor);
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeTopicPartitionsRequest versions 0. */
-function readDescribeTopicPartitionsRequestV0(reader: Reader): DescribeTopicPartitionsRequest {
-  let f_topics: DescribeTopicPartitionsRequestTopicRequest[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeTopicPartitionsRequestTopicRequest>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeTopicPartitionsRequestTopicRequestV0(reader);
+  /** DescribeTopicPartitionsRequest versions 0. */
+  function readDescribeTopicPartitionsRequestV0(reader: Reader): DescribeTopicPartitionsRequest {
+    let f_topics: DescribeTopicPartitionsRequestTopicRequest[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeTopicPartitionsRequestTopicRequest>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeTopicPartitionsRequestTopicRequestV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_responsePartitionLimit = reader.int32();
+    const f_cursor = readStructPresence(reader) ? readDescribeTopicPartitionsRequestCursorV0(reader) : null;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      responsePartitionLimit: f_responsePartitionLimit,
+      cursor: f_cursor,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_responsePartitionLimit = reader.int32();
-  const f_cursor = readStructPresence(reader) ? readDescribeTopicPartitionsRequestCursorV0(reader) : null;
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    responsePartitionLimit: f_responsePartitionLimit,
-    cursor: f_cursor,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeTopicPartitionsRequestCursor versions 0. */
-function writeDescribeTopicPartitionsRequestCursorV0(writer: Writer, message: DescribeTopicPartitionsRequestCursor): void {
-  writer.compactString(message.topicName);
-  writer.int32(message.partitionIndex);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeTopicPartitionsRequestCursor versions 0. */
+  function writeDescribeTopicPartitionsRequestCursorV0(writer: Writer, message: DescribeTopicPartitionsRequestCursor): void {
+    writer.compactString(message.topicName);
+    writer.int32(message.partitionIndex);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeTopicPartitionsRequestCursor versions 0. */
-function readDescribeTopicPartitionsRequestCursorV0(reader: Reader): DescribeTopicPartitionsRequestCursor {
-  const f_topicName = reader.compactString();
-  const f_partitionIndex = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeTopicPartitionsRequestCursor versions 0. */
+  function readDescribeTopicPartitionsRequestCursorV0(reader: Reader): DescribeTopicPartitionsRequestCursor {
+    const f_topicName = reader.compactString();
+    const f_partitionIndex = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeTopicPartitionsRequestTopicRequest versions 0. */
-function writeDescribeTopicPartitionsRequestTopicRequestV0(writer: Writer, message: DescribeTopicPartitionsRequestTopicRequest): void {
-  writer.compactString(message.name);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeTopicPartitionsRequestTopicRequest versions 0. */
+  function writeDescribeTopicPartitionsRequestTopicRequestV0(writer: Writer, message: DescribeTopicPartitionsRequestTopicRequest): void {
+    writer.compactString(message.name);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeTopicPartitionsRequestTopicRequest versions 0. */
-function readDescribeTopicPartitionsRequestTopicRequestV0(reader: Reader): DescribeTopicPartitionsRequestTopicRequest {
-  const f_name = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeTopicPartitionsRequestTopicRequest versions 0. */
+  function readDescribeTopicPartitionsRequestTopicRequestV0(reader: Reader): DescribeTopicPartitionsRequestTopicRequest {
+    const f_name = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeTopicPartitionsRequest(): DescribeTopicPartitionsRequest {
-  return {
-    topics: [],
-    responsePartitionLimit: 2000,
-    cursor: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeTopicPartitionsRequest(): DescribeTopicPartitionsRequest {
+    return {
+      topics: [],
+      responsePartitionLimit: 2000,
+      cursor: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequestCursor {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequestCursor {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeTopicPartitionsRequestTopicRequest(): DescribeTopicPartitionsRequestTopicRequest {
-  return {
-    name: "",
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeTopicPartitionsRequestTopicRequest(): DescribeTopicPartitionsRequestTopicRequest {
+    return {
+      name: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeTopicPartitionsRequest;
 }
-

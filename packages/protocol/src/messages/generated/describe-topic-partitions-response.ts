@@ -2,9 +2,8 @@
 // source: message/DescribeTopicPartitionsResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeTopicPartitionsResponse {
   throttleTimeMs: number;
@@ -42,180 +41,157 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeTopicPartitionsResponse: MessageCodec<DescribeTopicPartitionsResponse> = {
-  name: 'DescribeTopicPartitionsResponse',
-  apiKey: 75,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeTopicPartitionsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeTopicPartitionsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeTopicPartitionsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeTopicPartitionsResponse {
-    switch (version) {
-      case 0:
-        return readDescribeTopicPartitionsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeTopicPartitionsResponse', version);
-    }
-  },
-  defaults: defaultDescribeTopicPartitionsResponse,
-};
+/** Builds the DescribeTopicPartitionsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeTopicPartitionsResponse(runtime: CodecRuntime): MessageCodec<DescribeTopicPartitionsResponse> {
+  const { ZERO_UUID, readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeTopicPartitionsResponse versions 0. */
-function writeDescribeTopicPartitionsResponseV0(writer: Writer, message: DescribeTopicPartitionsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(writer, items0[i0]);
-    }
-  }
-  if (message.nextCursor === null) {
-    writer.int8(-1);
-  } else {
-    writer.int8(1);
-    writeDescribeTopicPartitionsResponseCursorV0(writer, message.nextCursor);
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeTopicPartitionsResponse versions 0. */
-function readDescribeTopicPartitionsResponseV0(reader: Reader): DescribeTopicPartitionsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  const f_nextCursor = readStructPresence(reader) ? readDescribeTopicPartitionsResponseCursorV0(reader) : null;
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    nextCursor: f_nextCursor,
-    unknownTaggedFields: unknownTaggedFields,
+  const DescribeTopicPartitionsResponse: MessageCodec<DescribeTopicPartitionsResponse> = {
+    name: 'DescribeTopicPartitionsResponse',
+    apiKey: 75,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeTopicPartitionsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeTopicPartitionsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeTopicPartitionsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeTopicPartitionsResponse {
+      switch (version) {
+        case 0:
+          return readDescribeTopicPartitionsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeTopicPartitionsResponse', version);
+      }
+    },
+    defaults: defaultDescribeTopicPartitionsResponse,
   };
-}
 
-/** DescribeTopicPartitionsResponseCursor versions 0. */
-function writeDescribeTopicPartitionsResponseCursorV0(writer: Writer, message: DescribeTopicPartitionsResponseCursor): void {
-  writer.compactString(message.topicName);
-  writer.int32(message.partitionIndex);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeTopicPartitionsResponseCursor versions 0. */
-function readDescribeTopicPartitionsResponseCursorV0(reader: Reader): DescribeTopicPartitionsResponseCursor {
-  const f_topicName = reader.compactString();
-  const f_partitionIndex = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition versions 0. */
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(writer: Writer, message: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.replicaNodes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** DescribeTopicPartitionsResponse versions 0. */
+  function writeDescribeTopicPartitionsResponseV0(writer: Writer, message: DescribeTopicPartitionsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.isrNodes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.eligibleLeaderReplicas;
-    if (items0 === null) {
-      writer.uvarint(0);
+    if (message.nextCursor === null) {
+      writer.int8(-1);
     } else {
+      writer.int8(1);
+      writeDescribeTopicPartitionsResponseCursorV0(writer, message.nextCursor);
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeTopicPartitionsResponse versions 0. */
+  function readDescribeTopicPartitionsResponseV0(reader: Reader): DescribeTopicPartitionsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(reader);
+      }
+      f_topics = items0;
+    }
+    const f_nextCursor = readStructPresence(reader) ? readDescribeTopicPartitionsResponseCursorV0(reader) : null;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      nextCursor: f_nextCursor,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeTopicPartitionsResponseCursor versions 0. */
+  function writeDescribeTopicPartitionsResponseCursorV0(writer: Writer, message: DescribeTopicPartitionsResponseCursor): void {
+    writer.compactString(message.topicName);
+    writer.int32(message.partitionIndex);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** DescribeTopicPartitionsResponseCursor versions 0. */
+  function readDescribeTopicPartitionsResponseCursorV0(reader: Reader): DescribeTopicPartitionsResponseCursor {
+    const f_topicName = reader.compactString();
+    const f_partitionIndex = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition versions 0. */
+  function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(writer: Writer, message: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.replicaNodes;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
         writer.int32(items0[i0]);
       }
     }
-  }
-  {
-    const items0 = message.lastKnownElr;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+    {
+      const items0 = message.isrNodes;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
         writer.int32(items0[i0]);
       }
     }
-  }
-  {
-    const items0 = message.offlineReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+    {
+      const items0 = message.eligibleLeaderReplicas;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.int32(items0[i0]);
+        }
+      }
     }
+    {
+      const items0 = message.lastKnownElr;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.int32(items0[i0]);
+        }
+      }
+    }
+    {
+      const items0 = message.offlineReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition versions 0. */
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(reader: Reader): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
-  const f_errorCode = reader.int16();
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_replicaNodes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_replicaNodes = items0;
-  }
-  let f_isrNodes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_isrNodes = items0;
-  }
-  let f_eligibleLeaderReplicas: number[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_eligibleLeaderReplicas = null;
-    } else {
+  /** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition versions 0. */
+  function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(reader: Reader): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+    const f_errorCode = reader.int16();
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_replicaNodes: number[];
+    {
+      const count0 = reader.compactArrayLength();
       const at0 = reader.ensure(count0 * 4, 'int32 array');
       const bytes0 = reader.buffer;
       const items0 = new Array<number>(count0);
@@ -223,15 +199,11 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
         items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
       reader.offset = at0 + count0 * 4;
-      f_eligibleLeaderReplicas = items0;
+      f_replicaNodes = items0;
     }
-  }
-  let f_lastKnownElr: number[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_lastKnownElr = null;
-    } else {
+    let f_isrNodes: number[];
+    {
+      const count0 = reader.compactArrayLength();
       const at0 = reader.ensure(count0 * 4, 'int32 array');
       const bytes0 = reader.buffer;
       const items0 = new Array<number>(count0);
@@ -239,122 +211,154 @@ function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseParti
         items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
       reader.offset = at0 + count0 * 4;
-      f_lastKnownElr = items0;
+      f_isrNodes = items0;
     }
-  }
-  let f_offlineReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_eligibleLeaderReplicas: number[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_eligibleLeaderReplicas = null;
+      } else {
+        const at0 = reader.ensure(count0 * 4, 'int32 array');
+        const bytes0 = reader.buffer;
+        const items0 = new Array<number>(count0);
+        for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+          items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+        }
+        reader.offset = at0 + count0 * 4;
+        f_eligibleLeaderReplicas = items0;
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_offlineReplicas = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    replicaNodes: f_replicaNodes,
-    isrNodes: f_isrNodes,
-    eligibleLeaderReplicas: f_eligibleLeaderReplicas,
-    lastKnownElr: f_lastKnownElr,
-    offlineReplicas: f_offlineReplicas,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic versions 0. */
-function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(writer: Writer, message: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.name);
-  writer.uuid(message.topicId);
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(writer, items0[i0]);
+    let f_lastKnownElr: number[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_lastKnownElr = null;
+      } else {
+        const at0 = reader.ensure(count0 * 4, 'int32 array');
+        const bytes0 = reader.buffer;
+        const items0 = new Array<number>(count0);
+        for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+          items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+        }
+        reader.offset = at0 + count0 * 4;
+        f_lastKnownElr = items0;
+      }
     }
-  }
-  writer.int32(message.topicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic versions 0. */
-function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(reader: Reader): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.compactNullableString();
-  const f_topicId = reader.uuid();
-  const f_isInternal = reader.bool();
-  let f_partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(reader);
+    let f_offlineReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_offlineReplicas = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      replicaNodes: f_replicaNodes,
+      isrNodes: f_isrNodes,
+      eligibleLeaderReplicas: f_eligibleLeaderReplicas,
+      lastKnownElr: f_lastKnownElr,
+      offlineReplicas: f_offlineReplicas,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_topicAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: f_topicId,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: f_topicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartitionsResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    nextCursor: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic versions 0. */
+  function writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(writer: Writer, message: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.name);
+    writer.uuid(message.topicId);
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.topicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitionsResponseCursor {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic versions 0. */
+  function readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicV0(reader: Reader): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.compactNullableString();
+    const f_topicId = reader.uuid();
+    const f_isInternal = reader.bool();
+    let f_partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
+    }
+    const f_topicAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: f_topicId,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: f_topicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
-  return {
-    errorCode: 0,
-    partitionIndex: 0,
-    leaderId: 0,
-    leaderEpoch: -1,
-    replicaNodes: [],
-    isrNodes: [],
-    eligibleLeaderReplicas: null,
-    lastKnownElr: null,
-    offlineReplicas: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeTopicPartitionsResponse(): DescribeTopicPartitionsResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      nextCursor: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
-  return {
-    errorCode: 0,
-    name: "",
-    topicId: ZERO_UUID,
-    isInternal: false,
-    partitions: [],
-    topicAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitionsResponseCursor {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition {
+    return {
+      errorCode: 0,
+      partitionIndex: 0,
+      leaderId: 0,
+      leaderEpoch: -1,
+      replicaNodes: [],
+      isrNodes: [],
+      eligibleLeaderReplicas: null,
+      lastKnownElr: null,
+      offlineReplicas: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(): DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
+    return {
+      errorCode: 0,
+      name: "",
+      topicId: ZERO_UUID,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeTopicPartitionsResponse;
+}

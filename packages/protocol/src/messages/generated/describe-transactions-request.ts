@@ -3,73 +3,78 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeTransactionsRequest {
   transactionalIds: string[];
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeTransactionsRequest: MessageCodec<DescribeTransactionsRequest> = {
-  name: 'DescribeTransactionsRequest',
-  apiKey: 65,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeTransactionsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeTransactionsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeTransactionsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeTransactionsRequest {
-    switch (version) {
-      case 0:
-        return readDescribeTransactionsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeTransactionsRequest', version);
-    }
-  },
-  defaults: defaultDescribeTransactionsRequest,
-};
+/** Builds the DescribeTransactionsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeTransactionsRequest(runtime: CodecRuntime): MessageCodec<DescribeTransactionsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeTransactionsRequest versions 0. */
-function writeDescribeTransactionsRequestV0(writer: Writer, message: DescribeTransactionsRequest): void {
-  {
-    const items0 = message.transactionalIds;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeTransactionsRequest versions 0. */
-function readDescribeTransactionsRequestV0(reader: Reader): DescribeTransactionsRequest {
-  let f_transactionalIds: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_transactionalIds = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalIds: f_transactionalIds,
-    unknownTaggedFields: unknownTaggedFields,
+  const DescribeTransactionsRequest: MessageCodec<DescribeTransactionsRequest> = {
+    name: 'DescribeTransactionsRequest',
+    apiKey: 65,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeTransactionsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeTransactionsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeTransactionsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeTransactionsRequest {
+      switch (version) {
+        case 0:
+          return readDescribeTransactionsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeTransactionsRequest', version);
+      }
+    },
+    defaults: defaultDescribeTransactionsRequest,
   };
-}
 
-function defaultDescribeTransactionsRequest(): DescribeTransactionsRequest {
-  return {
-    transactionalIds: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeTransactionsRequest versions 0. */
+  function writeDescribeTransactionsRequestV0(writer: Writer, message: DescribeTransactionsRequest): void {
+    {
+      const items0 = message.transactionalIds;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** DescribeTransactionsRequest versions 0. */
+  function readDescribeTransactionsRequestV0(reader: Reader): DescribeTransactionsRequest {
+    let f_transactionalIds: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_transactionalIds = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalIds: f_transactionalIds,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultDescribeTransactionsRequest(): DescribeTransactionsRequest {
+    return {
+      transactionalIds: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeTransactionsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeTransactionsResponse {
   throttleTimeMs: number;
@@ -29,179 +29,184 @@ export interface DescribeTransactionsResponseTransactionState {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeTransactionsResponse: MessageCodec<DescribeTransactionsResponse> = {
-  name: 'DescribeTransactionsResponse',
-  apiKey: 65,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeTransactionsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeTransactionsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeTransactionsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeTransactionsResponse {
-    switch (version) {
-      case 0:
-        return readDescribeTransactionsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeTransactionsResponse', version);
-    }
-  },
-  defaults: defaultDescribeTransactionsResponse,
-};
+/** Builds the DescribeTransactionsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeTransactionsResponse(runtime: CodecRuntime): MessageCodec<DescribeTransactionsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeTransactionsResponse versions 0. */
-function writeDescribeTransactionsResponseV0(writer: Writer, message: DescribeTransactionsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.transactionStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeTransactionsResponseTransactionStateV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** DescribeTransactionsResponse versions 0. */
-function readDescribeTransactionsResponseV0(reader: Reader): DescribeTransactionsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_transactionStates: DescribeTransactionsResponseTransactionState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeTransactionsResponseTransactionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeTransactionsResponseTransactionStateV0(reader);
-    }
-    f_transactionStates = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    transactionStates: f_transactionStates,
-    unknownTaggedFields: unknownTaggedFields,
+  const DescribeTransactionsResponse: MessageCodec<DescribeTransactionsResponse> = {
+    name: 'DescribeTransactionsResponse',
+    apiKey: 65,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeTransactionsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeTransactionsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeTransactionsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeTransactionsResponse {
+      switch (version) {
+        case 0:
+          return readDescribeTransactionsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeTransactionsResponse', version);
+      }
+    },
+    defaults: defaultDescribeTransactionsResponse,
   };
-}
 
-/** DescribeTransactionsResponseTopicData versions 0. */
-function writeDescribeTransactionsResponseTopicDataV0(writer: Writer, message: DescribeTransactionsResponseTopicData): void {
-  writer.compactString(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** DescribeTransactionsResponse versions 0. */
+  function writeDescribeTransactionsResponseV0(writer: Writer, message: DescribeTransactionsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.transactionStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeTransactionsResponseTransactionStateV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeTransactionsResponseTopicData versions 0. */
-function readDescribeTransactionsResponseTopicDataV0(reader: Reader): DescribeTransactionsResponseTopicData {
-  const f_topic = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** DescribeTransactionsResponse versions 0. */
+  function readDescribeTransactionsResponseV0(reader: Reader): DescribeTransactionsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_transactionStates: DescribeTransactionsResponseTransactionState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeTransactionsResponseTransactionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeTransactionsResponseTransactionStateV0(reader);
+      }
+      f_transactionStates = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      transactionStates: f_transactionStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeTransactionsResponseTransactionState versions 0. */
-function writeDescribeTransactionsResponseTransactionStateV0(writer: Writer, message: DescribeTransactionsResponseTransactionState): void {
-  writer.int16(message.errorCode);
-  writer.compactString(message.transactionalId);
-  writer.compactString(message.transactionState);
-  writer.int32(message.transactionTimeoutMs);
-  writer.int64(message.transactionStartTimeMs);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeTransactionsResponseTopicDataV0(writer, items0[i0]);
+  /** DescribeTransactionsResponseTopicData versions 0. */
+  function writeDescribeTransactionsResponseTopicDataV0(writer: Writer, message: DescribeTransactionsResponseTopicData): void {
+    writer.compactString(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeTransactionsResponseTransactionState versions 0. */
-function readDescribeTransactionsResponseTransactionStateV0(reader: Reader): DescribeTransactionsResponseTransactionState {
-  const f_errorCode = reader.int16();
-  const f_transactionalId = reader.compactString();
-  const f_transactionState = reader.compactString();
-  const f_transactionTimeoutMs = reader.int32();
-  const f_transactionStartTimeMs = reader.int64();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  let f_topics: DescribeTransactionsResponseTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeTransactionsResponseTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeTransactionsResponseTopicDataV0(reader);
+  /** DescribeTransactionsResponseTopicData versions 0. */
+  function readDescribeTransactionsResponseTopicDataV0(reader: Reader): DescribeTransactionsResponseTopicData {
+    const f_topic = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    transactionalId: f_transactionalId,
-    transactionState: f_transactionState,
-    transactionTimeoutMs: f_transactionTimeoutMs,
-    transactionStartTimeMs: f_transactionStartTimeMs,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeTransactionsResponse(): DescribeTransactionsResponse {
-  return {
-    throttleTimeMs: 0,
-    transactionStates: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeTransactionsResponseTransactionState versions 0. */
+  function writeDescribeTransactionsResponseTransactionStateV0(writer: Writer, message: DescribeTransactionsResponseTransactionState): void {
+    writer.int16(message.errorCode);
+    writer.compactString(message.transactionalId);
+    writer.compactString(message.transactionState);
+    writer.int32(message.transactionTimeoutMs);
+    writer.int64(message.transactionStartTimeMs);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeTransactionsResponseTopicDataV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultDescribeTransactionsResponseTopicData(): DescribeTransactionsResponseTopicData {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** DescribeTransactionsResponseTransactionState versions 0. */
+  function readDescribeTransactionsResponseTransactionStateV0(reader: Reader): DescribeTransactionsResponseTransactionState {
+    const f_errorCode = reader.int16();
+    const f_transactionalId = reader.compactString();
+    const f_transactionState = reader.compactString();
+    const f_transactionTimeoutMs = reader.int32();
+    const f_transactionStartTimeMs = reader.int64();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    let f_topics: DescribeTransactionsResponseTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeTransactionsResponseTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeTransactionsResponseTopicDataV0(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      transactionalId: f_transactionalId,
+      transactionState: f_transactionState,
+      transactionTimeoutMs: f_transactionTimeoutMs,
+      transactionStartTimeMs: f_transactionStartTimeMs,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeTransactionsResponseTransactionState(): DescribeTransactionsResponseTransactionState {
-  return {
-    errorCode: 0,
-    transactionalId: "",
-    transactionState: "",
-    transactionTimeoutMs: 0,
-    transactionStartTimeMs: 0n,
-    producerId: 0n,
-    producerEpoch: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeTransactionsResponse(): DescribeTransactionsResponse {
+    return {
+      throttleTimeMs: 0,
+      transactionStates: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultDescribeTransactionsResponseTopicData(): DescribeTransactionsResponseTopicData {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultDescribeTransactionsResponseTransactionState(): DescribeTransactionsResponseTransactionState {
+    return {
+      errorCode: 0,
+      transactionalId: "",
+      transactionState: "",
+      transactionTimeoutMs: 0,
+      transactionStartTimeMs: 0n,
+      producerId: 0n,
+      producerEpoch: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeTransactionsResponse;
+}

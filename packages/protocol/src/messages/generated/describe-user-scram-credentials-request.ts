@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeUserScramCredentialsRequest {
   users: DescribeUserScramCredentialsRequestUserName[] | null;
@@ -15,97 +15,102 @@ export interface DescribeUserScramCredentialsRequestUserName {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeUserScramCredentialsRequest: MessageCodec<DescribeUserScramCredentialsRequest> = {
-  name: 'DescribeUserScramCredentialsRequest',
-  apiKey: 50,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeUserScramCredentialsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeUserScramCredentialsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeUserScramCredentialsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeUserScramCredentialsRequest {
-    switch (version) {
-      case 0:
-        return readDescribeUserScramCredentialsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeUserScramCredentialsRequest', version);
-    }
-  },
-  defaults: defaultDescribeUserScramCredentialsRequest,
-};
+/** Builds the DescribeUserScramCredentialsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeUserScramCredentialsRequest(runtime: CodecRuntime): MessageCodec<DescribeUserScramCredentialsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeUserScramCredentialsRequest versions 0. */
-function writeDescribeUserScramCredentialsRequestV0(writer: Writer, message: DescribeUserScramCredentialsRequest): void {
-  {
-    const items0 = message.users;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeDescribeUserScramCredentialsRequestUserNameV0(writer, items0[i0]);
+  const DescribeUserScramCredentialsRequest: MessageCodec<DescribeUserScramCredentialsRequest> = {
+    name: 'DescribeUserScramCredentialsRequest',
+    apiKey: 50,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeUserScramCredentialsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeUserScramCredentialsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeUserScramCredentialsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeUserScramCredentialsRequest {
+      switch (version) {
+        case 0:
+          return readDescribeUserScramCredentialsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeUserScramCredentialsRequest', version);
+      }
+    },
+    defaults: defaultDescribeUserScramCredentialsRequest,
+  };
+
+  /** DescribeUserScramCredentialsRequest versions 0. */
+  function writeDescribeUserScramCredentialsRequestV0(writer: Writer, message: DescribeUserScramCredentialsRequest): void {
+    {
+      const items0 = message.users;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeDescribeUserScramCredentialsRequestUserNameV0(writer, items0[i0]);
+        }
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeUserScramCredentialsRequest versions 0. */
-function readDescribeUserScramCredentialsRequestV0(reader: Reader): DescribeUserScramCredentialsRequest {
-  let f_users: DescribeUserScramCredentialsRequestUserName[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_users = null;
-    } else {
-      const items0 = new Array<DescribeUserScramCredentialsRequestUserName>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readDescribeUserScramCredentialsRequestUserNameV0(reader);
+  /** DescribeUserScramCredentialsRequest versions 0. */
+  function readDescribeUserScramCredentialsRequestV0(reader: Reader): DescribeUserScramCredentialsRequest {
+    let f_users: DescribeUserScramCredentialsRequestUserName[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_users = null;
+      } else {
+        const items0 = new Array<DescribeUserScramCredentialsRequestUserName>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readDescribeUserScramCredentialsRequestUserNameV0(reader);
+        }
+        f_users = items0;
       }
-      f_users = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      users: f_users,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    users: f_users,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeUserScramCredentialsRequestUserName versions 0. */
-function writeDescribeUserScramCredentialsRequestUserNameV0(writer: Writer, message: DescribeUserScramCredentialsRequestUserName): void {
-  writer.compactString(message.name);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeUserScramCredentialsRequestUserName versions 0. */
+  function writeDescribeUserScramCredentialsRequestUserNameV0(writer: Writer, message: DescribeUserScramCredentialsRequestUserName): void {
+    writer.compactString(message.name);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeUserScramCredentialsRequestUserName versions 0. */
-function readDescribeUserScramCredentialsRequestUserNameV0(reader: Reader): DescribeUserScramCredentialsRequestUserName {
-  const f_name = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeUserScramCredentialsRequestUserName versions 0. */
+  function readDescribeUserScramCredentialsRequestUserNameV0(reader: Reader): DescribeUserScramCredentialsRequestUserName {
+    const f_name = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultDescribeUserScramCredentialsRequest(): DescribeUserScramCredentialsRequest {
-  return {
-    users: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeUserScramCredentialsRequest(): DescribeUserScramCredentialsRequest {
+    return {
+      users: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeUserScramCredentialsRequestUserName(): DescribeUserScramCredentialsRequestUserName {
-  return {
-    name: "",
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeUserScramCredentialsRequestUserName(): DescribeUserScramCredentialsRequestUserName {
+    return {
+      name: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeUserScramCredentialsRequest;
 }
-

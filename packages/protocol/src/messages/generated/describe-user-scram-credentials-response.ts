@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface DescribeUserScramCredentialsResponse {
   throttleTimeMs: number;
@@ -27,154 +27,159 @@ export interface DescribeUserScramCredentialsResponseDescribeUserScramCredential
   unknownTaggedFields?: TaggedField[];
 }
 
-export const DescribeUserScramCredentialsResponse: MessageCodec<DescribeUserScramCredentialsResponse> = {
-  name: 'DescribeUserScramCredentialsResponse',
-  apiKey: 50,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: DescribeUserScramCredentialsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeDescribeUserScramCredentialsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('DescribeUserScramCredentialsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): DescribeUserScramCredentialsResponse {
-    switch (version) {
-      case 0:
-        return readDescribeUserScramCredentialsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('DescribeUserScramCredentialsResponse', version);
-    }
-  },
-  defaults: defaultDescribeUserScramCredentialsResponse,
-};
+/** Builds the DescribeUserScramCredentialsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineDescribeUserScramCredentialsResponse(runtime: CodecRuntime): MessageCodec<DescribeUserScramCredentialsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** DescribeUserScramCredentialsResponse versions 0. */
-function writeDescribeUserScramCredentialsResponseV0(writer: Writer, message: DescribeUserScramCredentialsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(writer, items0[i0]);
+  const DescribeUserScramCredentialsResponse: MessageCodec<DescribeUserScramCredentialsResponse> = {
+    name: 'DescribeUserScramCredentialsResponse',
+    apiKey: 50,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: DescribeUserScramCredentialsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeDescribeUserScramCredentialsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('DescribeUserScramCredentialsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): DescribeUserScramCredentialsResponse {
+      switch (version) {
+        case 0:
+          return readDescribeUserScramCredentialsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('DescribeUserScramCredentialsResponse', version);
+      }
+    },
+    defaults: defaultDescribeUserScramCredentialsResponse,
+  };
+
+  /** DescribeUserScramCredentialsResponse versions 0. */
+  function writeDescribeUserScramCredentialsResponseV0(writer: Writer, message: DescribeUserScramCredentialsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeUserScramCredentialsResponse versions 0. */
-function readDescribeUserScramCredentialsResponseV0(reader: Reader): DescribeUserScramCredentialsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(reader);
+  /** DescribeUserScramCredentialsResponse versions 0. */
+  function readDescribeUserScramCredentialsResponseV0(reader: Reader): DescribeUserScramCredentialsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** DescribeUserScramCredentialsResponseCredentialInfo versions 0. */
-function writeDescribeUserScramCredentialsResponseCredentialInfoV0(writer: Writer, message: DescribeUserScramCredentialsResponseCredentialInfo): void {
-  writer.int8(message.mechanism);
-  writer.int32(message.iterations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** DescribeUserScramCredentialsResponseCredentialInfo versions 0. */
+  function writeDescribeUserScramCredentialsResponseCredentialInfoV0(writer: Writer, message: DescribeUserScramCredentialsResponseCredentialInfo): void {
+    writer.int8(message.mechanism);
+    writer.int32(message.iterations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** DescribeUserScramCredentialsResponseCredentialInfo versions 0. */
-function readDescribeUserScramCredentialsResponseCredentialInfoV0(reader: Reader): DescribeUserScramCredentialsResponseCredentialInfo {
-  const f_mechanism = reader.int8();
-  const f_iterations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    mechanism: f_mechanism,
-    iterations: f_iterations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** DescribeUserScramCredentialsResponseCredentialInfo versions 0. */
+  function readDescribeUserScramCredentialsResponseCredentialInfoV0(reader: Reader): DescribeUserScramCredentialsResponseCredentialInfo {
+    const f_mechanism = reader.int8();
+    const f_iterations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      mechanism: f_mechanism,
+      iterations: f_iterations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult versions 0. */
-function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(writer: Writer, message: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult): void {
-  writer.compactString(message.user);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.credentialInfos;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeDescribeUserScramCredentialsResponseCredentialInfoV0(writer, items0[i0]);
+  /** DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult versions 0. */
+  function writeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(writer: Writer, message: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult): void {
+    writer.compactString(message.user);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.credentialInfos;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeDescribeUserScramCredentialsResponseCredentialInfoV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult versions 0. */
-function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(reader: Reader): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
-  const f_user = reader.compactString();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<DescribeUserScramCredentialsResponseCredentialInfo>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readDescribeUserScramCredentialsResponseCredentialInfoV0(reader);
+  /** DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult versions 0. */
+  function readDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultV0(reader: Reader): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+    const f_user = reader.compactString();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<DescribeUserScramCredentialsResponseCredentialInfo>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readDescribeUserScramCredentialsResponseCredentialInfoV0(reader);
+      }
+      f_credentialInfos = items0;
     }
-    f_credentialInfos = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      user: f_user,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      credentialInfos: f_credentialInfos,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    user: f_user,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    credentialInfos: f_credentialInfos,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultDescribeUserScramCredentialsResponse(): DescribeUserScramCredentialsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeUserScramCredentialsResponse(): DescribeUserScramCredentialsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeUserScramCredentialsResponseCredentialInfo(): DescribeUserScramCredentialsResponseCredentialInfo {
-  return {
-    mechanism: 0,
-    iterations: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultDescribeUserScramCredentialsResponseCredentialInfo(): DescribeUserScramCredentialsResponseCredentialInfo {
+    return {
+      mechanism: 0,
+      iterations: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
-  return {
-    user: "",
-    errorCode: 0,
-    errorMessage: "",
-    credentialInfos: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(): DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
+    return {
+      user: "",
+      errorCode: 0,
+      errorMessage: "",
+      credentialInfos: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return DescribeUserScramCredentialsResponse;
 }
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ElectLeadersRequest {
   electionType: number;
@@ -18,255 +18,260 @@ export interface ElectLeadersRequestTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ElectLeadersRequest: MessageCodec<ElectLeadersRequest> = {
-  name: 'ElectLeadersRequest',
-  apiKey: 43,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: ElectLeadersRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeElectLeadersRequestV0(writer, message);
-        return;
-      case 1:
-        writeElectLeadersRequestV1(writer, message);
-        return;
-      case 2:
-        writeElectLeadersRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ElectLeadersRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ElectLeadersRequest {
-    switch (version) {
-      case 0:
-        return readElectLeadersRequestV0(reader);
-      case 1:
-        return readElectLeadersRequestV1(reader);
-      case 2:
-        return readElectLeadersRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('ElectLeadersRequest', version);
-    }
-  },
-  defaults: defaultElectLeadersRequest,
-};
+/** Builds the ElectLeadersRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineElectLeadersRequest(runtime: CodecRuntime): MessageCodec<ElectLeadersRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ElectLeadersRequest versions 0. */
-function writeElectLeadersRequestV0(writer: Writer, message: ElectLeadersRequest): void {
-  if (message.electionType !== 0) {
-    throw fieldNotInVersion('ElectLeadersRequest', 'electionType', '0');
+  const ElectLeadersRequest: MessageCodec<ElectLeadersRequest> = {
+    name: 'ElectLeadersRequest',
+    apiKey: 43,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: ElectLeadersRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeElectLeadersRequestV0(writer, message);
+          return;
+        case 1:
+          writeElectLeadersRequestV1(writer, message);
+          return;
+        case 2:
+          writeElectLeadersRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ElectLeadersRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ElectLeadersRequest {
+      switch (version) {
+        case 0:
+          return readElectLeadersRequestV0(reader);
+        case 1:
+          return readElectLeadersRequestV1(reader);
+        case 2:
+          return readElectLeadersRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('ElectLeadersRequest', version);
+      }
+    },
+    defaults: defaultElectLeadersRequest,
+  };
+
+  /** ElectLeadersRequest versions 0. */
+  function writeElectLeadersRequestV0(writer: Writer, message: ElectLeadersRequest): void {
+    if (message.electionType !== 0) {
+      throw fieldNotInVersion('ElectLeadersRequest', 'electionType', '0');
+    }
+    {
+      const items0 = message.topicPartitions;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeElectLeadersRequestTopicPartitionsV0(writer, items0[i0]);
+        }
+      }
+    }
+    writer.int32(message.timeoutMs);
   }
-  {
-    const items0 = message.topicPartitions;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
+
+  /** ElectLeadersRequest versions 0. */
+  function readElectLeadersRequestV0(reader: Reader): ElectLeadersRequest {
+    let f_topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topicPartitions = null;
+      } else {
+        const items0 = new Array<ElectLeadersRequestTopicPartitions>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readElectLeadersRequestTopicPartitionsV0(reader);
+        }
+        f_topicPartitions = items0;
+      }
+    }
+    const f_timeoutMs = reader.int32();
+    return {
+      electionType: 0,
+      topicPartitions: f_topicPartitions,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ElectLeadersRequest versions 1. */
+  function writeElectLeadersRequestV1(writer: Writer, message: ElectLeadersRequest): void {
+    writer.int8(message.electionType);
+    {
+      const items0 = message.topicPartitions;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeElectLeadersRequestTopicPartitionsV0(writer, items0[i0]);
+        }
+      }
+    }
+    writer.int32(message.timeoutMs);
+  }
+
+  /** ElectLeadersRequest versions 1. */
+  function readElectLeadersRequestV1(reader: Reader): ElectLeadersRequest {
+    const f_electionType = reader.int8();
+    let f_topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topicPartitions = null;
+      } else {
+        const items0 = new Array<ElectLeadersRequestTopicPartitions>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readElectLeadersRequestTopicPartitionsV0(reader);
+        }
+        f_topicPartitions = items0;
+      }
+    }
+    const f_timeoutMs = reader.int32();
+    return {
+      electionType: f_electionType,
+      topicPartitions: f_topicPartitions,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ElectLeadersRequest versions 2. */
+  function writeElectLeadersRequestV2(writer: Writer, message: ElectLeadersRequest): void {
+    writer.int8(message.electionType);
+    {
+      const items0 = message.topicPartitions;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeElectLeadersRequestTopicPartitionsV2(writer, items0[i0]);
+        }
+      }
+    }
+    writer.int32(message.timeoutMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ElectLeadersRequest versions 2. */
+  function readElectLeadersRequestV2(reader: Reader): ElectLeadersRequest {
+    const f_electionType = reader.int8();
+    let f_topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topicPartitions = null;
+      } else {
+        const items0 = new Array<ElectLeadersRequestTopicPartitions>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readElectLeadersRequestTopicPartitionsV2(reader);
+        }
+        f_topicPartitions = items0;
+      }
+    }
+    const f_timeoutMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      electionType: f_electionType,
+      topicPartitions: f_topicPartitions,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ElectLeadersRequestTopicPartitions versions 0-1. */
+  function writeElectLeadersRequestTopicPartitionsV0(writer: Writer, message: ElectLeadersRequestTopicPartitions): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
       writer.int32(items0.length);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeElectLeadersRequestTopicPartitionsV0(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
   }
-  writer.int32(message.timeoutMs);
-}
 
-/** ElectLeadersRequest versions 0. */
-function readElectLeadersRequestV0(reader: Reader): ElectLeadersRequest {
-  let f_topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topicPartitions = null;
-    } else {
-      const items0 = new Array<ElectLeadersRequestTopicPartitions>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readElectLeadersRequestTopicPartitionsV0(reader);
+  /** ElectLeadersRequestTopicPartitions versions 0-1. */
+  function readElectLeadersRequestTopicPartitionsV0(reader: Reader): ElectLeadersRequestTopicPartitions {
+    const f_topic = reader.string();
+    let f_partitions: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topicPartitions = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  return {
-    electionType: 0,
-    topicPartitions: f_topicPartitions,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ElectLeadersRequest versions 1. */
-function writeElectLeadersRequestV1(writer: Writer, message: ElectLeadersRequest): void {
-  writer.int8(message.electionType);
-  {
-    const items0 = message.topicPartitions;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeElectLeadersRequestTopicPartitionsV0(writer, items0[i0]);
-      }
-    }
-  }
-  writer.int32(message.timeoutMs);
-}
-
-/** ElectLeadersRequest versions 1. */
-function readElectLeadersRequestV1(reader: Reader): ElectLeadersRequest {
-  const f_electionType = reader.int8();
-  let f_topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topicPartitions = null;
-    } else {
-      const items0 = new Array<ElectLeadersRequestTopicPartitions>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readElectLeadersRequestTopicPartitionsV0(reader);
-      }
-      f_topicPartitions = items0;
-    }
-  }
-  const f_timeoutMs = reader.int32();
-  return {
-    electionType: f_electionType,
-    topicPartitions: f_topicPartitions,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ElectLeadersRequest versions 2. */
-function writeElectLeadersRequestV2(writer: Writer, message: ElectLeadersRequest): void {
-  writer.int8(message.electionType);
-  {
-    const items0 = message.topicPartitions;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** ElectLeadersRequestTopicPartitions versions 2. */
+  function writeElectLeadersRequestTopicPartitionsV2(writer: Writer, message: ElectLeadersRequestTopicPartitions): void {
+    writer.compactString(message.topic);
+    {
+      const items0 = message.partitions;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeElectLeadersRequestTopicPartitionsV2(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.timeoutMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ElectLeadersRequest versions 2. */
-function readElectLeadersRequestV2(reader: Reader): ElectLeadersRequest {
-  const f_electionType = reader.int8();
-  let f_topicPartitions: ElectLeadersRequestTopicPartitions[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topicPartitions = null;
-    } else {
-      const items0 = new Array<ElectLeadersRequestTopicPartitions>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readElectLeadersRequestTopicPartitionsV2(reader);
+  /** ElectLeadersRequestTopicPartitions versions 2. */
+  function readElectLeadersRequestTopicPartitionsV2(reader: Reader): ElectLeadersRequestTopicPartitions {
+    const f_topic = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topicPartitions = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    electionType: f_electionType,
-    topicPartitions: f_topicPartitions,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ElectLeadersRequestTopicPartitions versions 0-1. */
-function writeElectLeadersRequestTopicPartitionsV0(writer: Writer, message: ElectLeadersRequestTopicPartitions): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultElectLeadersRequest(): ElectLeadersRequest {
+    return {
+      electionType: 0,
+      topicPartitions: [],
+      timeoutMs: 60000,
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** ElectLeadersRequestTopicPartitions versions 0-1. */
-function readElectLeadersRequestTopicPartitionsV0(reader: Reader): ElectLeadersRequestTopicPartitions {
-  const f_topic = reader.string();
-  let f_partitions: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+  function defaultElectLeadersRequestTopicPartitions(): ElectLeadersRequestTopicPartitions {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
+  return ElectLeadersRequest;
 }
-
-/** ElectLeadersRequestTopicPartitions versions 2. */
-function writeElectLeadersRequestTopicPartitionsV2(writer: Writer, message: ElectLeadersRequestTopicPartitions): void {
-  writer.compactString(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ElectLeadersRequestTopicPartitions versions 2. */
-function readElectLeadersRequestTopicPartitionsV2(reader: Reader): ElectLeadersRequestTopicPartitions {
-  const f_topic = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultElectLeadersRequest(): ElectLeadersRequest {
-  return {
-    electionType: 0,
-    topicPartitions: [],
-    timeoutMs: 60000,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultElectLeadersRequestTopicPartitions(): ElectLeadersRequestTopicPartitions {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ElectLeadersResponse {
   throttleTimeMs: number;
@@ -25,276 +25,281 @@ export interface ElectLeadersResponseReplicaElectionResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ElectLeadersResponse: MessageCodec<ElectLeadersResponse> = {
-  name: 'ElectLeadersResponse',
-  apiKey: 43,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: ElectLeadersResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeElectLeadersResponseV0(writer, message);
-        return;
-      case 1:
-        writeElectLeadersResponseV1(writer, message);
-        return;
-      case 2:
-        writeElectLeadersResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ElectLeadersResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ElectLeadersResponse {
-    switch (version) {
-      case 0:
-        return readElectLeadersResponseV0(reader);
-      case 1:
-        return readElectLeadersResponseV1(reader);
-      case 2:
-        return readElectLeadersResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('ElectLeadersResponse', version);
-    }
-  },
-  defaults: defaultElectLeadersResponse,
-};
+/** Builds the ElectLeadersResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineElectLeadersResponse(runtime: CodecRuntime): MessageCodec<ElectLeadersResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ElectLeadersResponse versions 0. */
-function writeElectLeadersResponseV0(writer: Writer, message: ElectLeadersResponse): void {
-  writer.int32(message.throttleTimeMs);
-  if (message.errorCode !== 0) {
-    throw fieldNotInVersion('ElectLeadersResponse', 'errorCode', '0');
-  }
-  {
-    const items0 = message.replicaElectionResults;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeElectLeadersResponseReplicaElectionResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** ElectLeadersResponse versions 0. */
-function readElectLeadersResponseV0(reader: Reader): ElectLeadersResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ElectLeadersResponseReplicaElectionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readElectLeadersResponseReplicaElectionResultV0(reader);
-    }
-    f_replicaElectionResults = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: 0,
-    replicaElectionResults: f_replicaElectionResults,
-    unknownTaggedFields: undefined,
+  const ElectLeadersResponse: MessageCodec<ElectLeadersResponse> = {
+    name: 'ElectLeadersResponse',
+    apiKey: 43,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: ElectLeadersResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeElectLeadersResponseV0(writer, message);
+          return;
+        case 1:
+          writeElectLeadersResponseV1(writer, message);
+          return;
+        case 2:
+          writeElectLeadersResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ElectLeadersResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ElectLeadersResponse {
+      switch (version) {
+        case 0:
+          return readElectLeadersResponseV0(reader);
+        case 1:
+          return readElectLeadersResponseV1(reader);
+        case 2:
+          return readElectLeadersResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('ElectLeadersResponse', version);
+      }
+    },
+    defaults: defaultElectLeadersResponse,
   };
-}
 
-/** ElectLeadersResponse versions 1. */
-function writeElectLeadersResponseV1(writer: Writer, message: ElectLeadersResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.replicaElectionResults;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeElectLeadersResponseReplicaElectionResultV0(writer, items0[i0]);
+  /** ElectLeadersResponse versions 0. */
+  function writeElectLeadersResponseV0(writer: Writer, message: ElectLeadersResponse): void {
+    writer.int32(message.throttleTimeMs);
+    if (message.errorCode !== 0) {
+      throw fieldNotInVersion('ElectLeadersResponse', 'errorCode', '0');
+    }
+    {
+      const items0 = message.replicaElectionResults;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeElectLeadersResponseReplicaElectionResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ElectLeadersResponse versions 1. */
-function readElectLeadersResponseV1(reader: Reader): ElectLeadersResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ElectLeadersResponseReplicaElectionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readElectLeadersResponseReplicaElectionResultV0(reader);
+  /** ElectLeadersResponse versions 0. */
+  function readElectLeadersResponseV0(reader: Reader): ElectLeadersResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ElectLeadersResponseReplicaElectionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readElectLeadersResponseReplicaElectionResultV0(reader);
+      }
+      f_replicaElectionResults = items0;
     }
-    f_replicaElectionResults = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: 0,
+      replicaElectionResults: f_replicaElectionResults,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    replicaElectionResults: f_replicaElectionResults,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ElectLeadersResponse versions 2. */
-function writeElectLeadersResponseV2(writer: Writer, message: ElectLeadersResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.replicaElectionResults;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeElectLeadersResponseReplicaElectionResultV2(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ElectLeadersResponse versions 2. */
-function readElectLeadersResponseV2(reader: Reader): ElectLeadersResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ElectLeadersResponseReplicaElectionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readElectLeadersResponseReplicaElectionResultV2(reader);
-    }
-    f_replicaElectionResults = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    replicaElectionResults: f_replicaElectionResults,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ElectLeadersResponsePartitionResult versions 0-1. */
-function writeElectLeadersResponsePartitionResultV0(writer: Writer, message: ElectLeadersResponsePartitionResult): void {
-  writer.int32(message.partitionId);
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-}
-
-/** ElectLeadersResponsePartitionResult versions 0-1. */
-function readElectLeadersResponsePartitionResultV0(reader: Reader): ElectLeadersResponsePartitionResult {
-  const f_partitionId = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  return {
-    partitionId: f_partitionId,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ElectLeadersResponsePartitionResult versions 2. */
-function writeElectLeadersResponsePartitionResultV2(writer: Writer, message: ElectLeadersResponsePartitionResult): void {
-  writer.int32(message.partitionId);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ElectLeadersResponsePartitionResult versions 2. */
-function readElectLeadersResponsePartitionResultV2(reader: Reader): ElectLeadersResponsePartitionResult {
-  const f_partitionId = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionId: f_partitionId,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ElectLeadersResponseReplicaElectionResult versions 0-1. */
-function writeElectLeadersResponseReplicaElectionResultV0(writer: Writer, message: ElectLeadersResponseReplicaElectionResult): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitionResult;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeElectLeadersResponsePartitionResultV0(writer, items0[i0]);
+  /** ElectLeadersResponse versions 1. */
+  function writeElectLeadersResponseV1(writer: Writer, message: ElectLeadersResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.replicaElectionResults;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeElectLeadersResponseReplicaElectionResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ElectLeadersResponseReplicaElectionResult versions 0-1. */
-function readElectLeadersResponseReplicaElectionResultV0(reader: Reader): ElectLeadersResponseReplicaElectionResult {
-  const f_topic = reader.string();
-  let f_partitionResult: ElectLeadersResponsePartitionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ElectLeadersResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readElectLeadersResponsePartitionResultV0(reader);
+  /** ElectLeadersResponse versions 1. */
+  function readElectLeadersResponseV1(reader: Reader): ElectLeadersResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ElectLeadersResponseReplicaElectionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readElectLeadersResponseReplicaElectionResultV0(reader);
+      }
+      f_replicaElectionResults = items0;
     }
-    f_partitionResult = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      replicaElectionResults: f_replicaElectionResults,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitionResult: f_partitionResult,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ElectLeadersResponseReplicaElectionResult versions 2. */
-function writeElectLeadersResponseReplicaElectionResultV2(writer: Writer, message: ElectLeadersResponseReplicaElectionResult): void {
-  writer.compactString(message.topic);
-  {
-    const items0 = message.partitionResult;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeElectLeadersResponsePartitionResultV2(writer, items0[i0]);
+  /** ElectLeadersResponse versions 2. */
+  function writeElectLeadersResponseV2(writer: Writer, message: ElectLeadersResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.replicaElectionResults;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeElectLeadersResponseReplicaElectionResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ElectLeadersResponse versions 2. */
+  function readElectLeadersResponseV2(reader: Reader): ElectLeadersResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ElectLeadersResponseReplicaElectionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readElectLeadersResponseReplicaElectionResultV2(reader);
+      }
+      f_replicaElectionResults = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      replicaElectionResults: f_replicaElectionResults,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ElectLeadersResponsePartitionResult versions 0-1. */
+  function writeElectLeadersResponsePartitionResultV0(writer: Writer, message: ElectLeadersResponsePartitionResult): void {
+    writer.int32(message.partitionId);
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+  }
+
+  /** ElectLeadersResponsePartitionResult versions 0-1. */
+  function readElectLeadersResponsePartitionResultV0(reader: Reader): ElectLeadersResponsePartitionResult {
+    const f_partitionId = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    return {
+      partitionId: f_partitionId,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ElectLeadersResponsePartitionResult versions 2. */
+  function writeElectLeadersResponsePartitionResultV2(writer: Writer, message: ElectLeadersResponsePartitionResult): void {
+    writer.int32(message.partitionId);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ElectLeadersResponsePartitionResult versions 2. */
+  function readElectLeadersResponsePartitionResultV2(reader: Reader): ElectLeadersResponsePartitionResult {
+    const f_partitionId = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionId: f_partitionId,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ElectLeadersResponseReplicaElectionResult versions 0-1. */
+  function writeElectLeadersResponseReplicaElectionResultV0(writer: Writer, message: ElectLeadersResponseReplicaElectionResult): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitionResult;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeElectLeadersResponsePartitionResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ElectLeadersResponseReplicaElectionResult versions 2. */
-function readElectLeadersResponseReplicaElectionResultV2(reader: Reader): ElectLeadersResponseReplicaElectionResult {
-  const f_topic = reader.compactString();
-  let f_partitionResult: ElectLeadersResponsePartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ElectLeadersResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readElectLeadersResponsePartitionResultV2(reader);
+  /** ElectLeadersResponseReplicaElectionResult versions 0-1. */
+  function readElectLeadersResponseReplicaElectionResultV0(reader: Reader): ElectLeadersResponseReplicaElectionResult {
+    const f_topic = reader.string();
+    let f_partitionResult: ElectLeadersResponsePartitionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ElectLeadersResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readElectLeadersResponsePartitionResultV0(reader);
+      }
+      f_partitionResult = items0;
     }
-    f_partitionResult = items0;
+    return {
+      topic: f_topic,
+      partitionResult: f_partitionResult,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topic: f_topic,
-    partitionResult: f_partitionResult,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultElectLeadersResponse(): ElectLeadersResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    replicaElectionResults: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ElectLeadersResponseReplicaElectionResult versions 2. */
+  function writeElectLeadersResponseReplicaElectionResultV2(writer: Writer, message: ElectLeadersResponseReplicaElectionResult): void {
+    writer.compactString(message.topic);
+    {
+      const items0 = message.partitionResult;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeElectLeadersResponsePartitionResultV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultElectLeadersResponsePartitionResult(): ElectLeadersResponsePartitionResult {
-  return {
-    partitionId: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ElectLeadersResponseReplicaElectionResult versions 2. */
+  function readElectLeadersResponseReplicaElectionResultV2(reader: Reader): ElectLeadersResponseReplicaElectionResult {
+    const f_topic = reader.compactString();
+    let f_partitionResult: ElectLeadersResponsePartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ElectLeadersResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readElectLeadersResponsePartitionResultV2(reader);
+      }
+      f_partitionResult = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topic: f_topic,
+      partitionResult: f_partitionResult,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultElectLeadersResponseReplicaElectionResult(): ElectLeadersResponseReplicaElectionResult {
-  return {
-    topic: "",
-    partitionResult: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultElectLeadersResponse(): ElectLeadersResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      replicaElectionResults: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultElectLeadersResponsePartitionResult(): ElectLeadersResponsePartitionResult {
+    return {
+      partitionId: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultElectLeadersResponseReplicaElectionResult(): ElectLeadersResponseReplicaElectionResult {
+    return {
+      topic: "",
+      partitionResult: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ElectLeadersResponse;
+}

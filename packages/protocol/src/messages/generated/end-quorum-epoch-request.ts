@@ -2,9 +2,8 @@
 // source: message/EndQuorumEpochRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface EndQuorumEpochRequest {
   clusterId: string | null;
@@ -41,347 +40,352 @@ export interface EndQuorumEpochRequestTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const EndQuorumEpochRequest: MessageCodec<EndQuorumEpochRequest> = {
-  name: 'EndQuorumEpochRequest',
-  apiKey: 54,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: EndQuorumEpochRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeEndQuorumEpochRequestV0(writer, message);
-        return;
-      case 1:
-        writeEndQuorumEpochRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('EndQuorumEpochRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): EndQuorumEpochRequest {
-    switch (version) {
-      case 0:
-        return readEndQuorumEpochRequestV0(reader);
-      case 1:
-        return readEndQuorumEpochRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('EndQuorumEpochRequest', version);
-    }
-  },
-  defaults: defaultEndQuorumEpochRequest,
-};
+/** Builds the EndQuorumEpochRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineEndQuorumEpochRequest(runtime: CodecRuntime): MessageCodec<EndQuorumEpochRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** EndQuorumEpochRequest versions 0. */
-function writeEndQuorumEpochRequestV0(writer: Writer, message: EndQuorumEpochRequest): void {
-  writer.nullableString(message.clusterId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeEndQuorumEpochRequestTopicDataV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** EndQuorumEpochRequest versions 0. */
-function readEndQuorumEpochRequestV0(reader: Reader): EndQuorumEpochRequest {
-  const f_clusterId = reader.nullableString();
-  let f_topics: EndQuorumEpochRequestTopicData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<EndQuorumEpochRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readEndQuorumEpochRequestTopicDataV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    clusterId: f_clusterId,
-    topics: f_topics,
-    leaderEndpoints: [],
-    unknownTaggedFields: undefined,
+  const EndQuorumEpochRequest: MessageCodec<EndQuorumEpochRequest> = {
+    name: 'EndQuorumEpochRequest',
+    apiKey: 54,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: EndQuorumEpochRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeEndQuorumEpochRequestV0(writer, message);
+          return;
+        case 1:
+          writeEndQuorumEpochRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('EndQuorumEpochRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): EndQuorumEpochRequest {
+      switch (version) {
+        case 0:
+          return readEndQuorumEpochRequestV0(reader);
+        case 1:
+          return readEndQuorumEpochRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('EndQuorumEpochRequest', version);
+      }
+    },
+    defaults: defaultEndQuorumEpochRequest,
   };
-}
 
-/** EndQuorumEpochRequest versions 1. */
-function writeEndQuorumEpochRequestV1(writer: Writer, message: EndQuorumEpochRequest): void {
-  writer.compactNullableString(message.clusterId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeEndQuorumEpochRequestTopicDataV1(writer, items0[i0]);
+  /** EndQuorumEpochRequest versions 0. */
+  function writeEndQuorumEpochRequestV0(writer: Writer, message: EndQuorumEpochRequest): void {
+    writer.nullableString(message.clusterId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeEndQuorumEpochRequestTopicDataV0(writer, items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.leaderEndpoints;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeEndQuorumEpochRequestLeaderEndpointV1(writer, items0[i0]);
+
+  /** EndQuorumEpochRequest versions 0. */
+  function readEndQuorumEpochRequestV0(reader: Reader): EndQuorumEpochRequest {
+    const f_clusterId = reader.nullableString();
+    let f_topics: EndQuorumEpochRequestTopicData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<EndQuorumEpochRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readEndQuorumEpochRequestTopicDataV0(reader);
+      }
+      f_topics = items0;
+    }
+    return {
+      clusterId: f_clusterId,
+      topics: f_topics,
+      leaderEndpoints: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** EndQuorumEpochRequest versions 1. */
+  function writeEndQuorumEpochRequestV1(writer: Writer, message: EndQuorumEpochRequest): void {
+    writer.compactNullableString(message.clusterId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeEndQuorumEpochRequestTopicDataV1(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.leaderEndpoints;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeEndQuorumEpochRequestLeaderEndpointV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** EndQuorumEpochRequest versions 1. */
+  function readEndQuorumEpochRequestV1(reader: Reader): EndQuorumEpochRequest {
+    const f_clusterId = reader.compactNullableString();
+    let f_topics: EndQuorumEpochRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<EndQuorumEpochRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readEndQuorumEpochRequestTopicDataV1(reader);
+      }
+      f_topics = items0;
+    }
+    let f_leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<EndQuorumEpochRequestLeaderEndpoint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readEndQuorumEpochRequestLeaderEndpointV1(reader);
+      }
+      f_leaderEndpoints = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      topics: f_topics,
+      leaderEndpoints: f_leaderEndpoints,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** EndQuorumEpochRequestLeaderEndpoint versions 1. */
+  function writeEndQuorumEpochRequestLeaderEndpointV1(writer: Writer, message: EndQuorumEpochRequestLeaderEndpoint): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** EndQuorumEpochRequestLeaderEndpoint versions 1. */
+  function readEndQuorumEpochRequestLeaderEndpointV1(reader: Reader): EndQuorumEpochRequestLeaderEndpoint {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** EndQuorumEpochRequestPartitionData versions 0. */
+  function writeEndQuorumEpochRequestPartitionDataV0(writer: Writer, message: EndQuorumEpochRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.preferredSuccessors;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** EndQuorumEpochRequest versions 1. */
-function readEndQuorumEpochRequestV1(reader: Reader): EndQuorumEpochRequest {
-  const f_clusterId = reader.compactNullableString();
-  let f_topics: EndQuorumEpochRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<EndQuorumEpochRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readEndQuorumEpochRequestTopicDataV1(reader);
+  /** EndQuorumEpochRequestPartitionData versions 0. */
+  function readEndQuorumEpochRequestPartitionDataV0(reader: Reader): EndQuorumEpochRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_preferredSuccessors: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_preferredSuccessors = items0;
     }
-    f_topics = items0;
+    return {
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      preferredSuccessors: f_preferredSuccessors,
+      preferredCandidates: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_leaderEndpoints: EndQuorumEpochRequestLeaderEndpoint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<EndQuorumEpochRequestLeaderEndpoint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readEndQuorumEpochRequestLeaderEndpointV1(reader);
+
+  /** EndQuorumEpochRequestPartitionData versions 1. */
+  function writeEndQuorumEpochRequestPartitionDataV1(writer: Writer, message: EndQuorumEpochRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.preferredCandidates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeEndQuorumEpochRequestReplicaInfoV1(writer, items0[i0]);
+      }
     }
-    f_leaderEndpoints = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    topics: f_topics,
-    leaderEndpoints: f_leaderEndpoints,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** EndQuorumEpochRequestLeaderEndpoint versions 1. */
-function writeEndQuorumEpochRequestLeaderEndpointV1(writer: Writer, message: EndQuorumEpochRequestLeaderEndpoint): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** EndQuorumEpochRequestLeaderEndpoint versions 1. */
-function readEndQuorumEpochRequestLeaderEndpointV1(reader: Reader): EndQuorumEpochRequestLeaderEndpoint {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** EndQuorumEpochRequestPartitionData versions 0. */
-function writeEndQuorumEpochRequestPartitionDataV0(writer: Writer, message: EndQuorumEpochRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.preferredSuccessors;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** EndQuorumEpochRequestPartitionData versions 1. */
+  function readEndQuorumEpochRequestPartitionDataV1(reader: Reader): EndQuorumEpochRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<EndQuorumEpochRequestReplicaInfo>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readEndQuorumEpochRequestReplicaInfoV1(reader);
+      }
+      f_preferredCandidates = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      preferredSuccessors: [],
+      preferredCandidates: f_preferredCandidates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-}
 
-/** EndQuorumEpochRequestPartitionData versions 0. */
-function readEndQuorumEpochRequestPartitionDataV0(reader: Reader): EndQuorumEpochRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_preferredSuccessors: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_preferredSuccessors = items0;
+  /** EndQuorumEpochRequestReplicaInfo versions 1. */
+  function writeEndQuorumEpochRequestReplicaInfoV1(writer: Writer, message: EndQuorumEpochRequestReplicaInfo): void {
+    writer.int32(message.candidateId);
+    writer.uuid(message.candidateDirectoryId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  return {
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    preferredSuccessors: f_preferredSuccessors,
-    preferredCandidates: [],
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** EndQuorumEpochRequestPartitionData versions 1. */
-function writeEndQuorumEpochRequestPartitionDataV1(writer: Writer, message: EndQuorumEpochRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.preferredCandidates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeEndQuorumEpochRequestReplicaInfoV1(writer, items0[i0]);
+  /** EndQuorumEpochRequestReplicaInfo versions 1. */
+  function readEndQuorumEpochRequestReplicaInfoV1(reader: Reader): EndQuorumEpochRequestReplicaInfo {
+    const f_candidateId = reader.int32();
+    const f_candidateDirectoryId = reader.uuid();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      candidateId: f_candidateId,
+      candidateDirectoryId: f_candidateDirectoryId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** EndQuorumEpochRequestTopicData versions 0. */
+  function writeEndQuorumEpochRequestTopicDataV0(writer: Writer, message: EndQuorumEpochRequestTopicData): void {
+    writer.string(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeEndQuorumEpochRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** EndQuorumEpochRequestPartitionData versions 1. */
-function readEndQuorumEpochRequestPartitionDataV1(reader: Reader): EndQuorumEpochRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_preferredCandidates: EndQuorumEpochRequestReplicaInfo[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<EndQuorumEpochRequestReplicaInfo>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readEndQuorumEpochRequestReplicaInfoV1(reader);
+  /** EndQuorumEpochRequestTopicData versions 0. */
+  function readEndQuorumEpochRequestTopicDataV0(reader: Reader): EndQuorumEpochRequestTopicData {
+    const f_topicName = reader.string();
+    let f_partitions: EndQuorumEpochRequestPartitionData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<EndQuorumEpochRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readEndQuorumEpochRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_preferredCandidates = items0;
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    preferredSuccessors: [],
-    preferredCandidates: f_preferredCandidates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** EndQuorumEpochRequestReplicaInfo versions 1. */
-function writeEndQuorumEpochRequestReplicaInfoV1(writer: Writer, message: EndQuorumEpochRequestReplicaInfo): void {
-  writer.int32(message.candidateId);
-  writer.uuid(message.candidateDirectoryId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** EndQuorumEpochRequestReplicaInfo versions 1. */
-function readEndQuorumEpochRequestReplicaInfoV1(reader: Reader): EndQuorumEpochRequestReplicaInfo {
-  const f_candidateId = reader.int32();
-  const f_candidateDirectoryId = reader.uuid();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    candidateId: f_candidateId,
-    candidateDirectoryId: f_candidateDirectoryId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** EndQuorumEpochRequestTopicData versions 0. */
-function writeEndQuorumEpochRequestTopicDataV0(writer: Writer, message: EndQuorumEpochRequestTopicData): void {
-  writer.string(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeEndQuorumEpochRequestPartitionDataV0(writer, items0[i0]);
+  /** EndQuorumEpochRequestTopicData versions 1. */
+  function writeEndQuorumEpochRequestTopicDataV1(writer: Writer, message: EndQuorumEpochRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeEndQuorumEpochRequestPartitionDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** EndQuorumEpochRequestTopicData versions 0. */
-function readEndQuorumEpochRequestTopicDataV0(reader: Reader): EndQuorumEpochRequestTopicData {
-  const f_topicName = reader.string();
-  let f_partitions: EndQuorumEpochRequestPartitionData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<EndQuorumEpochRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readEndQuorumEpochRequestPartitionDataV0(reader);
+  /** EndQuorumEpochRequestTopicData versions 1. */
+  function readEndQuorumEpochRequestTopicDataV1(reader: Reader): EndQuorumEpochRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: EndQuorumEpochRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<EndQuorumEpochRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readEndQuorumEpochRequestPartitionDataV1(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** EndQuorumEpochRequestTopicData versions 1. */
-function writeEndQuorumEpochRequestTopicDataV1(writer: Writer, message: EndQuorumEpochRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeEndQuorumEpochRequestPartitionDataV1(writer, items0[i0]);
-    }
+  function defaultEndQuorumEpochRequest(): EndQuorumEpochRequest {
+    return {
+      clusterId: null,
+      topics: [],
+      leaderEndpoints: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** EndQuorumEpochRequestTopicData versions 1. */
-function readEndQuorumEpochRequestTopicDataV1(reader: Reader): EndQuorumEpochRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: EndQuorumEpochRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<EndQuorumEpochRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readEndQuorumEpochRequestPartitionDataV1(reader);
-    }
-    f_partitions = items0;
+  function defaultEndQuorumEpochRequestLeaderEndpoint(): EndQuorumEpochRequestLeaderEndpoint {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultEndQuorumEpochRequest(): EndQuorumEpochRequest {
-  return {
-    clusterId: null,
-    topics: [],
-    leaderEndpoints: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultEndQuorumEpochRequestPartitionData(): EndQuorumEpochRequestPartitionData {
+    return {
+      partitionIndex: 0,
+      leaderId: 0,
+      leaderEpoch: 0,
+      preferredSuccessors: [],
+      preferredCandidates: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultEndQuorumEpochRequestLeaderEndpoint(): EndQuorumEpochRequestLeaderEndpoint {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultEndQuorumEpochRequestReplicaInfo(): EndQuorumEpochRequestReplicaInfo {
+    return {
+      candidateId: 0,
+      candidateDirectoryId: ZERO_UUID,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultEndQuorumEpochRequestPartitionData(): EndQuorumEpochRequestPartitionData {
-  return {
-    partitionIndex: 0,
-    leaderId: 0,
-    leaderEpoch: 0,
-    preferredSuccessors: [],
-    preferredCandidates: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultEndQuorumEpochRequestTopicData(): EndQuorumEpochRequestTopicData {
+    return {
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return EndQuorumEpochRequest;
 }
-
-function defaultEndQuorumEpochRequestReplicaInfo(): EndQuorumEpochRequestReplicaInfo {
-  return {
-    candidateId: 0,
-    candidateDirectoryId: ZERO_UUID,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultEndQuorumEpochRequestTopicData(): EndQuorumEpochRequestTopicData {
-  return {
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface EndTxnRequest {
   transactionalId: string;
@@ -13,92 +13,97 @@ export interface EndTxnRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const EndTxnRequest: MessageCodec<EndTxnRequest> = {
-  name: 'EndTxnRequest',
-  apiKey: 26,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: EndTxnRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeEndTxnRequestV0(writer, message);
-        return;
-      case 3: case 4: case 5:
-        writeEndTxnRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('EndTxnRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): EndTxnRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readEndTxnRequestV0(reader);
-      case 3: case 4: case 5:
-        return readEndTxnRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('EndTxnRequest', version);
-    }
-  },
-  defaults: defaultEndTxnRequest,
-};
+/** Builds the EndTxnRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineEndTxnRequest(runtime: CodecRuntime): MessageCodec<EndTxnRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** EndTxnRequest versions 0-2. */
-function writeEndTxnRequestV0(writer: Writer, message: EndTxnRequest): void {
-  writer.string(message.transactionalId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.bool(message.committed);
-}
-
-/** EndTxnRequest versions 0-2. */
-function readEndTxnRequestV0(reader: Reader): EndTxnRequest {
-  const f_transactionalId = reader.string();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_committed = reader.bool();
-  return {
-    transactionalId: f_transactionalId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    committed: f_committed,
-    unknownTaggedFields: undefined,
+  const EndTxnRequest: MessageCodec<EndTxnRequest> = {
+    name: 'EndTxnRequest',
+    apiKey: 26,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: EndTxnRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeEndTxnRequestV0(writer, message);
+          return;
+        case 3: case 4: case 5:
+          writeEndTxnRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('EndTxnRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): EndTxnRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readEndTxnRequestV0(reader);
+        case 3: case 4: case 5:
+          return readEndTxnRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('EndTxnRequest', version);
+      }
+    },
+    defaults: defaultEndTxnRequest,
   };
-}
 
-/** EndTxnRequest versions 3-5. */
-function writeEndTxnRequestV3(writer: Writer, message: EndTxnRequest): void {
-  writer.compactString(message.transactionalId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.bool(message.committed);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** EndTxnRequest versions 0-2. */
+  function writeEndTxnRequestV0(writer: Writer, message: EndTxnRequest): void {
+    writer.string(message.transactionalId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.bool(message.committed);
+  }
 
-/** EndTxnRequest versions 3-5. */
-function readEndTxnRequestV3(reader: Reader): EndTxnRequest {
-  const f_transactionalId = reader.compactString();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_committed = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    committed: f_committed,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** EndTxnRequest versions 0-2. */
+  function readEndTxnRequestV0(reader: Reader): EndTxnRequest {
+    const f_transactionalId = reader.string();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_committed = reader.bool();
+    return {
+      transactionalId: f_transactionalId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      committed: f_committed,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultEndTxnRequest(): EndTxnRequest {
-  return {
-    transactionalId: "",
-    producerId: 0n,
-    producerEpoch: 0,
-    committed: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** EndTxnRequest versions 3-5. */
+  function writeEndTxnRequestV3(writer: Writer, message: EndTxnRequest): void {
+    writer.compactString(message.transactionalId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.bool(message.committed);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** EndTxnRequest versions 3-5. */
+  function readEndTxnRequestV3(reader: Reader): EndTxnRequest {
+    const f_transactionalId = reader.compactString();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_committed = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      committed: f_committed,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultEndTxnRequest(): EndTxnRequest {
+    return {
+      transactionalId: "",
+      producerId: 0n,
+      producerEpoch: 0,
+      committed: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return EndTxnRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface EndTxnResponse {
   throttleTimeMs: number;
@@ -13,114 +13,119 @@ export interface EndTxnResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const EndTxnResponse: MessageCodec<EndTxnResponse> = {
-  name: 'EndTxnResponse',
-  apiKey: 26,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: EndTxnResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeEndTxnResponseV0(writer, message);
-        return;
-      case 3: case 4:
-        writeEndTxnResponseV3(writer, message);
-        return;
-      case 5:
-        writeEndTxnResponseV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('EndTxnResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): EndTxnResponse {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readEndTxnResponseV0(reader);
-      case 3: case 4:
-        return readEndTxnResponseV3(reader);
-      case 5:
-        return readEndTxnResponseV5(reader);
-      default:
-        throw unsupportedDecodeVersion('EndTxnResponse', version);
-    }
-  },
-  defaults: defaultEndTxnResponse,
-};
+/** Builds the EndTxnResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineEndTxnResponse(runtime: CodecRuntime): MessageCodec<EndTxnResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** EndTxnResponse versions 0-2. */
-function writeEndTxnResponseV0(writer: Writer, message: EndTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-}
-
-/** EndTxnResponse versions 0-2. */
-function readEndTxnResponseV0(reader: Reader): EndTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    producerId: -1n,
-    producerEpoch: -1,
-    unknownTaggedFields: undefined,
+  const EndTxnResponse: MessageCodec<EndTxnResponse> = {
+    name: 'EndTxnResponse',
+    apiKey: 26,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: EndTxnResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeEndTxnResponseV0(writer, message);
+          return;
+        case 3: case 4:
+          writeEndTxnResponseV3(writer, message);
+          return;
+        case 5:
+          writeEndTxnResponseV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('EndTxnResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): EndTxnResponse {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readEndTxnResponseV0(reader);
+        case 3: case 4:
+          return readEndTxnResponseV3(reader);
+        case 5:
+          return readEndTxnResponseV5(reader);
+        default:
+          throw unsupportedDecodeVersion('EndTxnResponse', version);
+      }
+    },
+    defaults: defaultEndTxnResponse,
   };
-}
 
-/** EndTxnResponse versions 3-4. */
-function writeEndTxnResponseV3(writer: Writer, message: EndTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** EndTxnResponse versions 0-2. */
+  function writeEndTxnResponseV0(writer: Writer, message: EndTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+  }
 
-/** EndTxnResponse versions 3-4. */
-function readEndTxnResponseV3(reader: Reader): EndTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    producerId: -1n,
-    producerEpoch: -1,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** EndTxnResponse versions 0-2. */
+  function readEndTxnResponseV0(reader: Reader): EndTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      producerId: -1n,
+      producerEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** EndTxnResponse versions 5. */
-function writeEndTxnResponseV5(writer: Writer, message: EndTxnResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** EndTxnResponse versions 3-4. */
+  function writeEndTxnResponseV3(writer: Writer, message: EndTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** EndTxnResponse versions 5. */
-function readEndTxnResponseV5(reader: Reader): EndTxnResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** EndTxnResponse versions 3-4. */
+  function readEndTxnResponseV3(reader: Reader): EndTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      producerId: -1n,
+      producerEpoch: -1,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultEndTxnResponse(): EndTxnResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    producerId: -1n,
-    producerEpoch: -1,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** EndTxnResponse versions 5. */
+  function writeEndTxnResponseV5(writer: Writer, message: EndTxnResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** EndTxnResponse versions 5. */
+  function readEndTxnResponseV5(reader: Reader): EndTxnResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultEndTxnResponse(): EndTxnResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      producerId: -1n,
+      producerEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return EndTxnResponse;
+}

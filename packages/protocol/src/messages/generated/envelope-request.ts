@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface EnvelopeRequest {
   requestData: Buffer;
@@ -12,60 +12,65 @@ export interface EnvelopeRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const EnvelopeRequest: MessageCodec<EnvelopeRequest> = {
-  name: 'EnvelopeRequest',
-  apiKey: 58,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: EnvelopeRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeEnvelopeRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('EnvelopeRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): EnvelopeRequest {
-    switch (version) {
-      case 0:
-        return readEnvelopeRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('EnvelopeRequest', version);
-    }
-  },
-  defaults: defaultEnvelopeRequest,
-};
+/** Builds the EnvelopeRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineEnvelopeRequest(runtime: CodecRuntime): MessageCodec<EnvelopeRequest> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** EnvelopeRequest versions 0. */
-function writeEnvelopeRequestV0(writer: Writer, message: EnvelopeRequest): void {
-  writer.compactBytes(message.requestData);
-  writer.compactNullableBytes(message.requestPrincipal);
-  writer.compactBytes(message.clientHostAddress);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** EnvelopeRequest versions 0. */
-function readEnvelopeRequestV0(reader: Reader): EnvelopeRequest {
-  const f_requestData = reader.compactBytes();
-  const f_requestPrincipal = reader.compactNullableBytes();
-  const f_clientHostAddress = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    requestData: f_requestData,
-    requestPrincipal: f_requestPrincipal,
-    clientHostAddress: f_clientHostAddress,
-    unknownTaggedFields: unknownTaggedFields,
+  const EnvelopeRequest: MessageCodec<EnvelopeRequest> = {
+    name: 'EnvelopeRequest',
+    apiKey: 58,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: EnvelopeRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeEnvelopeRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('EnvelopeRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): EnvelopeRequest {
+      switch (version) {
+        case 0:
+          return readEnvelopeRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('EnvelopeRequest', version);
+      }
+    },
+    defaults: defaultEnvelopeRequest,
   };
-}
 
-function defaultEnvelopeRequest(): EnvelopeRequest {
-  return {
-    requestData: EMPTY_BYTES,
-    requestPrincipal: EMPTY_BYTES,
-    clientHostAddress: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** EnvelopeRequest versions 0. */
+  function writeEnvelopeRequestV0(writer: Writer, message: EnvelopeRequest): void {
+    writer.compactBytes(message.requestData);
+    writer.compactNullableBytes(message.requestPrincipal);
+    writer.compactBytes(message.clientHostAddress);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** EnvelopeRequest versions 0. */
+  function readEnvelopeRequestV0(reader: Reader): EnvelopeRequest {
+    const f_requestData = reader.compactBytes();
+    const f_requestPrincipal = reader.compactNullableBytes();
+    const f_clientHostAddress = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      requestData: f_requestData,
+      requestPrincipal: f_requestPrincipal,
+      clientHostAddress: f_clientHostAddress,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultEnvelopeRequest(): EnvelopeRequest {
+    return {
+      requestData: EMPTY_BYTES,
+      requestPrincipal: EMPTY_BYTES,
+      clientHostAddress: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return EnvelopeRequest;
+}

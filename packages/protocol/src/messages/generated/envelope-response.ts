@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface EnvelopeResponse {
   responseData: Buffer | null;
@@ -11,56 +11,61 @@ export interface EnvelopeResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const EnvelopeResponse: MessageCodec<EnvelopeResponse> = {
-  name: 'EnvelopeResponse',
-  apiKey: 58,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: EnvelopeResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeEnvelopeResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('EnvelopeResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): EnvelopeResponse {
-    switch (version) {
-      case 0:
-        return readEnvelopeResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('EnvelopeResponse', version);
-    }
-  },
-  defaults: defaultEnvelopeResponse,
-};
+/** Builds the EnvelopeResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineEnvelopeResponse(runtime: CodecRuntime): MessageCodec<EnvelopeResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** EnvelopeResponse versions 0. */
-function writeEnvelopeResponseV0(writer: Writer, message: EnvelopeResponse): void {
-  writer.compactNullableBytes(message.responseData);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** EnvelopeResponse versions 0. */
-function readEnvelopeResponseV0(reader: Reader): EnvelopeResponse {
-  const f_responseData = reader.compactNullableBytes();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    responseData: f_responseData,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
+  const EnvelopeResponse: MessageCodec<EnvelopeResponse> = {
+    name: 'EnvelopeResponse',
+    apiKey: 58,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: EnvelopeResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeEnvelopeResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('EnvelopeResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): EnvelopeResponse {
+      switch (version) {
+        case 0:
+          return readEnvelopeResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('EnvelopeResponse', version);
+      }
+    },
+    defaults: defaultEnvelopeResponse,
   };
-}
 
-function defaultEnvelopeResponse(): EnvelopeResponse {
-  return {
-    responseData: null,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** EnvelopeResponse versions 0. */
+  function writeEnvelopeResponseV0(writer: Writer, message: EnvelopeResponse): void {
+    writer.compactNullableBytes(message.responseData);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** EnvelopeResponse versions 0. */
+  function readEnvelopeResponseV0(reader: Reader): EnvelopeResponse {
+    const f_responseData = reader.compactNullableBytes();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      responseData: f_responseData,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultEnvelopeResponse(): EnvelopeResponse {
+    return {
+      responseData: null,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return EnvelopeResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ExpireDelegationTokenRequest {
   hmac: Buffer;
@@ -11,78 +11,83 @@ export interface ExpireDelegationTokenRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ExpireDelegationTokenRequest: MessageCodec<ExpireDelegationTokenRequest> = {
-  name: 'ExpireDelegationTokenRequest',
-  apiKey: 40,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: ExpireDelegationTokenRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeExpireDelegationTokenRequestV0(writer, message);
-        return;
-      case 2:
-        writeExpireDelegationTokenRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ExpireDelegationTokenRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ExpireDelegationTokenRequest {
-    switch (version) {
-      case 0: case 1:
-        return readExpireDelegationTokenRequestV0(reader);
-      case 2:
-        return readExpireDelegationTokenRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('ExpireDelegationTokenRequest', version);
-    }
-  },
-  defaults: defaultExpireDelegationTokenRequest,
-};
+/** Builds the ExpireDelegationTokenRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineExpireDelegationTokenRequest(runtime: CodecRuntime): MessageCodec<ExpireDelegationTokenRequest> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ExpireDelegationTokenRequest versions 0-1. */
-function writeExpireDelegationTokenRequestV0(writer: Writer, message: ExpireDelegationTokenRequest): void {
-  writer.bytes(message.hmac);
-  writer.int64(message.expiryTimePeriodMs);
-}
-
-/** ExpireDelegationTokenRequest versions 0-1. */
-function readExpireDelegationTokenRequestV0(reader: Reader): ExpireDelegationTokenRequest {
-  const f_hmac = reader.bytes();
-  const f_expiryTimePeriodMs = reader.int64();
-  return {
-    hmac: f_hmac,
-    expiryTimePeriodMs: f_expiryTimePeriodMs,
-    unknownTaggedFields: undefined,
+  const ExpireDelegationTokenRequest: MessageCodec<ExpireDelegationTokenRequest> = {
+    name: 'ExpireDelegationTokenRequest',
+    apiKey: 40,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: ExpireDelegationTokenRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeExpireDelegationTokenRequestV0(writer, message);
+          return;
+        case 2:
+          writeExpireDelegationTokenRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ExpireDelegationTokenRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ExpireDelegationTokenRequest {
+      switch (version) {
+        case 0: case 1:
+          return readExpireDelegationTokenRequestV0(reader);
+        case 2:
+          return readExpireDelegationTokenRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('ExpireDelegationTokenRequest', version);
+      }
+    },
+    defaults: defaultExpireDelegationTokenRequest,
   };
-}
 
-/** ExpireDelegationTokenRequest versions 2. */
-function writeExpireDelegationTokenRequestV2(writer: Writer, message: ExpireDelegationTokenRequest): void {
-  writer.compactBytes(message.hmac);
-  writer.int64(message.expiryTimePeriodMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ExpireDelegationTokenRequest versions 0-1. */
+  function writeExpireDelegationTokenRequestV0(writer: Writer, message: ExpireDelegationTokenRequest): void {
+    writer.bytes(message.hmac);
+    writer.int64(message.expiryTimePeriodMs);
+  }
 
-/** ExpireDelegationTokenRequest versions 2. */
-function readExpireDelegationTokenRequestV2(reader: Reader): ExpireDelegationTokenRequest {
-  const f_hmac = reader.compactBytes();
-  const f_expiryTimePeriodMs = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    hmac: f_hmac,
-    expiryTimePeriodMs: f_expiryTimePeriodMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ExpireDelegationTokenRequest versions 0-1. */
+  function readExpireDelegationTokenRequestV0(reader: Reader): ExpireDelegationTokenRequest {
+    const f_hmac = reader.bytes();
+    const f_expiryTimePeriodMs = reader.int64();
+    return {
+      hmac: f_hmac,
+      expiryTimePeriodMs: f_expiryTimePeriodMs,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultExpireDelegationTokenRequest(): ExpireDelegationTokenRequest {
-  return {
-    hmac: EMPTY_BYTES,
-    expiryTimePeriodMs: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ExpireDelegationTokenRequest versions 2. */
+  function writeExpireDelegationTokenRequestV2(writer: Writer, message: ExpireDelegationTokenRequest): void {
+    writer.compactBytes(message.hmac);
+    writer.int64(message.expiryTimePeriodMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ExpireDelegationTokenRequest versions 2. */
+  function readExpireDelegationTokenRequestV2(reader: Reader): ExpireDelegationTokenRequest {
+    const f_hmac = reader.compactBytes();
+    const f_expiryTimePeriodMs = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      hmac: f_hmac,
+      expiryTimePeriodMs: f_expiryTimePeriodMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultExpireDelegationTokenRequest(): ExpireDelegationTokenRequest {
+    return {
+      hmac: EMPTY_BYTES,
+      expiryTimePeriodMs: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ExpireDelegationTokenRequest;
+}

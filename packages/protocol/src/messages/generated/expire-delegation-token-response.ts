@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ExpireDelegationTokenResponse {
   errorCode: number;
@@ -12,85 +12,90 @@ export interface ExpireDelegationTokenResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ExpireDelegationTokenResponse: MessageCodec<ExpireDelegationTokenResponse> = {
-  name: 'ExpireDelegationTokenResponse',
-  apiKey: 40,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: ExpireDelegationTokenResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeExpireDelegationTokenResponseV0(writer, message);
-        return;
-      case 2:
-        writeExpireDelegationTokenResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ExpireDelegationTokenResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ExpireDelegationTokenResponse {
-    switch (version) {
-      case 0: case 1:
-        return readExpireDelegationTokenResponseV0(reader);
-      case 2:
-        return readExpireDelegationTokenResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('ExpireDelegationTokenResponse', version);
-    }
-  },
-  defaults: defaultExpireDelegationTokenResponse,
-};
+/** Builds the ExpireDelegationTokenResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineExpireDelegationTokenResponse(runtime: CodecRuntime): MessageCodec<ExpireDelegationTokenResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ExpireDelegationTokenResponse versions 0-1. */
-function writeExpireDelegationTokenResponseV0(writer: Writer, message: ExpireDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.int64(message.expiryTimestampMs);
-  writer.int32(message.throttleTimeMs);
-}
-
-/** ExpireDelegationTokenResponse versions 0-1. */
-function readExpireDelegationTokenResponseV0(reader: Reader): ExpireDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_expiryTimestampMs = reader.int64();
-  const f_throttleTimeMs = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    expiryTimestampMs: f_expiryTimestampMs,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: undefined,
+  const ExpireDelegationTokenResponse: MessageCodec<ExpireDelegationTokenResponse> = {
+    name: 'ExpireDelegationTokenResponse',
+    apiKey: 40,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: ExpireDelegationTokenResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeExpireDelegationTokenResponseV0(writer, message);
+          return;
+        case 2:
+          writeExpireDelegationTokenResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ExpireDelegationTokenResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ExpireDelegationTokenResponse {
+      switch (version) {
+        case 0: case 1:
+          return readExpireDelegationTokenResponseV0(reader);
+        case 2:
+          return readExpireDelegationTokenResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('ExpireDelegationTokenResponse', version);
+      }
+    },
+    defaults: defaultExpireDelegationTokenResponse,
   };
-}
 
-/** ExpireDelegationTokenResponse versions 2. */
-function writeExpireDelegationTokenResponseV2(writer: Writer, message: ExpireDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.int64(message.expiryTimestampMs);
-  writer.int32(message.throttleTimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ExpireDelegationTokenResponse versions 0-1. */
+  function writeExpireDelegationTokenResponseV0(writer: Writer, message: ExpireDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.int64(message.expiryTimestampMs);
+    writer.int32(message.throttleTimeMs);
+  }
 
-/** ExpireDelegationTokenResponse versions 2. */
-function readExpireDelegationTokenResponseV2(reader: Reader): ExpireDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_expiryTimestampMs = reader.int64();
-  const f_throttleTimeMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    expiryTimestampMs: f_expiryTimestampMs,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ExpireDelegationTokenResponse versions 0-1. */
+  function readExpireDelegationTokenResponseV0(reader: Reader): ExpireDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_expiryTimestampMs = reader.int64();
+    const f_throttleTimeMs = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      expiryTimestampMs: f_expiryTimestampMs,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultExpireDelegationTokenResponse(): ExpireDelegationTokenResponse {
-  return {
-    errorCode: 0,
-    expiryTimestampMs: 0n,
-    throttleTimeMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ExpireDelegationTokenResponse versions 2. */
+  function writeExpireDelegationTokenResponseV2(writer: Writer, message: ExpireDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.int64(message.expiryTimestampMs);
+    writer.int32(message.throttleTimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ExpireDelegationTokenResponse versions 2. */
+  function readExpireDelegationTokenResponseV2(reader: Reader): ExpireDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_expiryTimestampMs = reader.int64();
+    const f_throttleTimeMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      expiryTimestampMs: f_expiryTimestampMs,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultExpireDelegationTokenResponse(): ExpireDelegationTokenResponse {
+    return {
+      errorCode: 0,
+      expiryTimestampMs: 0n,
+      throttleTimeMs: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ExpireDelegationTokenResponse;
+}

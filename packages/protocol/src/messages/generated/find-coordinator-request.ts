@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface FindCoordinatorRequest {
   key: string;
@@ -12,156 +12,161 @@ export interface FindCoordinatorRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const FindCoordinatorRequest: MessageCodec<FindCoordinatorRequest> = {
-  name: 'FindCoordinatorRequest',
-  apiKey: 10,
-  messageType: 'request',
-  validVersions: { min: 0, max: 6 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: FindCoordinatorRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeFindCoordinatorRequestV0(writer, message);
-        return;
-      case 1: case 2:
-        writeFindCoordinatorRequestV1(writer, message);
-        return;
-      case 3:
-        writeFindCoordinatorRequestV3(writer, message);
-        return;
-      case 4: case 5: case 6:
-        writeFindCoordinatorRequestV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('FindCoordinatorRequest', version);
+/** Builds the FindCoordinatorRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineFindCoordinatorRequest(runtime: CodecRuntime): MessageCodec<FindCoordinatorRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
+
+  const FindCoordinatorRequest: MessageCodec<FindCoordinatorRequest> = {
+    name: 'FindCoordinatorRequest',
+    apiKey: 10,
+    messageType: 'request',
+    validVersions: { min: 0, max: 6 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: FindCoordinatorRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeFindCoordinatorRequestV0(writer, message);
+          return;
+        case 1: case 2:
+          writeFindCoordinatorRequestV1(writer, message);
+          return;
+        case 3:
+          writeFindCoordinatorRequestV3(writer, message);
+          return;
+        case 4: case 5: case 6:
+          writeFindCoordinatorRequestV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('FindCoordinatorRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): FindCoordinatorRequest {
+      switch (version) {
+        case 0:
+          return readFindCoordinatorRequestV0(reader);
+        case 1: case 2:
+          return readFindCoordinatorRequestV1(reader);
+        case 3:
+          return readFindCoordinatorRequestV3(reader);
+        case 4: case 5: case 6:
+          return readFindCoordinatorRequestV4(reader);
+        default:
+          throw unsupportedDecodeVersion('FindCoordinatorRequest', version);
+      }
+    },
+    defaults: defaultFindCoordinatorRequest,
+  };
+
+  /** FindCoordinatorRequest versions 0. */
+  function writeFindCoordinatorRequestV0(writer: Writer, message: FindCoordinatorRequest): void {
+    writer.string(message.key);
+    if (message.keyType !== 0) {
+      throw fieldNotInVersion('FindCoordinatorRequest', 'keyType', '0');
     }
-  },
-  decode(reader: Reader, version: number): FindCoordinatorRequest {
-    switch (version) {
-      case 0:
-        return readFindCoordinatorRequestV0(reader);
-      case 1: case 2:
-        return readFindCoordinatorRequestV1(reader);
-      case 3:
-        return readFindCoordinatorRequestV3(reader);
-      case 4: case 5: case 6:
-        return readFindCoordinatorRequestV4(reader);
-      default:
-        throw unsupportedDecodeVersion('FindCoordinatorRequest', version);
-    }
-  },
-  defaults: defaultFindCoordinatorRequest,
-};
-
-/** FindCoordinatorRequest versions 0. */
-function writeFindCoordinatorRequestV0(writer: Writer, message: FindCoordinatorRequest): void {
-  writer.string(message.key);
-  if (message.keyType !== 0) {
-    throw fieldNotInVersion('FindCoordinatorRequest', 'keyType', '0');
-  }
-  if (message.coordinatorKeys.length !== 0) {
-    throw fieldNotInVersion('FindCoordinatorRequest', 'coordinatorKeys', '0');
-  }
-}
-
-/** FindCoordinatorRequest versions 0. */
-function readFindCoordinatorRequestV0(reader: Reader): FindCoordinatorRequest {
-  const f_key = reader.string();
-  return {
-    key: f_key,
-    keyType: 0,
-    coordinatorKeys: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** FindCoordinatorRequest versions 1-2. */
-function writeFindCoordinatorRequestV1(writer: Writer, message: FindCoordinatorRequest): void {
-  writer.string(message.key);
-  writer.int8(message.keyType);
-  if (message.coordinatorKeys.length !== 0) {
-    throw fieldNotInVersion('FindCoordinatorRequest', 'coordinatorKeys', '1-2');
-  }
-}
-
-/** FindCoordinatorRequest versions 1-2. */
-function readFindCoordinatorRequestV1(reader: Reader): FindCoordinatorRequest {
-  const f_key = reader.string();
-  const f_keyType = reader.int8();
-  return {
-    key: f_key,
-    keyType: f_keyType,
-    coordinatorKeys: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** FindCoordinatorRequest versions 3. */
-function writeFindCoordinatorRequestV3(writer: Writer, message: FindCoordinatorRequest): void {
-  writer.compactString(message.key);
-  writer.int8(message.keyType);
-  if (message.coordinatorKeys.length !== 0) {
-    throw fieldNotInVersion('FindCoordinatorRequest', 'coordinatorKeys', '3');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** FindCoordinatorRequest versions 3. */
-function readFindCoordinatorRequestV3(reader: Reader): FindCoordinatorRequest {
-  const f_key = reader.compactString();
-  const f_keyType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    key: f_key,
-    keyType: f_keyType,
-    coordinatorKeys: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** FindCoordinatorRequest versions 4-6. */
-function writeFindCoordinatorRequestV4(writer: Writer, message: FindCoordinatorRequest): void {
-  if (message.key !== "") {
-    throw fieldNotInVersion('FindCoordinatorRequest', 'key', '4-6');
-  }
-  writer.int8(message.keyType);
-  {
-    const items0 = message.coordinatorKeys;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+    if (message.coordinatorKeys.length !== 0) {
+      throw fieldNotInVersion('FindCoordinatorRequest', 'coordinatorKeys', '0');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** FindCoordinatorRequest versions 4-6. */
-function readFindCoordinatorRequestV4(reader: Reader): FindCoordinatorRequest {
-  const f_keyType = reader.int8();
-  let f_coordinatorKeys: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_coordinatorKeys = items0;
+  /** FindCoordinatorRequest versions 0. */
+  function readFindCoordinatorRequestV0(reader: Reader): FindCoordinatorRequest {
+    const f_key = reader.string();
+    return {
+      key: f_key,
+      keyType: 0,
+      coordinatorKeys: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    key: "",
-    keyType: f_keyType,
-    coordinatorKeys: f_coordinatorKeys,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultFindCoordinatorRequest(): FindCoordinatorRequest {
-  return {
-    key: "",
-    keyType: 0,
-    coordinatorKeys: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** FindCoordinatorRequest versions 1-2. */
+  function writeFindCoordinatorRequestV1(writer: Writer, message: FindCoordinatorRequest): void {
+    writer.string(message.key);
+    writer.int8(message.keyType);
+    if (message.coordinatorKeys.length !== 0) {
+      throw fieldNotInVersion('FindCoordinatorRequest', 'coordinatorKeys', '1-2');
+    }
+  }
 
+  /** FindCoordinatorRequest versions 1-2. */
+  function readFindCoordinatorRequestV1(reader: Reader): FindCoordinatorRequest {
+    const f_key = reader.string();
+    const f_keyType = reader.int8();
+    return {
+      key: f_key,
+      keyType: f_keyType,
+      coordinatorKeys: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** FindCoordinatorRequest versions 3. */
+  function writeFindCoordinatorRequestV3(writer: Writer, message: FindCoordinatorRequest): void {
+    writer.compactString(message.key);
+    writer.int8(message.keyType);
+    if (message.coordinatorKeys.length !== 0) {
+      throw fieldNotInVersion('FindCoordinatorRequest', 'coordinatorKeys', '3');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** FindCoordinatorRequest versions 3. */
+  function readFindCoordinatorRequestV3(reader: Reader): FindCoordinatorRequest {
+    const f_key = reader.compactString();
+    const f_keyType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      key: f_key,
+      keyType: f_keyType,
+      coordinatorKeys: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** FindCoordinatorRequest versions 4-6. */
+  function writeFindCoordinatorRequestV4(writer: Writer, message: FindCoordinatorRequest): void {
+    if (message.key !== "") {
+      throw fieldNotInVersion('FindCoordinatorRequest', 'key', '4-6');
+    }
+    writer.int8(message.keyType);
+    {
+      const items0 = message.coordinatorKeys;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** FindCoordinatorRequest versions 4-6. */
+  function readFindCoordinatorRequestV4(reader: Reader): FindCoordinatorRequest {
+    const f_keyType = reader.int8();
+    let f_coordinatorKeys: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_coordinatorKeys = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      key: "",
+      keyType: f_keyType,
+      coordinatorKeys: f_coordinatorKeys,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultFindCoordinatorRequest(): FindCoordinatorRequest {
+    return {
+      key: "",
+      keyType: 0,
+      coordinatorKeys: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return FindCoordinatorRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface FindCoordinatorResponse {
   throttleTimeMs: number;
@@ -26,247 +26,252 @@ export interface FindCoordinatorResponseCoordinator {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const FindCoordinatorResponse: MessageCodec<FindCoordinatorResponse> = {
-  name: 'FindCoordinatorResponse',
-  apiKey: 10,
-  messageType: 'response',
-  validVersions: { min: 0, max: 6 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: FindCoordinatorResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeFindCoordinatorResponseV0(writer, message);
-        return;
-      case 1: case 2:
-        writeFindCoordinatorResponseV1(writer, message);
-        return;
-      case 3:
-        writeFindCoordinatorResponseV3(writer, message);
-        return;
-      case 4: case 5: case 6:
-        writeFindCoordinatorResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('FindCoordinatorResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): FindCoordinatorResponse {
-    switch (version) {
-      case 0:
-        return readFindCoordinatorResponseV0(reader);
-      case 1: case 2:
-        return readFindCoordinatorResponseV1(reader);
-      case 3:
-        return readFindCoordinatorResponseV3(reader);
-      case 4: case 5: case 6:
-        return readFindCoordinatorResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('FindCoordinatorResponse', version);
-    }
-  },
-  defaults: defaultFindCoordinatorResponse,
-};
+/** Builds the FindCoordinatorResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineFindCoordinatorResponse(runtime: CodecRuntime): MessageCodec<FindCoordinatorResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** FindCoordinatorResponse versions 0. */
-function writeFindCoordinatorResponseV0(writer: Writer, message: FindCoordinatorResponse): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.nodeId);
-  writer.string(message.host);
-  writer.int32(message.port);
-  if (message.coordinators.length !== 0) {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'coordinators', '0');
-  }
-}
-
-/** FindCoordinatorResponse versions 0. */
-function readFindCoordinatorResponseV0(reader: Reader): FindCoordinatorResponse {
-  const f_errorCode = reader.int16();
-  const f_nodeId = reader.int32();
-  const f_host = reader.string();
-  const f_port = reader.int32();
-  return {
-    throttleTimeMs: 0,
-    errorCode: f_errorCode,
-    errorMessage: "",
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    coordinators: [],
-    unknownTaggedFields: undefined,
+  const FindCoordinatorResponse: MessageCodec<FindCoordinatorResponse> = {
+    name: 'FindCoordinatorResponse',
+    apiKey: 10,
+    messageType: 'response',
+    validVersions: { min: 0, max: 6 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: FindCoordinatorResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeFindCoordinatorResponseV0(writer, message);
+          return;
+        case 1: case 2:
+          writeFindCoordinatorResponseV1(writer, message);
+          return;
+        case 3:
+          writeFindCoordinatorResponseV3(writer, message);
+          return;
+        case 4: case 5: case 6:
+          writeFindCoordinatorResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('FindCoordinatorResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): FindCoordinatorResponse {
+      switch (version) {
+        case 0:
+          return readFindCoordinatorResponseV0(reader);
+        case 1: case 2:
+          return readFindCoordinatorResponseV1(reader);
+        case 3:
+          return readFindCoordinatorResponseV3(reader);
+        case 4: case 5: case 6:
+          return readFindCoordinatorResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('FindCoordinatorResponse', version);
+      }
+    },
+    defaults: defaultFindCoordinatorResponse,
   };
-}
 
-/** FindCoordinatorResponse versions 1-2. */
-function writeFindCoordinatorResponseV1(writer: Writer, message: FindCoordinatorResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int32(message.nodeId);
-  writer.string(message.host);
-  writer.int32(message.port);
-  if (message.coordinators.length !== 0) {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'coordinators', '1-2');
-  }
-}
-
-/** FindCoordinatorResponse versions 1-2. */
-function readFindCoordinatorResponseV1(reader: Reader): FindCoordinatorResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_nodeId = reader.int32();
-  const f_host = reader.string();
-  const f_port = reader.int32();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    coordinators: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** FindCoordinatorResponse versions 3. */
-function writeFindCoordinatorResponseV3(writer: Writer, message: FindCoordinatorResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int32(message.nodeId);
-  writer.compactString(message.host);
-  writer.int32(message.port);
-  if (message.coordinators.length !== 0) {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'coordinators', '3');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** FindCoordinatorResponse versions 3. */
-function readFindCoordinatorResponseV3(reader: Reader): FindCoordinatorResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_nodeId = reader.int32();
-  const f_host = reader.compactString();
-  const f_port = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    coordinators: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** FindCoordinatorResponse versions 4-6. */
-function writeFindCoordinatorResponseV4(writer: Writer, message: FindCoordinatorResponse): void {
-  writer.int32(message.throttleTimeMs);
-  if (message.errorCode !== 0) {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'errorCode', '4-6');
-  }
-  if (message.nodeId !== 0) {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'nodeId', '4-6');
-  }
-  if (message.host !== "") {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'host', '4-6');
-  }
-  if (message.port !== 0) {
-    throw fieldNotInVersion('FindCoordinatorResponse', 'port', '4-6');
-  }
-  {
-    const items0 = message.coordinators;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeFindCoordinatorResponseCoordinatorV4(writer, items0[i0]);
+  /** FindCoordinatorResponse versions 0. */
+  function writeFindCoordinatorResponseV0(writer: Writer, message: FindCoordinatorResponse): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.nodeId);
+    writer.string(message.host);
+    writer.int32(message.port);
+    if (message.coordinators.length !== 0) {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'coordinators', '0');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** FindCoordinatorResponse versions 4-6. */
-function readFindCoordinatorResponseV4(reader: Reader): FindCoordinatorResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_coordinators: FindCoordinatorResponseCoordinator[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<FindCoordinatorResponseCoordinator>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readFindCoordinatorResponseCoordinatorV4(reader);
-    }
-    f_coordinators = items0;
+  /** FindCoordinatorResponse versions 0. */
+  function readFindCoordinatorResponseV0(reader: Reader): FindCoordinatorResponse {
+    const f_errorCode = reader.int16();
+    const f_nodeId = reader.int32();
+    const f_host = reader.string();
+    const f_port = reader.int32();
+    return {
+      throttleTimeMs: 0,
+      errorCode: f_errorCode,
+      errorMessage: "",
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      coordinators: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: 0,
-    errorMessage: "",
-    nodeId: 0,
-    host: "",
-    port: 0,
-    coordinators: f_coordinators,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** FindCoordinatorResponseCoordinator versions 4-6. */
-function writeFindCoordinatorResponseCoordinatorV4(writer: Writer, message: FindCoordinatorResponseCoordinator): void {
-  writer.compactString(message.key);
-  writer.int32(message.nodeId);
-  writer.compactString(message.host);
-  writer.int32(message.port);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** FindCoordinatorResponse versions 1-2. */
+  function writeFindCoordinatorResponseV1(writer: Writer, message: FindCoordinatorResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int32(message.nodeId);
+    writer.string(message.host);
+    writer.int32(message.port);
+    if (message.coordinators.length !== 0) {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'coordinators', '1-2');
+    }
+  }
 
-/** FindCoordinatorResponseCoordinator versions 4-6. */
-function readFindCoordinatorResponseCoordinatorV4(reader: Reader): FindCoordinatorResponseCoordinator {
-  const f_key = reader.compactString();
-  const f_nodeId = reader.int32();
-  const f_host = reader.compactString();
-  const f_port = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    key: f_key,
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** FindCoordinatorResponse versions 1-2. */
+  function readFindCoordinatorResponseV1(reader: Reader): FindCoordinatorResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_nodeId = reader.int32();
+    const f_host = reader.string();
+    const f_port = reader.int32();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      coordinators: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultFindCoordinatorResponse(): FindCoordinatorResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    nodeId: 0,
-    host: "",
-    port: 0,
-    coordinators: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** FindCoordinatorResponse versions 3. */
+  function writeFindCoordinatorResponseV3(writer: Writer, message: FindCoordinatorResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int32(message.nodeId);
+    writer.compactString(message.host);
+    writer.int32(message.port);
+    if (message.coordinators.length !== 0) {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'coordinators', '3');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultFindCoordinatorResponseCoordinator(): FindCoordinatorResponseCoordinator {
-  return {
-    key: "",
-    nodeId: 0,
-    host: "",
-    port: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** FindCoordinatorResponse versions 3. */
+  function readFindCoordinatorResponseV3(reader: Reader): FindCoordinatorResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_nodeId = reader.int32();
+    const f_host = reader.compactString();
+    const f_port = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      coordinators: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** FindCoordinatorResponse versions 4-6. */
+  function writeFindCoordinatorResponseV4(writer: Writer, message: FindCoordinatorResponse): void {
+    writer.int32(message.throttleTimeMs);
+    if (message.errorCode !== 0) {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'errorCode', '4-6');
+    }
+    if (message.nodeId !== 0) {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'nodeId', '4-6');
+    }
+    if (message.host !== "") {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'host', '4-6');
+    }
+    if (message.port !== 0) {
+      throw fieldNotInVersion('FindCoordinatorResponse', 'port', '4-6');
+    }
+    {
+      const items0 = message.coordinators;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeFindCoordinatorResponseCoordinatorV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** FindCoordinatorResponse versions 4-6. */
+  function readFindCoordinatorResponseV4(reader: Reader): FindCoordinatorResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_coordinators: FindCoordinatorResponseCoordinator[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<FindCoordinatorResponseCoordinator>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readFindCoordinatorResponseCoordinatorV4(reader);
+      }
+      f_coordinators = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: 0,
+      errorMessage: "",
+      nodeId: 0,
+      host: "",
+      port: 0,
+      coordinators: f_coordinators,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** FindCoordinatorResponseCoordinator versions 4-6. */
+  function writeFindCoordinatorResponseCoordinatorV4(writer: Writer, message: FindCoordinatorResponseCoordinator): void {
+    writer.compactString(message.key);
+    writer.int32(message.nodeId);
+    writer.compactString(message.host);
+    writer.int32(message.port);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** FindCoordinatorResponseCoordinator versions 4-6. */
+  function readFindCoordinatorResponseCoordinatorV4(reader: Reader): FindCoordinatorResponseCoordinator {
+    const f_key = reader.compactString();
+    const f_nodeId = reader.int32();
+    const f_host = reader.compactString();
+    const f_port = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      key: f_key,
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultFindCoordinatorResponse(): FindCoordinatorResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      nodeId: 0,
+      host: "",
+      port: 0,
+      coordinators: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultFindCoordinatorResponseCoordinator(): FindCoordinatorResponseCoordinator {
+    return {
+      key: "",
+      nodeId: 0,
+      host: "",
+      port: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return FindCoordinatorResponse;
+}

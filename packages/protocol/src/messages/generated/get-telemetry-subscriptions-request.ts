@@ -2,61 +2,65 @@
 // source: message/GetTelemetrySubscriptionsRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface GetTelemetrySubscriptionsRequest {
   clientInstanceId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const GetTelemetrySubscriptionsRequest: MessageCodec<GetTelemetrySubscriptionsRequest> = {
-  name: 'GetTelemetrySubscriptionsRequest',
-  apiKey: 71,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: GetTelemetrySubscriptionsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeGetTelemetrySubscriptionsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('GetTelemetrySubscriptionsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): GetTelemetrySubscriptionsRequest {
-    switch (version) {
-      case 0:
-        return readGetTelemetrySubscriptionsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('GetTelemetrySubscriptionsRequest', version);
-    }
-  },
-  defaults: defaultGetTelemetrySubscriptionsRequest,
-};
+/** Builds the GetTelemetrySubscriptionsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineGetTelemetrySubscriptionsRequest(runtime: CodecRuntime): MessageCodec<GetTelemetrySubscriptionsRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** GetTelemetrySubscriptionsRequest versions 0. */
-function writeGetTelemetrySubscriptionsRequestV0(writer: Writer, message: GetTelemetrySubscriptionsRequest): void {
-  writer.uuid(message.clientInstanceId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** GetTelemetrySubscriptionsRequest versions 0. */
-function readGetTelemetrySubscriptionsRequestV0(reader: Reader): GetTelemetrySubscriptionsRequest {
-  const f_clientInstanceId = reader.uuid();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clientInstanceId: f_clientInstanceId,
-    unknownTaggedFields: unknownTaggedFields,
+  const GetTelemetrySubscriptionsRequest: MessageCodec<GetTelemetrySubscriptionsRequest> = {
+    name: 'GetTelemetrySubscriptionsRequest',
+    apiKey: 71,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: GetTelemetrySubscriptionsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeGetTelemetrySubscriptionsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('GetTelemetrySubscriptionsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): GetTelemetrySubscriptionsRequest {
+      switch (version) {
+        case 0:
+          return readGetTelemetrySubscriptionsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('GetTelemetrySubscriptionsRequest', version);
+      }
+    },
+    defaults: defaultGetTelemetrySubscriptionsRequest,
   };
-}
 
-function defaultGetTelemetrySubscriptionsRequest(): GetTelemetrySubscriptionsRequest {
-  return {
-    clientInstanceId: ZERO_UUID,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GetTelemetrySubscriptionsRequest versions 0. */
+  function writeGetTelemetrySubscriptionsRequestV0(writer: Writer, message: GetTelemetrySubscriptionsRequest): void {
+    writer.uuid(message.clientInstanceId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** GetTelemetrySubscriptionsRequest versions 0. */
+  function readGetTelemetrySubscriptionsRequestV0(reader: Reader): GetTelemetrySubscriptionsRequest {
+    const f_clientInstanceId = reader.uuid();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clientInstanceId: f_clientInstanceId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultGetTelemetrySubscriptionsRequest(): GetTelemetrySubscriptionsRequest {
+    return {
+      clientInstanceId: ZERO_UUID,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return GetTelemetrySubscriptionsRequest;
+}

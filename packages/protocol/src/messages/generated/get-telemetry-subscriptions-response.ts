@@ -2,9 +2,8 @@
 // source: message/GetTelemetrySubscriptionsResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface GetTelemetrySubscriptionsResponse {
   throttleTimeMs: number;
@@ -19,112 +18,117 @@ export interface GetTelemetrySubscriptionsResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const GetTelemetrySubscriptionsResponse: MessageCodec<GetTelemetrySubscriptionsResponse> = {
-  name: 'GetTelemetrySubscriptionsResponse',
-  apiKey: 71,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: GetTelemetrySubscriptionsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeGetTelemetrySubscriptionsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('GetTelemetrySubscriptionsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): GetTelemetrySubscriptionsResponse {
-    switch (version) {
-      case 0:
-        return readGetTelemetrySubscriptionsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('GetTelemetrySubscriptionsResponse', version);
-    }
-  },
-  defaults: defaultGetTelemetrySubscriptionsResponse,
-};
+/** Builds the GetTelemetrySubscriptionsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineGetTelemetrySubscriptionsResponse(runtime: CodecRuntime): MessageCodec<GetTelemetrySubscriptionsResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** GetTelemetrySubscriptionsResponse versions 0. */
-function writeGetTelemetrySubscriptionsResponseV0(writer: Writer, message: GetTelemetrySubscriptionsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.uuid(message.clientInstanceId);
-  writer.int32(message.subscriptionId);
-  {
-    const items0 = message.acceptedCompressionTypes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int8(items0[i0]);
-    }
-  }
-  writer.int32(message.pushIntervalMs);
-  writer.int32(message.telemetryMaxBytes);
-  writer.bool(message.deltaTemporality);
-  {
-    const items0 = message.requestedMetrics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** GetTelemetrySubscriptionsResponse versions 0. */
-function readGetTelemetrySubscriptionsResponseV0(reader: Reader): GetTelemetrySubscriptionsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_clientInstanceId = reader.uuid();
-  const f_subscriptionId = reader.int32();
-  let f_acceptedCompressionTypes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int8();
-    }
-    f_acceptedCompressionTypes = items0;
-  }
-  const f_pushIntervalMs = reader.int32();
-  const f_telemetryMaxBytes = reader.int32();
-  const f_deltaTemporality = reader.bool();
-  let f_requestedMetrics: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_requestedMetrics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    clientInstanceId: f_clientInstanceId,
-    subscriptionId: f_subscriptionId,
-    acceptedCompressionTypes: f_acceptedCompressionTypes,
-    pushIntervalMs: f_pushIntervalMs,
-    telemetryMaxBytes: f_telemetryMaxBytes,
-    deltaTemporality: f_deltaTemporality,
-    requestedMetrics: f_requestedMetrics,
-    unknownTaggedFields: unknownTaggedFields,
+  const GetTelemetrySubscriptionsResponse: MessageCodec<GetTelemetrySubscriptionsResponse> = {
+    name: 'GetTelemetrySubscriptionsResponse',
+    apiKey: 71,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: GetTelemetrySubscriptionsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeGetTelemetrySubscriptionsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('GetTelemetrySubscriptionsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): GetTelemetrySubscriptionsResponse {
+      switch (version) {
+        case 0:
+          return readGetTelemetrySubscriptionsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('GetTelemetrySubscriptionsResponse', version);
+      }
+    },
+    defaults: defaultGetTelemetrySubscriptionsResponse,
   };
-}
 
-function defaultGetTelemetrySubscriptionsResponse(): GetTelemetrySubscriptionsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    clientInstanceId: ZERO_UUID,
-    subscriptionId: 0,
-    acceptedCompressionTypes: [],
-    pushIntervalMs: 0,
-    telemetryMaxBytes: 0,
-    deltaTemporality: false,
-    requestedMetrics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GetTelemetrySubscriptionsResponse versions 0. */
+  function writeGetTelemetrySubscriptionsResponseV0(writer: Writer, message: GetTelemetrySubscriptionsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.uuid(message.clientInstanceId);
+    writer.int32(message.subscriptionId);
+    {
+      const items0 = message.acceptedCompressionTypes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int8(items0[i0]);
+      }
+    }
+    writer.int32(message.pushIntervalMs);
+    writer.int32(message.telemetryMaxBytes);
+    writer.bool(message.deltaTemporality);
+    {
+      const items0 = message.requestedMetrics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** GetTelemetrySubscriptionsResponse versions 0. */
+  function readGetTelemetrySubscriptionsResponseV0(reader: Reader): GetTelemetrySubscriptionsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_clientInstanceId = reader.uuid();
+    const f_subscriptionId = reader.int32();
+    let f_acceptedCompressionTypes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.int8();
+      }
+      f_acceptedCompressionTypes = items0;
+    }
+    const f_pushIntervalMs = reader.int32();
+    const f_telemetryMaxBytes = reader.int32();
+    const f_deltaTemporality = reader.bool();
+    let f_requestedMetrics: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_requestedMetrics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      clientInstanceId: f_clientInstanceId,
+      subscriptionId: f_subscriptionId,
+      acceptedCompressionTypes: f_acceptedCompressionTypes,
+      pushIntervalMs: f_pushIntervalMs,
+      telemetryMaxBytes: f_telemetryMaxBytes,
+      deltaTemporality: f_deltaTemporality,
+      requestedMetrics: f_requestedMetrics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultGetTelemetrySubscriptionsResponse(): GetTelemetrySubscriptionsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      clientInstanceId: ZERO_UUID,
+      subscriptionId: 0,
+      acceptedCompressionTypes: [],
+      pushIntervalMs: 0,
+      telemetryMaxBytes: 0,
+      deltaTemporality: false,
+      requestedMetrics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return GetTelemetrySubscriptionsResponse;
+}

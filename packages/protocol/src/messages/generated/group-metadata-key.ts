@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface GroupMetadataKey {
   group: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const GroupMetadataKey: MessageCodec<GroupMetadataKey> = {
-  name: 'GroupMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 2, max: 2 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: GroupMetadataKey, version: number): void {
-    switch (version) {
-      case 2:
-        writeGroupMetadataKeyV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('GroupMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): GroupMetadataKey {
-    switch (version) {
-      case 2:
-        return readGroupMetadataKeyV2(reader);
-      default:
-        throw unsupportedDecodeVersion('GroupMetadataKey', version);
-    }
-  },
-  defaults: defaultGroupMetadataKey,
-};
+/** Builds the GroupMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineGroupMetadataKey(runtime: CodecRuntime): MessageCodec<GroupMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** GroupMetadataKey versions 2. */
-function writeGroupMetadataKeyV2(writer: Writer, message: GroupMetadataKey): void {
-  writer.string(message.group);
-}
-
-/** GroupMetadataKey versions 2. */
-function readGroupMetadataKeyV2(reader: Reader): GroupMetadataKey {
-  const f_group = reader.string();
-  return {
-    group: f_group,
-    unknownTaggedFields: undefined,
+  const GroupMetadataKey: MessageCodec<GroupMetadataKey> = {
+    name: 'GroupMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 2, max: 2 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: GroupMetadataKey, version: number): void {
+      switch (version) {
+        case 2:
+          writeGroupMetadataKeyV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('GroupMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): GroupMetadataKey {
+      switch (version) {
+        case 2:
+          return readGroupMetadataKeyV2(reader);
+        default:
+          throw unsupportedDecodeVersion('GroupMetadataKey', version);
+      }
+    },
+    defaults: defaultGroupMetadataKey,
   };
-}
 
-function defaultGroupMetadataKey(): GroupMetadataKey {
-  return {
-    group: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GroupMetadataKey versions 2. */
+  function writeGroupMetadataKeyV2(writer: Writer, message: GroupMetadataKey): void {
+    writer.string(message.group);
+  }
 
+  /** GroupMetadataKey versions 2. */
+  function readGroupMetadataKeyV2(reader: Reader): GroupMetadataKey {
+    const f_group = reader.string();
+    return {
+      group: f_group,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultGroupMetadataKey(): GroupMetadataKey {
+    return {
+      group: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return GroupMetadataKey;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface GroupMetadataValue {
   protocolType: string;
@@ -27,424 +27,429 @@ export interface GroupMetadataValueMemberMetadata {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const GroupMetadataValue: MessageCodec<GroupMetadataValue> = {
-  name: 'GroupMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: GroupMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeGroupMetadataValueV0(writer, message);
-        return;
-      case 1:
-        writeGroupMetadataValueV1(writer, message);
-        return;
-      case 2:
-        writeGroupMetadataValueV2(writer, message);
-        return;
-      case 3:
-        writeGroupMetadataValueV3(writer, message);
-        return;
-      case 4:
-        writeGroupMetadataValueV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('GroupMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): GroupMetadataValue {
-    switch (version) {
-      case 0:
-        return readGroupMetadataValueV0(reader);
-      case 1:
-        return readGroupMetadataValueV1(reader);
-      case 2:
-        return readGroupMetadataValueV2(reader);
-      case 3:
-        return readGroupMetadataValueV3(reader);
-      case 4:
-        return readGroupMetadataValueV4(reader);
-      default:
-        throw unsupportedDecodeVersion('GroupMetadataValue', version);
-    }
-  },
-  defaults: defaultGroupMetadataValue,
-};
+/** Builds the GroupMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineGroupMetadataValue(runtime: CodecRuntime): MessageCodec<GroupMetadataValue> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** GroupMetadataValue versions 0. */
-function writeGroupMetadataValueV0(writer: Writer, message: GroupMetadataValue): void {
-  writer.string(message.protocolType);
-  writer.int32(message.generation);
-  writer.nullableString(message.protocol);
-  writer.nullableString(message.leader);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeGroupMetadataValueMemberMetadataV0(writer, items0[i0]);
+  const GroupMetadataValue: MessageCodec<GroupMetadataValue> = {
+    name: 'GroupMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: GroupMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeGroupMetadataValueV0(writer, message);
+          return;
+        case 1:
+          writeGroupMetadataValueV1(writer, message);
+          return;
+        case 2:
+          writeGroupMetadataValueV2(writer, message);
+          return;
+        case 3:
+          writeGroupMetadataValueV3(writer, message);
+          return;
+        case 4:
+          writeGroupMetadataValueV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('GroupMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): GroupMetadataValue {
+      switch (version) {
+        case 0:
+          return readGroupMetadataValueV0(reader);
+        case 1:
+          return readGroupMetadataValueV1(reader);
+        case 2:
+          return readGroupMetadataValueV2(reader);
+        case 3:
+          return readGroupMetadataValueV3(reader);
+        case 4:
+          return readGroupMetadataValueV4(reader);
+        default:
+          throw unsupportedDecodeVersion('GroupMetadataValue', version);
+      }
+    },
+    defaults: defaultGroupMetadataValue,
+  };
+
+  /** GroupMetadataValue versions 0. */
+  function writeGroupMetadataValueV0(writer: Writer, message: GroupMetadataValue): void {
+    writer.string(message.protocolType);
+    writer.int32(message.generation);
+    writer.nullableString(message.protocol);
+    writer.nullableString(message.leader);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeGroupMetadataValueMemberMetadataV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** GroupMetadataValue versions 0. */
-function readGroupMetadataValueV0(reader: Reader): GroupMetadataValue {
-  const f_protocolType = reader.string();
-  const f_generation = reader.int32();
-  const f_protocol = reader.nullableString();
-  const f_leader = reader.nullableString();
-  let f_members: GroupMetadataValueMemberMetadata[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readGroupMetadataValueMemberMetadataV0(reader);
+  /** GroupMetadataValue versions 0. */
+  function readGroupMetadataValueV0(reader: Reader): GroupMetadataValue {
+    const f_protocolType = reader.string();
+    const f_generation = reader.int32();
+    const f_protocol = reader.nullableString();
+    const f_leader = reader.nullableString();
+    let f_members: GroupMetadataValueMemberMetadata[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readGroupMetadataValueMemberMetadataV0(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      protocolType: f_protocolType,
+      generation: f_generation,
+      protocol: f_protocol,
+      leader: f_leader,
+      currentStateTimestamp: -1n,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    protocolType: f_protocolType,
-    generation: f_generation,
-    protocol: f_protocol,
-    leader: f_leader,
-    currentStateTimestamp: -1n,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** GroupMetadataValue versions 1. */
-function writeGroupMetadataValueV1(writer: Writer, message: GroupMetadataValue): void {
-  writer.string(message.protocolType);
-  writer.int32(message.generation);
-  writer.nullableString(message.protocol);
-  writer.nullableString(message.leader);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeGroupMetadataValueMemberMetadataV1(writer, items0[i0]);
-    }
-  }
-}
-
-/** GroupMetadataValue versions 1. */
-function readGroupMetadataValueV1(reader: Reader): GroupMetadataValue {
-  const f_protocolType = reader.string();
-  const f_generation = reader.int32();
-  const f_protocol = reader.nullableString();
-  const f_leader = reader.nullableString();
-  let f_members: GroupMetadataValueMemberMetadata[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readGroupMetadataValueMemberMetadataV1(reader);
-    }
-    f_members = items0;
-  }
-  return {
-    protocolType: f_protocolType,
-    generation: f_generation,
-    protocol: f_protocol,
-    leader: f_leader,
-    currentStateTimestamp: -1n,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** GroupMetadataValue versions 2. */
-function writeGroupMetadataValueV2(writer: Writer, message: GroupMetadataValue): void {
-  writer.string(message.protocolType);
-  writer.int32(message.generation);
-  writer.nullableString(message.protocol);
-  writer.nullableString(message.leader);
-  writer.int64(message.currentStateTimestamp);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeGroupMetadataValueMemberMetadataV1(writer, items0[i0]);
+  /** GroupMetadataValue versions 1. */
+  function writeGroupMetadataValueV1(writer: Writer, message: GroupMetadataValue): void {
+    writer.string(message.protocolType);
+    writer.int32(message.generation);
+    writer.nullableString(message.protocol);
+    writer.nullableString(message.leader);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeGroupMetadataValueMemberMetadataV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** GroupMetadataValue versions 2. */
-function readGroupMetadataValueV2(reader: Reader): GroupMetadataValue {
-  const f_protocolType = reader.string();
-  const f_generation = reader.int32();
-  const f_protocol = reader.nullableString();
-  const f_leader = reader.nullableString();
-  const f_currentStateTimestamp = reader.int64();
-  let f_members: GroupMetadataValueMemberMetadata[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readGroupMetadataValueMemberMetadataV1(reader);
+  /** GroupMetadataValue versions 1. */
+  function readGroupMetadataValueV1(reader: Reader): GroupMetadataValue {
+    const f_protocolType = reader.string();
+    const f_generation = reader.int32();
+    const f_protocol = reader.nullableString();
+    const f_leader = reader.nullableString();
+    let f_members: GroupMetadataValueMemberMetadata[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readGroupMetadataValueMemberMetadataV1(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      protocolType: f_protocolType,
+      generation: f_generation,
+      protocol: f_protocol,
+      leader: f_leader,
+      currentStateTimestamp: -1n,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    protocolType: f_protocolType,
-    generation: f_generation,
-    protocol: f_protocol,
-    leader: f_leader,
-    currentStateTimestamp: f_currentStateTimestamp,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** GroupMetadataValue versions 3. */
-function writeGroupMetadataValueV3(writer: Writer, message: GroupMetadataValue): void {
-  writer.string(message.protocolType);
-  writer.int32(message.generation);
-  writer.nullableString(message.protocol);
-  writer.nullableString(message.leader);
-  writer.int64(message.currentStateTimestamp);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeGroupMetadataValueMemberMetadataV3(writer, items0[i0]);
-    }
-  }
-}
-
-/** GroupMetadataValue versions 3. */
-function readGroupMetadataValueV3(reader: Reader): GroupMetadataValue {
-  const f_protocolType = reader.string();
-  const f_generation = reader.int32();
-  const f_protocol = reader.nullableString();
-  const f_leader = reader.nullableString();
-  const f_currentStateTimestamp = reader.int64();
-  let f_members: GroupMetadataValueMemberMetadata[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readGroupMetadataValueMemberMetadataV3(reader);
-    }
-    f_members = items0;
-  }
-  return {
-    protocolType: f_protocolType,
-    generation: f_generation,
-    protocol: f_protocol,
-    leader: f_leader,
-    currentStateTimestamp: f_currentStateTimestamp,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** GroupMetadataValue versions 4. */
-function writeGroupMetadataValueV4(writer: Writer, message: GroupMetadataValue): void {
-  writer.compactString(message.protocolType);
-  writer.int32(message.generation);
-  writer.compactNullableString(message.protocol);
-  writer.compactNullableString(message.leader);
-  writer.int64(message.currentStateTimestamp);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeGroupMetadataValueMemberMetadataV4(writer, items0[i0]);
+  /** GroupMetadataValue versions 2. */
+  function writeGroupMetadataValueV2(writer: Writer, message: GroupMetadataValue): void {
+    writer.string(message.protocolType);
+    writer.int32(message.generation);
+    writer.nullableString(message.protocol);
+    writer.nullableString(message.leader);
+    writer.int64(message.currentStateTimestamp);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeGroupMetadataValueMemberMetadataV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** GroupMetadataValue versions 4. */
-function readGroupMetadataValueV4(reader: Reader): GroupMetadataValue {
-  const f_protocolType = reader.compactString();
-  const f_generation = reader.int32();
-  const f_protocol = reader.compactNullableString();
-  const f_leader = reader.compactNullableString();
-  const f_currentStateTimestamp = reader.int64();
-  let f_members: GroupMetadataValueMemberMetadata[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readGroupMetadataValueMemberMetadataV4(reader);
+  /** GroupMetadataValue versions 2. */
+  function readGroupMetadataValueV2(reader: Reader): GroupMetadataValue {
+    const f_protocolType = reader.string();
+    const f_generation = reader.int32();
+    const f_protocol = reader.nullableString();
+    const f_leader = reader.nullableString();
+    const f_currentStateTimestamp = reader.int64();
+    let f_members: GroupMetadataValueMemberMetadata[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readGroupMetadataValueMemberMetadataV1(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      protocolType: f_protocolType,
+      generation: f_generation,
+      protocol: f_protocol,
+      leader: f_leader,
+      currentStateTimestamp: f_currentStateTimestamp,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    protocolType: f_protocolType,
-    generation: f_generation,
-    protocol: f_protocol,
-    leader: f_leader,
-    currentStateTimestamp: f_currentStateTimestamp,
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** GroupMetadataValueMemberMetadata versions 0. */
-function writeGroupMetadataValueMemberMetadataV0(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
-  writer.string(message.memberId);
-  writer.string(message.clientId);
-  writer.string(message.clientHost);
-  writer.int32(message.sessionTimeout);
-  writer.bytes(message.subscription);
-  writer.bytes(message.assignment);
-}
+  /** GroupMetadataValue versions 3. */
+  function writeGroupMetadataValueV3(writer: Writer, message: GroupMetadataValue): void {
+    writer.string(message.protocolType);
+    writer.int32(message.generation);
+    writer.nullableString(message.protocol);
+    writer.nullableString(message.leader);
+    writer.int64(message.currentStateTimestamp);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeGroupMetadataValueMemberMetadataV3(writer, items0[i0]);
+      }
+    }
+  }
 
-/** GroupMetadataValueMemberMetadata versions 0. */
-function readGroupMetadataValueMemberMetadataV0(reader: Reader): GroupMetadataValueMemberMetadata {
-  const f_memberId = reader.string();
-  const f_clientId = reader.string();
-  const f_clientHost = reader.string();
-  const f_sessionTimeout = reader.int32();
-  const f_subscription = reader.bytes();
-  const f_assignment = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: null,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    rebalanceTimeout: -1,
-    sessionTimeout: f_sessionTimeout,
-    subscription: f_subscription,
-    assignment: f_assignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GroupMetadataValue versions 3. */
+  function readGroupMetadataValueV3(reader: Reader): GroupMetadataValue {
+    const f_protocolType = reader.string();
+    const f_generation = reader.int32();
+    const f_protocol = reader.nullableString();
+    const f_leader = reader.nullableString();
+    const f_currentStateTimestamp = reader.int64();
+    let f_members: GroupMetadataValueMemberMetadata[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readGroupMetadataValueMemberMetadataV3(reader);
+      }
+      f_members = items0;
+    }
+    return {
+      protocolType: f_protocolType,
+      generation: f_generation,
+      protocol: f_protocol,
+      leader: f_leader,
+      currentStateTimestamp: f_currentStateTimestamp,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** GroupMetadataValueMemberMetadata versions 1-2. */
-function writeGroupMetadataValueMemberMetadataV1(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
-  writer.string(message.memberId);
-  writer.string(message.clientId);
-  writer.string(message.clientHost);
-  writer.int32(message.rebalanceTimeout);
-  writer.int32(message.sessionTimeout);
-  writer.bytes(message.subscription);
-  writer.bytes(message.assignment);
-}
+  /** GroupMetadataValue versions 4. */
+  function writeGroupMetadataValueV4(writer: Writer, message: GroupMetadataValue): void {
+    writer.compactString(message.protocolType);
+    writer.int32(message.generation);
+    writer.compactNullableString(message.protocol);
+    writer.compactNullableString(message.leader);
+    writer.int64(message.currentStateTimestamp);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeGroupMetadataValueMemberMetadataV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** GroupMetadataValueMemberMetadata versions 1-2. */
-function readGroupMetadataValueMemberMetadataV1(reader: Reader): GroupMetadataValueMemberMetadata {
-  const f_memberId = reader.string();
-  const f_clientId = reader.string();
-  const f_clientHost = reader.string();
-  const f_rebalanceTimeout = reader.int32();
-  const f_sessionTimeout = reader.int32();
-  const f_subscription = reader.bytes();
-  const f_assignment = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: null,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    rebalanceTimeout: f_rebalanceTimeout,
-    sessionTimeout: f_sessionTimeout,
-    subscription: f_subscription,
-    assignment: f_assignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GroupMetadataValue versions 4. */
+  function readGroupMetadataValueV4(reader: Reader): GroupMetadataValue {
+    const f_protocolType = reader.compactString();
+    const f_generation = reader.int32();
+    const f_protocol = reader.compactNullableString();
+    const f_leader = reader.compactNullableString();
+    const f_currentStateTimestamp = reader.int64();
+    let f_members: GroupMetadataValueMemberMetadata[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<GroupMetadataValueMemberMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readGroupMetadataValueMemberMetadataV4(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      protocolType: f_protocolType,
+      generation: f_generation,
+      protocol: f_protocol,
+      leader: f_leader,
+      currentStateTimestamp: f_currentStateTimestamp,
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** GroupMetadataValueMemberMetadata versions 3. */
-function writeGroupMetadataValueMemberMetadataV3(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  writer.string(message.clientId);
-  writer.string(message.clientHost);
-  writer.int32(message.rebalanceTimeout);
-  writer.int32(message.sessionTimeout);
-  writer.bytes(message.subscription);
-  writer.bytes(message.assignment);
-}
+  /** GroupMetadataValueMemberMetadata versions 0. */
+  function writeGroupMetadataValueMemberMetadataV0(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
+    writer.string(message.memberId);
+    writer.string(message.clientId);
+    writer.string(message.clientHost);
+    writer.int32(message.sessionTimeout);
+    writer.bytes(message.subscription);
+    writer.bytes(message.assignment);
+  }
 
-/** GroupMetadataValueMemberMetadata versions 3. */
-function readGroupMetadataValueMemberMetadataV3(reader: Reader): GroupMetadataValueMemberMetadata {
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  const f_clientId = reader.string();
-  const f_clientHost = reader.string();
-  const f_rebalanceTimeout = reader.int32();
-  const f_sessionTimeout = reader.int32();
-  const f_subscription = reader.bytes();
-  const f_assignment = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    rebalanceTimeout: f_rebalanceTimeout,
-    sessionTimeout: f_sessionTimeout,
-    subscription: f_subscription,
-    assignment: f_assignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GroupMetadataValueMemberMetadata versions 0. */
+  function readGroupMetadataValueMemberMetadataV0(reader: Reader): GroupMetadataValueMemberMetadata {
+    const f_memberId = reader.string();
+    const f_clientId = reader.string();
+    const f_clientHost = reader.string();
+    const f_sessionTimeout = reader.int32();
+    const f_subscription = reader.bytes();
+    const f_assignment = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: null,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      rebalanceTimeout: -1,
+      sessionTimeout: f_sessionTimeout,
+      subscription: f_subscription,
+      assignment: f_assignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** GroupMetadataValueMemberMetadata versions 4. */
-function writeGroupMetadataValueMemberMetadataV4(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactString(message.clientId);
-  writer.compactString(message.clientHost);
-  writer.int32(message.rebalanceTimeout);
-  writer.int32(message.sessionTimeout);
-  writer.compactBytes(message.subscription);
-  writer.compactBytes(message.assignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** GroupMetadataValueMemberMetadata versions 1-2. */
+  function writeGroupMetadataValueMemberMetadataV1(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
+    writer.string(message.memberId);
+    writer.string(message.clientId);
+    writer.string(message.clientHost);
+    writer.int32(message.rebalanceTimeout);
+    writer.int32(message.sessionTimeout);
+    writer.bytes(message.subscription);
+    writer.bytes(message.assignment);
+  }
 
-/** GroupMetadataValueMemberMetadata versions 4. */
-function readGroupMetadataValueMemberMetadataV4(reader: Reader): GroupMetadataValueMemberMetadata {
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_clientId = reader.compactString();
-  const f_clientHost = reader.compactString();
-  const f_rebalanceTimeout = reader.int32();
-  const f_sessionTimeout = reader.int32();
-  const f_subscription = reader.compactBytes();
-  const f_assignment = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    rebalanceTimeout: f_rebalanceTimeout,
-    sessionTimeout: f_sessionTimeout,
-    subscription: f_subscription,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** GroupMetadataValueMemberMetadata versions 1-2. */
+  function readGroupMetadataValueMemberMetadataV1(reader: Reader): GroupMetadataValueMemberMetadata {
+    const f_memberId = reader.string();
+    const f_clientId = reader.string();
+    const f_clientHost = reader.string();
+    const f_rebalanceTimeout = reader.int32();
+    const f_sessionTimeout = reader.int32();
+    const f_subscription = reader.bytes();
+    const f_assignment = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: null,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      rebalanceTimeout: f_rebalanceTimeout,
+      sessionTimeout: f_sessionTimeout,
+      subscription: f_subscription,
+      assignment: f_assignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultGroupMetadataValue(): GroupMetadataValue {
-  return {
-    protocolType: "",
-    generation: 0,
-    protocol: "",
-    leader: "",
-    currentStateTimestamp: -1n,
-    members: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GroupMetadataValueMemberMetadata versions 3. */
+  function writeGroupMetadataValueMemberMetadataV3(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    writer.string(message.clientId);
+    writer.string(message.clientHost);
+    writer.int32(message.rebalanceTimeout);
+    writer.int32(message.sessionTimeout);
+    writer.bytes(message.subscription);
+    writer.bytes(message.assignment);
+  }
 
-function defaultGroupMetadataValueMemberMetadata(): GroupMetadataValueMemberMetadata {
-  return {
-    memberId: "",
-    groupInstanceId: null,
-    clientId: "",
-    clientHost: "",
-    rebalanceTimeout: -1,
-    sessionTimeout: 0,
-    subscription: EMPTY_BYTES,
-    assignment: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** GroupMetadataValueMemberMetadata versions 3. */
+  function readGroupMetadataValueMemberMetadataV3(reader: Reader): GroupMetadataValueMemberMetadata {
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    const f_clientId = reader.string();
+    const f_clientHost = reader.string();
+    const f_rebalanceTimeout = reader.int32();
+    const f_sessionTimeout = reader.int32();
+    const f_subscription = reader.bytes();
+    const f_assignment = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      rebalanceTimeout: f_rebalanceTimeout,
+      sessionTimeout: f_sessionTimeout,
+      subscription: f_subscription,
+      assignment: f_assignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** GroupMetadataValueMemberMetadata versions 4. */
+  function writeGroupMetadataValueMemberMetadataV4(writer: Writer, message: GroupMetadataValueMemberMetadata): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactString(message.clientId);
+    writer.compactString(message.clientHost);
+    writer.int32(message.rebalanceTimeout);
+    writer.int32(message.sessionTimeout);
+    writer.compactBytes(message.subscription);
+    writer.compactBytes(message.assignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** GroupMetadataValueMemberMetadata versions 4. */
+  function readGroupMetadataValueMemberMetadataV4(reader: Reader): GroupMetadataValueMemberMetadata {
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_clientId = reader.compactString();
+    const f_clientHost = reader.compactString();
+    const f_rebalanceTimeout = reader.int32();
+    const f_sessionTimeout = reader.int32();
+    const f_subscription = reader.compactBytes();
+    const f_assignment = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      rebalanceTimeout: f_rebalanceTimeout,
+      sessionTimeout: f_sessionTimeout,
+      subscription: f_subscription,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultGroupMetadataValue(): GroupMetadataValue {
+    return {
+      protocolType: "",
+      generation: 0,
+      protocol: "",
+      leader: "",
+      currentStateTimestamp: -1n,
+      members: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultGroupMetadataValueMemberMetadata(): GroupMetadataValueMemberMetadata {
+    return {
+      memberId: "",
+      groupInstanceId: null,
+      clientId: "",
+      clientHost: "",
+      rebalanceTimeout: -1,
+      sessionTimeout: 0,
+      subscription: EMPTY_BYTES,
+      assignment: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return GroupMetadataValue;
+}

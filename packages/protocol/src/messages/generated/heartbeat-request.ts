@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface HeartbeatRequest {
   groupId: string;
@@ -13,121 +13,126 @@ export interface HeartbeatRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const HeartbeatRequest: MessageCodec<HeartbeatRequest> = {
-  name: 'HeartbeatRequest',
-  apiKey: 12,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: HeartbeatRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeHeartbeatRequestV0(writer, message);
-        return;
-      case 3:
-        writeHeartbeatRequestV3(writer, message);
-        return;
-      case 4:
-        writeHeartbeatRequestV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('HeartbeatRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): HeartbeatRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readHeartbeatRequestV0(reader);
-      case 3:
-        return readHeartbeatRequestV3(reader);
-      case 4:
-        return readHeartbeatRequestV4(reader);
-      default:
-        throw unsupportedDecodeVersion('HeartbeatRequest', version);
-    }
-  },
-  defaults: defaultHeartbeatRequest,
-};
+/** Builds the HeartbeatRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineHeartbeatRequest(runtime: CodecRuntime): MessageCodec<HeartbeatRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** HeartbeatRequest versions 0-2. */
-function writeHeartbeatRequestV0(writer: Writer, message: HeartbeatRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationId);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('HeartbeatRequest', 'groupInstanceId', '0-2');
+  const HeartbeatRequest: MessageCodec<HeartbeatRequest> = {
+    name: 'HeartbeatRequest',
+    apiKey: 12,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: HeartbeatRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeHeartbeatRequestV0(writer, message);
+          return;
+        case 3:
+          writeHeartbeatRequestV3(writer, message);
+          return;
+        case 4:
+          writeHeartbeatRequestV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('HeartbeatRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): HeartbeatRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readHeartbeatRequestV0(reader);
+        case 3:
+          return readHeartbeatRequestV3(reader);
+        case 4:
+          return readHeartbeatRequestV4(reader);
+        default:
+          throw unsupportedDecodeVersion('HeartbeatRequest', version);
+      }
+    },
+    defaults: defaultHeartbeatRequest,
+  };
+
+  /** HeartbeatRequest versions 0-2. */
+  function writeHeartbeatRequestV0(writer: Writer, message: HeartbeatRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationId);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('HeartbeatRequest', 'groupInstanceId', '0-2');
+    }
   }
-}
 
-/** HeartbeatRequest versions 0-2. */
-function readHeartbeatRequestV0(reader: Reader): HeartbeatRequest {
-  const f_groupId = reader.string();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** HeartbeatRequest versions 0-2. */
+  function readHeartbeatRequestV0(reader: Reader): HeartbeatRequest {
+    const f_groupId = reader.string();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** HeartbeatRequest versions 3. */
-function writeHeartbeatRequestV3(writer: Writer, message: HeartbeatRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationId);
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-}
+  /** HeartbeatRequest versions 3. */
+  function writeHeartbeatRequestV3(writer: Writer, message: HeartbeatRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationId);
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+  }
 
-/** HeartbeatRequest versions 3. */
-function readHeartbeatRequestV3(reader: Reader): HeartbeatRequest {
-  const f_groupId = reader.string();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** HeartbeatRequest versions 3. */
+  function readHeartbeatRequestV3(reader: Reader): HeartbeatRequest {
+    const f_groupId = reader.string();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** HeartbeatRequest versions 4. */
-function writeHeartbeatRequestV4(writer: Writer, message: HeartbeatRequest): void {
-  writer.compactString(message.groupId);
-  writer.int32(message.generationId);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** HeartbeatRequest versions 4. */
+  function writeHeartbeatRequestV4(writer: Writer, message: HeartbeatRequest): void {
+    writer.compactString(message.groupId);
+    writer.int32(message.generationId);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** HeartbeatRequest versions 4. */
-function readHeartbeatRequestV4(reader: Reader): HeartbeatRequest {
-  const f_groupId = reader.compactString();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** HeartbeatRequest versions 4. */
+  function readHeartbeatRequestV4(reader: Reader): HeartbeatRequest {
+    const f_groupId = reader.compactString();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultHeartbeatRequest(): HeartbeatRequest {
-  return {
-    groupId: "",
-    generationId: 0,
-    memberId: "",
-    groupInstanceId: null,
-    unknownTaggedFields: undefined,
-  };
+  function defaultHeartbeatRequest(): HeartbeatRequest {
+    return {
+      groupId: "",
+      generationId: 0,
+      memberId: "",
+      groupInstanceId: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return HeartbeatRequest;
 }
-

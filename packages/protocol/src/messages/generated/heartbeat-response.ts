@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface HeartbeatResponse {
   throttleTimeMs: number;
@@ -11,98 +11,103 @@ export interface HeartbeatResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const HeartbeatResponse: MessageCodec<HeartbeatResponse> = {
-  name: 'HeartbeatResponse',
-  apiKey: 12,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: HeartbeatResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeHeartbeatResponseV0(writer, message);
-        return;
-      case 1: case 2: case 3:
-        writeHeartbeatResponseV1(writer, message);
-        return;
-      case 4:
-        writeHeartbeatResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('HeartbeatResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): HeartbeatResponse {
-    switch (version) {
-      case 0:
-        return readHeartbeatResponseV0(reader);
-      case 1: case 2: case 3:
-        return readHeartbeatResponseV1(reader);
-      case 4:
-        return readHeartbeatResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('HeartbeatResponse', version);
-    }
-  },
-  defaults: defaultHeartbeatResponse,
-};
+/** Builds the HeartbeatResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineHeartbeatResponse(runtime: CodecRuntime): MessageCodec<HeartbeatResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** HeartbeatResponse versions 0. */
-function writeHeartbeatResponseV0(writer: Writer, message: HeartbeatResponse): void {
-  writer.int16(message.errorCode);
-}
-
-/** HeartbeatResponse versions 0. */
-function readHeartbeatResponseV0(reader: Reader): HeartbeatResponse {
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: 0,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
+  const HeartbeatResponse: MessageCodec<HeartbeatResponse> = {
+    name: 'HeartbeatResponse',
+    apiKey: 12,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: HeartbeatResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeHeartbeatResponseV0(writer, message);
+          return;
+        case 1: case 2: case 3:
+          writeHeartbeatResponseV1(writer, message);
+          return;
+        case 4:
+          writeHeartbeatResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('HeartbeatResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): HeartbeatResponse {
+      switch (version) {
+        case 0:
+          return readHeartbeatResponseV0(reader);
+        case 1: case 2: case 3:
+          return readHeartbeatResponseV1(reader);
+        case 4:
+          return readHeartbeatResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('HeartbeatResponse', version);
+      }
+    },
+    defaults: defaultHeartbeatResponse,
   };
-}
 
-/** HeartbeatResponse versions 1-3. */
-function writeHeartbeatResponseV1(writer: Writer, message: HeartbeatResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-}
+  /** HeartbeatResponse versions 0. */
+  function writeHeartbeatResponseV0(writer: Writer, message: HeartbeatResponse): void {
+    writer.int16(message.errorCode);
+  }
 
-/** HeartbeatResponse versions 1-3. */
-function readHeartbeatResponseV1(reader: Reader): HeartbeatResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** HeartbeatResponse versions 0. */
+  function readHeartbeatResponseV0(reader: Reader): HeartbeatResponse {
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: 0,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** HeartbeatResponse versions 4. */
-function writeHeartbeatResponseV4(writer: Writer, message: HeartbeatResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** HeartbeatResponse versions 1-3. */
+  function writeHeartbeatResponseV1(writer: Writer, message: HeartbeatResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+  }
 
-/** HeartbeatResponse versions 4. */
-function readHeartbeatResponseV4(reader: Reader): HeartbeatResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** HeartbeatResponse versions 1-3. */
+  function readHeartbeatResponseV1(reader: Reader): HeartbeatResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultHeartbeatResponse(): HeartbeatResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** HeartbeatResponse versions 4. */
+  function writeHeartbeatResponseV4(writer: Writer, message: HeartbeatResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** HeartbeatResponse versions 4. */
+  function readHeartbeatResponseV4(reader: Reader): HeartbeatResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultHeartbeatResponse(): HeartbeatResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return HeartbeatResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface IncrementalAlterConfigsRequest {
   resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
@@ -25,236 +25,241 @@ export interface IncrementalAlterConfigsRequestAlterableConfig {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const IncrementalAlterConfigsRequest: MessageCodec<IncrementalAlterConfigsRequest> = {
-  name: 'IncrementalAlterConfigsRequest',
-  apiKey: 44,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: IncrementalAlterConfigsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeIncrementalAlterConfigsRequestV0(writer, message);
-        return;
-      case 1:
-        writeIncrementalAlterConfigsRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('IncrementalAlterConfigsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): IncrementalAlterConfigsRequest {
-    switch (version) {
-      case 0:
-        return readIncrementalAlterConfigsRequestV0(reader);
-      case 1:
-        return readIncrementalAlterConfigsRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('IncrementalAlterConfigsRequest', version);
-    }
-  },
-  defaults: defaultIncrementalAlterConfigsRequest,
-};
+/** Builds the IncrementalAlterConfigsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineIncrementalAlterConfigsRequest(runtime: CodecRuntime): MessageCodec<IncrementalAlterConfigsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** IncrementalAlterConfigsRequest versions 0. */
-function writeIncrementalAlterConfigsRequestV0(writer: Writer, message: IncrementalAlterConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeIncrementalAlterConfigsRequestAlterConfigsResourceV0(writer, items0[i0]);
+  const IncrementalAlterConfigsRequest: MessageCodec<IncrementalAlterConfigsRequest> = {
+    name: 'IncrementalAlterConfigsRequest',
+    apiKey: 44,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: IncrementalAlterConfigsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeIncrementalAlterConfigsRequestV0(writer, message);
+          return;
+        case 1:
+          writeIncrementalAlterConfigsRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('IncrementalAlterConfigsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): IncrementalAlterConfigsRequest {
+      switch (version) {
+        case 0:
+          return readIncrementalAlterConfigsRequestV0(reader);
+        case 1:
+          return readIncrementalAlterConfigsRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('IncrementalAlterConfigsRequest', version);
+      }
+    },
+    defaults: defaultIncrementalAlterConfigsRequest,
+  };
+
+  /** IncrementalAlterConfigsRequest versions 0. */
+  function writeIncrementalAlterConfigsRequestV0(writer: Writer, message: IncrementalAlterConfigsRequest): void {
+    {
+      const items0 = message.resources;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeIncrementalAlterConfigsRequestAlterConfigsResourceV0(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+  }
+
+  /** IncrementalAlterConfigsRequest versions 0. */
+  function readIncrementalAlterConfigsRequestV0(reader: Reader): IncrementalAlterConfigsRequest {
+    let f_resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<IncrementalAlterConfigsRequestAlterConfigsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readIncrementalAlterConfigsRequestAlterConfigsResourceV0(reader);
+      }
+      f_resources = items0;
+    }
+    const f_validateOnly = reader.bool();
+    return {
+      resources: f_resources,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** IncrementalAlterConfigsRequest versions 1. */
+  function writeIncrementalAlterConfigsRequestV1(writer: Writer, message: IncrementalAlterConfigsRequest): void {
+    {
+      const items0 = message.resources;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeIncrementalAlterConfigsRequestAlterConfigsResourceV1(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** IncrementalAlterConfigsRequest versions 1. */
+  function readIncrementalAlterConfigsRequestV1(reader: Reader): IncrementalAlterConfigsRequest {
+    let f_resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<IncrementalAlterConfigsRequestAlterConfigsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readIncrementalAlterConfigsRequestAlterConfigsResourceV1(reader);
+      }
+      f_resources = items0;
+    }
+    const f_validateOnly = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resources: f_resources,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** IncrementalAlterConfigsRequestAlterConfigsResource versions 0. */
+  function writeIncrementalAlterConfigsRequestAlterConfigsResourceV0(writer: Writer, message: IncrementalAlterConfigsRequestAlterConfigsResource): void {
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeIncrementalAlterConfigsRequestAlterableConfigV0(writer, items0[i0]);
+      }
     }
   }
-  writer.bool(message.validateOnly);
-}
 
-/** IncrementalAlterConfigsRequest versions 0. */
-function readIncrementalAlterConfigsRequestV0(reader: Reader): IncrementalAlterConfigsRequest {
-  let f_resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<IncrementalAlterConfigsRequestAlterConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readIncrementalAlterConfigsRequestAlterConfigsResourceV0(reader);
+  /** IncrementalAlterConfigsRequestAlterConfigsResource versions 0. */
+  function readIncrementalAlterConfigsRequestAlterConfigsResourceV0(reader: Reader): IncrementalAlterConfigsRequestAlterConfigsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    let f_configs: IncrementalAlterConfigsRequestAlterableConfig[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<IncrementalAlterConfigsRequestAlterableConfig>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readIncrementalAlterConfigsRequestAlterableConfigV0(reader);
+      }
+      f_configs = items0;
     }
-    f_resources = items0;
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_validateOnly = reader.bool();
-  return {
-    resources: f_resources,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** IncrementalAlterConfigsRequest versions 1. */
-function writeIncrementalAlterConfigsRequestV1(writer: Writer, message: IncrementalAlterConfigsRequest): void {
-  {
-    const items0 = message.resources;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeIncrementalAlterConfigsRequestAlterConfigsResourceV1(writer, items0[i0]);
+  /** IncrementalAlterConfigsRequestAlterConfigsResource versions 1. */
+  function writeIncrementalAlterConfigsRequestAlterConfigsResourceV1(writer: Writer, message: IncrementalAlterConfigsRequestAlterConfigsResource): void {
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    {
+      const items0 = message.configs;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeIncrementalAlterConfigsRequestAlterableConfigV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.bool(message.validateOnly);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** IncrementalAlterConfigsRequest versions 1. */
-function readIncrementalAlterConfigsRequestV1(reader: Reader): IncrementalAlterConfigsRequest {
-  let f_resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<IncrementalAlterConfigsRequestAlterConfigsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readIncrementalAlterConfigsRequestAlterConfigsResourceV1(reader);
+  /** IncrementalAlterConfigsRequestAlterConfigsResource versions 1. */
+  function readIncrementalAlterConfigsRequestAlterConfigsResourceV1(reader: Reader): IncrementalAlterConfigsRequestAlterConfigsResource {
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    let f_configs: IncrementalAlterConfigsRequestAlterableConfig[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<IncrementalAlterConfigsRequestAlterableConfig>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readIncrementalAlterConfigsRequestAlterableConfigV1(reader);
+      }
+      f_configs = items0;
     }
-    f_resources = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      configs: f_configs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_validateOnly = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resources: f_resources,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** IncrementalAlterConfigsRequestAlterConfigsResource versions 0. */
-function writeIncrementalAlterConfigsRequestAlterConfigsResourceV0(writer: Writer, message: IncrementalAlterConfigsRequestAlterConfigsResource): void {
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeIncrementalAlterConfigsRequestAlterableConfigV0(writer, items0[i0]);
-    }
+  /** IncrementalAlterConfigsRequestAlterableConfig versions 0. */
+  function writeIncrementalAlterConfigsRequestAlterableConfigV0(writer: Writer, message: IncrementalAlterConfigsRequestAlterableConfig): void {
+    writer.string(message.name);
+    writer.int8(message.configOperation);
+    writer.nullableString(message.value);
   }
-}
 
-/** IncrementalAlterConfigsRequestAlterConfigsResource versions 0. */
-function readIncrementalAlterConfigsRequestAlterConfigsResourceV0(reader: Reader): IncrementalAlterConfigsRequestAlterConfigsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  let f_configs: IncrementalAlterConfigsRequestAlterableConfig[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<IncrementalAlterConfigsRequestAlterableConfig>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readIncrementalAlterConfigsRequestAlterableConfigV0(reader);
-    }
-    f_configs = items0;
+  /** IncrementalAlterConfigsRequestAlterableConfig versions 0. */
+  function readIncrementalAlterConfigsRequestAlterableConfigV0(reader: Reader): IncrementalAlterConfigsRequestAlterableConfig {
+    const f_name = reader.string();
+    const f_configOperation = reader.int8();
+    const f_value = reader.nullableString();
+    return {
+      name: f_name,
+      configOperation: f_configOperation,
+      value: f_value,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** IncrementalAlterConfigsRequestAlterConfigsResource versions 1. */
-function writeIncrementalAlterConfigsRequestAlterConfigsResourceV1(writer: Writer, message: IncrementalAlterConfigsRequestAlterConfigsResource): void {
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  {
-    const items0 = message.configs;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeIncrementalAlterConfigsRequestAlterableConfigV1(writer, items0[i0]);
-    }
+  /** IncrementalAlterConfigsRequestAlterableConfig versions 1. */
+  function writeIncrementalAlterConfigsRequestAlterableConfigV1(writer: Writer, message: IncrementalAlterConfigsRequestAlterableConfig): void {
+    writer.compactString(message.name);
+    writer.int8(message.configOperation);
+    writer.compactNullableString(message.value);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** IncrementalAlterConfigsRequestAlterConfigsResource versions 1. */
-function readIncrementalAlterConfigsRequestAlterConfigsResourceV1(reader: Reader): IncrementalAlterConfigsRequestAlterConfigsResource {
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  let f_configs: IncrementalAlterConfigsRequestAlterableConfig[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<IncrementalAlterConfigsRequestAlterableConfig>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readIncrementalAlterConfigsRequestAlterableConfigV1(reader);
-    }
-    f_configs = items0;
+  /** IncrementalAlterConfigsRequestAlterableConfig versions 1. */
+  function readIncrementalAlterConfigsRequestAlterableConfigV1(reader: Reader): IncrementalAlterConfigsRequestAlterableConfig {
+    const f_name = reader.compactString();
+    const f_configOperation = reader.int8();
+    const f_value = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      configOperation: f_configOperation,
+      value: f_value,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    configs: f_configs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** IncrementalAlterConfigsRequestAlterableConfig versions 0. */
-function writeIncrementalAlterConfigsRequestAlterableConfigV0(writer: Writer, message: IncrementalAlterConfigsRequestAlterableConfig): void {
-  writer.string(message.name);
-  writer.int8(message.configOperation);
-  writer.nullableString(message.value);
-}
+  function defaultIncrementalAlterConfigsRequest(): IncrementalAlterConfigsRequest {
+    return {
+      resources: [],
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** IncrementalAlterConfigsRequestAlterableConfig versions 0. */
-function readIncrementalAlterConfigsRequestAlterableConfigV0(reader: Reader): IncrementalAlterConfigsRequestAlterableConfig {
-  const f_name = reader.string();
-  const f_configOperation = reader.int8();
-  const f_value = reader.nullableString();
-  return {
-    name: f_name,
-    configOperation: f_configOperation,
-    value: f_value,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultIncrementalAlterConfigsRequestAlterConfigsResource(): IncrementalAlterConfigsRequestAlterConfigsResource {
+    return {
+      resourceType: 0,
+      resourceName: "",
+      configs: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** IncrementalAlterConfigsRequestAlterableConfig versions 1. */
-function writeIncrementalAlterConfigsRequestAlterableConfigV1(writer: Writer, message: IncrementalAlterConfigsRequestAlterableConfig): void {
-  writer.compactString(message.name);
-  writer.int8(message.configOperation);
-  writer.compactNullableString(message.value);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  function defaultIncrementalAlterConfigsRequestAlterableConfig(): IncrementalAlterConfigsRequestAlterableConfig {
+    return {
+      name: "",
+      configOperation: 0,
+      value: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return IncrementalAlterConfigsRequest;
 }
-
-/** IncrementalAlterConfigsRequestAlterableConfig versions 1. */
-function readIncrementalAlterConfigsRequestAlterableConfigV1(reader: Reader): IncrementalAlterConfigsRequestAlterableConfig {
-  const f_name = reader.compactString();
-  const f_configOperation = reader.int8();
-  const f_value = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    configOperation: f_configOperation,
-    value: f_value,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultIncrementalAlterConfigsRequest(): IncrementalAlterConfigsRequest {
-  return {
-    resources: [],
-    validateOnly: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultIncrementalAlterConfigsRequestAlterConfigsResource(): IncrementalAlterConfigsRequestAlterConfigsResource {
-  return {
-    resourceType: 0,
-    resourceName: "",
-    configs: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultIncrementalAlterConfigsRequestAlterableConfig(): IncrementalAlterConfigsRequestAlterableConfig {
-  return {
-    name: "",
-    configOperation: 0,
-    value: "",
-    unknownTaggedFields: undefined,
-  };
-}
-

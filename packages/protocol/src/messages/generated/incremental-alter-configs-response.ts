@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface IncrementalAlterConfigsResponse {
   throttleTimeMs: number;
@@ -19,164 +19,169 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const IncrementalAlterConfigsResponse: MessageCodec<IncrementalAlterConfigsResponse> = {
-  name: 'IncrementalAlterConfigsResponse',
-  apiKey: 44,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: IncrementalAlterConfigsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeIncrementalAlterConfigsResponseV0(writer, message);
-        return;
-      case 1:
-        writeIncrementalAlterConfigsResponseV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('IncrementalAlterConfigsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): IncrementalAlterConfigsResponse {
-    switch (version) {
-      case 0:
-        return readIncrementalAlterConfigsResponseV0(reader);
-      case 1:
-        return readIncrementalAlterConfigsResponseV1(reader);
-      default:
-        throw unsupportedDecodeVersion('IncrementalAlterConfigsResponse', version);
-    }
-  },
-  defaults: defaultIncrementalAlterConfigsResponse,
-};
+/** Builds the IncrementalAlterConfigsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineIncrementalAlterConfigsResponse(runtime: CodecRuntime): MessageCodec<IncrementalAlterConfigsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** IncrementalAlterConfigsResponse versions 0. */
-function writeIncrementalAlterConfigsResponseV0(writer: Writer, message: IncrementalAlterConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** IncrementalAlterConfigsResponse versions 0. */
-function readIncrementalAlterConfigsResponseV0(reader: Reader): IncrementalAlterConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(reader);
-    }
-    f_responses = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: undefined,
+  const IncrementalAlterConfigsResponse: MessageCodec<IncrementalAlterConfigsResponse> = {
+    name: 'IncrementalAlterConfigsResponse',
+    apiKey: 44,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: IncrementalAlterConfigsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeIncrementalAlterConfigsResponseV0(writer, message);
+          return;
+        case 1:
+          writeIncrementalAlterConfigsResponseV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('IncrementalAlterConfigsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): IncrementalAlterConfigsResponse {
+      switch (version) {
+        case 0:
+          return readIncrementalAlterConfigsResponseV0(reader);
+        case 1:
+          return readIncrementalAlterConfigsResponseV1(reader);
+        default:
+          throw unsupportedDecodeVersion('IncrementalAlterConfigsResponse', version);
+      }
+    },
+    defaults: defaultIncrementalAlterConfigsResponse,
   };
-}
 
-/** IncrementalAlterConfigsResponse versions 1. */
-function writeIncrementalAlterConfigsResponseV1(writer: Writer, message: IncrementalAlterConfigsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(writer, items0[i0]);
+  /** IncrementalAlterConfigsResponse versions 0. */
+  function writeIncrementalAlterConfigsResponseV0(writer: Writer, message: IncrementalAlterConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** IncrementalAlterConfigsResponse versions 1. */
-function readIncrementalAlterConfigsResponseV1(reader: Reader): IncrementalAlterConfigsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(reader);
+  /** IncrementalAlterConfigsResponse versions 0. */
+  function readIncrementalAlterConfigsResponseV0(reader: Reader): IncrementalAlterConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(reader);
+      }
+      f_responses = items0;
     }
-    f_responses = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    responses: f_responses,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 0. */
-function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(writer: Writer, message: IncrementalAlterConfigsResponseAlterConfigsResourceResponse): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.string(message.resourceName);
-}
+  /** IncrementalAlterConfigsResponse versions 1. */
+  function writeIncrementalAlterConfigsResponseV1(writer: Writer, message: IncrementalAlterConfigsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 0. */
-function readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(reader: Reader): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.string();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** IncrementalAlterConfigsResponse versions 1. */
+  function readIncrementalAlterConfigsResponseV1(reader: Reader): IncrementalAlterConfigsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<IncrementalAlterConfigsResponseAlterConfigsResourceResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(reader);
+      }
+      f_responses = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      responses: f_responses,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 1. */
-function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(writer: Writer, message: IncrementalAlterConfigsResponseAlterConfigsResourceResponse): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int8(message.resourceType);
-  writer.compactString(message.resourceName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 0. */
+  function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(writer: Writer, message: IncrementalAlterConfigsResponseAlterConfigsResourceResponse): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.string(message.resourceName);
+  }
 
-/** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 1. */
-function readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(reader: Reader): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_resourceType = reader.int8();
-  const f_resourceName = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    resourceType: f_resourceType,
-    resourceName: f_resourceName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 0. */
+  function readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV0(reader: Reader): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.string();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultIncrementalAlterConfigsResponse(): IncrementalAlterConfigsResponse {
-  return {
-    throttleTimeMs: 0,
-    responses: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 1. */
+  function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(writer: Writer, message: IncrementalAlterConfigsResponseAlterConfigsResourceResponse): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int8(message.resourceType);
+    writer.compactString(message.resourceName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultIncrementalAlterConfigsResponseAlterConfigsResourceResponse(): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    resourceType: 0,
-    resourceName: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** IncrementalAlterConfigsResponseAlterConfigsResourceResponse versions 1. */
+  function readIncrementalAlterConfigsResponseAlterConfigsResourceResponseV1(reader: Reader): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_resourceType = reader.int8();
+    const f_resourceName = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      resourceType: f_resourceType,
+      resourceName: f_resourceName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultIncrementalAlterConfigsResponse(): IncrementalAlterConfigsResponse {
+    return {
+      throttleTimeMs: 0,
+      responses: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultIncrementalAlterConfigsResponseAlterConfigsResourceResponse(): IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      resourceType: 0,
+      resourceName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return IncrementalAlterConfigsResponse;
+}

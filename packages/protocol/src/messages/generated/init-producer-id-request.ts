@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface InitProducerIdRequest {
   transactionalId: string | null;
@@ -13,126 +13,131 @@ export interface InitProducerIdRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const InitProducerIdRequest: MessageCodec<InitProducerIdRequest> = {
-  name: 'InitProducerIdRequest',
-  apiKey: 22,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: InitProducerIdRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeInitProducerIdRequestV0(writer, message);
-        return;
-      case 2:
-        writeInitProducerIdRequestV2(writer, message);
-        return;
-      case 3: case 4: case 5:
-        writeInitProducerIdRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('InitProducerIdRequest', version);
+/** Builds the InitProducerIdRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineInitProducerIdRequest(runtime: CodecRuntime): MessageCodec<InitProducerIdRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
+
+  const InitProducerIdRequest: MessageCodec<InitProducerIdRequest> = {
+    name: 'InitProducerIdRequest',
+    apiKey: 22,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: InitProducerIdRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeInitProducerIdRequestV0(writer, message);
+          return;
+        case 2:
+          writeInitProducerIdRequestV2(writer, message);
+          return;
+        case 3: case 4: case 5:
+          writeInitProducerIdRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('InitProducerIdRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): InitProducerIdRequest {
+      switch (version) {
+        case 0: case 1:
+          return readInitProducerIdRequestV0(reader);
+        case 2:
+          return readInitProducerIdRequestV2(reader);
+        case 3: case 4: case 5:
+          return readInitProducerIdRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('InitProducerIdRequest', version);
+      }
+    },
+    defaults: defaultInitProducerIdRequest,
+  };
+
+  /** InitProducerIdRequest versions 0-1. */
+  function writeInitProducerIdRequestV0(writer: Writer, message: InitProducerIdRequest): void {
+    writer.nullableString(message.transactionalId);
+    writer.int32(message.transactionTimeoutMs);
+    if (message.producerId !== -1n) {
+      throw fieldNotInVersion('InitProducerIdRequest', 'producerId', '0-1');
     }
-  },
-  decode(reader: Reader, version: number): InitProducerIdRequest {
-    switch (version) {
-      case 0: case 1:
-        return readInitProducerIdRequestV0(reader);
-      case 2:
-        return readInitProducerIdRequestV2(reader);
-      case 3: case 4: case 5:
-        return readInitProducerIdRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('InitProducerIdRequest', version);
+    if (message.producerEpoch !== -1) {
+      throw fieldNotInVersion('InitProducerIdRequest', 'producerEpoch', '0-1');
     }
-  },
-  defaults: defaultInitProducerIdRequest,
-};
-
-/** InitProducerIdRequest versions 0-1. */
-function writeInitProducerIdRequestV0(writer: Writer, message: InitProducerIdRequest): void {
-  writer.nullableString(message.transactionalId);
-  writer.int32(message.transactionTimeoutMs);
-  if (message.producerId !== -1n) {
-    throw fieldNotInVersion('InitProducerIdRequest', 'producerId', '0-1');
   }
-  if (message.producerEpoch !== -1) {
-    throw fieldNotInVersion('InitProducerIdRequest', 'producerEpoch', '0-1');
+
+  /** InitProducerIdRequest versions 0-1. */
+  function readInitProducerIdRequestV0(reader: Reader): InitProducerIdRequest {
+    const f_transactionalId = reader.nullableString();
+    const f_transactionTimeoutMs = reader.int32();
+    return {
+      transactionalId: f_transactionalId,
+      transactionTimeoutMs: f_transactionTimeoutMs,
+      producerId: -1n,
+      producerEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** InitProducerIdRequest versions 0-1. */
-function readInitProducerIdRequestV0(reader: Reader): InitProducerIdRequest {
-  const f_transactionalId = reader.nullableString();
-  const f_transactionTimeoutMs = reader.int32();
-  return {
-    transactionalId: f_transactionalId,
-    transactionTimeoutMs: f_transactionTimeoutMs,
-    producerId: -1n,
-    producerEpoch: -1,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** InitProducerIdRequest versions 2. */
-function writeInitProducerIdRequestV2(writer: Writer, message: InitProducerIdRequest): void {
-  writer.compactNullableString(message.transactionalId);
-  writer.int32(message.transactionTimeoutMs);
-  if (message.producerId !== -1n) {
-    throw fieldNotInVersion('InitProducerIdRequest', 'producerId', '2');
+  /** InitProducerIdRequest versions 2. */
+  function writeInitProducerIdRequestV2(writer: Writer, message: InitProducerIdRequest): void {
+    writer.compactNullableString(message.transactionalId);
+    writer.int32(message.transactionTimeoutMs);
+    if (message.producerId !== -1n) {
+      throw fieldNotInVersion('InitProducerIdRequest', 'producerId', '2');
+    }
+    if (message.producerEpoch !== -1) {
+      throw fieldNotInVersion('InitProducerIdRequest', 'producerEpoch', '2');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.producerEpoch !== -1) {
-    throw fieldNotInVersion('InitProducerIdRequest', 'producerEpoch', '2');
+
+  /** InitProducerIdRequest versions 2. */
+  function readInitProducerIdRequestV2(reader: Reader): InitProducerIdRequest {
+    const f_transactionalId = reader.compactNullableString();
+    const f_transactionTimeoutMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      transactionTimeoutMs: f_transactionTimeoutMs,
+      producerId: -1n,
+      producerEpoch: -1,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** InitProducerIdRequest versions 2. */
-function readInitProducerIdRequestV2(reader: Reader): InitProducerIdRequest {
-  const f_transactionalId = reader.compactNullableString();
-  const f_transactionTimeoutMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    transactionTimeoutMs: f_transactionTimeoutMs,
-    producerId: -1n,
-    producerEpoch: -1,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** InitProducerIdRequest versions 3-5. */
+  function writeInitProducerIdRequestV3(writer: Writer, message: InitProducerIdRequest): void {
+    writer.compactNullableString(message.transactionalId);
+    writer.int32(message.transactionTimeoutMs);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** InitProducerIdRequest versions 3-5. */
-function writeInitProducerIdRequestV3(writer: Writer, message: InitProducerIdRequest): void {
-  writer.compactNullableString(message.transactionalId);
-  writer.int32(message.transactionTimeoutMs);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** InitProducerIdRequest versions 3-5. */
+  function readInitProducerIdRequestV3(reader: Reader): InitProducerIdRequest {
+    const f_transactionalId = reader.compactNullableString();
+    const f_transactionTimeoutMs = reader.int32();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      transactionTimeoutMs: f_transactionTimeoutMs,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** InitProducerIdRequest versions 3-5. */
-function readInitProducerIdRequestV3(reader: Reader): InitProducerIdRequest {
-  const f_transactionalId = reader.compactNullableString();
-  const f_transactionTimeoutMs = reader.int32();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    transactionTimeoutMs: f_transactionTimeoutMs,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
+  function defaultInitProducerIdRequest(): InitProducerIdRequest {
+    return {
+      transactionalId: "",
+      transactionTimeoutMs: 0,
+      producerId: -1n,
+      producerEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return InitProducerIdRequest;
 }
-
-function defaultInitProducerIdRequest(): InitProducerIdRequest {
-  return {
-    transactionalId: "",
-    transactionTimeoutMs: 0,
-    producerId: -1n,
-    producerEpoch: -1,
-    unknownTaggedFields: undefined,
-  };
-}
-

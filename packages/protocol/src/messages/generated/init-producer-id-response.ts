@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface InitProducerIdResponse {
   throttleTimeMs: number;
@@ -13,92 +13,97 @@ export interface InitProducerIdResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const InitProducerIdResponse: MessageCodec<InitProducerIdResponse> = {
-  name: 'InitProducerIdResponse',
-  apiKey: 22,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: InitProducerIdResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeInitProducerIdResponseV0(writer, message);
-        return;
-      case 2: case 3: case 4: case 5:
-        writeInitProducerIdResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('InitProducerIdResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): InitProducerIdResponse {
-    switch (version) {
-      case 0: case 1:
-        return readInitProducerIdResponseV0(reader);
-      case 2: case 3: case 4: case 5:
-        return readInitProducerIdResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('InitProducerIdResponse', version);
-    }
-  },
-  defaults: defaultInitProducerIdResponse,
-};
+/** Builds the InitProducerIdResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineInitProducerIdResponse(runtime: CodecRuntime): MessageCodec<InitProducerIdResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** InitProducerIdResponse versions 0-1. */
-function writeInitProducerIdResponseV0(writer: Writer, message: InitProducerIdResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-}
-
-/** InitProducerIdResponse versions 0-1. */
-function readInitProducerIdResponseV0(reader: Reader): InitProducerIdResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    unknownTaggedFields: undefined,
+  const InitProducerIdResponse: MessageCodec<InitProducerIdResponse> = {
+    name: 'InitProducerIdResponse',
+    apiKey: 22,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: InitProducerIdResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeInitProducerIdResponseV0(writer, message);
+          return;
+        case 2: case 3: case 4: case 5:
+          writeInitProducerIdResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('InitProducerIdResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): InitProducerIdResponse {
+      switch (version) {
+        case 0: case 1:
+          return readInitProducerIdResponseV0(reader);
+        case 2: case 3: case 4: case 5:
+          return readInitProducerIdResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('InitProducerIdResponse', version);
+      }
+    },
+    defaults: defaultInitProducerIdResponse,
   };
-}
 
-/** InitProducerIdResponse versions 2-5. */
-function writeInitProducerIdResponseV2(writer: Writer, message: InitProducerIdResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** InitProducerIdResponse versions 0-1. */
+  function writeInitProducerIdResponseV0(writer: Writer, message: InitProducerIdResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+  }
 
-/** InitProducerIdResponse versions 2-5. */
-function readInitProducerIdResponseV2(reader: Reader): InitProducerIdResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** InitProducerIdResponse versions 0-1. */
+  function readInitProducerIdResponseV0(reader: Reader): InitProducerIdResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultInitProducerIdResponse(): InitProducerIdResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    producerId: -1n,
-    producerEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** InitProducerIdResponse versions 2-5. */
+  function writeInitProducerIdResponseV2(writer: Writer, message: InitProducerIdResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** InitProducerIdResponse versions 2-5. */
+  function readInitProducerIdResponseV2(reader: Reader): InitProducerIdResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultInitProducerIdResponse(): InitProducerIdResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      producerId: -1n,
+      producerEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return InitProducerIdResponse;
+}

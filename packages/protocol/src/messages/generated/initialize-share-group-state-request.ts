@@ -2,9 +2,8 @@
 // source: message/InitializeShareGroupStateRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface InitializeShareGroupStateRequest {
   groupId: string;
@@ -25,142 +24,147 @@ export interface InitializeShareGroupStateRequestPartitionData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const InitializeShareGroupStateRequest: MessageCodec<InitializeShareGroupStateRequest> = {
-  name: 'InitializeShareGroupStateRequest',
-  apiKey: 83,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: InitializeShareGroupStateRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeInitializeShareGroupStateRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('InitializeShareGroupStateRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): InitializeShareGroupStateRequest {
-    switch (version) {
-      case 0:
-        return readInitializeShareGroupStateRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('InitializeShareGroupStateRequest', version);
-    }
-  },
-  defaults: defaultInitializeShareGroupStateRequest,
-};
+/** Builds the InitializeShareGroupStateRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineInitializeShareGroupStateRequest(runtime: CodecRuntime): MessageCodec<InitializeShareGroupStateRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** InitializeShareGroupStateRequest versions 0. */
-function writeInitializeShareGroupStateRequestV0(writer: Writer, message: InitializeShareGroupStateRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeInitializeShareGroupStateRequestInitializeStateDataV0(writer, items0[i0]);
+  const InitializeShareGroupStateRequest: MessageCodec<InitializeShareGroupStateRequest> = {
+    name: 'InitializeShareGroupStateRequest',
+    apiKey: 83,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: InitializeShareGroupStateRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeInitializeShareGroupStateRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('InitializeShareGroupStateRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): InitializeShareGroupStateRequest {
+      switch (version) {
+        case 0:
+          return readInitializeShareGroupStateRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('InitializeShareGroupStateRequest', version);
+      }
+    },
+    defaults: defaultInitializeShareGroupStateRequest,
+  };
+
+  /** InitializeShareGroupStateRequest versions 0. */
+  function writeInitializeShareGroupStateRequestV0(writer: Writer, message: InitializeShareGroupStateRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeInitializeShareGroupStateRequestInitializeStateDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** InitializeShareGroupStateRequest versions 0. */
-function readInitializeShareGroupStateRequestV0(reader: Reader): InitializeShareGroupStateRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: InitializeShareGroupStateRequestInitializeStateData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<InitializeShareGroupStateRequestInitializeStateData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readInitializeShareGroupStateRequestInitializeStateDataV0(reader);
+  /** InitializeShareGroupStateRequest versions 0. */
+  function readInitializeShareGroupStateRequestV0(reader: Reader): InitializeShareGroupStateRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: InitializeShareGroupStateRequestInitializeStateData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<InitializeShareGroupStateRequestInitializeStateData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readInitializeShareGroupStateRequestInitializeStateDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** InitializeShareGroupStateRequestInitializeStateData versions 0. */
-function writeInitializeShareGroupStateRequestInitializeStateDataV0(writer: Writer, message: InitializeShareGroupStateRequestInitializeStateData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeInitializeShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+  /** InitializeShareGroupStateRequestInitializeStateData versions 0. */
+  function writeInitializeShareGroupStateRequestInitializeStateDataV0(writer: Writer, message: InitializeShareGroupStateRequestInitializeStateData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeInitializeShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** InitializeShareGroupStateRequestInitializeStateData versions 0. */
-function readInitializeShareGroupStateRequestInitializeStateDataV0(reader: Reader): InitializeShareGroupStateRequestInitializeStateData {
-  const f_topicId = reader.uuid();
-  let f_partitions: InitializeShareGroupStateRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<InitializeShareGroupStateRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readInitializeShareGroupStateRequestPartitionDataV0(reader);
+  /** InitializeShareGroupStateRequestInitializeStateData versions 0. */
+  function readInitializeShareGroupStateRequestInitializeStateDataV0(reader: Reader): InitializeShareGroupStateRequestInitializeStateData {
+    const f_topicId = reader.uuid();
+    let f_partitions: InitializeShareGroupStateRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<InitializeShareGroupStateRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readInitializeShareGroupStateRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** InitializeShareGroupStateRequestPartitionData versions 0. */
-function writeInitializeShareGroupStateRequestPartitionDataV0(writer: Writer, message: InitializeShareGroupStateRequestPartitionData): void {
-  writer.int32(message.partition);
-  writer.int32(message.stateEpoch);
-  writer.int64(message.startOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** InitializeShareGroupStateRequestPartitionData versions 0. */
+  function writeInitializeShareGroupStateRequestPartitionDataV0(writer: Writer, message: InitializeShareGroupStateRequestPartitionData): void {
+    writer.int32(message.partition);
+    writer.int32(message.stateEpoch);
+    writer.int64(message.startOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** InitializeShareGroupStateRequestPartitionData versions 0. */
-function readInitializeShareGroupStateRequestPartitionDataV0(reader: Reader): InitializeShareGroupStateRequestPartitionData {
-  const f_partition = reader.int32();
-  const f_stateEpoch = reader.int32();
-  const f_startOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    stateEpoch: f_stateEpoch,
-    startOffset: f_startOffset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** InitializeShareGroupStateRequestPartitionData versions 0. */
+  function readInitializeShareGroupStateRequestPartitionDataV0(reader: Reader): InitializeShareGroupStateRequestPartitionData {
+    const f_partition = reader.int32();
+    const f_stateEpoch = reader.int32();
+    const f_startOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      stateEpoch: f_stateEpoch,
+      startOffset: f_startOffset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultInitializeShareGroupStateRequest(): InitializeShareGroupStateRequest {
-  return {
-    groupId: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultInitializeShareGroupStateRequest(): InitializeShareGroupStateRequest {
+    return {
+      groupId: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultInitializeShareGroupStateRequestInitializeStateData(): InitializeShareGroupStateRequestInitializeStateData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultInitializeShareGroupStateRequestInitializeStateData(): InitializeShareGroupStateRequestInitializeStateData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultInitializeShareGroupStateRequestPartitionData(): InitializeShareGroupStateRequestPartitionData {
-  return {
-    partition: 0,
-    stateEpoch: 0,
-    startOffset: 0n,
-    unknownTaggedFields: undefined,
-  };
+  function defaultInitializeShareGroupStateRequestPartitionData(): InitializeShareGroupStateRequestPartitionData {
+    return {
+      partition: 0,
+      stateEpoch: 0,
+      startOffset: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return InitializeShareGroupStateRequest;
 }
-

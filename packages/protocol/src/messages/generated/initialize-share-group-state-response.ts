@@ -2,9 +2,8 @@
 // source: message/InitializeShareGroupStateResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface InitializeShareGroupStateResponse {
   results: InitializeShareGroupStateResponseInitializeStateResult[];
@@ -24,138 +23,143 @@ export interface InitializeShareGroupStateResponsePartitionResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const InitializeShareGroupStateResponse: MessageCodec<InitializeShareGroupStateResponse> = {
-  name: 'InitializeShareGroupStateResponse',
-  apiKey: 83,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: InitializeShareGroupStateResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeInitializeShareGroupStateResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('InitializeShareGroupStateResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): InitializeShareGroupStateResponse {
-    switch (version) {
-      case 0:
-        return readInitializeShareGroupStateResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('InitializeShareGroupStateResponse', version);
-    }
-  },
-  defaults: defaultInitializeShareGroupStateResponse,
-};
+/** Builds the InitializeShareGroupStateResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineInitializeShareGroupStateResponse(runtime: CodecRuntime): MessageCodec<InitializeShareGroupStateResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** InitializeShareGroupStateResponse versions 0. */
-function writeInitializeShareGroupStateResponseV0(writer: Writer, message: InitializeShareGroupStateResponse): void {
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeInitializeShareGroupStateResponseInitializeStateResultV0(writer, items0[i0]);
+  const InitializeShareGroupStateResponse: MessageCodec<InitializeShareGroupStateResponse> = {
+    name: 'InitializeShareGroupStateResponse',
+    apiKey: 83,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: InitializeShareGroupStateResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeInitializeShareGroupStateResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('InitializeShareGroupStateResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): InitializeShareGroupStateResponse {
+      switch (version) {
+        case 0:
+          return readInitializeShareGroupStateResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('InitializeShareGroupStateResponse', version);
+      }
+    },
+    defaults: defaultInitializeShareGroupStateResponse,
+  };
+
+  /** InitializeShareGroupStateResponse versions 0. */
+  function writeInitializeShareGroupStateResponseV0(writer: Writer, message: InitializeShareGroupStateResponse): void {
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeInitializeShareGroupStateResponseInitializeStateResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** InitializeShareGroupStateResponse versions 0. */
-function readInitializeShareGroupStateResponseV0(reader: Reader): InitializeShareGroupStateResponse {
-  let f_results: InitializeShareGroupStateResponseInitializeStateResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<InitializeShareGroupStateResponseInitializeStateResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readInitializeShareGroupStateResponseInitializeStateResultV0(reader);
+  /** InitializeShareGroupStateResponse versions 0. */
+  function readInitializeShareGroupStateResponseV0(reader: Reader): InitializeShareGroupStateResponse {
+    let f_results: InitializeShareGroupStateResponseInitializeStateResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<InitializeShareGroupStateResponseInitializeStateResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readInitializeShareGroupStateResponseInitializeStateResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** InitializeShareGroupStateResponseInitializeStateResult versions 0. */
-function writeInitializeShareGroupStateResponseInitializeStateResultV0(writer: Writer, message: InitializeShareGroupStateResponseInitializeStateResult): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeInitializeShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+  /** InitializeShareGroupStateResponseInitializeStateResult versions 0. */
+  function writeInitializeShareGroupStateResponseInitializeStateResultV0(writer: Writer, message: InitializeShareGroupStateResponseInitializeStateResult): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeInitializeShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** InitializeShareGroupStateResponseInitializeStateResult versions 0. */
-function readInitializeShareGroupStateResponseInitializeStateResultV0(reader: Reader): InitializeShareGroupStateResponseInitializeStateResult {
-  const f_topicId = reader.uuid();
-  let f_partitions: InitializeShareGroupStateResponsePartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<InitializeShareGroupStateResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readInitializeShareGroupStateResponsePartitionResultV0(reader);
+  /** InitializeShareGroupStateResponseInitializeStateResult versions 0. */
+  function readInitializeShareGroupStateResponseInitializeStateResultV0(reader: Reader): InitializeShareGroupStateResponseInitializeStateResult {
+    const f_topicId = reader.uuid();
+    let f_partitions: InitializeShareGroupStateResponsePartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<InitializeShareGroupStateResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readInitializeShareGroupStateResponsePartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** InitializeShareGroupStateResponsePartitionResult versions 0. */
-function writeInitializeShareGroupStateResponsePartitionResultV0(writer: Writer, message: InitializeShareGroupStateResponsePartitionResult): void {
-  writer.int32(message.partition);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** InitializeShareGroupStateResponsePartitionResult versions 0. */
+  function writeInitializeShareGroupStateResponsePartitionResultV0(writer: Writer, message: InitializeShareGroupStateResponsePartitionResult): void {
+    writer.int32(message.partition);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** InitializeShareGroupStateResponsePartitionResult versions 0. */
-function readInitializeShareGroupStateResponsePartitionResultV0(reader: Reader): InitializeShareGroupStateResponsePartitionResult {
-  const f_partition = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** InitializeShareGroupStateResponsePartitionResult versions 0. */
+  function readInitializeShareGroupStateResponsePartitionResultV0(reader: Reader): InitializeShareGroupStateResponsePartitionResult {
+    const f_partition = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultInitializeShareGroupStateResponse(): InitializeShareGroupStateResponse {
-  return {
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultInitializeShareGroupStateResponse(): InitializeShareGroupStateResponse {
+    return {
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultInitializeShareGroupStateResponseInitializeStateResult(): InitializeShareGroupStateResponseInitializeStateResult {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultInitializeShareGroupStateResponseInitializeStateResult(): InitializeShareGroupStateResponseInitializeStateResult {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultInitializeShareGroupStateResponsePartitionResult(): InitializeShareGroupStateResponsePartitionResult {
-  return {
-    partition: 0,
-    errorCode: 0,
-    errorMessage: null,
-    unknownTaggedFields: undefined,
-  };
+  function defaultInitializeShareGroupStateResponsePartitionResult(): InitializeShareGroupStateResponsePartitionResult {
+    return {
+      partition: 0,
+      errorCode: 0,
+      errorMessage: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return InitializeShareGroupStateResponse;
 }
-

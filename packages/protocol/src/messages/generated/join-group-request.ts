@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface JoinGroupRequest {
   groupId: string;
@@ -23,348 +23,353 @@ export interface JoinGroupRequestJoinGroupRequestProtocol {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const JoinGroupRequest: MessageCodec<JoinGroupRequest> = {
-  name: 'JoinGroupRequest',
-  apiKey: 11,
-  messageType: 'request',
-  validVersions: { min: 0, max: 9 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: JoinGroupRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeJoinGroupRequestV0(writer, message);
-        return;
-      case 1: case 2: case 3: case 4:
-        writeJoinGroupRequestV1(writer, message);
-        return;
-      case 5:
-        writeJoinGroupRequestV5(writer, message);
-        return;
-      case 6: case 7:
-        writeJoinGroupRequestV6(writer, message);
-        return;
-      case 8: case 9:
-        writeJoinGroupRequestV8(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('JoinGroupRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): JoinGroupRequest {
-    switch (version) {
-      case 0:
-        return readJoinGroupRequestV0(reader);
-      case 1: case 2: case 3: case 4:
-        return readJoinGroupRequestV1(reader);
-      case 5:
-        return readJoinGroupRequestV5(reader);
-      case 6: case 7:
-        return readJoinGroupRequestV6(reader);
-      case 8: case 9:
-        return readJoinGroupRequestV8(reader);
-      default:
-        throw unsupportedDecodeVersion('JoinGroupRequest', version);
-    }
-  },
-  defaults: defaultJoinGroupRequest,
-};
+/** Builds the JoinGroupRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineJoinGroupRequest(runtime: CodecRuntime): MessageCodec<JoinGroupRequest> {
+  const { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** JoinGroupRequest versions 0. */
-function writeJoinGroupRequestV0(writer: Writer, message: JoinGroupRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.sessionTimeoutMs);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('JoinGroupRequest', 'groupInstanceId', '0');
-  }
-  writer.string(message.protocolType);
-  {
-    const items0 = message.protocols;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupRequestJoinGroupRequestProtocolV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** JoinGroupRequest versions 0. */
-function readJoinGroupRequestV0(reader: Reader): JoinGroupRequest {
-  const f_groupId = reader.string();
-  const f_sessionTimeoutMs = reader.int32();
-  const f_memberId = reader.string();
-  const f_protocolType = reader.string();
-  let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV0(reader);
-    }
-    f_protocols = items0;
-  }
-  return {
-    groupId: f_groupId,
-    sessionTimeoutMs: f_sessionTimeoutMs,
-    rebalanceTimeoutMs: -1,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    protocolType: f_protocolType,
-    protocols: f_protocols,
-    reason: null,
-    unknownTaggedFields: undefined,
+  const JoinGroupRequest: MessageCodec<JoinGroupRequest> = {
+    name: 'JoinGroupRequest',
+    apiKey: 11,
+    messageType: 'request',
+    validVersions: { min: 0, max: 9 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: JoinGroupRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeJoinGroupRequestV0(writer, message);
+          return;
+        case 1: case 2: case 3: case 4:
+          writeJoinGroupRequestV1(writer, message);
+          return;
+        case 5:
+          writeJoinGroupRequestV5(writer, message);
+          return;
+        case 6: case 7:
+          writeJoinGroupRequestV6(writer, message);
+          return;
+        case 8: case 9:
+          writeJoinGroupRequestV8(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('JoinGroupRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): JoinGroupRequest {
+      switch (version) {
+        case 0:
+          return readJoinGroupRequestV0(reader);
+        case 1: case 2: case 3: case 4:
+          return readJoinGroupRequestV1(reader);
+        case 5:
+          return readJoinGroupRequestV5(reader);
+        case 6: case 7:
+          return readJoinGroupRequestV6(reader);
+        case 8: case 9:
+          return readJoinGroupRequestV8(reader);
+        default:
+          throw unsupportedDecodeVersion('JoinGroupRequest', version);
+      }
+    },
+    defaults: defaultJoinGroupRequest,
   };
-}
 
-/** JoinGroupRequest versions 1-4. */
-function writeJoinGroupRequestV1(writer: Writer, message: JoinGroupRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.sessionTimeoutMs);
-  writer.int32(message.rebalanceTimeoutMs);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('JoinGroupRequest', 'groupInstanceId', '1-4');
-  }
-  writer.string(message.protocolType);
-  {
-    const items0 = message.protocols;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupRequestJoinGroupRequestProtocolV0(writer, items0[i0]);
+  /** JoinGroupRequest versions 0. */
+  function writeJoinGroupRequestV0(writer: Writer, message: JoinGroupRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.sessionTimeoutMs);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('JoinGroupRequest', 'groupInstanceId', '0');
+    }
+    writer.string(message.protocolType);
+    {
+      const items0 = message.protocols;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupRequestJoinGroupRequestProtocolV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** JoinGroupRequest versions 1-4. */
-function readJoinGroupRequestV1(reader: Reader): JoinGroupRequest {
-  const f_groupId = reader.string();
-  const f_sessionTimeoutMs = reader.int32();
-  const f_rebalanceTimeoutMs = reader.int32();
-  const f_memberId = reader.string();
-  const f_protocolType = reader.string();
-  let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV0(reader);
+  /** JoinGroupRequest versions 0. */
+  function readJoinGroupRequestV0(reader: Reader): JoinGroupRequest {
+    const f_groupId = reader.string();
+    const f_sessionTimeoutMs = reader.int32();
+    const f_memberId = reader.string();
+    const f_protocolType = reader.string();
+    let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV0(reader);
+      }
+      f_protocols = items0;
     }
-    f_protocols = items0;
+    return {
+      groupId: f_groupId,
+      sessionTimeoutMs: f_sessionTimeoutMs,
+      rebalanceTimeoutMs: -1,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      protocolType: f_protocolType,
+      protocols: f_protocols,
+      reason: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    groupId: f_groupId,
-    sessionTimeoutMs: f_sessionTimeoutMs,
-    rebalanceTimeoutMs: f_rebalanceTimeoutMs,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    protocolType: f_protocolType,
-    protocols: f_protocols,
-    reason: null,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** JoinGroupRequest versions 5. */
-function writeJoinGroupRequestV5(writer: Writer, message: JoinGroupRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.sessionTimeoutMs);
-  writer.int32(message.rebalanceTimeoutMs);
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  writer.string(message.protocolType);
-  {
-    const items0 = message.protocols;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupRequestJoinGroupRequestProtocolV0(writer, items0[i0]);
+  /** JoinGroupRequest versions 1-4. */
+  function writeJoinGroupRequestV1(writer: Writer, message: JoinGroupRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.sessionTimeoutMs);
+    writer.int32(message.rebalanceTimeoutMs);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('JoinGroupRequest', 'groupInstanceId', '1-4');
     }
-  }
-}
-
-/** JoinGroupRequest versions 5. */
-function readJoinGroupRequestV5(reader: Reader): JoinGroupRequest {
-  const f_groupId = reader.string();
-  const f_sessionTimeoutMs = reader.int32();
-  const f_rebalanceTimeoutMs = reader.int32();
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  const f_protocolType = reader.string();
-  let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV0(reader);
-    }
-    f_protocols = items0;
-  }
-  return {
-    groupId: f_groupId,
-    sessionTimeoutMs: f_sessionTimeoutMs,
-    rebalanceTimeoutMs: f_rebalanceTimeoutMs,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    protocolType: f_protocolType,
-    protocols: f_protocols,
-    reason: null,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** JoinGroupRequest versions 6-7. */
-function writeJoinGroupRequestV6(writer: Writer, message: JoinGroupRequest): void {
-  writer.compactString(message.groupId);
-  writer.int32(message.sessionTimeoutMs);
-  writer.int32(message.rebalanceTimeoutMs);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactString(message.protocolType);
-  {
-    const items0 = message.protocols;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupRequestJoinGroupRequestProtocolV6(writer, items0[i0]);
+    writer.string(message.protocolType);
+    {
+      const items0 = message.protocols;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupRequestJoinGroupRequestProtocolV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** JoinGroupRequest versions 6-7. */
-function readJoinGroupRequestV6(reader: Reader): JoinGroupRequest {
-  const f_groupId = reader.compactString();
-  const f_sessionTimeoutMs = reader.int32();
-  const f_rebalanceTimeoutMs = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_protocolType = reader.compactString();
-  let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV6(reader);
+  /** JoinGroupRequest versions 1-4. */
+  function readJoinGroupRequestV1(reader: Reader): JoinGroupRequest {
+    const f_groupId = reader.string();
+    const f_sessionTimeoutMs = reader.int32();
+    const f_rebalanceTimeoutMs = reader.int32();
+    const f_memberId = reader.string();
+    const f_protocolType = reader.string();
+    let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV0(reader);
+      }
+      f_protocols = items0;
     }
-    f_protocols = items0;
+    return {
+      groupId: f_groupId,
+      sessionTimeoutMs: f_sessionTimeoutMs,
+      rebalanceTimeoutMs: f_rebalanceTimeoutMs,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      protocolType: f_protocolType,
+      protocols: f_protocols,
+      reason: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    sessionTimeoutMs: f_sessionTimeoutMs,
-    rebalanceTimeoutMs: f_rebalanceTimeoutMs,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    protocolType: f_protocolType,
-    protocols: f_protocols,
-    reason: null,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** JoinGroupRequest versions 8-9. */
-function writeJoinGroupRequestV8(writer: Writer, message: JoinGroupRequest): void {
-  writer.compactString(message.groupId);
-  writer.int32(message.sessionTimeoutMs);
-  writer.int32(message.rebalanceTimeoutMs);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactString(message.protocolType);
-  {
-    const items0 = message.protocols;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupRequestJoinGroupRequestProtocolV6(writer, items0[i0]);
+  /** JoinGroupRequest versions 5. */
+  function writeJoinGroupRequestV5(writer: Writer, message: JoinGroupRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.sessionTimeoutMs);
+    writer.int32(message.rebalanceTimeoutMs);
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    writer.string(message.protocolType);
+    {
+      const items0 = message.protocols;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupRequestJoinGroupRequestProtocolV0(writer, items0[i0]);
+      }
     }
   }
-  writer.compactNullableString(message.reason);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** JoinGroupRequest versions 8-9. */
-function readJoinGroupRequestV8(reader: Reader): JoinGroupRequest {
-  const f_groupId = reader.compactString();
-  const f_sessionTimeoutMs = reader.int32();
-  const f_rebalanceTimeoutMs = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_protocolType = reader.compactString();
-  let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV6(reader);
+  /** JoinGroupRequest versions 5. */
+  function readJoinGroupRequestV5(reader: Reader): JoinGroupRequest {
+    const f_groupId = reader.string();
+    const f_sessionTimeoutMs = reader.int32();
+    const f_rebalanceTimeoutMs = reader.int32();
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    const f_protocolType = reader.string();
+    let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV0(reader);
+      }
+      f_protocols = items0;
     }
-    f_protocols = items0;
+    return {
+      groupId: f_groupId,
+      sessionTimeoutMs: f_sessionTimeoutMs,
+      rebalanceTimeoutMs: f_rebalanceTimeoutMs,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      protocolType: f_protocolType,
+      protocols: f_protocols,
+      reason: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_reason = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    sessionTimeoutMs: f_sessionTimeoutMs,
-    rebalanceTimeoutMs: f_rebalanceTimeoutMs,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    protocolType: f_protocolType,
-    protocols: f_protocols,
-    reason: f_reason,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** JoinGroupRequestJoinGroupRequestProtocol versions 0-5. */
-function writeJoinGroupRequestJoinGroupRequestProtocolV0(writer: Writer, message: JoinGroupRequestJoinGroupRequestProtocol): void {
-  writer.string(message.name);
-  writer.bytes(message.metadata);
-}
+  /** JoinGroupRequest versions 6-7. */
+  function writeJoinGroupRequestV6(writer: Writer, message: JoinGroupRequest): void {
+    writer.compactString(message.groupId);
+    writer.int32(message.sessionTimeoutMs);
+    writer.int32(message.rebalanceTimeoutMs);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactString(message.protocolType);
+    {
+      const items0 = message.protocols;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupRequestJoinGroupRequestProtocolV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** JoinGroupRequestJoinGroupRequestProtocol versions 0-5. */
-function readJoinGroupRequestJoinGroupRequestProtocolV0(reader: Reader): JoinGroupRequestJoinGroupRequestProtocol {
-  const f_name = reader.string();
-  const f_metadata = reader.bytes();
-  return {
-    name: f_name,
-    metadata: f_metadata,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupRequest versions 6-7. */
+  function readJoinGroupRequestV6(reader: Reader): JoinGroupRequest {
+    const f_groupId = reader.compactString();
+    const f_sessionTimeoutMs = reader.int32();
+    const f_rebalanceTimeoutMs = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_protocolType = reader.compactString();
+    let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV6(reader);
+      }
+      f_protocols = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      sessionTimeoutMs: f_sessionTimeoutMs,
+      rebalanceTimeoutMs: f_rebalanceTimeoutMs,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      protocolType: f_protocolType,
+      protocols: f_protocols,
+      reason: null,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** JoinGroupRequestJoinGroupRequestProtocol versions 6-9. */
-function writeJoinGroupRequestJoinGroupRequestProtocolV6(writer: Writer, message: JoinGroupRequestJoinGroupRequestProtocol): void {
-  writer.compactString(message.name);
-  writer.compactBytes(message.metadata);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** JoinGroupRequest versions 8-9. */
+  function writeJoinGroupRequestV8(writer: Writer, message: JoinGroupRequest): void {
+    writer.compactString(message.groupId);
+    writer.int32(message.sessionTimeoutMs);
+    writer.int32(message.rebalanceTimeoutMs);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactString(message.protocolType);
+    {
+      const items0 = message.protocols;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupRequestJoinGroupRequestProtocolV6(writer, items0[i0]);
+      }
+    }
+    writer.compactNullableString(message.reason);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** JoinGroupRequestJoinGroupRequestProtocol versions 6-9. */
-function readJoinGroupRequestJoinGroupRequestProtocolV6(reader: Reader): JoinGroupRequestJoinGroupRequestProtocol {
-  const f_name = reader.compactString();
-  const f_metadata = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    metadata: f_metadata,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** JoinGroupRequest versions 8-9. */
+  function readJoinGroupRequestV8(reader: Reader): JoinGroupRequest {
+    const f_groupId = reader.compactString();
+    const f_sessionTimeoutMs = reader.int32();
+    const f_rebalanceTimeoutMs = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_protocolType = reader.compactString();
+    let f_protocols: JoinGroupRequestJoinGroupRequestProtocol[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<JoinGroupRequestJoinGroupRequestProtocol>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupRequestJoinGroupRequestProtocolV6(reader);
+      }
+      f_protocols = items0;
+    }
+    const f_reason = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      sessionTimeoutMs: f_sessionTimeoutMs,
+      rebalanceTimeoutMs: f_rebalanceTimeoutMs,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      protocolType: f_protocolType,
+      protocols: f_protocols,
+      reason: f_reason,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultJoinGroupRequest(): JoinGroupRequest {
-  return {
-    groupId: "",
-    sessionTimeoutMs: 0,
-    rebalanceTimeoutMs: -1,
-    memberId: "",
-    groupInstanceId: null,
-    protocolType: "",
-    protocols: [],
-    reason: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupRequestJoinGroupRequestProtocol versions 0-5. */
+  function writeJoinGroupRequestJoinGroupRequestProtocolV0(writer: Writer, message: JoinGroupRequestJoinGroupRequestProtocol): void {
+    writer.string(message.name);
+    writer.bytes(message.metadata);
+  }
 
-function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequestJoinGroupRequestProtocol {
-  return {
-    name: "",
-    metadata: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupRequestJoinGroupRequestProtocol versions 0-5. */
+  function readJoinGroupRequestJoinGroupRequestProtocolV0(reader: Reader): JoinGroupRequestJoinGroupRequestProtocol {
+    const f_name = reader.string();
+    const f_metadata = reader.bytes();
+    return {
+      name: f_name,
+      metadata: f_metadata,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** JoinGroupRequestJoinGroupRequestProtocol versions 6-9. */
+  function writeJoinGroupRequestJoinGroupRequestProtocolV6(writer: Writer, message: JoinGroupRequestJoinGroupRequestProtocol): void {
+    writer.compactString(message.name);
+    writer.compactBytes(message.metadata);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** JoinGroupRequestJoinGroupRequestProtocol versions 6-9. */
+  function readJoinGroupRequestJoinGroupRequestProtocolV6(reader: Reader): JoinGroupRequestJoinGroupRequestProtocol {
+    const f_name = reader.compactString();
+    const f_metadata = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      metadata: f_metadata,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultJoinGroupRequest(): JoinGroupRequest {
+    return {
+      groupId: "",
+      sessionTimeoutMs: 0,
+      rebalanceTimeoutMs: -1,
+      memberId: "",
+      groupInstanceId: null,
+      protocolType: "",
+      protocols: [],
+      reason: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultJoinGroupRequestJoinGroupRequestProtocol(): JoinGroupRequestJoinGroupRequestProtocol {
+    return {
+      name: "",
+      metadata: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return JoinGroupRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface JoinGroupResponse {
   throttleTimeMs: number;
@@ -25,451 +25,456 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const JoinGroupResponse: MessageCodec<JoinGroupResponse> = {
-  name: 'JoinGroupResponse',
-  apiKey: 11,
-  messageType: 'response',
-  validVersions: { min: 0, max: 9 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: JoinGroupResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeJoinGroupResponseV0(writer, message);
-        return;
-      case 2: case 3: case 4:
-        writeJoinGroupResponseV2(writer, message);
-        return;
-      case 5:
-        writeJoinGroupResponseV5(writer, message);
-        return;
-      case 6:
-        writeJoinGroupResponseV6(writer, message);
-        return;
-      case 7: case 8:
-        writeJoinGroupResponseV7(writer, message);
-        return;
-      case 9:
-        writeJoinGroupResponseV9(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('JoinGroupResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): JoinGroupResponse {
-    switch (version) {
-      case 0: case 1:
-        return readJoinGroupResponseV0(reader);
-      case 2: case 3: case 4:
-        return readJoinGroupResponseV2(reader);
-      case 5:
-        return readJoinGroupResponseV5(reader);
-      case 6:
-        return readJoinGroupResponseV6(reader);
-      case 7: case 8:
-        return readJoinGroupResponseV7(reader);
-      case 9:
-        return readJoinGroupResponseV9(reader);
-      default:
-        throw unsupportedDecodeVersion('JoinGroupResponse', version);
-    }
-  },
-  defaults: defaultJoinGroupResponse,
-};
+/** Builds the JoinGroupResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineJoinGroupResponse(runtime: CodecRuntime): MessageCodec<JoinGroupResponse> {
+  const { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** JoinGroupResponse versions 0-1. */
-function writeJoinGroupResponseV0(writer: Writer, message: JoinGroupResponse): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.generationId);
-  writer.string(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
-  writer.string(message.leader);
-  if (message.skipAssignment !== false) {
-    throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '0-1');
-  }
-  writer.string(message.memberId);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupResponseJoinGroupResponseMemberV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** JoinGroupResponse versions 0-1. */
-function readJoinGroupResponseV0(reader: Reader): JoinGroupResponse {
-  const f_errorCode = reader.int16();
-  const f_generationId = reader.int32();
-  const f_protocolName = reader.string();
-  const f_leader = reader.string();
-  const f_memberId = reader.string();
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV0(reader);
-    }
-    f_members = items0;
-  }
-  return {
-    throttleTimeMs: 0,
-    errorCode: f_errorCode,
-    generationId: f_generationId,
-    protocolType: null,
-    protocolName: f_protocolName,
-    leader: f_leader,
-    skipAssignment: false,
-    memberId: f_memberId,
-    members: f_members,
-    unknownTaggedFields: undefined,
+  const JoinGroupResponse: MessageCodec<JoinGroupResponse> = {
+    name: 'JoinGroupResponse',
+    apiKey: 11,
+    messageType: 'response',
+    validVersions: { min: 0, max: 9 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: JoinGroupResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeJoinGroupResponseV0(writer, message);
+          return;
+        case 2: case 3: case 4:
+          writeJoinGroupResponseV2(writer, message);
+          return;
+        case 5:
+          writeJoinGroupResponseV5(writer, message);
+          return;
+        case 6:
+          writeJoinGroupResponseV6(writer, message);
+          return;
+        case 7: case 8:
+          writeJoinGroupResponseV7(writer, message);
+          return;
+        case 9:
+          writeJoinGroupResponseV9(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('JoinGroupResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): JoinGroupResponse {
+      switch (version) {
+        case 0: case 1:
+          return readJoinGroupResponseV0(reader);
+        case 2: case 3: case 4:
+          return readJoinGroupResponseV2(reader);
+        case 5:
+          return readJoinGroupResponseV5(reader);
+        case 6:
+          return readJoinGroupResponseV6(reader);
+        case 7: case 8:
+          return readJoinGroupResponseV7(reader);
+        case 9:
+          return readJoinGroupResponseV9(reader);
+        default:
+          throw unsupportedDecodeVersion('JoinGroupResponse', version);
+      }
+    },
+    defaults: defaultJoinGroupResponse,
   };
-}
 
-/** JoinGroupResponse versions 2-4. */
-function writeJoinGroupResponseV2(writer: Writer, message: JoinGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int32(message.generationId);
-  writer.string(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
-  writer.string(message.leader);
-  if (message.skipAssignment !== false) {
-    throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '2-4');
-  }
-  writer.string(message.memberId);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupResponseJoinGroupResponseMemberV0(writer, items0[i0]);
+  /** JoinGroupResponse versions 0-1. */
+  function writeJoinGroupResponseV0(writer: Writer, message: JoinGroupResponse): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.generationId);
+    writer.string(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
+    writer.string(message.leader);
+    if (message.skipAssignment !== false) {
+      throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '0-1');
+    }
+    writer.string(message.memberId);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupResponseJoinGroupResponseMemberV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** JoinGroupResponse versions 2-4. */
-function readJoinGroupResponseV2(reader: Reader): JoinGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_generationId = reader.int32();
-  const f_protocolName = reader.string();
-  const f_leader = reader.string();
-  const f_memberId = reader.string();
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV0(reader);
+  /** JoinGroupResponse versions 0-1. */
+  function readJoinGroupResponseV0(reader: Reader): JoinGroupResponse {
+    const f_errorCode = reader.int16();
+    const f_generationId = reader.int32();
+    const f_protocolName = reader.string();
+    const f_leader = reader.string();
+    const f_memberId = reader.string();
+    let f_members: JoinGroupResponseJoinGroupResponseMember[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV0(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      throttleTimeMs: 0,
+      errorCode: f_errorCode,
+      generationId: f_generationId,
+      protocolType: null,
+      protocolName: f_protocolName,
+      leader: f_leader,
+      skipAssignment: false,
+      memberId: f_memberId,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    generationId: f_generationId,
-    protocolType: null,
-    protocolName: f_protocolName,
-    leader: f_leader,
-    skipAssignment: false,
-    memberId: f_memberId,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** JoinGroupResponse versions 5. */
-function writeJoinGroupResponseV5(writer: Writer, message: JoinGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int32(message.generationId);
-  writer.string(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
-  writer.string(message.leader);
-  if (message.skipAssignment !== false) {
-    throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '5');
-  }
-  writer.string(message.memberId);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupResponseJoinGroupResponseMemberV5(writer, items0[i0]);
+  /** JoinGroupResponse versions 2-4. */
+  function writeJoinGroupResponseV2(writer: Writer, message: JoinGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int32(message.generationId);
+    writer.string(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
+    writer.string(message.leader);
+    if (message.skipAssignment !== false) {
+      throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '2-4');
     }
-  }
-}
-
-/** JoinGroupResponse versions 5. */
-function readJoinGroupResponseV5(reader: Reader): JoinGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_generationId = reader.int32();
-  const f_protocolName = reader.string();
-  const f_leader = reader.string();
-  const f_memberId = reader.string();
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV5(reader);
-    }
-    f_members = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    generationId: f_generationId,
-    protocolType: null,
-    protocolName: f_protocolName,
-    leader: f_leader,
-    skipAssignment: false,
-    memberId: f_memberId,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** JoinGroupResponse versions 6. */
-function writeJoinGroupResponseV6(writer: Writer, message: JoinGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int32(message.generationId);
-  writer.compactString(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
-  writer.compactString(message.leader);
-  if (message.skipAssignment !== false) {
-    throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '6');
-  }
-  writer.compactString(message.memberId);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupResponseJoinGroupResponseMemberV6(writer, items0[i0]);
+    writer.string(message.memberId);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupResponseJoinGroupResponseMemberV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** JoinGroupResponse versions 6. */
-function readJoinGroupResponseV6(reader: Reader): JoinGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_generationId = reader.int32();
-  const f_protocolName = reader.compactString();
-  const f_leader = reader.compactString();
-  const f_memberId = reader.compactString();
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV6(reader);
+  /** JoinGroupResponse versions 2-4. */
+  function readJoinGroupResponseV2(reader: Reader): JoinGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_generationId = reader.int32();
+    const f_protocolName = reader.string();
+    const f_leader = reader.string();
+    const f_memberId = reader.string();
+    let f_members: JoinGroupResponseJoinGroupResponseMember[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV0(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      generationId: f_generationId,
+      protocolType: null,
+      protocolName: f_protocolName,
+      leader: f_leader,
+      skipAssignment: false,
+      memberId: f_memberId,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    generationId: f_generationId,
-    protocolType: null,
-    protocolName: f_protocolName,
-    leader: f_leader,
-    skipAssignment: false,
-    memberId: f_memberId,
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** JoinGroupResponse versions 7-8. */
-function writeJoinGroupResponseV7(writer: Writer, message: JoinGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int32(message.generationId);
-  writer.compactNullableString(message.protocolType);
-  writer.compactNullableString(message.protocolName);
-  writer.compactString(message.leader);
-  if (message.skipAssignment !== false) {
-    throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '7-8');
-  }
-  writer.compactString(message.memberId);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupResponseJoinGroupResponseMemberV6(writer, items0[i0]);
+  /** JoinGroupResponse versions 5. */
+  function writeJoinGroupResponseV5(writer: Writer, message: JoinGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int32(message.generationId);
+    writer.string(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
+    writer.string(message.leader);
+    if (message.skipAssignment !== false) {
+      throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '5');
+    }
+    writer.string(message.memberId);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupResponseJoinGroupResponseMemberV5(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** JoinGroupResponse versions 7-8. */
-function readJoinGroupResponseV7(reader: Reader): JoinGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_generationId = reader.int32();
-  const f_protocolType = reader.compactNullableString();
-  const f_protocolName = reader.compactNullableString();
-  const f_leader = reader.compactString();
-  const f_memberId = reader.compactString();
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV6(reader);
+  /** JoinGroupResponse versions 5. */
+  function readJoinGroupResponseV5(reader: Reader): JoinGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_generationId = reader.int32();
+    const f_protocolName = reader.string();
+    const f_leader = reader.string();
+    const f_memberId = reader.string();
+    let f_members: JoinGroupResponseJoinGroupResponseMember[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV5(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      generationId: f_generationId,
+      protocolType: null,
+      protocolName: f_protocolName,
+      leader: f_leader,
+      skipAssignment: false,
+      memberId: f_memberId,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    generationId: f_generationId,
-    protocolType: f_protocolType,
-    protocolName: f_protocolName,
-    leader: f_leader,
-    skipAssignment: false,
-    memberId: f_memberId,
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** JoinGroupResponse versions 9. */
-function writeJoinGroupResponseV9(writer: Writer, message: JoinGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.int32(message.generationId);
-  writer.compactNullableString(message.protocolType);
-  writer.compactNullableString(message.protocolName);
-  writer.compactString(message.leader);
-  writer.bool(message.skipAssignment);
-  writer.compactString(message.memberId);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeJoinGroupResponseJoinGroupResponseMemberV6(writer, items0[i0]);
+  /** JoinGroupResponse versions 6. */
+  function writeJoinGroupResponseV6(writer: Writer, message: JoinGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int32(message.generationId);
+    writer.compactString(requireNonNull(message.protocolName, 'JoinGroupResponse.protocolName'));
+    writer.compactString(message.leader);
+    if (message.skipAssignment !== false) {
+      throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '6');
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** JoinGroupResponse versions 9. */
-function readJoinGroupResponseV9(reader: Reader): JoinGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_generationId = reader.int32();
-  const f_protocolType = reader.compactNullableString();
-  const f_protocolName = reader.compactNullableString();
-  const f_leader = reader.compactString();
-  const f_skipAssignment = reader.bool();
-  const f_memberId = reader.compactString();
-  let f_members: JoinGroupResponseJoinGroupResponseMember[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV6(reader);
+    writer.compactString(message.memberId);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupResponseJoinGroupResponseMemberV6(writer, items0[i0]);
+      }
     }
-    f_members = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    generationId: f_generationId,
-    protocolType: f_protocolType,
-    protocolName: f_protocolName,
-    leader: f_leader,
-    skipAssignment: f_skipAssignment,
-    memberId: f_memberId,
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** JoinGroupResponseJoinGroupResponseMember versions 0-4. */
-function writeJoinGroupResponseJoinGroupResponseMemberV0(writer: Writer, message: JoinGroupResponseJoinGroupResponseMember): void {
-  writer.string(message.memberId);
-  writer.bytes(message.metadata);
-}
+  /** JoinGroupResponse versions 6. */
+  function readJoinGroupResponseV6(reader: Reader): JoinGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_generationId = reader.int32();
+    const f_protocolName = reader.compactString();
+    const f_leader = reader.compactString();
+    const f_memberId = reader.compactString();
+    let f_members: JoinGroupResponseJoinGroupResponseMember[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV6(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      generationId: f_generationId,
+      protocolType: null,
+      protocolName: f_protocolName,
+      leader: f_leader,
+      skipAssignment: false,
+      memberId: f_memberId,
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** JoinGroupResponseJoinGroupResponseMember versions 0-4. */
-function readJoinGroupResponseJoinGroupResponseMemberV0(reader: Reader): JoinGroupResponseJoinGroupResponseMember {
-  const f_memberId = reader.string();
-  const f_metadata = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: null,
-    metadata: f_metadata,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupResponse versions 7-8. */
+  function writeJoinGroupResponseV7(writer: Writer, message: JoinGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int32(message.generationId);
+    writer.compactNullableString(message.protocolType);
+    writer.compactNullableString(message.protocolName);
+    writer.compactString(message.leader);
+    if (message.skipAssignment !== false) {
+      throw fieldNotInVersion('JoinGroupResponse', 'skipAssignment', '7-8');
+    }
+    writer.compactString(message.memberId);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupResponseJoinGroupResponseMemberV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** JoinGroupResponseJoinGroupResponseMember versions 5. */
-function writeJoinGroupResponseJoinGroupResponseMemberV5(writer: Writer, message: JoinGroupResponseJoinGroupResponseMember): void {
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  writer.bytes(message.metadata);
-}
+  /** JoinGroupResponse versions 7-8. */
+  function readJoinGroupResponseV7(reader: Reader): JoinGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_generationId = reader.int32();
+    const f_protocolType = reader.compactNullableString();
+    const f_protocolName = reader.compactNullableString();
+    const f_leader = reader.compactString();
+    const f_memberId = reader.compactString();
+    let f_members: JoinGroupResponseJoinGroupResponseMember[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV6(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      generationId: f_generationId,
+      protocolType: f_protocolType,
+      protocolName: f_protocolName,
+      leader: f_leader,
+      skipAssignment: false,
+      memberId: f_memberId,
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** JoinGroupResponseJoinGroupResponseMember versions 5. */
-function readJoinGroupResponseJoinGroupResponseMemberV5(reader: Reader): JoinGroupResponseJoinGroupResponseMember {
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  const f_metadata = reader.bytes();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    metadata: f_metadata,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupResponse versions 9. */
+  function writeJoinGroupResponseV9(writer: Writer, message: JoinGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.int32(message.generationId);
+    writer.compactNullableString(message.protocolType);
+    writer.compactNullableString(message.protocolName);
+    writer.compactString(message.leader);
+    writer.bool(message.skipAssignment);
+    writer.compactString(message.memberId);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeJoinGroupResponseJoinGroupResponseMemberV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** JoinGroupResponseJoinGroupResponseMember versions 6-9. */
-function writeJoinGroupResponseJoinGroupResponseMemberV6(writer: Writer, message: JoinGroupResponseJoinGroupResponseMember): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactBytes(message.metadata);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** JoinGroupResponse versions 9. */
+  function readJoinGroupResponseV9(reader: Reader): JoinGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_generationId = reader.int32();
+    const f_protocolType = reader.compactNullableString();
+    const f_protocolName = reader.compactNullableString();
+    const f_leader = reader.compactString();
+    const f_skipAssignment = reader.bool();
+    const f_memberId = reader.compactString();
+    let f_members: JoinGroupResponseJoinGroupResponseMember[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<JoinGroupResponseJoinGroupResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readJoinGroupResponseJoinGroupResponseMemberV6(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      generationId: f_generationId,
+      protocolType: f_protocolType,
+      protocolName: f_protocolName,
+      leader: f_leader,
+      skipAssignment: f_skipAssignment,
+      memberId: f_memberId,
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** JoinGroupResponseJoinGroupResponseMember versions 6-9. */
-function readJoinGroupResponseJoinGroupResponseMemberV6(reader: Reader): JoinGroupResponseJoinGroupResponseMember {
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_metadata = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    metadata: f_metadata,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** JoinGroupResponseJoinGroupResponseMember versions 0-4. */
+  function writeJoinGroupResponseJoinGroupResponseMemberV0(writer: Writer, message: JoinGroupResponseJoinGroupResponseMember): void {
+    writer.string(message.memberId);
+    writer.bytes(message.metadata);
+  }
 
-function defaultJoinGroupResponse(): JoinGroupResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    generationId: -1,
-    protocolType: null,
-    protocolName: "",
-    leader: "",
-    skipAssignment: false,
-    memberId: "",
-    members: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupResponseJoinGroupResponseMember versions 0-4. */
+  function readJoinGroupResponseJoinGroupResponseMemberV0(reader: Reader): JoinGroupResponseJoinGroupResponseMember {
+    const f_memberId = reader.string();
+    const f_metadata = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: null,
+      metadata: f_metadata,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
-  return {
-    memberId: "",
-    groupInstanceId: null,
-    metadata: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** JoinGroupResponseJoinGroupResponseMember versions 5. */
+  function writeJoinGroupResponseJoinGroupResponseMemberV5(writer: Writer, message: JoinGroupResponseJoinGroupResponseMember): void {
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    writer.bytes(message.metadata);
+  }
 
+  /** JoinGroupResponseJoinGroupResponseMember versions 5. */
+  function readJoinGroupResponseJoinGroupResponseMemberV5(reader: Reader): JoinGroupResponseJoinGroupResponseMember {
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    const f_metadata = reader.bytes();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      metadata: f_metadata,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** JoinGroupResponseJoinGroupResponseMember versions 6-9. */
+  function writeJoinGroupResponseJoinGroupResponseMemberV6(writer: Writer, message: JoinGroupResponseJoinGroupResponseMember): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactBytes(message.metadata);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** JoinGroupResponseJoinGroupResponseMember versions 6-9. */
+  function readJoinGroupResponseJoinGroupResponseMemberV6(reader: Reader): JoinGroupResponseJoinGroupResponseMember {
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_metadata = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      metadata: f_metadata,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultJoinGroupResponse(): JoinGroupResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      generationId: -1,
+      protocolType: null,
+      protocolName: "",
+      leader: "",
+      skipAssignment: false,
+      memberId: "",
+      members: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultJoinGroupResponseJoinGroupResponseMember(): JoinGroupResponseJoinGroupResponseMember {
+    return {
+      memberId: "",
+      groupInstanceId: null,
+      metadata: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return JoinGroupResponse;
+}

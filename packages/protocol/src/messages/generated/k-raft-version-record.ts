@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface KRaftVersionRecord {
   version: number;
@@ -11,56 +11,61 @@ export interface KRaftVersionRecord {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const KRaftVersionRecord: MessageCodec<KRaftVersionRecord> = {
-  name: 'KRaftVersionRecord',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: KRaftVersionRecord, version: number): void {
-    switch (version) {
-      case 0:
-        writeKRaftVersionRecordV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('KRaftVersionRecord', version);
-    }
-  },
-  decode(reader: Reader, version: number): KRaftVersionRecord {
-    switch (version) {
-      case 0:
-        return readKRaftVersionRecordV0(reader);
-      default:
-        throw unsupportedDecodeVersion('KRaftVersionRecord', version);
-    }
-  },
-  defaults: defaultKRaftVersionRecord,
-};
+/** Builds the KRaftVersionRecord codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineKRaftVersionRecord(runtime: CodecRuntime): MessageCodec<KRaftVersionRecord> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** KRaftVersionRecord versions 0. */
-function writeKRaftVersionRecordV0(writer: Writer, message: KRaftVersionRecord): void {
-  writer.int16(message.version);
-  writer.int16(message.kRaftVersion);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** KRaftVersionRecord versions 0. */
-function readKRaftVersionRecordV0(reader: Reader): KRaftVersionRecord {
-  const f_version = reader.int16();
-  const f_kRaftVersion = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    version: f_version,
-    kRaftVersion: f_kRaftVersion,
-    unknownTaggedFields: unknownTaggedFields,
+  const KRaftVersionRecord: MessageCodec<KRaftVersionRecord> = {
+    name: 'KRaftVersionRecord',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: KRaftVersionRecord, version: number): void {
+      switch (version) {
+        case 0:
+          writeKRaftVersionRecordV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('KRaftVersionRecord', version);
+      }
+    },
+    decode(reader: Reader, version: number): KRaftVersionRecord {
+      switch (version) {
+        case 0:
+          return readKRaftVersionRecordV0(reader);
+        default:
+          throw unsupportedDecodeVersion('KRaftVersionRecord', version);
+      }
+    },
+    defaults: defaultKRaftVersionRecord,
   };
-}
 
-function defaultKRaftVersionRecord(): KRaftVersionRecord {
-  return {
-    version: 0,
-    kRaftVersion: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** KRaftVersionRecord versions 0. */
+  function writeKRaftVersionRecordV0(writer: Writer, message: KRaftVersionRecord): void {
+    writer.int16(message.version);
+    writer.int16(message.kRaftVersion);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** KRaftVersionRecord versions 0. */
+  function readKRaftVersionRecordV0(reader: Reader): KRaftVersionRecord {
+    const f_version = reader.int16();
+    const f_kRaftVersion = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      version: f_version,
+      kRaftVersion: f_kRaftVersion,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultKRaftVersionRecord(): KRaftVersionRecord {
+    return {
+      version: 0,
+      kRaftVersion: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return KRaftVersionRecord;
+}

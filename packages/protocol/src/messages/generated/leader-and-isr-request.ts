@@ -2,9 +2,8 @@
 // source: message/LeaderAndIsrRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface LeaderAndIsrRequest {
   controllerId: number;
@@ -48,1429 +47,1434 @@ export interface LeaderAndIsrRequestLeaderAndIsrTopicState {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const LeaderAndIsrRequest: MessageCodec<LeaderAndIsrRequest> = {
-  name: 'LeaderAndIsrRequest',
-  apiKey: 4,
-  messageType: 'request',
-  validVersions: { min: 0, max: 7 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: LeaderAndIsrRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeLeaderAndIsrRequestV0(writer, message);
-        return;
-      case 1:
-        writeLeaderAndIsrRequestV1(writer, message);
-        return;
-      case 2:
-        writeLeaderAndIsrRequestV2(writer, message);
-        return;
-      case 3:
-        writeLeaderAndIsrRequestV3(writer, message);
-        return;
-      case 4:
-        writeLeaderAndIsrRequestV4(writer, message);
-        return;
-      case 5:
-        writeLeaderAndIsrRequestV5(writer, message);
-        return;
-      case 6:
-        writeLeaderAndIsrRequestV6(writer, message);
-        return;
-      case 7:
-        writeLeaderAndIsrRequestV7(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('LeaderAndIsrRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): LeaderAndIsrRequest {
-    switch (version) {
-      case 0:
-        return readLeaderAndIsrRequestV0(reader);
-      case 1:
-        return readLeaderAndIsrRequestV1(reader);
-      case 2:
-        return readLeaderAndIsrRequestV2(reader);
-      case 3:
-        return readLeaderAndIsrRequestV3(reader);
-      case 4:
-        return readLeaderAndIsrRequestV4(reader);
-      case 5:
-        return readLeaderAndIsrRequestV5(reader);
-      case 6:
-        return readLeaderAndIsrRequestV6(reader);
-      case 7:
-        return readLeaderAndIsrRequestV7(reader);
-      default:
-        throw unsupportedDecodeVersion('LeaderAndIsrRequest', version);
-    }
-  },
-  defaults: defaultLeaderAndIsrRequest,
-};
+/** Builds the LeaderAndIsrRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineLeaderAndIsrRequest(runtime: CodecRuntime): MessageCodec<LeaderAndIsrRequest> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** LeaderAndIsrRequest versions 0. */
-function writeLeaderAndIsrRequestV0(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '0');
-  }
-  writer.int32(message.controllerEpoch);
-  if (message.type !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '0');
-  }
-  {
-    const items0 = message.ungroupedPartitionStates;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(writer, items0[i0]);
-    }
-  }
-  if (message.topicStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'topicStates', '0');
-  }
-  {
-    const items0 = message.liveLeaders;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** LeaderAndIsrRequest versions 0. */
-function readLeaderAndIsrRequestV0(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  let f_ungroupedPartitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(reader);
-    }
-    f_ungroupedPartitionStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
-    }
-    f_liveLeaders = items0;
-  }
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: -1n,
-    type: 0,
-    ungroupedPartitionStates: f_ungroupedPartitionStates,
-    topicStates: [],
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: undefined,
+  const LeaderAndIsrRequest: MessageCodec<LeaderAndIsrRequest> = {
+    name: 'LeaderAndIsrRequest',
+    apiKey: 4,
+    messageType: 'request',
+    validVersions: { min: 0, max: 7 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: LeaderAndIsrRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeLeaderAndIsrRequestV0(writer, message);
+          return;
+        case 1:
+          writeLeaderAndIsrRequestV1(writer, message);
+          return;
+        case 2:
+          writeLeaderAndIsrRequestV2(writer, message);
+          return;
+        case 3:
+          writeLeaderAndIsrRequestV3(writer, message);
+          return;
+        case 4:
+          writeLeaderAndIsrRequestV4(writer, message);
+          return;
+        case 5:
+          writeLeaderAndIsrRequestV5(writer, message);
+          return;
+        case 6:
+          writeLeaderAndIsrRequestV6(writer, message);
+          return;
+        case 7:
+          writeLeaderAndIsrRequestV7(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('LeaderAndIsrRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): LeaderAndIsrRequest {
+      switch (version) {
+        case 0:
+          return readLeaderAndIsrRequestV0(reader);
+        case 1:
+          return readLeaderAndIsrRequestV1(reader);
+        case 2:
+          return readLeaderAndIsrRequestV2(reader);
+        case 3:
+          return readLeaderAndIsrRequestV3(reader);
+        case 4:
+          return readLeaderAndIsrRequestV4(reader);
+        case 5:
+          return readLeaderAndIsrRequestV5(reader);
+        case 6:
+          return readLeaderAndIsrRequestV6(reader);
+        case 7:
+          return readLeaderAndIsrRequestV7(reader);
+        default:
+          throw unsupportedDecodeVersion('LeaderAndIsrRequest', version);
+      }
+    },
+    defaults: defaultLeaderAndIsrRequest,
   };
-}
 
-/** LeaderAndIsrRequest versions 1. */
-function writeLeaderAndIsrRequestV1(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '1');
-  }
-  writer.int32(message.controllerEpoch);
-  if (message.type !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '1');
-  }
-  {
-    const items0 = message.ungroupedPartitionStates;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 0. */
+  function writeLeaderAndIsrRequestV0(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '0');
+    }
+    writer.int32(message.controllerEpoch);
+    if (message.type !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '0');
+    }
+    {
+      const items0 = message.ungroupedPartitionStates;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(writer, items0[i0]);
+      }
+    }
+    if (message.topicStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'topicStates', '0');
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
+      }
     }
   }
-  if (message.topicStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'topicStates', '1');
-  }
-  {
-    const items0 = message.liveLeaders;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
-    }
-  }
-}
 
-/** LeaderAndIsrRequest versions 1. */
-function readLeaderAndIsrRequestV1(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  let f_ungroupedPartitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(reader);
+  /** LeaderAndIsrRequest versions 0. */
+  function readLeaderAndIsrRequestV0(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    let f_ungroupedPartitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(reader);
+      }
+      f_ungroupedPartitionStates = items0;
     }
-    f_ungroupedPartitionStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: -1n,
+      type: 0,
+      ungroupedPartitionStates: f_ungroupedPartitionStates,
+      topicStates: [],
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: -1n,
-    type: 0,
-    ungroupedPartitionStates: f_ungroupedPartitionStates,
-    topicStates: [],
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequest versions 2. */
-function writeLeaderAndIsrRequestV2(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '2');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  if (message.type !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '2');
-  }
-  if (message.ungroupedPartitionStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '2');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrTopicStateV2(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 1. */
+  function writeLeaderAndIsrRequestV1(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '1');
+    }
+    writer.int32(message.controllerEpoch);
+    if (message.type !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '1');
+    }
+    {
+      const items0 = message.ungroupedPartitionStates;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(writer, items0[i0]);
+      }
+    }
+    if (message.topicStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'topicStates', '1');
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.liveLeaders;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
-    }
-  }
-}
 
-/** LeaderAndIsrRequest versions 2. */
-function readLeaderAndIsrRequestV2(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV2(reader);
+  /** LeaderAndIsrRequest versions 1. */
+  function readLeaderAndIsrRequestV1(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    let f_ungroupedPartitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(reader);
+      }
+      f_ungroupedPartitionStates = items0;
     }
-    f_topicStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: -1n,
+      type: 0,
+      ungroupedPartitionStates: f_ungroupedPartitionStates,
+      topicStates: [],
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    type: 0,
-    ungroupedPartitionStates: [],
-    topicStates: f_topicStates,
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequest versions 3. */
-function writeLeaderAndIsrRequestV3(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '3');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  if (message.type !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '3');
-  }
-  if (message.ungroupedPartitionStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '3');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrTopicStateV3(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 2. */
+  function writeLeaderAndIsrRequestV2(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '2');
+    }
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    if (message.type !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '2');
+    }
+    if (message.ungroupedPartitionStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '2');
+    }
+    {
+      const items0 = message.topicStates;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrTopicStateV2(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.liveLeaders;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
-    }
-  }
-}
 
-/** LeaderAndIsrRequest versions 3. */
-function readLeaderAndIsrRequestV3(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV3(reader);
+  /** LeaderAndIsrRequest versions 2. */
+  function readLeaderAndIsrRequestV2(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV2(reader);
+      }
+      f_topicStates = items0;
     }
-    f_topicStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      type: 0,
+      ungroupedPartitionStates: [],
+      topicStates: f_topicStates,
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    type: 0,
-    ungroupedPartitionStates: [],
-    topicStates: f_topicStates,
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequest versions 4. */
-function writeLeaderAndIsrRequestV4(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '4');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  if (message.type !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '4');
-  }
-  if (message.ungroupedPartitionStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '4');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrTopicStateV4(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 3. */
+  function writeLeaderAndIsrRequestV3(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '3');
+    }
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    if (message.type !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '3');
+    }
+    if (message.ungroupedPartitionStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '3');
+    }
+    {
+      const items0 = message.topicStates;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrTopicStateV3(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer, items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.liveLeaders;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequest versions 4. */
-function readLeaderAndIsrRequestV4(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV4(reader);
+  /** LeaderAndIsrRequest versions 3. */
+  function readLeaderAndIsrRequestV3(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV3(reader);
+      }
+      f_topicStates = items0;
     }
-    f_topicStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      type: 0,
+      ungroupedPartitionStates: [],
+      topicStates: f_topicStates,
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    type: 0,
-    ungroupedPartitionStates: [],
-    topicStates: f_topicStates,
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequest versions 5. */
-function writeLeaderAndIsrRequestV5(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '5');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  writer.int8(message.type);
-  if (message.ungroupedPartitionStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '5');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrTopicStateV5(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 4. */
+  function writeLeaderAndIsrRequestV4(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '4');
     }
-  }
-  {
-    const items0 = message.liveLeaders;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    if (message.type !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'type', '4');
     }
+    if (message.ungroupedPartitionStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '4');
+    }
+    {
+      const items0 = message.topicStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrTopicStateV4(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequest versions 5. */
-function readLeaderAndIsrRequestV5(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const f_type = reader.int8();
-  let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV5(reader);
+  /** LeaderAndIsrRequest versions 4. */
+  function readLeaderAndIsrRequestV4(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV4(reader);
+      }
+      f_topicStates = items0;
     }
-    f_topicStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      type: 0,
+      ungroupedPartitionStates: [],
+      topicStates: f_topicStates,
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    type: f_type,
-    ungroupedPartitionStates: [],
-    topicStates: f_topicStates,
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequest versions 6. */
-function writeLeaderAndIsrRequestV6(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '6');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  writer.int8(message.type);
-  if (message.ungroupedPartitionStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '6');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrTopicStateV6(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 5. */
+  function writeLeaderAndIsrRequestV5(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '5');
     }
-  }
-  {
-    const items0 = message.liveLeaders;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    writer.int8(message.type);
+    if (message.ungroupedPartitionStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '5');
     }
+    {
+      const items0 = message.topicStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrTopicStateV5(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequest versions 6. */
-function readLeaderAndIsrRequestV6(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const f_type = reader.int8();
-  let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV6(reader);
+  /** LeaderAndIsrRequest versions 5. */
+  function readLeaderAndIsrRequestV5(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const f_type = reader.int8();
+    let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV5(reader);
+      }
+      f_topicStates = items0;
     }
-    f_topicStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      type: f_type,
+      ungroupedPartitionStates: [],
+      topicStates: f_topicStates,
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    type: f_type,
-    ungroupedPartitionStates: [],
-    topicStates: f_topicStates,
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequest versions 7. */
-function writeLeaderAndIsrRequestV7(writer: Writer, message: LeaderAndIsrRequest): void {
-  writer.int32(message.controllerId);
-  writer.bool(message.isKRaftController);
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  writer.int8(message.type);
-  if (message.ungroupedPartitionStates.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '7');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrTopicStateV6(writer, items0[i0]);
+  /** LeaderAndIsrRequest versions 6. */
+  function writeLeaderAndIsrRequestV6(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'isKRaftController', '6');
     }
-  }
-  {
-    const items0 = message.liveLeaders;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    writer.int8(message.type);
+    if (message.ungroupedPartitionStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '6');
     }
+    {
+      const items0 = message.topicStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrTopicStateV6(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequest versions 7. */
-function readLeaderAndIsrRequestV7(reader: Reader): LeaderAndIsrRequest {
-  const f_controllerId = reader.int32();
-  const f_isKRaftController = reader.bool();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const f_type = reader.int8();
-  let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV6(reader);
+  /** LeaderAndIsrRequest versions 6. */
+  function readLeaderAndIsrRequestV6(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const f_type = reader.int8();
+    let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV6(reader);
+      }
+      f_topicStates = items0;
     }
-    f_topicStates = items0;
-  }
-  let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+      }
+      f_liveLeaders = items0;
     }
-    f_liveLeaders = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      type: f_type,
+      ungroupedPartitionStates: [],
+      topicStates: f_topicStates,
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: f_isKRaftController,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    type: f_type,
-    ungroupedPartitionStates: [],
-    topicStates: f_topicStates,
-    liveLeaders: f_liveLeaders,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 0-3. */
-function writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrLiveLeader): void {
-  writer.int32(message.brokerId);
-  writer.string(message.hostName);
-  writer.int32(message.port);
-}
+  /** LeaderAndIsrRequest versions 7. */
+  function writeLeaderAndIsrRequestV7(writer: Writer, message: LeaderAndIsrRequest): void {
+    writer.int32(message.controllerId);
+    writer.bool(message.isKRaftController);
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    writer.int8(message.type);
+    if (message.ungroupedPartitionStates.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequest', 'ungroupedPartitionStates', '7');
+    }
+    {
+      const items0 = message.topicStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrTopicStateV6(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.liveLeaders;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 0-3. */
-function readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader: Reader): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
-  const f_brokerId = reader.int32();
-  const f_hostName = reader.string();
-  const f_port = reader.int32();
-  return {
-    brokerId: f_brokerId,
-    hostName: f_hostName,
-    port: f_port,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrRequest versions 7. */
+  function readLeaderAndIsrRequestV7(reader: Reader): LeaderAndIsrRequest {
+    const f_controllerId = reader.int32();
+    const f_isKRaftController = reader.bool();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const f_type = reader.int8();
+    let f_topicStates: LeaderAndIsrRequestLeaderAndIsrTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrTopicStateV6(reader);
+      }
+      f_topicStates = items0;
+    }
+    let f_liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrLiveLeader>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader);
+      }
+      f_liveLeaders = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: f_isKRaftController,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      type: f_type,
+      ungroupedPartitionStates: [],
+      topicStates: f_topicStates,
+      liveLeaders: f_liveLeaders,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 4-7. */
-function writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrLiveLeader): void {
-  writer.int32(message.brokerId);
-  writer.compactString(message.hostName);
-  writer.int32(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 0-3. */
+  function writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrLiveLeader): void {
+    writer.int32(message.brokerId);
+    writer.string(message.hostName);
+    writer.int32(message.port);
+  }
 
-/** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 4-7. */
-function readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader: Reader): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
-  const f_brokerId = reader.int32();
-  const f_hostName = reader.compactString();
-  const f_port = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    hostName: f_hostName,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 0-3. */
+  function readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV0(reader: Reader): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
+    const f_brokerId = reader.int32();
+    const f_hostName = reader.string();
+    const f_port = reader.int32();
+    return {
+      brokerId: f_brokerId,
+      hostName: f_hostName,
+      port: f_port,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 0. */
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
-  writer.string(message.topicName);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.controllerEpoch);
-  writer.int32(message.leader);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  /** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 4-7. */
+  function writeLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrLiveLeader): void {
+    writer.int32(message.brokerId);
+    writer.compactString(message.hostName);
+    writer.int32(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.partitionEpoch);
-  {
-    const items0 = message.replicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  if (message.leaderRecoveryState !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '0');
-  }
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 0. */
-function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const f_topicName = reader.string();
-  const f_partitionIndex = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_leader = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
+  /** LeaderAndIsrRequestLeaderAndIsrLiveLeader versions 4-7. */
+  function readLeaderAndIsrRequestLeaderAndIsrLiveLeaderV4(reader: Reader): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
+    const f_brokerId = reader.int32();
+    const f_hostName = reader.compactString();
+    const f_port = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      hostName: f_hostName,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_partitionEpoch = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
-  }
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    controllerEpoch: f_controllerEpoch,
-    leader: f_leader,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    partitionEpoch: f_partitionEpoch,
-    replicas: f_replicas,
-    addingReplicas: [],
-    removingReplicas: [],
-    isNew: false,
-    leaderRecoveryState: 0,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 1. */
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
-  writer.string(message.topicName);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.controllerEpoch);
-  writer.int32(message.leader);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 0. */
+  function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
+    writer.string(message.topicName);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.controllerEpoch);
+    writer.int32(message.leader);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.int32(message.partitionEpoch);
+    {
+      const items0 = message.replicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    if (message.leaderRecoveryState !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '0');
     }
   }
-  writer.int32(message.partitionEpoch);
-  {
-    const items0 = message.replicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writer.bool(message.isNew);
-  if (message.leaderRecoveryState !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '1');
-  }
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 1. */
-function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const f_topicName = reader.string();
-  const f_partitionIndex = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_leader = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 0. */
+  function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV0(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    const f_topicName = reader.string();
+    const f_partitionIndex = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_leader = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
-  }
-  const f_partitionEpoch = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    const f_partitionEpoch = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      controllerEpoch: f_controllerEpoch,
+      leader: f_leader,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      partitionEpoch: f_partitionEpoch,
+      replicas: f_replicas,
+      addingReplicas: [],
+      removingReplicas: [],
+      isNew: false,
+      leaderRecoveryState: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_isNew = reader.bool();
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    controllerEpoch: f_controllerEpoch,
-    leader: f_leader,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    partitionEpoch: f_partitionEpoch,
-    replicas: f_replicas,
-    addingReplicas: [],
-    removingReplicas: [],
-    isNew: f_isNew,
-    leaderRecoveryState: 0,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 2. */
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.controllerEpoch);
-  writer.int32(message.leader);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 1. */
+  function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
+    writer.string(message.topicName);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.controllerEpoch);
+    writer.int32(message.leader);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.int32(message.partitionEpoch);
+    {
+      const items0 = message.replicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.bool(message.isNew);
+    if (message.leaderRecoveryState !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '1');
     }
   }
-  writer.int32(message.partitionEpoch);
-  {
-    const items0 = message.replicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writer.bool(message.isNew);
-  if (message.leaderRecoveryState !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '2');
-  }
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 2. */
-function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const f_partitionIndex = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_leader = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 1. */
+  function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV1(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    const f_topicName = reader.string();
+    const f_partitionIndex = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_leader = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
-  }
-  const f_partitionEpoch = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    const f_partitionEpoch = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
+    const f_isNew = reader.bool();
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      controllerEpoch: f_controllerEpoch,
+      leader: f_leader,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      partitionEpoch: f_partitionEpoch,
+      replicas: f_replicas,
+      addingReplicas: [],
+      removingReplicas: [],
+      isNew: f_isNew,
+      leaderRecoveryState: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_isNew = reader.bool();
-  return {
-    topicName: "",
-    partitionIndex: f_partitionIndex,
-    controllerEpoch: f_controllerEpoch,
-    leader: f_leader,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    partitionEpoch: f_partitionEpoch,
-    replicas: f_replicas,
-    addingReplicas: [],
-    removingReplicas: [],
-    isNew: f_isNew,
-    leaderRecoveryState: 0,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 3. */
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.controllerEpoch);
-  writer.int32(message.leader);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 2. */
+  function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.controllerEpoch);
+    writer.int32(message.leader);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.int32(message.partitionEpoch);
+    {
+      const items0 = message.replicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.bool(message.isNew);
+    if (message.leaderRecoveryState !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '2');
     }
   }
-  writer.int32(message.partitionEpoch);
-  {
-    const items0 = message.replicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.addingReplicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.removingReplicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writer.bool(message.isNew);
-  if (message.leaderRecoveryState !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '3');
-  }
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 3. */
-function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const f_partitionIndex = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_leader = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 2. */
+  function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    const f_partitionIndex = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_leader = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
-  }
-  const f_partitionEpoch = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    const f_partitionEpoch = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
+    const f_isNew = reader.bool();
+    return {
+      topicName: "",
+      partitionIndex: f_partitionIndex,
+      controllerEpoch: f_controllerEpoch,
+      leader: f_leader,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      partitionEpoch: f_partitionEpoch,
+      replicas: f_replicas,
+      addingReplicas: [],
+      removingReplicas: [],
+      isNew: f_isNew,
+      leaderRecoveryState: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_addingReplicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_addingReplicas = items0;
-  }
-  let f_removingReplicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_removingReplicas = items0;
-  }
-  const f_isNew = reader.bool();
-  return {
-    topicName: "",
-    partitionIndex: f_partitionIndex,
-    controllerEpoch: f_controllerEpoch,
-    leader: f_leader,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    partitionEpoch: f_partitionEpoch,
-    replicas: f_replicas,
-    addingReplicas: f_addingReplicas,
-    removingReplicas: f_removingReplicas,
-    isNew: f_isNew,
-    leaderRecoveryState: 0,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 4-5. */
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.controllerEpoch);
-  writer.int32(message.leader);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 3. */
+  function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.controllerEpoch);
+    writer.int32(message.leader);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.int32(message.partitionEpoch);
+    {
+      const items0 = message.replicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.addingReplicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.removingReplicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writer.bool(message.isNew);
+    if (message.leaderRecoveryState !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '3');
     }
   }
-  writer.int32(message.partitionEpoch);
-  {
-    const items0 = message.replicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.addingReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.removingReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writer.bool(message.isNew);
-  if (message.leaderRecoveryState !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '4-5');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 4-5. */
-function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const f_partitionIndex = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_leader = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 3. */
+  function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    const f_partitionIndex = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_leader = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
-  }
-  const f_partitionEpoch = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    const f_partitionEpoch = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
-  }
-  let f_addingReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_addingReplicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_addingReplicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_addingReplicas = items0;
-  }
-  let f_removingReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_removingReplicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_removingReplicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_removingReplicas = items0;
+    const f_isNew = reader.bool();
+    return {
+      topicName: "",
+      partitionIndex: f_partitionIndex,
+      controllerEpoch: f_controllerEpoch,
+      leader: f_leader,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      partitionEpoch: f_partitionEpoch,
+      replicas: f_replicas,
+      addingReplicas: f_addingReplicas,
+      removingReplicas: f_removingReplicas,
+      isNew: f_isNew,
+      leaderRecoveryState: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_isNew = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: "",
-    partitionIndex: f_partitionIndex,
-    controllerEpoch: f_controllerEpoch,
-    leader: f_leader,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    partitionEpoch: f_partitionEpoch,
-    replicas: f_replicas,
-    addingReplicas: f_addingReplicas,
-    removingReplicas: f_removingReplicas,
-    isNew: f_isNew,
-    leaderRecoveryState: 0,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 6-7. */
-function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.controllerEpoch);
-  writer.int32(message.leader);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.isr;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 4-5. */
+  function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.controllerEpoch);
+    writer.int32(message.leader);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-  writer.int32(message.partitionEpoch);
-  {
-    const items0 = message.replicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+    writer.int32(message.partitionEpoch);
+    {
+      const items0 = message.replicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.addingReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+    {
+      const items0 = message.addingReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.removingReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+    {
+      const items0 = message.removingReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writer.bool(message.isNew);
+    if (message.leaderRecoveryState !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState', 'leaderRecoveryState', '4-5');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.bool(message.isNew);
-  writer.int8(message.leaderRecoveryState);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 6-7. */
-function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  const f_partitionIndex = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_leader = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_isr: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 4-5. */
+  function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    const f_partitionIndex = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_leader = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isr = items0;
-  }
-  const f_partitionEpoch = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    const f_partitionEpoch = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
-  }
-  let f_addingReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_addingReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_addingReplicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_addingReplicas = items0;
-  }
-  let f_removingReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_removingReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_removingReplicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_removingReplicas = items0;
+    const f_isNew = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: "",
+      partitionIndex: f_partitionIndex,
+      controllerEpoch: f_controllerEpoch,
+      leader: f_leader,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      partitionEpoch: f_partitionEpoch,
+      replicas: f_replicas,
+      addingReplicas: f_addingReplicas,
+      removingReplicas: f_removingReplicas,
+      isNew: f_isNew,
+      leaderRecoveryState: 0,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_isNew = reader.bool();
-  const f_leaderRecoveryState = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: "",
-    partitionIndex: f_partitionIndex,
-    controllerEpoch: f_controllerEpoch,
-    leader: f_leader,
-    leaderEpoch: f_leaderEpoch,
-    isr: f_isr,
-    partitionEpoch: f_partitionEpoch,
-    replicas: f_replicas,
-    addingReplicas: f_addingReplicas,
-    removingReplicas: f_removingReplicas,
-    isNew: f_isNew,
-    leaderRecoveryState: f_leaderRecoveryState,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 2. */
-function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV2(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
-  writer.string(message.topicName);
-  {
-    const items0 = message.partitionStates;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(writer, items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 6-7. */
+  function writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.controllerEpoch);
+    writer.int32(message.leader);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.isr;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-}
-
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 2. */
-function readLeaderAndIsrRequestLeaderAndIsrTopicStateV2(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  const f_topicName = reader.string();
-  let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(reader);
+    writer.int32(message.partitionEpoch);
+    {
+      const items0 = message.replicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-    f_partitionStates = items0;
-  }
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitionStates: f_partitionStates,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 3. */
-function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV3(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
-  writer.string(message.topicName);
-  {
-    const items0 = message.partitionStates;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(writer, items0[i0]);
+    {
+      const items0 = message.addingReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-  }
-}
-
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 3. */
-function readLeaderAndIsrRequestLeaderAndIsrTopicStateV3(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  const f_topicName = reader.string();
-  let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(reader);
+    {
+      const items0 = message.removingReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-    f_partitionStates = items0;
+    writer.bool(message.isNew);
+    writer.int8(message.leaderRecoveryState);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitionStates: f_partitionStates,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 4. */
-function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV4(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitionStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(writer, items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrPartitionState versions 6-7. */
+  function readLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(reader: Reader): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    const f_partitionIndex = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_leader = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_isr: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isr = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 4. */
-function readLeaderAndIsrRequestLeaderAndIsrTopicStateV4(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  const f_topicName = reader.compactString();
-  let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader);
+    const f_partitionEpoch = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    f_partitionStates = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: ZERO_UUID,
-    partitionStates: f_partitionStates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 5. */
-function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV5(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
-  writer.compactString(message.topicName);
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitionStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(writer, items0[i0]);
+    let f_addingReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_addingReplicas = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 5. */
-function readLeaderAndIsrRequestLeaderAndIsrTopicStateV5(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  const f_topicName = reader.compactString();
-  const f_topicId = reader.uuid();
-  let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader);
+    let f_removingReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_removingReplicas = items0;
     }
-    f_partitionStates = items0;
+    const f_isNew = reader.bool();
+    const f_leaderRecoveryState = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: "",
+      partitionIndex: f_partitionIndex,
+      controllerEpoch: f_controllerEpoch,
+      leader: f_leader,
+      leaderEpoch: f_leaderEpoch,
+      isr: f_isr,
+      partitionEpoch: f_partitionEpoch,
+      replicas: f_replicas,
+      addingReplicas: f_addingReplicas,
+      removingReplicas: f_removingReplicas,
+      isNew: f_isNew,
+      leaderRecoveryState: f_leaderRecoveryState,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: f_topicId,
-    partitionStates: f_partitionStates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 6-7. */
-function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV6(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
-  writer.compactString(message.topicName);
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitionStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(writer, items0[i0]);
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 2. */
+  function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV2(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
+    writer.string(message.topicName);
+    {
+      const items0 = message.partitionStates;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrRequestLeaderAndIsrTopicState versions 6-7. */
-function readLeaderAndIsrRequestLeaderAndIsrTopicStateV6(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  const f_topicName = reader.compactString();
-  const f_topicId = reader.uuid();
-  let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(reader);
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 2. */
+  function readLeaderAndIsrRequestLeaderAndIsrTopicStateV2(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
+    const f_topicName = reader.string();
+    let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV2(reader);
+      }
+      f_partitionStates = items0;
     }
-    f_partitionStates = items0;
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitionStates: f_partitionStates,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    topicId: f_topicId,
-    partitionStates: f_partitionStates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultLeaderAndIsrRequest(): LeaderAndIsrRequest {
-  return {
-    controllerId: 0,
-    isKRaftController: false,
-    controllerEpoch: 0,
-    brokerEpoch: -1n,
-    type: 0,
-    ungroupedPartitionStates: [],
-    topicStates: [],
-    liveLeaders: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 3. */
+  function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV3(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
+    writer.string(message.topicName);
+    {
+      const items0 = message.partitionStates;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(writer, items0[i0]);
+      }
+    }
+  }
 
-function defaultLeaderAndIsrRequestLeaderAndIsrLiveLeader(): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
-  return {
-    brokerId: 0,
-    hostName: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 3. */
+  function readLeaderAndIsrRequestLeaderAndIsrTopicStateV3(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
+    const f_topicName = reader.string();
+    let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV3(reader);
+      }
+      f_partitionStates = items0;
+    }
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitionStates: f_partitionStates,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultLeaderAndIsrRequestLeaderAndIsrPartitionState(): LeaderAndIsrRequestLeaderAndIsrPartitionState {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    controllerEpoch: 0,
-    leader: 0,
-    leaderEpoch: 0,
-    isr: [],
-    partitionEpoch: 0,
-    replicas: [],
-    addingReplicas: [],
-    removingReplicas: [],
-    isNew: false,
-    leaderRecoveryState: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 4. */
+  function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV4(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitionStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultLeaderAndIsrRequestLeaderAndIsrTopicState(): LeaderAndIsrRequestLeaderAndIsrTopicState {
-  return {
-    topicName: "",
-    topicId: ZERO_UUID,
-    partitionStates: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 4. */
+  function readLeaderAndIsrRequestLeaderAndIsrTopicStateV4(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
+    const f_topicName = reader.compactString();
+    let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader);
+      }
+      f_partitionStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: ZERO_UUID,
+      partitionStates: f_partitionStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 5. */
+  function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV5(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
+    writer.compactString(message.topicName);
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitionStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 5. */
+  function readLeaderAndIsrRequestLeaderAndIsrTopicStateV5(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
+    const f_topicName = reader.compactString();
+    const f_topicId = reader.uuid();
+    let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV4(reader);
+      }
+      f_partitionStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: f_topicId,
+      partitionStates: f_partitionStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 6-7. */
+  function writeLeaderAndIsrRequestLeaderAndIsrTopicStateV6(writer: Writer, message: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
+    writer.compactString(message.topicName);
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitionStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** LeaderAndIsrRequestLeaderAndIsrTopicState versions 6-7. */
+  function readLeaderAndIsrRequestLeaderAndIsrTopicStateV6(reader: Reader): LeaderAndIsrRequestLeaderAndIsrTopicState {
+    const f_topicName = reader.compactString();
+    const f_topicId = reader.uuid();
+    let f_partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrRequestLeaderAndIsrPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrRequestLeaderAndIsrPartitionStateV6(reader);
+      }
+      f_partitionStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      topicId: f_topicId,
+      partitionStates: f_partitionStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultLeaderAndIsrRequest(): LeaderAndIsrRequest {
+    return {
+      controllerId: 0,
+      isKRaftController: false,
+      controllerEpoch: 0,
+      brokerEpoch: -1n,
+      type: 0,
+      ungroupedPartitionStates: [],
+      topicStates: [],
+      liveLeaders: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaderAndIsrRequestLeaderAndIsrLiveLeader(): LeaderAndIsrRequestLeaderAndIsrLiveLeader {
+    return {
+      brokerId: 0,
+      hostName: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaderAndIsrRequestLeaderAndIsrPartitionState(): LeaderAndIsrRequestLeaderAndIsrPartitionState {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      controllerEpoch: 0,
+      leader: 0,
+      leaderEpoch: 0,
+      isr: [],
+      partitionEpoch: 0,
+      replicas: [],
+      addingReplicas: [],
+      removingReplicas: [],
+      isNew: false,
+      leaderRecoveryState: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaderAndIsrRequestLeaderAndIsrTopicState(): LeaderAndIsrRequestLeaderAndIsrTopicState {
+    return {
+      topicName: "",
+      topicId: ZERO_UUID,
+      partitionStates: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return LeaderAndIsrRequest;
+}

@@ -2,9 +2,8 @@
 // source: message/LeaderAndIsrResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface LeaderAndIsrResponse {
   errorCode: number;
@@ -26,269 +25,274 @@ export interface LeaderAndIsrResponseLeaderAndIsrTopicError {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const LeaderAndIsrResponse: MessageCodec<LeaderAndIsrResponse> = {
-  name: 'LeaderAndIsrResponse',
-  apiKey: 4,
-  messageType: 'response',
-  validVersions: { min: 0, max: 7 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: LeaderAndIsrResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2: case 3:
-        writeLeaderAndIsrResponseV0(writer, message);
-        return;
-      case 4:
-        writeLeaderAndIsrResponseV4(writer, message);
-        return;
-      case 5: case 6: case 7:
-        writeLeaderAndIsrResponseV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('LeaderAndIsrResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): LeaderAndIsrResponse {
-    switch (version) {
-      case 0: case 1: case 2: case 3:
-        return readLeaderAndIsrResponseV0(reader);
-      case 4:
-        return readLeaderAndIsrResponseV4(reader);
-      case 5: case 6: case 7:
-        return readLeaderAndIsrResponseV5(reader);
-      default:
-        throw unsupportedDecodeVersion('LeaderAndIsrResponse', version);
-    }
-  },
-  defaults: defaultLeaderAndIsrResponse,
-};
+/** Builds the LeaderAndIsrResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineLeaderAndIsrResponse(runtime: CodecRuntime): MessageCodec<LeaderAndIsrResponse> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** LeaderAndIsrResponse versions 0-3. */
-function writeLeaderAndIsrResponseV0(writer: Writer, message: LeaderAndIsrResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.partitionErrors;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(writer, items0[i0]);
-    }
-  }
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrResponse', 'topics', '0-3');
-  }
-}
-
-/** LeaderAndIsrResponse versions 0-3. */
-function readLeaderAndIsrResponseV0(reader: Reader): LeaderAndIsrResponse {
-  const f_errorCode = reader.int16();
-  let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(reader);
-    }
-    f_partitionErrors = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    partitionErrors: f_partitionErrors,
-    topics: [],
-    unknownTaggedFields: undefined,
+  const LeaderAndIsrResponse: MessageCodec<LeaderAndIsrResponse> = {
+    name: 'LeaderAndIsrResponse',
+    apiKey: 4,
+    messageType: 'response',
+    validVersions: { min: 0, max: 7 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: LeaderAndIsrResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2: case 3:
+          writeLeaderAndIsrResponseV0(writer, message);
+          return;
+        case 4:
+          writeLeaderAndIsrResponseV4(writer, message);
+          return;
+        case 5: case 6: case 7:
+          writeLeaderAndIsrResponseV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('LeaderAndIsrResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): LeaderAndIsrResponse {
+      switch (version) {
+        case 0: case 1: case 2: case 3:
+          return readLeaderAndIsrResponseV0(reader);
+        case 4:
+          return readLeaderAndIsrResponseV4(reader);
+        case 5: case 6: case 7:
+          return readLeaderAndIsrResponseV5(reader);
+        default:
+          throw unsupportedDecodeVersion('LeaderAndIsrResponse', version);
+      }
+    },
+    defaults: defaultLeaderAndIsrResponse,
   };
-}
 
-/** LeaderAndIsrResponse versions 4. */
-function writeLeaderAndIsrResponseV4(writer: Writer, message: LeaderAndIsrResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.partitionErrors;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(writer, items0[i0]);
+  /** LeaderAndIsrResponse versions 0-3. */
+  function writeLeaderAndIsrResponseV0(writer: Writer, message: LeaderAndIsrResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.partitionErrors;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(writer, items0[i0]);
+      }
+    }
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrResponse', 'topics', '0-3');
     }
   }
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrResponse', 'topics', '4');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrResponse versions 4. */
-function readLeaderAndIsrResponseV4(reader: Reader): LeaderAndIsrResponse {
-  const f_errorCode = reader.int16();
-  let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(reader);
+  /** LeaderAndIsrResponse versions 0-3. */
+  function readLeaderAndIsrResponseV0(reader: Reader): LeaderAndIsrResponse {
+    const f_errorCode = reader.int16();
+    let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(reader);
+      }
+      f_partitionErrors = items0;
     }
-    f_partitionErrors = items0;
+    return {
+      errorCode: f_errorCode,
+      partitionErrors: f_partitionErrors,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    partitionErrors: f_partitionErrors,
-    topics: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrResponse versions 5-7. */
-function writeLeaderAndIsrResponseV5(writer: Writer, message: LeaderAndIsrResponse): void {
-  writer.int16(message.errorCode);
-  if (message.partitionErrors.length !== 0) {
-    throw fieldNotInVersion('LeaderAndIsrResponse', 'partitionErrors', '5-7');
-  }
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(writer, items0[i0]);
+  /** LeaderAndIsrResponse versions 4. */
+  function writeLeaderAndIsrResponseV4(writer: Writer, message: LeaderAndIsrResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.partitionErrors;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaderAndIsrResponse versions 5-7. */
-function readLeaderAndIsrResponseV5(reader: Reader): LeaderAndIsrResponse {
-  const f_errorCode = reader.int16();
-  let f_topics: LeaderAndIsrResponseLeaderAndIsrTopicError[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrTopicError>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(reader);
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrResponse', 'topics', '4');
     }
-    f_topics = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    partitionErrors: [],
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 0-3. */
-function writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
-  writer.string(message.topicName);
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
-
-/** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 0-3. */
-function readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(reader: Reader): LeaderAndIsrResponseLeaderAndIsrPartitionError {
-  const f_topicName = reader.string();
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 4. */
-function writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
-  writer.compactString(message.topicName);
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 4. */
-function readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(reader: Reader): LeaderAndIsrResponseLeaderAndIsrPartitionError {
-  const f_topicName = reader.compactString();
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 5-7. */
-function writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 5-7. */
-function readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(reader: Reader): LeaderAndIsrResponseLeaderAndIsrPartitionError {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: "",
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** LeaderAndIsrResponseLeaderAndIsrTopicError versions 5-7. */
-function writeLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrTopicError): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitionErrors;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(writer, items0[i0]);
+  /** LeaderAndIsrResponse versions 4. */
+  function readLeaderAndIsrResponseV4(reader: Reader): LeaderAndIsrResponse {
+    const f_errorCode = reader.int16();
+    let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(reader);
+      }
+      f_partitionErrors = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      partitionErrors: f_partitionErrors,
+      topics: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderAndIsrResponseLeaderAndIsrTopicError versions 5-7. */
-function readLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(reader: Reader): LeaderAndIsrResponseLeaderAndIsrTopicError {
-  const f_topicId = reader.uuid();
-  let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(reader);
+  /** LeaderAndIsrResponse versions 5-7. */
+  function writeLeaderAndIsrResponseV5(writer: Writer, message: LeaderAndIsrResponse): void {
+    writer.int16(message.errorCode);
+    if (message.partitionErrors.length !== 0) {
+      throw fieldNotInVersion('LeaderAndIsrResponse', 'partitionErrors', '5-7');
     }
-    f_partitionErrors = items0;
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitionErrors: f_partitionErrors,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultLeaderAndIsrResponse(): LeaderAndIsrResponse {
-  return {
-    errorCode: 0,
-    partitionErrors: [],
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrResponse versions 5-7. */
+  function readLeaderAndIsrResponseV5(reader: Reader): LeaderAndIsrResponse {
+    const f_errorCode = reader.int16();
+    let f_topics: LeaderAndIsrResponseLeaderAndIsrTopicError[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrTopicError>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      partitionErrors: [],
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultLeaderAndIsrResponseLeaderAndIsrPartitionError(): LeaderAndIsrResponseLeaderAndIsrPartitionError {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 0-3. */
+  function writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
+    writer.string(message.topicName);
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+  }
 
-function defaultLeaderAndIsrResponseLeaderAndIsrTopicError(): LeaderAndIsrResponseLeaderAndIsrTopicError {
-  return {
-    topicId: ZERO_UUID,
-    partitionErrors: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 0-3. */
+  function readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV0(reader: Reader): LeaderAndIsrResponseLeaderAndIsrPartitionError {
+    const f_topicName = reader.string();
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 4. */
+  function writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
+    writer.compactString(message.topicName);
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 4. */
+  function readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV4(reader: Reader): LeaderAndIsrResponseLeaderAndIsrPartitionError {
+    const f_topicName = reader.compactString();
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 5-7. */
+  function writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** LeaderAndIsrResponseLeaderAndIsrPartitionError versions 5-7. */
+  function readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(reader: Reader): LeaderAndIsrResponseLeaderAndIsrPartitionError {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: "",
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** LeaderAndIsrResponseLeaderAndIsrTopicError versions 5-7. */
+  function writeLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(writer: Writer, message: LeaderAndIsrResponseLeaderAndIsrTopicError): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitionErrors;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** LeaderAndIsrResponseLeaderAndIsrTopicError versions 5-7. */
+  function readLeaderAndIsrResponseLeaderAndIsrTopicErrorV5(reader: Reader): LeaderAndIsrResponseLeaderAndIsrTopicError {
+    const f_topicId = reader.uuid();
+    let f_partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderAndIsrResponseLeaderAndIsrPartitionError>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderAndIsrResponseLeaderAndIsrPartitionErrorV5(reader);
+      }
+      f_partitionErrors = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitionErrors: f_partitionErrors,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultLeaderAndIsrResponse(): LeaderAndIsrResponse {
+    return {
+      errorCode: 0,
+      partitionErrors: [],
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaderAndIsrResponseLeaderAndIsrPartitionError(): LeaderAndIsrResponseLeaderAndIsrPartitionError {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaderAndIsrResponseLeaderAndIsrTopicError(): LeaderAndIsrResponseLeaderAndIsrTopicError {
+    return {
+      topicId: ZERO_UUID,
+      partitionErrors: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return LeaderAndIsrResponse;
+}

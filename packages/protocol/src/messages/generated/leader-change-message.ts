@@ -2,9 +2,8 @@
 // source: message/LeaderChangeMessage.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface LeaderChangeMessage {
   version: number;
@@ -20,197 +19,202 @@ export interface LeaderChangeMessageVoter {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const LeaderChangeMessage: MessageCodec<LeaderChangeMessage> = {
-  name: 'LeaderChangeMessage',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: LeaderChangeMessage, version: number): void {
-    switch (version) {
-      case 0:
-        writeLeaderChangeMessageV0(writer, message);
-        return;
-      case 1:
-        writeLeaderChangeMessageV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('LeaderChangeMessage', version);
-    }
-  },
-  decode(reader: Reader, version: number): LeaderChangeMessage {
-    switch (version) {
-      case 0:
-        return readLeaderChangeMessageV0(reader);
-      case 1:
-        return readLeaderChangeMessageV1(reader);
-      default:
-        throw unsupportedDecodeVersion('LeaderChangeMessage', version);
-    }
-  },
-  defaults: defaultLeaderChangeMessage,
-};
+/** Builds the LeaderChangeMessage codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineLeaderChangeMessage(runtime: CodecRuntime): MessageCodec<LeaderChangeMessage> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** LeaderChangeMessage versions 0. */
-function writeLeaderChangeMessageV0(writer: Writer, message: LeaderChangeMessage): void {
-  writer.int16(message.version);
-  writer.int32(message.leaderId);
-  {
-    const items0 = message.voters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderChangeMessageVoterV0(writer, items0[i0]);
-    }
-  }
-  {
-    const items0 = message.grantingVoters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderChangeMessageVoterV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaderChangeMessage versions 0. */
-function readLeaderChangeMessageV0(reader: Reader): LeaderChangeMessage {
-  const f_version = reader.int16();
-  const f_leaderId = reader.int32();
-  let f_voters: LeaderChangeMessageVoter[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderChangeMessageVoter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderChangeMessageVoterV0(reader);
-    }
-    f_voters = items0;
-  }
-  let f_grantingVoters: LeaderChangeMessageVoter[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderChangeMessageVoter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderChangeMessageVoterV0(reader);
-    }
-    f_grantingVoters = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    version: f_version,
-    leaderId: f_leaderId,
-    voters: f_voters,
-    grantingVoters: f_grantingVoters,
-    unknownTaggedFields: unknownTaggedFields,
+  const LeaderChangeMessage: MessageCodec<LeaderChangeMessage> = {
+    name: 'LeaderChangeMessage',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: LeaderChangeMessage, version: number): void {
+      switch (version) {
+        case 0:
+          writeLeaderChangeMessageV0(writer, message);
+          return;
+        case 1:
+          writeLeaderChangeMessageV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('LeaderChangeMessage', version);
+      }
+    },
+    decode(reader: Reader, version: number): LeaderChangeMessage {
+      switch (version) {
+        case 0:
+          return readLeaderChangeMessageV0(reader);
+        case 1:
+          return readLeaderChangeMessageV1(reader);
+        default:
+          throw unsupportedDecodeVersion('LeaderChangeMessage', version);
+      }
+    },
+    defaults: defaultLeaderChangeMessage,
   };
-}
 
-/** LeaderChangeMessage versions 1. */
-function writeLeaderChangeMessageV1(writer: Writer, message: LeaderChangeMessage): void {
-  writer.int16(message.version);
-  writer.int32(message.leaderId);
-  {
-    const items0 = message.voters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderChangeMessageVoterV1(writer, items0[i0]);
+  /** LeaderChangeMessage versions 0. */
+  function writeLeaderChangeMessageV0(writer: Writer, message: LeaderChangeMessage): void {
+    writer.int16(message.version);
+    writer.int32(message.leaderId);
+    {
+      const items0 = message.voters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderChangeMessageVoterV0(writer, items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.grantingVoters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaderChangeMessageVoterV1(writer, items0[i0]);
+    {
+      const items0 = message.grantingVoters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderChangeMessageVoterV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderChangeMessage versions 1. */
-function readLeaderChangeMessageV1(reader: Reader): LeaderChangeMessage {
-  const f_version = reader.int16();
-  const f_leaderId = reader.int32();
-  let f_voters: LeaderChangeMessageVoter[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderChangeMessageVoter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderChangeMessageVoterV1(reader);
+  /** LeaderChangeMessage versions 0. */
+  function readLeaderChangeMessageV0(reader: Reader): LeaderChangeMessage {
+    const f_version = reader.int16();
+    const f_leaderId = reader.int32();
+    let f_voters: LeaderChangeMessageVoter[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderChangeMessageVoter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderChangeMessageVoterV0(reader);
+      }
+      f_voters = items0;
     }
-    f_voters = items0;
-  }
-  let f_grantingVoters: LeaderChangeMessageVoter[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaderChangeMessageVoter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaderChangeMessageVoterV1(reader);
+    let f_grantingVoters: LeaderChangeMessageVoter[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderChangeMessageVoter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderChangeMessageVoterV0(reader);
+      }
+      f_grantingVoters = items0;
     }
-    f_grantingVoters = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      version: f_version,
+      leaderId: f_leaderId,
+      voters: f_voters,
+      grantingVoters: f_grantingVoters,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    version: f_version,
-    leaderId: f_leaderId,
-    voters: f_voters,
-    grantingVoters: f_grantingVoters,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaderChangeMessageVoter versions 0. */
-function writeLeaderChangeMessageVoterV0(writer: Writer, message: LeaderChangeMessageVoter): void {
-  writer.int32(message.voterId);
-  if (message.voterDirectoryId !== ZERO_UUID) {
-    throw fieldNotInVersion('LeaderChangeMessageVoter', 'voterDirectoryId', '0');
+  /** LeaderChangeMessage versions 1. */
+  function writeLeaderChangeMessageV1(writer: Writer, message: LeaderChangeMessage): void {
+    writer.int16(message.version);
+    writer.int32(message.leaderId);
+    {
+      const items0 = message.voters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderChangeMessageVoterV1(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.grantingVoters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaderChangeMessageVoterV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaderChangeMessageVoter versions 0. */
-function readLeaderChangeMessageVoterV0(reader: Reader): LeaderChangeMessageVoter {
-  const f_voterId = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    voterId: f_voterId,
-    voterDirectoryId: ZERO_UUID,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** LeaderChangeMessage versions 1. */
+  function readLeaderChangeMessageV1(reader: Reader): LeaderChangeMessage {
+    const f_version = reader.int16();
+    const f_leaderId = reader.int32();
+    let f_voters: LeaderChangeMessageVoter[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderChangeMessageVoter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderChangeMessageVoterV1(reader);
+      }
+      f_voters = items0;
+    }
+    let f_grantingVoters: LeaderChangeMessageVoter[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaderChangeMessageVoter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaderChangeMessageVoterV1(reader);
+      }
+      f_grantingVoters = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      version: f_version,
+      leaderId: f_leaderId,
+      voters: f_voters,
+      grantingVoters: f_grantingVoters,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** LeaderChangeMessageVoter versions 1. */
-function writeLeaderChangeMessageVoterV1(writer: Writer, message: LeaderChangeMessageVoter): void {
-  writer.int32(message.voterId);
-  writer.uuid(message.voterDirectoryId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** LeaderChangeMessageVoter versions 0. */
+  function writeLeaderChangeMessageVoterV0(writer: Writer, message: LeaderChangeMessageVoter): void {
+    writer.int32(message.voterId);
+    if (message.voterDirectoryId !== ZERO_UUID) {
+      throw fieldNotInVersion('LeaderChangeMessageVoter', 'voterDirectoryId', '0');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** LeaderChangeMessageVoter versions 1. */
-function readLeaderChangeMessageVoterV1(reader: Reader): LeaderChangeMessageVoter {
-  const f_voterId = reader.int32();
-  const f_voterDirectoryId = reader.uuid();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    voterId: f_voterId,
-    voterDirectoryId: f_voterDirectoryId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** LeaderChangeMessageVoter versions 0. */
+  function readLeaderChangeMessageVoterV0(reader: Reader): LeaderChangeMessageVoter {
+    const f_voterId = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      voterId: f_voterId,
+      voterDirectoryId: ZERO_UUID,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultLeaderChangeMessage(): LeaderChangeMessage {
-  return {
-    version: 0,
-    leaderId: 0,
-    voters: [],
-    grantingVoters: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderChangeMessageVoter versions 1. */
+  function writeLeaderChangeMessageVoterV1(writer: Writer, message: LeaderChangeMessageVoter): void {
+    writer.int32(message.voterId);
+    writer.uuid(message.voterDirectoryId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultLeaderChangeMessageVoter(): LeaderChangeMessageVoter {
-  return {
-    voterId: 0,
-    voterDirectoryId: ZERO_UUID,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaderChangeMessageVoter versions 1. */
+  function readLeaderChangeMessageVoterV1(reader: Reader): LeaderChangeMessageVoter {
+    const f_voterId = reader.int32();
+    const f_voterDirectoryId = reader.uuid();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      voterId: f_voterId,
+      voterDirectoryId: f_voterDirectoryId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultLeaderChangeMessage(): LeaderChangeMessage {
+    return {
+      version: 0,
+      leaderId: 0,
+      voters: [],
+      grantingVoters: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaderChangeMessageVoter(): LeaderChangeMessageVoter {
+    return {
+      voterId: 0,
+      voterDirectoryId: ZERO_UUID,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return LeaderChangeMessage;
+}

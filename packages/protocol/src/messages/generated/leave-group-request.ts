@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface LeaveGroupRequest {
   groupId: string;
@@ -19,252 +19,257 @@ export interface LeaveGroupRequestMemberIdentity {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const LeaveGroupRequest: MessageCodec<LeaveGroupRequest> = {
-  name: 'LeaveGroupRequest',
-  apiKey: 13,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: LeaveGroupRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeLeaveGroupRequestV0(writer, message);
-        return;
-      case 3:
-        writeLeaveGroupRequestV3(writer, message);
-        return;
-      case 4:
-        writeLeaveGroupRequestV4(writer, message);
-        return;
-      case 5:
-        writeLeaveGroupRequestV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('LeaveGroupRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): LeaveGroupRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readLeaveGroupRequestV0(reader);
-      case 3:
-        return readLeaveGroupRequestV3(reader);
-      case 4:
-        return readLeaveGroupRequestV4(reader);
-      case 5:
-        return readLeaveGroupRequestV5(reader);
-      default:
-        throw unsupportedDecodeVersion('LeaveGroupRequest', version);
-    }
-  },
-  defaults: defaultLeaveGroupRequest,
-};
+/** Builds the LeaveGroupRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineLeaveGroupRequest(runtime: CodecRuntime): MessageCodec<LeaveGroupRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** LeaveGroupRequest versions 0-2. */
-function writeLeaveGroupRequestV0(writer: Writer, message: LeaveGroupRequest): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-  if (message.members.length !== 0) {
-    throw fieldNotInVersion('LeaveGroupRequest', 'members', '0-2');
-  }
-}
-
-/** LeaveGroupRequest versions 0-2. */
-function readLeaveGroupRequestV0(reader: Reader): LeaveGroupRequest {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    members: [],
-    unknownTaggedFields: undefined,
+  const LeaveGroupRequest: MessageCodec<LeaveGroupRequest> = {
+    name: 'LeaveGroupRequest',
+    apiKey: 13,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: LeaveGroupRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeLeaveGroupRequestV0(writer, message);
+          return;
+        case 3:
+          writeLeaveGroupRequestV3(writer, message);
+          return;
+        case 4:
+          writeLeaveGroupRequestV4(writer, message);
+          return;
+        case 5:
+          writeLeaveGroupRequestV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('LeaveGroupRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): LeaveGroupRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readLeaveGroupRequestV0(reader);
+        case 3:
+          return readLeaveGroupRequestV3(reader);
+        case 4:
+          return readLeaveGroupRequestV4(reader);
+        case 5:
+          return readLeaveGroupRequestV5(reader);
+        default:
+          throw unsupportedDecodeVersion('LeaveGroupRequest', version);
+      }
+    },
+    defaults: defaultLeaveGroupRequest,
   };
-}
 
-/** LeaveGroupRequest versions 3. */
-function writeLeaveGroupRequestV3(writer: Writer, message: LeaveGroupRequest): void {
-  writer.string(message.groupId);
-  if (message.memberId !== "") {
-    throw fieldNotInVersion('LeaveGroupRequest', 'memberId', '3');
-  }
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaveGroupRequestMemberIdentityV3(writer, items0[i0]);
+  /** LeaveGroupRequest versions 0-2. */
+  function writeLeaveGroupRequestV0(writer: Writer, message: LeaveGroupRequest): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+    if (message.members.length !== 0) {
+      throw fieldNotInVersion('LeaveGroupRequest', 'members', '0-2');
     }
   }
-}
 
-/** LeaveGroupRequest versions 3. */
-function readLeaveGroupRequestV3(reader: Reader): LeaveGroupRequest {
-  const f_groupId = reader.string();
-  let f_members: LeaveGroupRequestMemberIdentity[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaveGroupRequestMemberIdentity>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaveGroupRequestMemberIdentityV3(reader);
+  /** LeaveGroupRequest versions 0-2. */
+  function readLeaveGroupRequestV0(reader: Reader): LeaveGroupRequest {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      members: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** LeaveGroupRequest versions 3. */
+  function writeLeaveGroupRequestV3(writer: Writer, message: LeaveGroupRequest): void {
+    writer.string(message.groupId);
+    if (message.memberId !== "") {
+      throw fieldNotInVersion('LeaveGroupRequest', 'memberId', '3');
     }
-    f_members = items0;
-  }
-  return {
-    groupId: f_groupId,
-    memberId: "",
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** LeaveGroupRequest versions 4. */
-function writeLeaveGroupRequestV4(writer: Writer, message: LeaveGroupRequest): void {
-  writer.compactString(message.groupId);
-  if (message.memberId !== "") {
-    throw fieldNotInVersion('LeaveGroupRequest', 'memberId', '4');
-  }
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaveGroupRequestMemberIdentityV4(writer, items0[i0]);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaveGroupRequestMemberIdentityV3(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaveGroupRequest versions 4. */
-function readLeaveGroupRequestV4(reader: Reader): LeaveGroupRequest {
-  const f_groupId = reader.compactString();
-  let f_members: LeaveGroupRequestMemberIdentity[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaveGroupRequestMemberIdentity>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaveGroupRequestMemberIdentityV4(reader);
+  /** LeaveGroupRequest versions 3. */
+  function readLeaveGroupRequestV3(reader: Reader): LeaveGroupRequest {
+    const f_groupId = reader.string();
+    let f_members: LeaveGroupRequestMemberIdentity[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaveGroupRequestMemberIdentity>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaveGroupRequestMemberIdentityV3(reader);
+      }
+      f_members = items0;
     }
-    f_members = items0;
+    return {
+      groupId: f_groupId,
+      memberId: "",
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: "",
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaveGroupRequest versions 5. */
-function writeLeaveGroupRequestV5(writer: Writer, message: LeaveGroupRequest): void {
-  writer.compactString(message.groupId);
-  if (message.memberId !== "") {
-    throw fieldNotInVersion('LeaveGroupRequest', 'memberId', '5');
-  }
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaveGroupRequestMemberIdentityV5(writer, items0[i0]);
+  /** LeaveGroupRequest versions 4. */
+  function writeLeaveGroupRequestV4(writer: Writer, message: LeaveGroupRequest): void {
+    writer.compactString(message.groupId);
+    if (message.memberId !== "") {
+      throw fieldNotInVersion('LeaveGroupRequest', 'memberId', '4');
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** LeaveGroupRequest versions 5. */
-function readLeaveGroupRequestV5(reader: Reader): LeaveGroupRequest {
-  const f_groupId = reader.compactString();
-  let f_members: LeaveGroupRequestMemberIdentity[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaveGroupRequestMemberIdentity>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaveGroupRequestMemberIdentityV5(reader);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaveGroupRequestMemberIdentityV4(writer, items0[i0]);
+      }
     }
-    f_members = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: "",
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaveGroupRequestMemberIdentity versions 3. */
-function writeLeaveGroupRequestMemberIdentityV3(writer: Writer, message: LeaveGroupRequestMemberIdentity): void {
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-}
+  /** LeaveGroupRequest versions 4. */
+  function readLeaveGroupRequestV4(reader: Reader): LeaveGroupRequest {
+    const f_groupId = reader.compactString();
+    let f_members: LeaveGroupRequestMemberIdentity[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaveGroupRequestMemberIdentity>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaveGroupRequestMemberIdentityV4(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: "",
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** LeaveGroupRequestMemberIdentity versions 3. */
-function readLeaveGroupRequestMemberIdentityV3(reader: Reader): LeaveGroupRequestMemberIdentity {
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    reason: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaveGroupRequest versions 5. */
+  function writeLeaveGroupRequestV5(writer: Writer, message: LeaveGroupRequest): void {
+    writer.compactString(message.groupId);
+    if (message.memberId !== "") {
+      throw fieldNotInVersion('LeaveGroupRequest', 'memberId', '5');
+    }
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaveGroupRequestMemberIdentityV5(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** LeaveGroupRequestMemberIdentity versions 4. */
-function writeLeaveGroupRequestMemberIdentityV4(writer: Writer, message: LeaveGroupRequestMemberIdentity): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** LeaveGroupRequest versions 5. */
+  function readLeaveGroupRequestV5(reader: Reader): LeaveGroupRequest {
+    const f_groupId = reader.compactString();
+    let f_members: LeaveGroupRequestMemberIdentity[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaveGroupRequestMemberIdentity>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaveGroupRequestMemberIdentityV5(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: "",
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** LeaveGroupRequestMemberIdentity versions 4. */
-function readLeaveGroupRequestMemberIdentityV4(reader: Reader): LeaveGroupRequestMemberIdentity {
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    reason: null,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** LeaveGroupRequestMemberIdentity versions 3. */
+  function writeLeaveGroupRequestMemberIdentityV3(writer: Writer, message: LeaveGroupRequestMemberIdentity): void {
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+  }
 
-/** LeaveGroupRequestMemberIdentity versions 5. */
-function writeLeaveGroupRequestMemberIdentityV5(writer: Writer, message: LeaveGroupRequestMemberIdentity): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactNullableString(message.reason);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** LeaveGroupRequestMemberIdentity versions 3. */
+  function readLeaveGroupRequestMemberIdentityV3(reader: Reader): LeaveGroupRequestMemberIdentity {
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      reason: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** LeaveGroupRequestMemberIdentity versions 5. */
-function readLeaveGroupRequestMemberIdentityV5(reader: Reader): LeaveGroupRequestMemberIdentity {
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_reason = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    reason: f_reason,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** LeaveGroupRequestMemberIdentity versions 4. */
+  function writeLeaveGroupRequestMemberIdentityV4(writer: Writer, message: LeaveGroupRequestMemberIdentity): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultLeaveGroupRequest(): LeaveGroupRequest {
-  return {
-    groupId: "",
-    memberId: "",
-    members: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaveGroupRequestMemberIdentity versions 4. */
+  function readLeaveGroupRequestMemberIdentityV4(reader: Reader): LeaveGroupRequestMemberIdentity {
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      reason: null,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultLeaveGroupRequestMemberIdentity(): LeaveGroupRequestMemberIdentity {
-  return {
-    memberId: "",
-    groupInstanceId: null,
-    reason: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaveGroupRequestMemberIdentity versions 5. */
+  function writeLeaveGroupRequestMemberIdentityV5(writer: Writer, message: LeaveGroupRequestMemberIdentity): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactNullableString(message.reason);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** LeaveGroupRequestMemberIdentity versions 5. */
+  function readLeaveGroupRequestMemberIdentityV5(reader: Reader): LeaveGroupRequestMemberIdentity {
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_reason = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      reason: f_reason,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultLeaveGroupRequest(): LeaveGroupRequest {
+    return {
+      groupId: "",
+      memberId: "",
+      members: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaveGroupRequestMemberIdentity(): LeaveGroupRequestMemberIdentity {
+    return {
+      memberId: "",
+      groupInstanceId: null,
+      reason: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return LeaveGroupRequest;
+}

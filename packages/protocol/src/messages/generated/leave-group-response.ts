@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface LeaveGroupResponse {
   throttleTimeMs: number;
@@ -19,214 +19,219 @@ export interface LeaveGroupResponseMemberResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const LeaveGroupResponse: MessageCodec<LeaveGroupResponse> = {
-  name: 'LeaveGroupResponse',
-  apiKey: 13,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: LeaveGroupResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeLeaveGroupResponseV0(writer, message);
-        return;
-      case 1: case 2:
-        writeLeaveGroupResponseV1(writer, message);
-        return;
-      case 3:
-        writeLeaveGroupResponseV3(writer, message);
-        return;
-      case 4: case 5:
-        writeLeaveGroupResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('LeaveGroupResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): LeaveGroupResponse {
-    switch (version) {
-      case 0:
-        return readLeaveGroupResponseV0(reader);
-      case 1: case 2:
-        return readLeaveGroupResponseV1(reader);
-      case 3:
-        return readLeaveGroupResponseV3(reader);
-      case 4: case 5:
-        return readLeaveGroupResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('LeaveGroupResponse', version);
-    }
-  },
-  defaults: defaultLeaveGroupResponse,
-};
+/** Builds the LeaveGroupResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineLeaveGroupResponse(runtime: CodecRuntime): MessageCodec<LeaveGroupResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** LeaveGroupResponse versions 0. */
-function writeLeaveGroupResponseV0(writer: Writer, message: LeaveGroupResponse): void {
-  writer.int16(message.errorCode);
-  if (message.members.length !== 0) {
-    throw fieldNotInVersion('LeaveGroupResponse', 'members', '0');
-  }
-}
-
-/** LeaveGroupResponse versions 0. */
-function readLeaveGroupResponseV0(reader: Reader): LeaveGroupResponse {
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: 0,
-    errorCode: f_errorCode,
-    members: [],
-    unknownTaggedFields: undefined,
+  const LeaveGroupResponse: MessageCodec<LeaveGroupResponse> = {
+    name: 'LeaveGroupResponse',
+    apiKey: 13,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: LeaveGroupResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeLeaveGroupResponseV0(writer, message);
+          return;
+        case 1: case 2:
+          writeLeaveGroupResponseV1(writer, message);
+          return;
+        case 3:
+          writeLeaveGroupResponseV3(writer, message);
+          return;
+        case 4: case 5:
+          writeLeaveGroupResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('LeaveGroupResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): LeaveGroupResponse {
+      switch (version) {
+        case 0:
+          return readLeaveGroupResponseV0(reader);
+        case 1: case 2:
+          return readLeaveGroupResponseV1(reader);
+        case 3:
+          return readLeaveGroupResponseV3(reader);
+        case 4: case 5:
+          return readLeaveGroupResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('LeaveGroupResponse', version);
+      }
+    },
+    defaults: defaultLeaveGroupResponse,
   };
-}
 
-/** LeaveGroupResponse versions 1-2. */
-function writeLeaveGroupResponseV1(writer: Writer, message: LeaveGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  if (message.members.length !== 0) {
-    throw fieldNotInVersion('LeaveGroupResponse', 'members', '1-2');
-  }
-}
-
-/** LeaveGroupResponse versions 1-2. */
-function readLeaveGroupResponseV1(reader: Reader): LeaveGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    members: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** LeaveGroupResponse versions 3. */
-function writeLeaveGroupResponseV3(writer: Writer, message: LeaveGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.members;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaveGroupResponseMemberResponseV3(writer, items0[i0]);
+  /** LeaveGroupResponse versions 0. */
+  function writeLeaveGroupResponseV0(writer: Writer, message: LeaveGroupResponse): void {
+    writer.int16(message.errorCode);
+    if (message.members.length !== 0) {
+      throw fieldNotInVersion('LeaveGroupResponse', 'members', '0');
     }
   }
-}
 
-/** LeaveGroupResponse versions 3. */
-function readLeaveGroupResponseV3(reader: Reader): LeaveGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_members: LeaveGroupResponseMemberResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<LeaveGroupResponseMemberResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaveGroupResponseMemberResponseV3(reader);
-    }
-    f_members = items0;
+  /** LeaveGroupResponse versions 0. */
+  function readLeaveGroupResponseV0(reader: Reader): LeaveGroupResponse {
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: 0,
+      errorCode: f_errorCode,
+      members: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    members: f_members,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** LeaveGroupResponse versions 4-5. */
-function writeLeaveGroupResponseV4(writer: Writer, message: LeaveGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeLeaveGroupResponseMemberResponseV4(writer, items0[i0]);
+  /** LeaveGroupResponse versions 1-2. */
+  function writeLeaveGroupResponseV1(writer: Writer, message: LeaveGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    if (message.members.length !== 0) {
+      throw fieldNotInVersion('LeaveGroupResponse', 'members', '1-2');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** LeaveGroupResponse versions 4-5. */
-function readLeaveGroupResponseV4(reader: Reader): LeaveGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_members: LeaveGroupResponseMemberResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<LeaveGroupResponseMemberResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readLeaveGroupResponseMemberResponseV4(reader);
-    }
-    f_members = items0;
+  /** LeaveGroupResponse versions 1-2. */
+  function readLeaveGroupResponseV1(reader: Reader): LeaveGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      members: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    members: f_members,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** LeaveGroupResponseMemberResponse versions 3. */
-function writeLeaveGroupResponseMemberResponseV3(writer: Writer, message: LeaveGroupResponseMemberResponse): void {
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  writer.int16(message.errorCode);
-}
+  /** LeaveGroupResponse versions 3. */
+  function writeLeaveGroupResponseV3(writer: Writer, message: LeaveGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.members;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaveGroupResponseMemberResponseV3(writer, items0[i0]);
+      }
+    }
+  }
 
-/** LeaveGroupResponseMemberResponse versions 3. */
-function readLeaveGroupResponseMemberResponseV3(reader: Reader): LeaveGroupResponseMemberResponse {
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  const f_errorCode = reader.int16();
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaveGroupResponse versions 3. */
+  function readLeaveGroupResponseV3(reader: Reader): LeaveGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_members: LeaveGroupResponseMemberResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<LeaveGroupResponseMemberResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaveGroupResponseMemberResponseV3(reader);
+      }
+      f_members = items0;
+    }
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      members: f_members,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** LeaveGroupResponseMemberResponse versions 4-5. */
-function writeLeaveGroupResponseMemberResponseV4(writer: Writer, message: LeaveGroupResponseMemberResponse): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** LeaveGroupResponse versions 4-5. */
+  function writeLeaveGroupResponseV4(writer: Writer, message: LeaveGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeLeaveGroupResponseMemberResponseV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** LeaveGroupResponseMemberResponse versions 4-5. */
-function readLeaveGroupResponseMemberResponseV4(reader: Reader): LeaveGroupResponseMemberResponse {
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** LeaveGroupResponse versions 4-5. */
+  function readLeaveGroupResponseV4(reader: Reader): LeaveGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_members: LeaveGroupResponseMemberResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<LeaveGroupResponseMemberResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readLeaveGroupResponseMemberResponseV4(reader);
+      }
+      f_members = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      members: f_members,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultLeaveGroupResponse(): LeaveGroupResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    members: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaveGroupResponseMemberResponse versions 3. */
+  function writeLeaveGroupResponseMemberResponseV3(writer: Writer, message: LeaveGroupResponseMemberResponse): void {
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    writer.int16(message.errorCode);
+  }
 
-function defaultLeaveGroupResponseMemberResponse(): LeaveGroupResponseMemberResponse {
-  return {
-    memberId: "",
-    groupInstanceId: "",
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** LeaveGroupResponseMemberResponse versions 3. */
+  function readLeaveGroupResponseMemberResponseV3(reader: Reader): LeaveGroupResponseMemberResponse {
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    const f_errorCode = reader.int16();
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** LeaveGroupResponseMemberResponse versions 4-5. */
+  function writeLeaveGroupResponseMemberResponseV4(writer: Writer, message: LeaveGroupResponseMemberResponse): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** LeaveGroupResponseMemberResponse versions 4-5. */
+  function readLeaveGroupResponseMemberResponseV4(reader: Reader): LeaveGroupResponseMemberResponse {
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultLeaveGroupResponse(): LeaveGroupResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      members: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultLeaveGroupResponseMemberResponse(): LeaveGroupResponseMemberResponse {
+    return {
+      memberId: "",
+      groupInstanceId: "",
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return LeaveGroupResponse;
+}

@@ -3,54 +3,59 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListClientMetricsResourcesRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListClientMetricsResourcesRequest: MessageCodec<ListClientMetricsResourcesRequest> = {
-  name: 'ListClientMetricsResourcesRequest',
-  apiKey: 74,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ListClientMetricsResourcesRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeListClientMetricsResourcesRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListClientMetricsResourcesRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListClientMetricsResourcesRequest {
-    switch (version) {
-      case 0:
-        return readListClientMetricsResourcesRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ListClientMetricsResourcesRequest', version);
-    }
-  },
-  defaults: defaultListClientMetricsResourcesRequest,
-};
+/** Builds the ListClientMetricsResourcesRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListClientMetricsResourcesRequest(runtime: CodecRuntime): MessageCodec<ListClientMetricsResourcesRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListClientMetricsResourcesRequest versions 0. */
-function writeListClientMetricsResourcesRequestV0(writer: Writer, message: ListClientMetricsResourcesRequest): void {
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListClientMetricsResourcesRequest versions 0. */
-function readListClientMetricsResourcesRequestV0(reader: Reader): ListClientMetricsResourcesRequest {
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    unknownTaggedFields: unknownTaggedFields,
+  const ListClientMetricsResourcesRequest: MessageCodec<ListClientMetricsResourcesRequest> = {
+    name: 'ListClientMetricsResourcesRequest',
+    apiKey: 74,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ListClientMetricsResourcesRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeListClientMetricsResourcesRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListClientMetricsResourcesRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListClientMetricsResourcesRequest {
+      switch (version) {
+        case 0:
+          return readListClientMetricsResourcesRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ListClientMetricsResourcesRequest', version);
+      }
+    },
+    defaults: defaultListClientMetricsResourcesRequest,
   };
-}
 
-function defaultListClientMetricsResourcesRequest(): ListClientMetricsResourcesRequest {
-  return {
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListClientMetricsResourcesRequest versions 0. */
+  function writeListClientMetricsResourcesRequestV0(writer: Writer, message: ListClientMetricsResourcesRequest): void {
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ListClientMetricsResourcesRequest versions 0. */
+  function readListClientMetricsResourcesRequestV0(reader: Reader): ListClientMetricsResourcesRequest {
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultListClientMetricsResourcesRequest(): ListClientMetricsResourcesRequest {
+    return {
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListClientMetricsResourcesRequest;
+}

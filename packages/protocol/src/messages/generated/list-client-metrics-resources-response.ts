@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListClientMetricsResourcesResponse {
   throttleTimeMs: number;
@@ -17,97 +17,102 @@ export interface ListClientMetricsResourcesResponseClientMetricsResource {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListClientMetricsResourcesResponse: MessageCodec<ListClientMetricsResourcesResponse> = {
-  name: 'ListClientMetricsResourcesResponse',
-  apiKey: 74,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ListClientMetricsResourcesResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeListClientMetricsResourcesResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListClientMetricsResourcesResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListClientMetricsResourcesResponse {
-    switch (version) {
-      case 0:
-        return readListClientMetricsResourcesResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ListClientMetricsResourcesResponse', version);
-    }
-  },
-  defaults: defaultListClientMetricsResourcesResponse,
-};
+/** Builds the ListClientMetricsResourcesResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListClientMetricsResourcesResponse(runtime: CodecRuntime): MessageCodec<ListClientMetricsResourcesResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListClientMetricsResourcesResponse versions 0. */
-function writeListClientMetricsResourcesResponseV0(writer: Writer, message: ListClientMetricsResourcesResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.clientMetricsResources;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListClientMetricsResourcesResponseClientMetricsResourceV0(writer, items0[i0]);
+  const ListClientMetricsResourcesResponse: MessageCodec<ListClientMetricsResourcesResponse> = {
+    name: 'ListClientMetricsResourcesResponse',
+    apiKey: 74,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ListClientMetricsResourcesResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeListClientMetricsResourcesResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListClientMetricsResourcesResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListClientMetricsResourcesResponse {
+      switch (version) {
+        case 0:
+          return readListClientMetricsResourcesResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ListClientMetricsResourcesResponse', version);
+      }
+    },
+    defaults: defaultListClientMetricsResourcesResponse,
+  };
+
+  /** ListClientMetricsResourcesResponse versions 0. */
+  function writeListClientMetricsResourcesResponseV0(writer: Writer, message: ListClientMetricsResourcesResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.clientMetricsResources;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListClientMetricsResourcesResponseClientMetricsResourceV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListClientMetricsResourcesResponse versions 0. */
-function readListClientMetricsResourcesResponseV0(reader: Reader): ListClientMetricsResourcesResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_clientMetricsResources: ListClientMetricsResourcesResponseClientMetricsResource[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListClientMetricsResourcesResponseClientMetricsResource>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListClientMetricsResourcesResponseClientMetricsResourceV0(reader);
+  /** ListClientMetricsResourcesResponse versions 0. */
+  function readListClientMetricsResourcesResponseV0(reader: Reader): ListClientMetricsResourcesResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_clientMetricsResources: ListClientMetricsResourcesResponseClientMetricsResource[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListClientMetricsResourcesResponseClientMetricsResource>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListClientMetricsResourcesResponseClientMetricsResourceV0(reader);
+      }
+      f_clientMetricsResources = items0;
     }
-    f_clientMetricsResources = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      clientMetricsResources: f_clientMetricsResources,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    clientMetricsResources: f_clientMetricsResources,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListClientMetricsResourcesResponseClientMetricsResource versions 0. */
-function writeListClientMetricsResourcesResponseClientMetricsResourceV0(writer: Writer, message: ListClientMetricsResourcesResponseClientMetricsResource): void {
-  writer.compactString(message.name);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ListClientMetricsResourcesResponseClientMetricsResource versions 0. */
+  function writeListClientMetricsResourcesResponseClientMetricsResourceV0(writer: Writer, message: ListClientMetricsResourcesResponseClientMetricsResource): void {
+    writer.compactString(message.name);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ListClientMetricsResourcesResponseClientMetricsResource versions 0. */
-function readListClientMetricsResourcesResponseClientMetricsResourceV0(reader: Reader): ListClientMetricsResourcesResponseClientMetricsResource {
-  const f_name = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ListClientMetricsResourcesResponseClientMetricsResource versions 0. */
+  function readListClientMetricsResourcesResponseClientMetricsResourceV0(reader: Reader): ListClientMetricsResourcesResponseClientMetricsResource {
+    const f_name = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultListClientMetricsResourcesResponse(): ListClientMetricsResourcesResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    clientMetricsResources: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultListClientMetricsResourcesResponse(): ListClientMetricsResourcesResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      clientMetricsResources: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultListClientMetricsResourcesResponseClientMetricsResource(): ListClientMetricsResourcesResponseClientMetricsResource {
-  return {
-    name: "",
-    unknownTaggedFields: undefined,
-  };
+  function defaultListClientMetricsResourcesResponseClientMetricsResource(): ListClientMetricsResourcesResponseClientMetricsResource {
+    return {
+      name: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListClientMetricsResourcesResponse;
 }
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListGroupsRequest {
   statesFilter: string[];
@@ -11,173 +11,178 @@ export interface ListGroupsRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListGroupsRequest: MessageCodec<ListGroupsRequest> = {
-  name: 'ListGroupsRequest',
-  apiKey: 16,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: ListGroupsRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeListGroupsRequestV0(writer, message);
-        return;
-      case 3:
-        writeListGroupsRequestV3(writer, message);
-        return;
-      case 4:
-        writeListGroupsRequestV4(writer, message);
-        return;
-      case 5:
-        writeListGroupsRequestV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListGroupsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListGroupsRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readListGroupsRequestV0(reader);
-      case 3:
-        return readListGroupsRequestV3(reader);
-      case 4:
-        return readListGroupsRequestV4(reader);
-      case 5:
-        return readListGroupsRequestV5(reader);
-      default:
-        throw unsupportedDecodeVersion('ListGroupsRequest', version);
-    }
-  },
-  defaults: defaultListGroupsRequest,
-};
+/** Builds the ListGroupsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListGroupsRequest(runtime: CodecRuntime): MessageCodec<ListGroupsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListGroupsRequest versions 0-2. */
-function writeListGroupsRequestV0(writer: Writer, message: ListGroupsRequest): void {
-  if (message.statesFilter.length !== 0) {
-    throw fieldNotInVersion('ListGroupsRequest', 'statesFilter', '0-2');
-  }
-  if (message.typesFilter.length !== 0) {
-    throw fieldNotInVersion('ListGroupsRequest', 'typesFilter', '0-2');
-  }
-}
-
-/** ListGroupsRequest versions 0-2. */
-function readListGroupsRequestV0(_reader: Reader): ListGroupsRequest {
-  return {
-    statesFilter: [],
-    typesFilter: [],
-    unknownTaggedFields: undefined,
+  const ListGroupsRequest: MessageCodec<ListGroupsRequest> = {
+    name: 'ListGroupsRequest',
+    apiKey: 16,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: ListGroupsRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeListGroupsRequestV0(writer, message);
+          return;
+        case 3:
+          writeListGroupsRequestV3(writer, message);
+          return;
+        case 4:
+          writeListGroupsRequestV4(writer, message);
+          return;
+        case 5:
+          writeListGroupsRequestV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListGroupsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListGroupsRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readListGroupsRequestV0(reader);
+        case 3:
+          return readListGroupsRequestV3(reader);
+        case 4:
+          return readListGroupsRequestV4(reader);
+        case 5:
+          return readListGroupsRequestV5(reader);
+        default:
+          throw unsupportedDecodeVersion('ListGroupsRequest', version);
+      }
+    },
+    defaults: defaultListGroupsRequest,
   };
-}
 
-/** ListGroupsRequest versions 3. */
-function writeListGroupsRequestV3(writer: Writer, message: ListGroupsRequest): void {
-  if (message.statesFilter.length !== 0) {
-    throw fieldNotInVersion('ListGroupsRequest', 'statesFilter', '3');
-  }
-  if (message.typesFilter.length !== 0) {
-    throw fieldNotInVersion('ListGroupsRequest', 'typesFilter', '3');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListGroupsRequest versions 3. */
-function readListGroupsRequestV3(reader: Reader): ListGroupsRequest {
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    statesFilter: [],
-    typesFilter: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ListGroupsRequest versions 4. */
-function writeListGroupsRequestV4(writer: Writer, message: ListGroupsRequest): void {
-  {
-    const items0 = message.statesFilter;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ListGroupsRequest versions 0-2. */
+  function writeListGroupsRequestV0(writer: Writer, message: ListGroupsRequest): void {
+    if (message.statesFilter.length !== 0) {
+      throw fieldNotInVersion('ListGroupsRequest', 'statesFilter', '0-2');
+    }
+    if (message.typesFilter.length !== 0) {
+      throw fieldNotInVersion('ListGroupsRequest', 'typesFilter', '0-2');
     }
   }
-  if (message.typesFilter.length !== 0) {
-    throw fieldNotInVersion('ListGroupsRequest', 'typesFilter', '4');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListGroupsRequest versions 4. */
-function readListGroupsRequestV4(reader: Reader): ListGroupsRequest {
-  let f_statesFilter: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_statesFilter = items0;
+  /** ListGroupsRequest versions 0-2. */
+  function readListGroupsRequestV0(_reader: Reader): ListGroupsRequest {
+    return {
+      statesFilter: [],
+      typesFilter: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    statesFilter: f_statesFilter,
-    typesFilter: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListGroupsRequest versions 5. */
-function writeListGroupsRequestV5(writer: Writer, message: ListGroupsRequest): void {
-  {
-    const items0 = message.statesFilter;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ListGroupsRequest versions 3. */
+  function writeListGroupsRequestV3(writer: Writer, message: ListGroupsRequest): void {
+    if (message.statesFilter.length !== 0) {
+      throw fieldNotInVersion('ListGroupsRequest', 'statesFilter', '3');
     }
-  }
-  {
-    const items0 = message.typesFilter;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+    if (message.typesFilter.length !== 0) {
+      throw fieldNotInVersion('ListGroupsRequest', 'typesFilter', '3');
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListGroupsRequest versions 5. */
-function readListGroupsRequestV5(reader: Reader): ListGroupsRequest {
-  let f_statesFilter: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_statesFilter = items0;
+  /** ListGroupsRequest versions 3. */
+  function readListGroupsRequestV3(reader: Reader): ListGroupsRequest {
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      statesFilter: [],
+      typesFilter: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_typesFilter: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+
+  /** ListGroupsRequest versions 4. */
+  function writeListGroupsRequestV4(writer: Writer, message: ListGroupsRequest): void {
+    {
+      const items0 = message.statesFilter;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
     }
-    f_typesFilter = items0;
+    if (message.typesFilter.length !== 0) {
+      throw fieldNotInVersion('ListGroupsRequest', 'typesFilter', '4');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    statesFilter: f_statesFilter,
-    typesFilter: f_typesFilter,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultListGroupsRequest(): ListGroupsRequest {
-  return {
-    statesFilter: [],
-    typesFilter: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListGroupsRequest versions 4. */
+  function readListGroupsRequestV4(reader: Reader): ListGroupsRequest {
+    let f_statesFilter: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_statesFilter = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      statesFilter: f_statesFilter,
+      typesFilter: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** ListGroupsRequest versions 5. */
+  function writeListGroupsRequestV5(writer: Writer, message: ListGroupsRequest): void {
+    {
+      const items0 = message.statesFilter;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.typesFilter;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListGroupsRequest versions 5. */
+  function readListGroupsRequestV5(reader: Reader): ListGroupsRequest {
+    let f_statesFilter: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_statesFilter = items0;
+    }
+    let f_typesFilter: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_typesFilter = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      statesFilter: f_statesFilter,
+      typesFilter: f_typesFilter,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultListGroupsRequest(): ListGroupsRequest {
+    return {
+      statesFilter: [],
+      typesFilter: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListGroupsRequest;
+}

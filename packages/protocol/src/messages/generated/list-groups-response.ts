@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListGroupsResponse {
   throttleTimeMs: number;
@@ -20,330 +20,335 @@ export interface ListGroupsResponseListedGroup {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListGroupsResponse: MessageCodec<ListGroupsResponse> = {
-  name: 'ListGroupsResponse',
-  apiKey: 16,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: ListGroupsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeListGroupsResponseV0(writer, message);
-        return;
-      case 1: case 2:
-        writeListGroupsResponseV1(writer, message);
-        return;
-      case 3:
-        writeListGroupsResponseV3(writer, message);
-        return;
-      case 4:
-        writeListGroupsResponseV4(writer, message);
-        return;
-      case 5:
-        writeListGroupsResponseV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListGroupsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListGroupsResponse {
-    switch (version) {
-      case 0:
-        return readListGroupsResponseV0(reader);
-      case 1: case 2:
-        return readListGroupsResponseV1(reader);
-      case 3:
-        return readListGroupsResponseV3(reader);
-      case 4:
-        return readListGroupsResponseV4(reader);
-      case 5:
-        return readListGroupsResponseV5(reader);
-      default:
-        throw unsupportedDecodeVersion('ListGroupsResponse', version);
-    }
-  },
-  defaults: defaultListGroupsResponse,
-};
+/** Builds the ListGroupsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListGroupsResponse(runtime: CodecRuntime): MessageCodec<ListGroupsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListGroupsResponse versions 0. */
-function writeListGroupsResponseV0(writer: Writer, message: ListGroupsResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListGroupsResponseListedGroupV0(writer, items0[i0]);
+  const ListGroupsResponse: MessageCodec<ListGroupsResponse> = {
+    name: 'ListGroupsResponse',
+    apiKey: 16,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: ListGroupsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeListGroupsResponseV0(writer, message);
+          return;
+        case 1: case 2:
+          writeListGroupsResponseV1(writer, message);
+          return;
+        case 3:
+          writeListGroupsResponseV3(writer, message);
+          return;
+        case 4:
+          writeListGroupsResponseV4(writer, message);
+          return;
+        case 5:
+          writeListGroupsResponseV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListGroupsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListGroupsResponse {
+      switch (version) {
+        case 0:
+          return readListGroupsResponseV0(reader);
+        case 1: case 2:
+          return readListGroupsResponseV1(reader);
+        case 3:
+          return readListGroupsResponseV3(reader);
+        case 4:
+          return readListGroupsResponseV4(reader);
+        case 5:
+          return readListGroupsResponseV5(reader);
+        default:
+          throw unsupportedDecodeVersion('ListGroupsResponse', version);
+      }
+    },
+    defaults: defaultListGroupsResponse,
+  };
+
+  /** ListGroupsResponse versions 0. */
+  function writeListGroupsResponseV0(writer: Writer, message: ListGroupsResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListGroupsResponseListedGroupV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListGroupsResponse versions 0. */
-function readListGroupsResponseV0(reader: Reader): ListGroupsResponse {
-  const f_errorCode = reader.int16();
-  let f_groups: ListGroupsResponseListedGroup[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListGroupsResponseListedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListGroupsResponseListedGroupV0(reader);
+  /** ListGroupsResponse versions 0. */
+  function readListGroupsResponseV0(reader: Reader): ListGroupsResponse {
+    const f_errorCode = reader.int16();
+    let f_groups: ListGroupsResponseListedGroup[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListGroupsResponseListedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListGroupsResponseListedGroupV0(reader);
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    return {
+      throttleTimeMs: 0,
+      errorCode: f_errorCode,
+      groups: f_groups,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    errorCode: f_errorCode,
-    groups: f_groups,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListGroupsResponse versions 1-2. */
-function writeListGroupsResponseV1(writer: Writer, message: ListGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.groups;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListGroupsResponseListedGroupV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** ListGroupsResponse versions 1-2. */
-function readListGroupsResponseV1(reader: Reader): ListGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_groups: ListGroupsResponseListedGroup[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListGroupsResponseListedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListGroupsResponseListedGroupV0(reader);
-    }
-    f_groups = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    groups: f_groups,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListGroupsResponse versions 3. */
-function writeListGroupsResponseV3(writer: Writer, message: ListGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListGroupsResponseListedGroupV3(writer, items0[i0]);
+  /** ListGroupsResponse versions 1-2. */
+  function writeListGroupsResponseV1(writer: Writer, message: ListGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.groups;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListGroupsResponseListedGroupV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListGroupsResponse versions 3. */
-function readListGroupsResponseV3(reader: Reader): ListGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_groups: ListGroupsResponseListedGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListGroupsResponseListedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListGroupsResponseListedGroupV3(reader);
+  /** ListGroupsResponse versions 1-2. */
+  function readListGroupsResponseV1(reader: Reader): ListGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_groups: ListGroupsResponseListedGroup[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListGroupsResponseListedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListGroupsResponseListedGroupV0(reader);
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      groups: f_groups,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListGroupsResponse versions 4. */
-function writeListGroupsResponseV4(writer: Writer, message: ListGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListGroupsResponseListedGroupV4(writer, items0[i0]);
+  /** ListGroupsResponse versions 3. */
+  function writeListGroupsResponseV3(writer: Writer, message: ListGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListGroupsResponseListedGroupV3(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListGroupsResponse versions 4. */
-function readListGroupsResponseV4(reader: Reader): ListGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_groups: ListGroupsResponseListedGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListGroupsResponseListedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListGroupsResponseListedGroupV4(reader);
+  /** ListGroupsResponse versions 3. */
+  function readListGroupsResponseV3(reader: Reader): ListGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_groups: ListGroupsResponseListedGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListGroupsResponseListedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListGroupsResponseListedGroupV3(reader);
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListGroupsResponse versions 5. */
-function writeListGroupsResponseV5(writer: Writer, message: ListGroupsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListGroupsResponseListedGroupV5(writer, items0[i0]);
+  /** ListGroupsResponse versions 4. */
+  function writeListGroupsResponseV4(writer: Writer, message: ListGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListGroupsResponseListedGroupV4(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListGroupsResponse versions 5. */
-function readListGroupsResponseV5(reader: Reader): ListGroupsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_groups: ListGroupsResponseListedGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListGroupsResponseListedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListGroupsResponseListedGroupV5(reader);
+  /** ListGroupsResponse versions 4. */
+  function readListGroupsResponseV4(reader: Reader): ListGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_groups: ListGroupsResponseListedGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListGroupsResponseListedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListGroupsResponseListedGroupV4(reader);
+      }
+      f_groups = items0;
     }
-    f_groups = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListGroupsResponseListedGroup versions 0-2. */
-function writeListGroupsResponseListedGroupV0(writer: Writer, message: ListGroupsResponseListedGroup): void {
-  writer.string(message.groupId);
-  writer.string(message.protocolType);
-}
+  /** ListGroupsResponse versions 5. */
+  function writeListGroupsResponseV5(writer: Writer, message: ListGroupsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListGroupsResponseListedGroupV5(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ListGroupsResponseListedGroup versions 0-2. */
-function readListGroupsResponseListedGroupV0(reader: Reader): ListGroupsResponseListedGroup {
-  const f_groupId = reader.string();
-  const f_protocolType = reader.string();
-  return {
-    groupId: f_groupId,
-    protocolType: f_protocolType,
-    groupState: "",
-    groupType: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListGroupsResponse versions 5. */
+  function readListGroupsResponseV5(reader: Reader): ListGroupsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_groups: ListGroupsResponseListedGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListGroupsResponseListedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListGroupsResponseListedGroupV5(reader);
+      }
+      f_groups = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ListGroupsResponseListedGroup versions 3. */
-function writeListGroupsResponseListedGroupV3(writer: Writer, message: ListGroupsResponseListedGroup): void {
-  writer.compactString(message.groupId);
-  writer.compactString(message.protocolType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ListGroupsResponseListedGroup versions 0-2. */
+  function writeListGroupsResponseListedGroupV0(writer: Writer, message: ListGroupsResponseListedGroup): void {
+    writer.string(message.groupId);
+    writer.string(message.protocolType);
+  }
 
-/** ListGroupsResponseListedGroup versions 3. */
-function readListGroupsResponseListedGroupV3(reader: Reader): ListGroupsResponseListedGroup {
-  const f_groupId = reader.compactString();
-  const f_protocolType = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    protocolType: f_protocolType,
-    groupState: "",
-    groupType: "",
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ListGroupsResponseListedGroup versions 0-2. */
+  function readListGroupsResponseListedGroupV0(reader: Reader): ListGroupsResponseListedGroup {
+    const f_groupId = reader.string();
+    const f_protocolType = reader.string();
+    return {
+      groupId: f_groupId,
+      protocolType: f_protocolType,
+      groupState: "",
+      groupType: "",
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** ListGroupsResponseListedGroup versions 4. */
-function writeListGroupsResponseListedGroupV4(writer: Writer, message: ListGroupsResponseListedGroup): void {
-  writer.compactString(message.groupId);
-  writer.compactString(message.protocolType);
-  writer.compactString(message.groupState);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ListGroupsResponseListedGroup versions 3. */
+  function writeListGroupsResponseListedGroupV3(writer: Writer, message: ListGroupsResponseListedGroup): void {
+    writer.compactString(message.groupId);
+    writer.compactString(message.protocolType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ListGroupsResponseListedGroup versions 4. */
-function readListGroupsResponseListedGroupV4(reader: Reader): ListGroupsResponseListedGroup {
-  const f_groupId = reader.compactString();
-  const f_protocolType = reader.compactString();
-  const f_groupState = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    protocolType: f_protocolType,
-    groupState: f_groupState,
-    groupType: "",
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ListGroupsResponseListedGroup versions 3. */
+  function readListGroupsResponseListedGroupV3(reader: Reader): ListGroupsResponseListedGroup {
+    const f_groupId = reader.compactString();
+    const f_protocolType = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      protocolType: f_protocolType,
+      groupState: "",
+      groupType: "",
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ListGroupsResponseListedGroup versions 5. */
-function writeListGroupsResponseListedGroupV5(writer: Writer, message: ListGroupsResponseListedGroup): void {
-  writer.compactString(message.groupId);
-  writer.compactString(message.protocolType);
-  writer.compactString(message.groupState);
-  writer.compactString(message.groupType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ListGroupsResponseListedGroup versions 4. */
+  function writeListGroupsResponseListedGroupV4(writer: Writer, message: ListGroupsResponseListedGroup): void {
+    writer.compactString(message.groupId);
+    writer.compactString(message.protocolType);
+    writer.compactString(message.groupState);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ListGroupsResponseListedGroup versions 5. */
-function readListGroupsResponseListedGroupV5(reader: Reader): ListGroupsResponseListedGroup {
-  const f_groupId = reader.compactString();
-  const f_protocolType = reader.compactString();
-  const f_groupState = reader.compactString();
-  const f_groupType = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    protocolType: f_protocolType,
-    groupState: f_groupState,
-    groupType: f_groupType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ListGroupsResponseListedGroup versions 4. */
+  function readListGroupsResponseListedGroupV4(reader: Reader): ListGroupsResponseListedGroup {
+    const f_groupId = reader.compactString();
+    const f_protocolType = reader.compactString();
+    const f_groupState = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      protocolType: f_protocolType,
+      groupState: f_groupState,
+      groupType: "",
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultListGroupsResponse(): ListGroupsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListGroupsResponseListedGroup versions 5. */
+  function writeListGroupsResponseListedGroupV5(writer: Writer, message: ListGroupsResponseListedGroup): void {
+    writer.compactString(message.groupId);
+    writer.compactString(message.protocolType);
+    writer.compactString(message.groupState);
+    writer.compactString(message.groupType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultListGroupsResponseListedGroup(): ListGroupsResponseListedGroup {
-  return {
-    groupId: "",
-    protocolType: "",
-    groupState: "",
-    groupType: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListGroupsResponseListedGroup versions 5. */
+  function readListGroupsResponseListedGroupV5(reader: Reader): ListGroupsResponseListedGroup {
+    const f_groupId = reader.compactString();
+    const f_protocolType = reader.compactString();
+    const f_groupState = reader.compactString();
+    const f_groupType = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      protocolType: f_protocolType,
+      groupState: f_groupState,
+      groupType: f_groupType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultListGroupsResponse(): ListGroupsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListGroupsResponseListedGroup(): ListGroupsResponseListedGroup {
+    return {
+      groupId: "",
+      protocolType: "",
+      groupState: "",
+      groupType: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListGroupsResponse;
+}

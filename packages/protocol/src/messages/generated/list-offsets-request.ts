@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListOffsetsRequest {
   replicaId: number;
@@ -27,519 +27,524 @@ export interface ListOffsetsRequestListOffsetsTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListOffsetsRequest: MessageCodec<ListOffsetsRequest> = {
-  name: 'ListOffsetsRequest',
-  apiKey: 2,
-  messageType: 'request',
-  validVersions: { min: 0, max: 10 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: ListOffsetsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeListOffsetsRequestV0(writer, message);
-        return;
-      case 1:
-        writeListOffsetsRequestV1(writer, message);
-        return;
-      case 2: case 3:
-        writeListOffsetsRequestV2(writer, message);
-        return;
-      case 4: case 5:
-        writeListOffsetsRequestV4(writer, message);
-        return;
-      case 6: case 7: case 8: case 9:
-        writeListOffsetsRequestV6(writer, message);
-        return;
-      case 10:
-        writeListOffsetsRequestV10(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListOffsetsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListOffsetsRequest {
-    switch (version) {
-      case 0:
-        return readListOffsetsRequestV0(reader);
-      case 1:
-        return readListOffsetsRequestV1(reader);
-      case 2: case 3:
-        return readListOffsetsRequestV2(reader);
-      case 4: case 5:
-        return readListOffsetsRequestV4(reader);
-      case 6: case 7: case 8: case 9:
-        return readListOffsetsRequestV6(reader);
-      case 10:
-        return readListOffsetsRequestV10(reader);
-      default:
-        throw unsupportedDecodeVersion('ListOffsetsRequest', version);
-    }
-  },
-  defaults: defaultListOffsetsRequest,
-};
+/** Builds the ListOffsetsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListOffsetsRequest(runtime: CodecRuntime): MessageCodec<ListOffsetsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListOffsetsRequest versions 0. */
-function writeListOffsetsRequestV0(writer: Writer, message: ListOffsetsRequest): void {
-  writer.int32(message.replicaId);
-  if (message.isolationLevel !== 0) {
-    throw fieldNotInVersion('ListOffsetsRequest', 'isolationLevel', '0');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** ListOffsetsRequest versions 0. */
-function readListOffsetsRequestV0(reader: Reader): ListOffsetsRequest {
-  const f_replicaId = reader.int32();
-  let f_topics: ListOffsetsRequestListOffsetsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    replicaId: f_replicaId,
-    isolationLevel: 0,
-    topics: f_topics,
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
+  const ListOffsetsRequest: MessageCodec<ListOffsetsRequest> = {
+    name: 'ListOffsetsRequest',
+    apiKey: 2,
+    messageType: 'request',
+    validVersions: { min: 0, max: 10 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: ListOffsetsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeListOffsetsRequestV0(writer, message);
+          return;
+        case 1:
+          writeListOffsetsRequestV1(writer, message);
+          return;
+        case 2: case 3:
+          writeListOffsetsRequestV2(writer, message);
+          return;
+        case 4: case 5:
+          writeListOffsetsRequestV4(writer, message);
+          return;
+        case 6: case 7: case 8: case 9:
+          writeListOffsetsRequestV6(writer, message);
+          return;
+        case 10:
+          writeListOffsetsRequestV10(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListOffsetsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListOffsetsRequest {
+      switch (version) {
+        case 0:
+          return readListOffsetsRequestV0(reader);
+        case 1:
+          return readListOffsetsRequestV1(reader);
+        case 2: case 3:
+          return readListOffsetsRequestV2(reader);
+        case 4: case 5:
+          return readListOffsetsRequestV4(reader);
+        case 6: case 7: case 8: case 9:
+          return readListOffsetsRequestV6(reader);
+        case 10:
+          return readListOffsetsRequestV10(reader);
+        default:
+          throw unsupportedDecodeVersion('ListOffsetsRequest', version);
+      }
+    },
+    defaults: defaultListOffsetsRequest,
   };
-}
 
-/** ListOffsetsRequest versions 1. */
-function writeListOffsetsRequestV1(writer: Writer, message: ListOffsetsRequest): void {
-  writer.int32(message.replicaId);
-  if (message.isolationLevel !== 0) {
-    throw fieldNotInVersion('ListOffsetsRequest', 'isolationLevel', '1');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsTopicV1(writer, items0[i0]);
+  /** ListOffsetsRequest versions 0. */
+  function writeListOffsetsRequestV0(writer: Writer, message: ListOffsetsRequest): void {
+    writer.int32(message.replicaId);
+    if (message.isolationLevel !== 0) {
+      throw fieldNotInVersion('ListOffsetsRequest', 'isolationLevel', '0');
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListOffsetsRequest versions 1. */
-function readListOffsetsRequestV1(reader: Reader): ListOffsetsRequest {
-  const f_replicaId = reader.int32();
-  let f_topics: ListOffsetsRequestListOffsetsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsTopicV1(reader);
+  /** ListOffsetsRequest versions 0. */
+  function readListOffsetsRequestV0(reader: Reader): ListOffsetsRequest {
+    const f_replicaId = reader.int32();
+    let f_topics: ListOffsetsRequestListOffsetsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      replicaId: f_replicaId,
+      isolationLevel: 0,
+      topics: f_topics,
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    replicaId: f_replicaId,
-    isolationLevel: 0,
-    topics: f_topics,
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsRequest versions 2-3. */
-function writeListOffsetsRequestV2(writer: Writer, message: ListOffsetsRequest): void {
-  writer.int32(message.replicaId);
-  writer.int8(message.isolationLevel);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsTopicV1(writer, items0[i0]);
+  /** ListOffsetsRequest versions 1. */
+  function writeListOffsetsRequestV1(writer: Writer, message: ListOffsetsRequest): void {
+    writer.int32(message.replicaId);
+    if (message.isolationLevel !== 0) {
+      throw fieldNotInVersion('ListOffsetsRequest', 'isolationLevel', '1');
     }
-  }
-}
-
-/** ListOffsetsRequest versions 2-3. */
-function readListOffsetsRequestV2(reader: Reader): ListOffsetsRequest {
-  const f_replicaId = reader.int32();
-  const f_isolationLevel = reader.int8();
-  let f_topics: ListOffsetsRequestListOffsetsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsTopicV1(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    replicaId: f_replicaId,
-    isolationLevel: f_isolationLevel,
-    topics: f_topics,
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsRequest versions 4-5. */
-function writeListOffsetsRequestV4(writer: Writer, message: ListOffsetsRequest): void {
-  writer.int32(message.replicaId);
-  writer.int8(message.isolationLevel);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsTopicV4(writer, items0[i0]);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsTopicV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListOffsetsRequest versions 4-5. */
-function readListOffsetsRequestV4(reader: Reader): ListOffsetsRequest {
-  const f_replicaId = reader.int32();
-  const f_isolationLevel = reader.int8();
-  let f_topics: ListOffsetsRequestListOffsetsTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsTopicV4(reader);
+  /** ListOffsetsRequest versions 1. */
+  function readListOffsetsRequestV1(reader: Reader): ListOffsetsRequest {
+    const f_replicaId = reader.int32();
+    let f_topics: ListOffsetsRequestListOffsetsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      replicaId: f_replicaId,
+      isolationLevel: 0,
+      topics: f_topics,
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    replicaId: f_replicaId,
-    isolationLevel: f_isolationLevel,
-    topics: f_topics,
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsRequest versions 6-9. */
-function writeListOffsetsRequestV6(writer: Writer, message: ListOffsetsRequest): void {
-  writer.int32(message.replicaId);
-  writer.int8(message.isolationLevel);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsTopicV6(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListOffsetsRequest versions 6-9. */
-function readListOffsetsRequestV6(reader: Reader): ListOffsetsRequest {
-  const f_replicaId = reader.int32();
-  const f_isolationLevel = reader.int8();
-  let f_topics: ListOffsetsRequestListOffsetsTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsTopicV6(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    replicaId: f_replicaId,
-    isolationLevel: f_isolationLevel,
-    topics: f_topics,
-    timeoutMs: 0,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ListOffsetsRequest versions 10. */
-function writeListOffsetsRequestV10(writer: Writer, message: ListOffsetsRequest): void {
-  writer.int32(message.replicaId);
-  writer.int8(message.isolationLevel);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsTopicV6(writer, items0[i0]);
+  /** ListOffsetsRequest versions 2-3. */
+  function writeListOffsetsRequestV2(writer: Writer, message: ListOffsetsRequest): void {
+    writer.int32(message.replicaId);
+    writer.int8(message.isolationLevel);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsTopicV1(writer, items0[i0]);
+      }
     }
   }
-  writer.int32(message.timeoutMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListOffsetsRequest versions 10. */
-function readListOffsetsRequestV10(reader: Reader): ListOffsetsRequest {
-  const f_replicaId = reader.int32();
-  const f_isolationLevel = reader.int8();
-  let f_topics: ListOffsetsRequestListOffsetsTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsTopicV6(reader);
+  /** ListOffsetsRequest versions 2-3. */
+  function readListOffsetsRequestV2(reader: Reader): ListOffsetsRequest {
+    const f_replicaId = reader.int32();
+    const f_isolationLevel = reader.int8();
+    let f_topics: ListOffsetsRequestListOffsetsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      replicaId: f_replicaId,
+      isolationLevel: f_isolationLevel,
+      topics: f_topics,
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_timeoutMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    replicaId: f_replicaId,
-    isolationLevel: f_isolationLevel,
-    topics: f_topics,
-    timeoutMs: f_timeoutMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListOffsetsRequestListOffsetsPartition versions 0. */
-function writeListOffsetsRequestListOffsetsPartitionV0(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.timestamp);
-  writer.int32(message.maxNumOffsets);
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 0. */
-function readListOffsetsRequestListOffsetsPartitionV0(reader: Reader): ListOffsetsRequestListOffsetsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_timestamp = reader.int64();
-  const f_maxNumOffsets = reader.int32();
-  return {
-    partitionIndex: f_partitionIndex,
-    currentLeaderEpoch: -1,
-    timestamp: f_timestamp,
-    maxNumOffsets: f_maxNumOffsets,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 1-3. */
-function writeListOffsetsRequestListOffsetsPartitionV1(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.timestamp);
-  if (message.maxNumOffsets !== 1) {
-    throw fieldNotInVersion('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', '1-3');
-  }
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 1-3. */
-function readListOffsetsRequestListOffsetsPartitionV1(reader: Reader): ListOffsetsRequestListOffsetsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_timestamp = reader.int64();
-  return {
-    partitionIndex: f_partitionIndex,
-    currentLeaderEpoch: -1,
-    timestamp: f_timestamp,
-    maxNumOffsets: 1,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 4-5. */
-function writeListOffsetsRequestListOffsetsPartitionV4(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.currentLeaderEpoch);
-  writer.int64(message.timestamp);
-  if (message.maxNumOffsets !== 1) {
-    throw fieldNotInVersion('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', '4-5');
-  }
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 4-5. */
-function readListOffsetsRequestListOffsetsPartitionV4(reader: Reader): ListOffsetsRequestListOffsetsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_currentLeaderEpoch = reader.int32();
-  const f_timestamp = reader.int64();
-  return {
-    partitionIndex: f_partitionIndex,
-    currentLeaderEpoch: f_currentLeaderEpoch,
-    timestamp: f_timestamp,
-    maxNumOffsets: 1,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 6-10. */
-function writeListOffsetsRequestListOffsetsPartitionV6(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.currentLeaderEpoch);
-  writer.int64(message.timestamp);
-  if (message.maxNumOffsets !== 1) {
-    throw fieldNotInVersion('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', '6-10');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListOffsetsRequestListOffsetsPartition versions 6-10. */
-function readListOffsetsRequestListOffsetsPartitionV6(reader: Reader): ListOffsetsRequestListOffsetsPartition {
-  const f_partitionIndex = reader.int32();
-  const f_currentLeaderEpoch = reader.int32();
-  const f_timestamp = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    currentLeaderEpoch: f_currentLeaderEpoch,
-    timestamp: f_timestamp,
-    maxNumOffsets: 1,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ListOffsetsRequestListOffsetsTopic versions 0. */
-function writeListOffsetsRequestListOffsetsTopicV0(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsPartitionV0(writer, items0[i0]);
+  /** ListOffsetsRequest versions 4-5. */
+  function writeListOffsetsRequestV4(writer: Writer, message: ListOffsetsRequest): void {
+    writer.int32(message.replicaId);
+    writer.int8(message.isolationLevel);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsTopicV4(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 0. */
-function readListOffsetsRequestListOffsetsTopicV0(reader: Reader): ListOffsetsRequestListOffsetsTopic {
-  const f_name = reader.string();
-  let f_partitions: ListOffsetsRequestListOffsetsPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsPartitionV0(reader);
+  /** ListOffsetsRequest versions 4-5. */
+  function readListOffsetsRequestV4(reader: Reader): ListOffsetsRequest {
+    const f_replicaId = reader.int32();
+    const f_isolationLevel = reader.int8();
+    let f_topics: ListOffsetsRequestListOffsetsTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsTopicV4(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      replicaId: f_replicaId,
+      isolationLevel: f_isolationLevel,
+      topics: f_topics,
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 1-3. */
-function writeListOffsetsRequestListOffsetsTopicV1(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsPartitionV1(writer, items0[i0]);
+  /** ListOffsetsRequest versions 6-9. */
+  function writeListOffsetsRequestV6(writer: Writer, message: ListOffsetsRequest): void {
+    writer.int32(message.replicaId);
+    writer.int8(message.isolationLevel);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsTopicV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListOffsetsRequest versions 6-9. */
+  function readListOffsetsRequestV6(reader: Reader): ListOffsetsRequest {
+    const f_replicaId = reader.int32();
+    const f_isolationLevel = reader.int8();
+    let f_topics: ListOffsetsRequestListOffsetsTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsTopicV6(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      replicaId: f_replicaId,
+      isolationLevel: f_isolationLevel,
+      topics: f_topics,
+      timeoutMs: 0,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ListOffsetsRequest versions 10. */
+  function writeListOffsetsRequestV10(writer: Writer, message: ListOffsetsRequest): void {
+    writer.int32(message.replicaId);
+    writer.int8(message.isolationLevel);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsTopicV6(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.timeoutMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListOffsetsRequest versions 10. */
+  function readListOffsetsRequestV10(reader: Reader): ListOffsetsRequest {
+    const f_replicaId = reader.int32();
+    const f_isolationLevel = reader.int8();
+    let f_topics: ListOffsetsRequestListOffsetsTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsTopicV6(reader);
+      }
+      f_topics = items0;
+    }
+    const f_timeoutMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      replicaId: f_replicaId,
+      isolationLevel: f_isolationLevel,
+      topics: f_topics,
+      timeoutMs: f_timeoutMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ListOffsetsRequestListOffsetsPartition versions 0. */
+  function writeListOffsetsRequestListOffsetsPartitionV0(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.timestamp);
+    writer.int32(message.maxNumOffsets);
+  }
+
+  /** ListOffsetsRequestListOffsetsPartition versions 0. */
+  function readListOffsetsRequestListOffsetsPartitionV0(reader: Reader): ListOffsetsRequestListOffsetsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_timestamp = reader.int64();
+    const f_maxNumOffsets = reader.int32();
+    return {
+      partitionIndex: f_partitionIndex,
+      currentLeaderEpoch: -1,
+      timestamp: f_timestamp,
+      maxNumOffsets: f_maxNumOffsets,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ListOffsetsRequestListOffsetsPartition versions 1-3. */
+  function writeListOffsetsRequestListOffsetsPartitionV1(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.timestamp);
+    if (message.maxNumOffsets !== 1) {
+      throw fieldNotInVersion('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', '1-3');
     }
   }
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 1-3. */
-function readListOffsetsRequestListOffsetsTopicV1(reader: Reader): ListOffsetsRequestListOffsetsTopic {
-  const f_name = reader.string();
-  let f_partitions: ListOffsetsRequestListOffsetsPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsPartitionV1(reader);
-    }
-    f_partitions = items0;
+  /** ListOffsetsRequestListOffsetsPartition versions 1-3. */
+  function readListOffsetsRequestListOffsetsPartitionV1(reader: Reader): ListOffsetsRequestListOffsetsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_timestamp = reader.int64();
+    return {
+      partitionIndex: f_partitionIndex,
+      currentLeaderEpoch: -1,
+      timestamp: f_timestamp,
+      maxNumOffsets: 1,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 4-5. */
-function writeListOffsetsRequestListOffsetsTopicV4(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsPartitionV4(writer, items0[i0]);
+  /** ListOffsetsRequestListOffsetsPartition versions 4-5. */
+  function writeListOffsetsRequestListOffsetsPartitionV4(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.currentLeaderEpoch);
+    writer.int64(message.timestamp);
+    if (message.maxNumOffsets !== 1) {
+      throw fieldNotInVersion('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', '4-5');
     }
   }
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 4-5. */
-function readListOffsetsRequestListOffsetsTopicV4(reader: Reader): ListOffsetsRequestListOffsetsTopic {
-  const f_name = reader.string();
-  let f_partitions: ListOffsetsRequestListOffsetsPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsPartitionV4(reader);
-    }
-    f_partitions = items0;
+  /** ListOffsetsRequestListOffsetsPartition versions 4-5. */
+  function readListOffsetsRequestListOffsetsPartitionV4(reader: Reader): ListOffsetsRequestListOffsetsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_currentLeaderEpoch = reader.int32();
+    const f_timestamp = reader.int64();
+    return {
+      partitionIndex: f_partitionIndex,
+      currentLeaderEpoch: f_currentLeaderEpoch,
+      timestamp: f_timestamp,
+      maxNumOffsets: 1,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 6-10. */
-function writeListOffsetsRequestListOffsetsTopicV6(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsRequestListOffsetsPartitionV6(writer, items0[i0]);
+  /** ListOffsetsRequestListOffsetsPartition versions 6-10. */
+  function writeListOffsetsRequestListOffsetsPartitionV6(writer: Writer, message: ListOffsetsRequestListOffsetsPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.currentLeaderEpoch);
+    writer.int64(message.timestamp);
+    if (message.maxNumOffsets !== 1) {
+      throw fieldNotInVersion('ListOffsetsRequestListOffsetsPartition', 'maxNumOffsets', '6-10');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListOffsetsRequestListOffsetsPartition versions 6-10. */
+  function readListOffsetsRequestListOffsetsPartitionV6(reader: Reader): ListOffsetsRequestListOffsetsPartition {
+    const f_partitionIndex = reader.int32();
+    const f_currentLeaderEpoch = reader.int32();
+    const f_timestamp = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      currentLeaderEpoch: f_currentLeaderEpoch,
+      timestamp: f_timestamp,
+      maxNumOffsets: 1,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ListOffsetsRequestListOffsetsTopic versions 0. */
+  function writeListOffsetsRequestListOffsetsTopicV0(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsPartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListOffsetsRequestListOffsetsTopic versions 6-10. */
-function readListOffsetsRequestListOffsetsTopicV6(reader: Reader): ListOffsetsRequestListOffsetsTopic {
-  const f_name = reader.compactString();
-  let f_partitions: ListOffsetsRequestListOffsetsPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsRequestListOffsetsPartitionV6(reader);
+  /** ListOffsetsRequestListOffsetsTopic versions 0. */
+  function readListOffsetsRequestListOffsetsTopicV0(reader: Reader): ListOffsetsRequestListOffsetsTopic {
+    const f_name = reader.string();
+    let f_partitions: ListOffsetsRequestListOffsetsPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsPartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultListOffsetsRequest(): ListOffsetsRequest {
-  return {
-    replicaId: 0,
-    isolationLevel: 0,
-    topics: [],
-    timeoutMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListOffsetsRequestListOffsetsTopic versions 1-3. */
+  function writeListOffsetsRequestListOffsetsTopicV1(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsPartitionV1(writer, items0[i0]);
+      }
+    }
+  }
 
-function defaultListOffsetsRequestListOffsetsPartition(): ListOffsetsRequestListOffsetsPartition {
-  return {
-    partitionIndex: 0,
-    currentLeaderEpoch: -1,
-    timestamp: 0n,
-    maxNumOffsets: 1,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListOffsetsRequestListOffsetsTopic versions 1-3. */
+  function readListOffsetsRequestListOffsetsTopicV1(reader: Reader): ListOffsetsRequestListOffsetsTopic {
+    const f_name = reader.string();
+    let f_partitions: ListOffsetsRequestListOffsetsPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsPartitionV1(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultListOffsetsRequestListOffsetsTopic(): ListOffsetsRequestListOffsetsTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListOffsetsRequestListOffsetsTopic versions 4-5. */
+  function writeListOffsetsRequestListOffsetsTopicV4(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsPartitionV4(writer, items0[i0]);
+      }
+    }
+  }
 
+  /** ListOffsetsRequestListOffsetsTopic versions 4-5. */
+  function readListOffsetsRequestListOffsetsTopicV4(reader: Reader): ListOffsetsRequestListOffsetsTopic {
+    const f_name = reader.string();
+    let f_partitions: ListOffsetsRequestListOffsetsPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsPartitionV4(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ListOffsetsRequestListOffsetsTopic versions 6-10. */
+  function writeListOffsetsRequestListOffsetsTopicV6(writer: Writer, message: ListOffsetsRequestListOffsetsTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsRequestListOffsetsPartitionV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListOffsetsRequestListOffsetsTopic versions 6-10. */
+  function readListOffsetsRequestListOffsetsTopicV6(reader: Reader): ListOffsetsRequestListOffsetsTopic {
+    const f_name = reader.compactString();
+    let f_partitions: ListOffsetsRequestListOffsetsPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListOffsetsRequestListOffsetsPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsRequestListOffsetsPartitionV6(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultListOffsetsRequest(): ListOffsetsRequest {
+    return {
+      replicaId: 0,
+      isolationLevel: 0,
+      topics: [],
+      timeoutMs: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListOffsetsRequestListOffsetsPartition(): ListOffsetsRequestListOffsetsPartition {
+    return {
+      partitionIndex: 0,
+      currentLeaderEpoch: -1,
+      timestamp: 0n,
+      maxNumOffsets: 1,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListOffsetsRequestListOffsetsTopic(): ListOffsetsRequestListOffsetsTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListOffsetsRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListOffsetsResponse {
   throttleTimeMs: number;
@@ -27,495 +27,500 @@ export interface ListOffsetsResponseListOffsetsTopicResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListOffsetsResponse: MessageCodec<ListOffsetsResponse> = {
-  name: 'ListOffsetsResponse',
-  apiKey: 2,
-  messageType: 'response',
-  validVersions: { min: 0, max: 10 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: ListOffsetsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeListOffsetsResponseV0(writer, message);
-        return;
-      case 1:
-        writeListOffsetsResponseV1(writer, message);
-        return;
-      case 2: case 3:
-        writeListOffsetsResponseV2(writer, message);
-        return;
-      case 4: case 5:
-        writeListOffsetsResponseV4(writer, message);
-        return;
-      case 6: case 7: case 8: case 9: case 10:
-        writeListOffsetsResponseV6(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListOffsetsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListOffsetsResponse {
-    switch (version) {
-      case 0:
-        return readListOffsetsResponseV0(reader);
-      case 1:
-        return readListOffsetsResponseV1(reader);
-      case 2: case 3:
-        return readListOffsetsResponseV2(reader);
-      case 4: case 5:
-        return readListOffsetsResponseV4(reader);
-      case 6: case 7: case 8: case 9: case 10:
-        return readListOffsetsResponseV6(reader);
-      default:
-        throw unsupportedDecodeVersion('ListOffsetsResponse', version);
-    }
-  },
-  defaults: defaultListOffsetsResponse,
-};
+/** Builds the ListOffsetsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListOffsetsResponse(runtime: CodecRuntime): MessageCodec<ListOffsetsResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListOffsetsResponse versions 0. */
-function writeListOffsetsResponseV0(writer: Writer, message: ListOffsetsResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsTopicResponseV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** ListOffsetsResponse versions 0. */
-function readListOffsetsResponseV0(reader: Reader): ListOffsetsResponse {
-  let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const ListOffsetsResponse: MessageCodec<ListOffsetsResponse> = {
+    name: 'ListOffsetsResponse',
+    apiKey: 2,
+    messageType: 'response',
+    validVersions: { min: 0, max: 10 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: ListOffsetsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeListOffsetsResponseV0(writer, message);
+          return;
+        case 1:
+          writeListOffsetsResponseV1(writer, message);
+          return;
+        case 2: case 3:
+          writeListOffsetsResponseV2(writer, message);
+          return;
+        case 4: case 5:
+          writeListOffsetsResponseV4(writer, message);
+          return;
+        case 6: case 7: case 8: case 9: case 10:
+          writeListOffsetsResponseV6(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListOffsetsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListOffsetsResponse {
+      switch (version) {
+        case 0:
+          return readListOffsetsResponseV0(reader);
+        case 1:
+          return readListOffsetsResponseV1(reader);
+        case 2: case 3:
+          return readListOffsetsResponseV2(reader);
+        case 4: case 5:
+          return readListOffsetsResponseV4(reader);
+        case 6: case 7: case 8: case 9: case 10:
+          return readListOffsetsResponseV6(reader);
+        default:
+          throw unsupportedDecodeVersion('ListOffsetsResponse', version);
+      }
+    },
+    defaults: defaultListOffsetsResponse,
   };
-}
 
-/** ListOffsetsResponse versions 1. */
-function writeListOffsetsResponseV1(writer: Writer, message: ListOffsetsResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsTopicResponseV1(writer, items0[i0]);
+  /** ListOffsetsResponse versions 0. */
+  function writeListOffsetsResponseV0(writer: Writer, message: ListOffsetsResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsTopicResponseV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListOffsetsResponse versions 1. */
-function readListOffsetsResponseV1(reader: Reader): ListOffsetsResponse {
-  let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV1(reader);
+  /** ListOffsetsResponse versions 0. */
+  function readListOffsetsResponseV0(reader: Reader): ListOffsetsResponse {
+    let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsResponse versions 2-3. */
-function writeListOffsetsResponseV2(writer: Writer, message: ListOffsetsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsTopicResponseV1(writer, items0[i0]);
-    }
-  }
-}
-
-/** ListOffsetsResponse versions 2-3. */
-function readListOffsetsResponseV2(reader: Reader): ListOffsetsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV1(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsResponse versions 4-5. */
-function writeListOffsetsResponseV4(writer: Writer, message: ListOffsetsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsTopicResponseV4(writer, items0[i0]);
+  /** ListOffsetsResponse versions 1. */
+  function writeListOffsetsResponseV1(writer: Writer, message: ListOffsetsResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsTopicResponseV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListOffsetsResponse versions 4-5. */
-function readListOffsetsResponseV4(reader: Reader): ListOffsetsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV4(reader);
+  /** ListOffsetsResponse versions 1. */
+  function readListOffsetsResponseV1(reader: Reader): ListOffsetsResponse {
+    let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsResponse versions 6-10. */
-function writeListOffsetsResponseV6(writer: Writer, message: ListOffsetsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsTopicResponseV6(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListOffsetsResponse versions 6-10. */
-function readListOffsetsResponseV6(reader: Reader): ListOffsetsResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV6(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 0. */
-function writeListOffsetsResponseListOffsetsPartitionResponseV0(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.oldStyleOffsets;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int64(items0[i0]);
+  /** ListOffsetsResponse versions 2-3. */
+  function writeListOffsetsResponseV2(writer: Writer, message: ListOffsetsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsTopicResponseV1(writer, items0[i0]);
+      }
     }
   }
-  if (message.timestamp !== -1n) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'timestamp', '0');
-  }
-  if (message.offset !== -1n) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'offset', '0');
-  }
-  if (message.leaderEpoch !== -1) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', '0');
-  }
-}
 
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 0. */
-function readListOffsetsResponseListOffsetsPartitionResponseV0(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_oldStyleOffsets: bigint[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<bigint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int64();
+  /** ListOffsetsResponse versions 2-3. */
+  function readListOffsetsResponseV2(reader: Reader): ListOffsetsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV1(reader);
+      }
+      f_topics = items0;
     }
-    f_oldStyleOffsets = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    oldStyleOffsets: f_oldStyleOffsets,
-    timestamp: -1n,
-    offset: -1n,
-    leaderEpoch: -1,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 1-3. */
-function writeListOffsetsResponseListOffsetsPartitionResponseV1(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  if (message.oldStyleOffsets.length !== 0) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', '1-3');
-  }
-  writer.int64(message.timestamp);
-  writer.int64(message.offset);
-  if (message.leaderEpoch !== -1) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', '1-3');
-  }
-}
-
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 1-3. */
-function readListOffsetsResponseListOffsetsPartitionResponseV1(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_timestamp = reader.int64();
-  const f_offset = reader.int64();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    oldStyleOffsets: [],
-    timestamp: f_timestamp,
-    offset: f_offset,
-    leaderEpoch: -1,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 4-5. */
-function writeListOffsetsResponseListOffsetsPartitionResponseV4(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  if (message.oldStyleOffsets.length !== 0) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', '4-5');
-  }
-  writer.int64(message.timestamp);
-  writer.int64(message.offset);
-  writer.int32(message.leaderEpoch);
-}
-
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 4-5. */
-function readListOffsetsResponseListOffsetsPartitionResponseV4(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_timestamp = reader.int64();
-  const f_offset = reader.int64();
-  const f_leaderEpoch = reader.int32();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    oldStyleOffsets: [],
-    timestamp: f_timestamp,
-    offset: f_offset,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 6-10. */
-function writeListOffsetsResponseListOffsetsPartitionResponseV6(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  if (message.oldStyleOffsets.length !== 0) {
-    throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', '6-10');
-  }
-  writer.int64(message.timestamp);
-  writer.int64(message.offset);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListOffsetsResponseListOffsetsPartitionResponse versions 6-10. */
-function readListOffsetsResponseListOffsetsPartitionResponseV6(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_timestamp = reader.int64();
-  const f_offset = reader.int64();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    oldStyleOffsets: [],
-    timestamp: f_timestamp,
-    offset: f_offset,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ListOffsetsResponseListOffsetsTopicResponse versions 0. */
-function writeListOffsetsResponseListOffsetsTopicResponseV0(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsPartitionResponseV0(writer, items0[i0]);
+  /** ListOffsetsResponse versions 4-5. */
+  function writeListOffsetsResponseV4(writer: Writer, message: ListOffsetsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsTopicResponseV4(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ListOffsetsResponseListOffsetsTopicResponse versions 0. */
-function readListOffsetsResponseListOffsetsTopicResponseV0(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
-  const f_name = reader.string();
-  let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV0(reader);
+  /** ListOffsetsResponse versions 4-5. */
+  function readListOffsetsResponseV4(reader: Reader): ListOffsetsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV4(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsResponseListOffsetsTopicResponse versions 1-3. */
-function writeListOffsetsResponseListOffsetsTopicResponseV1(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsPartitionResponseV1(writer, items0[i0]);
+  /** ListOffsetsResponse versions 6-10. */
+  function writeListOffsetsResponseV6(writer: Writer, message: ListOffsetsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsTopicResponseV6(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** ListOffsetsResponseListOffsetsTopicResponse versions 1-3. */
-function readListOffsetsResponseListOffsetsTopicResponseV1(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
-  const f_name = reader.string();
-  let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV1(reader);
+  /** ListOffsetsResponse versions 6-10. */
+  function readListOffsetsResponseV6(reader: Reader): ListOffsetsResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: ListOffsetsResponseListOffsetsTopicResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsTopicResponseV6(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ListOffsetsResponseListOffsetsTopicResponse versions 4-5. */
-function writeListOffsetsResponseListOffsetsTopicResponseV4(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsPartitionResponseV4(writer, items0[i0]);
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 0. */
+  function writeListOffsetsResponseListOffsetsPartitionResponseV0(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.oldStyleOffsets;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int64(items0[i0]);
+      }
     }
-  }
-}
-
-/** ListOffsetsResponseListOffsetsTopicResponse versions 4-5. */
-function readListOffsetsResponseListOffsetsTopicResponseV4(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
-  const f_name = reader.string();
-  let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV4(reader);
+    if (message.timestamp !== -1n) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'timestamp', '0');
     }
-    f_partitions = items0;
-  }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ListOffsetsResponseListOffsetsTopicResponse versions 6-10. */
-function writeListOffsetsResponseListOffsetsTopicResponseV6(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListOffsetsResponseListOffsetsPartitionResponseV6(writer, items0[i0]);
+    if (message.offset !== -1n) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'offset', '0');
+    }
+    if (message.leaderEpoch !== -1) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', '0');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListOffsetsResponseListOffsetsTopicResponse versions 6-10. */
-function readListOffsetsResponseListOffsetsTopicResponseV6(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
-  const f_name = reader.compactString();
-  let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV6(reader);
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 0. */
+  function readListOffsetsResponseListOffsetsPartitionResponseV0(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_oldStyleOffsets: bigint[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<bigint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.int64();
+      }
+      f_oldStyleOffsets = items0;
     }
-    f_partitions = items0;
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      oldStyleOffsets: f_oldStyleOffsets,
+      timestamp: -1n,
+      offset: -1n,
+      leaderEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultListOffsetsResponse(): ListOffsetsResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 1-3. */
+  function writeListOffsetsResponseListOffsetsPartitionResponseV1(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    if (message.oldStyleOffsets.length !== 0) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', '1-3');
+    }
+    writer.int64(message.timestamp);
+    writer.int64(message.offset);
+    if (message.leaderEpoch !== -1) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'leaderEpoch', '1-3');
+    }
+  }
 
-function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOffsetsResponseListOffsetsPartitionResponse {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    oldStyleOffsets: [],
-    timestamp: -1n,
-    offset: -1n,
-    leaderEpoch: -1,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 1-3. */
+  function readListOffsetsResponseListOffsetsPartitionResponseV1(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_timestamp = reader.int64();
+    const f_offset = reader.int64();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      oldStyleOffsets: [],
+      timestamp: f_timestamp,
+      offset: f_offset,
+      leaderEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultListOffsetsResponseListOffsetsTopicResponse(): ListOffsetsResponseListOffsetsTopicResponse {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 4-5. */
+  function writeListOffsetsResponseListOffsetsPartitionResponseV4(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    if (message.oldStyleOffsets.length !== 0) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', '4-5');
+    }
+    writer.int64(message.timestamp);
+    writer.int64(message.offset);
+    writer.int32(message.leaderEpoch);
+  }
 
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 4-5. */
+  function readListOffsetsResponseListOffsetsPartitionResponseV4(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_timestamp = reader.int64();
+    const f_offset = reader.int64();
+    const f_leaderEpoch = reader.int32();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      oldStyleOffsets: [],
+      timestamp: f_timestamp,
+      offset: f_offset,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 6-10. */
+  function writeListOffsetsResponseListOffsetsPartitionResponseV6(writer: Writer, message: ListOffsetsResponseListOffsetsPartitionResponse): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    if (message.oldStyleOffsets.length !== 0) {
+      throw fieldNotInVersion('ListOffsetsResponseListOffsetsPartitionResponse', 'oldStyleOffsets', '6-10');
+    }
+    writer.int64(message.timestamp);
+    writer.int64(message.offset);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListOffsetsResponseListOffsetsPartitionResponse versions 6-10. */
+  function readListOffsetsResponseListOffsetsPartitionResponseV6(reader: Reader): ListOffsetsResponseListOffsetsPartitionResponse {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_timestamp = reader.int64();
+    const f_offset = reader.int64();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      oldStyleOffsets: [],
+      timestamp: f_timestamp,
+      offset: f_offset,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 0. */
+  function writeListOffsetsResponseListOffsetsTopicResponseV0(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsPartitionResponseV0(writer, items0[i0]);
+      }
+    }
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 0. */
+  function readListOffsetsResponseListOffsetsTopicResponseV0(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
+    const f_name = reader.string();
+    let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV0(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 1-3. */
+  function writeListOffsetsResponseListOffsetsTopicResponseV1(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsPartitionResponseV1(writer, items0[i0]);
+      }
+    }
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 1-3. */
+  function readListOffsetsResponseListOffsetsTopicResponseV1(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
+    const f_name = reader.string();
+    let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV1(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 4-5. */
+  function writeListOffsetsResponseListOffsetsTopicResponseV4(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsPartitionResponseV4(writer, items0[i0]);
+      }
+    }
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 4-5. */
+  function readListOffsetsResponseListOffsetsTopicResponseV4(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
+    const f_name = reader.string();
+    let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV4(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 6-10. */
+  function writeListOffsetsResponseListOffsetsTopicResponseV6(writer: Writer, message: ListOffsetsResponseListOffsetsTopicResponse): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListOffsetsResponseListOffsetsPartitionResponseV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListOffsetsResponseListOffsetsTopicResponse versions 6-10. */
+  function readListOffsetsResponseListOffsetsTopicResponseV6(reader: Reader): ListOffsetsResponseListOffsetsTopicResponse {
+    const f_name = reader.compactString();
+    let f_partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListOffsetsResponseListOffsetsPartitionResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListOffsetsResponseListOffsetsPartitionResponseV6(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultListOffsetsResponse(): ListOffsetsResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListOffsetsResponseListOffsetsPartitionResponse(): ListOffsetsResponseListOffsetsPartitionResponse {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      oldStyleOffsets: [],
+      timestamp: -1n,
+      offset: -1n,
+      leaderEpoch: -1,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListOffsetsResponseListOffsetsTopicResponse(): ListOffsetsResponseListOffsetsTopicResponse {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListOffsetsResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListPartitionReassignmentsRequest {
   timeoutMs: number;
@@ -17,122 +17,127 @@ export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopi
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListPartitionReassignmentsRequest: MessageCodec<ListPartitionReassignmentsRequest> = {
-  name: 'ListPartitionReassignmentsRequest',
-  apiKey: 46,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ListPartitionReassignmentsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeListPartitionReassignmentsRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListPartitionReassignmentsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListPartitionReassignmentsRequest {
-    switch (version) {
-      case 0:
-        return readListPartitionReassignmentsRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ListPartitionReassignmentsRequest', version);
-    }
-  },
-  defaults: defaultListPartitionReassignmentsRequest,
-};
+/** Builds the ListPartitionReassignmentsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListPartitionReassignmentsRequest(runtime: CodecRuntime): MessageCodec<ListPartitionReassignmentsRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListPartitionReassignmentsRequest versions 0. */
-function writeListPartitionReassignmentsRequestV0(writer: Writer, message: ListPartitionReassignmentsRequest): void {
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  const ListPartitionReassignmentsRequest: MessageCodec<ListPartitionReassignmentsRequest> = {
+    name: 'ListPartitionReassignmentsRequest',
+    apiKey: 46,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ListPartitionReassignmentsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeListPartitionReassignmentsRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListPartitionReassignmentsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListPartitionReassignmentsRequest {
+      switch (version) {
+        case 0:
+          return readListPartitionReassignmentsRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ListPartitionReassignmentsRequest', version);
+      }
+    },
+    defaults: defaultListPartitionReassignmentsRequest,
+  };
+
+  /** ListPartitionReassignmentsRequest versions 0. */
+  function writeListPartitionReassignmentsRequestV0(writer: Writer, message: ListPartitionReassignmentsRequest): void {
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ListPartitionReassignmentsRequest versions 0. */
+  function readListPartitionReassignmentsRequestV0(reader: Reader): ListPartitionReassignmentsRequest {
+    const f_timeoutMs = reader.int32();
+    let f_topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      timeoutMs: f_timeoutMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ListPartitionReassignmentsRequestListPartitionReassignmentsTopics versions 0. */
+  function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(writer: Writer, message: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionIndexes;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListPartitionReassignmentsRequest versions 0. */
-function readListPartitionReassignmentsRequestV0(reader: Reader): ListPartitionReassignmentsRequest {
-  const f_timeoutMs = reader.int32();
-  let f_topics: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(reader);
+  /** ListPartitionReassignmentsRequestListPartitionReassignmentsTopics versions 0. */
+  function readListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(reader: Reader): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
+    const f_name = reader.compactString();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topics = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    timeoutMs: f_timeoutMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ListPartitionReassignmentsRequestListPartitionReassignmentsTopics versions 0. */
-function writeListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(writer: Writer, message: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultListPartitionReassignmentsRequest(): ListPartitionReassignmentsRequest {
+    return {
+      timeoutMs: 60000,
+      topics: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListPartitionReassignmentsRequestListPartitionReassignmentsTopics versions 0. */
-function readListPartitionReassignmentsRequestListPartitionReassignmentsTopicsV0(reader: Reader): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  const f_name = reader.compactString();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+  function defaultListPartitionReassignmentsRequestListPartitionReassignmentsTopics(): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
+    return {
+      name: "",
+      partitionIndexes: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
+  return ListPartitionReassignmentsRequest;
 }
-
-function defaultListPartitionReassignmentsRequest(): ListPartitionReassignmentsRequest {
-  return {
-    timeoutMs: 60000,
-    topics: null,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultListPartitionReassignmentsRequestListPartitionReassignmentsTopics(): ListPartitionReassignmentsRequestListPartitionReassignmentsTopics {
-  return {
-    name: "",
-    partitionIndexes: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListPartitionReassignmentsResponse {
   throttleTimeMs: number;
@@ -27,205 +27,210 @@ export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListPartitionReassignmentsResponse: MessageCodec<ListPartitionReassignmentsResponse> = {
-  name: 'ListPartitionReassignmentsResponse',
-  apiKey: 46,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ListPartitionReassignmentsResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeListPartitionReassignmentsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListPartitionReassignmentsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListPartitionReassignmentsResponse {
-    switch (version) {
-      case 0:
-        return readListPartitionReassignmentsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ListPartitionReassignmentsResponse', version);
-    }
-  },
-  defaults: defaultListPartitionReassignmentsResponse,
-};
+/** Builds the ListPartitionReassignmentsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListPartitionReassignmentsResponse(runtime: CodecRuntime): MessageCodec<ListPartitionReassignmentsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListPartitionReassignmentsResponse versions 0. */
-function writeListPartitionReassignmentsResponseV0(writer: Writer, message: ListPartitionReassignmentsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListPartitionReassignmentsResponseOngoingTopicReassignmentV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListPartitionReassignmentsResponse versions 0. */
-function readListPartitionReassignmentsResponseV0(reader: Reader): ListPartitionReassignmentsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListPartitionReassignmentsResponseOngoingTopicReassignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListPartitionReassignmentsResponseOngoingTopicReassignmentV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const ListPartitionReassignmentsResponse: MessageCodec<ListPartitionReassignmentsResponse> = {
+    name: 'ListPartitionReassignmentsResponse',
+    apiKey: 46,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ListPartitionReassignmentsResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeListPartitionReassignmentsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListPartitionReassignmentsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListPartitionReassignmentsResponse {
+      switch (version) {
+        case 0:
+          return readListPartitionReassignmentsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ListPartitionReassignmentsResponse', version);
+      }
+    },
+    defaults: defaultListPartitionReassignmentsResponse,
   };
-}
 
-/** ListPartitionReassignmentsResponseOngoingPartitionReassignment versions 0. */
-function writeListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(writer: Writer, message: ListPartitionReassignmentsResponseOngoingPartitionReassignment): void {
-  writer.int32(message.partitionIndex);
-  {
-    const items0 = message.replicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ListPartitionReassignmentsResponse versions 0. */
+  function writeListPartitionReassignmentsResponseV0(writer: Writer, message: ListPartitionReassignmentsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListPartitionReassignmentsResponseOngoingTopicReassignmentV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.addingReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.removingReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListPartitionReassignmentsResponseOngoingPartitionReassignment versions 0. */
-function readListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(reader: Reader): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
-  const f_partitionIndex = reader.int32();
-  let f_replicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ListPartitionReassignmentsResponse versions 0. */
+  function readListPartitionReassignmentsResponseV0(reader: Reader): ListPartitionReassignmentsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListPartitionReassignmentsResponseOngoingTopicReassignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListPartitionReassignmentsResponseOngoingTopicReassignmentV0(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicas = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_addingReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+
+  /** ListPartitionReassignmentsResponseOngoingPartitionReassignment versions 0. */
+  function writeListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(writer: Writer, message: ListPartitionReassignmentsResponseOngoingPartitionReassignment): void {
+    writer.int32(message.partitionIndex);
+    {
+      const items0 = message.replicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_addingReplicas = items0;
-  }
-  let f_removingReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    {
+      const items0 = message.addingReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_removingReplicas = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    replicas: f_replicas,
-    addingReplicas: f_addingReplicas,
-    removingReplicas: f_removingReplicas,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ListPartitionReassignmentsResponseOngoingTopicReassignment versions 0. */
-function writeListPartitionReassignmentsResponseOngoingTopicReassignmentV0(writer: Writer, message: ListPartitionReassignmentsResponseOngoingTopicReassignment): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(writer, items0[i0]);
+    {
+      const items0 = message.removingReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListPartitionReassignmentsResponseOngoingTopicReassignment versions 0. */
-function readListPartitionReassignmentsResponseOngoingTopicReassignmentV0(reader: Reader): ListPartitionReassignmentsResponseOngoingTopicReassignment {
-  const f_name = reader.compactString();
-  let f_partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListPartitionReassignmentsResponseOngoingPartitionReassignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(reader);
+  /** ListPartitionReassignmentsResponseOngoingPartitionReassignment versions 0. */
+  function readListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(reader: Reader): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
+    const f_partitionIndex = reader.int32();
+    let f_replicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicas = items0;
     }
-    f_partitions = items0;
+    let f_addingReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_addingReplicas = items0;
+    }
+    let f_removingReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_removingReplicas = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      replicas: f_replicas,
+      addingReplicas: f_addingReplicas,
+      removingReplicas: f_removingReplicas,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultListPartitionReassignmentsResponse(): ListPartitionReassignmentsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListPartitionReassignmentsResponseOngoingTopicReassignment versions 0. */
+  function writeListPartitionReassignmentsResponseOngoingTopicReassignmentV0(writer: Writer, message: ListPartitionReassignmentsResponseOngoingTopicReassignment): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultListPartitionReassignmentsResponseOngoingPartitionReassignment(): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
-  return {
-    partitionIndex: 0,
-    replicas: [],
-    addingReplicas: [],
-    removingReplicas: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListPartitionReassignmentsResponseOngoingTopicReassignment versions 0. */
+  function readListPartitionReassignmentsResponseOngoingTopicReassignmentV0(reader: Reader): ListPartitionReassignmentsResponseOngoingTopicReassignment {
+    const f_name = reader.compactString();
+    let f_partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListPartitionReassignmentsResponseOngoingPartitionReassignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListPartitionReassignmentsResponseOngoingPartitionReassignmentV0(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultListPartitionReassignmentsResponseOngoingTopicReassignment(): ListPartitionReassignmentsResponseOngoingTopicReassignment {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultListPartitionReassignmentsResponse(): ListPartitionReassignmentsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultListPartitionReassignmentsResponseOngoingPartitionReassignment(): ListPartitionReassignmentsResponseOngoingPartitionReassignment {
+    return {
+      partitionIndex: 0,
+      replicas: [],
+      addingReplicas: [],
+      removingReplicas: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListPartitionReassignmentsResponseOngoingTopicReassignment(): ListPartitionReassignmentsResponseOngoingTopicReassignment {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListPartitionReassignmentsResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListTransactionsRequest {
   stateFilters: string[];
@@ -12,144 +12,149 @@ export interface ListTransactionsRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListTransactionsRequest: MessageCodec<ListTransactionsRequest> = {
-  name: 'ListTransactionsRequest',
-  apiKey: 66,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ListTransactionsRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeListTransactionsRequestV0(writer, message);
-        return;
-      case 1:
-        writeListTransactionsRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListTransactionsRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListTransactionsRequest {
-    switch (version) {
-      case 0:
-        return readListTransactionsRequestV0(reader);
-      case 1:
-        return readListTransactionsRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('ListTransactionsRequest', version);
-    }
-  },
-  defaults: defaultListTransactionsRequest,
-};
+/** Builds the ListTransactionsRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListTransactionsRequest(runtime: CodecRuntime): MessageCodec<ListTransactionsRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListTransactionsRequest versions 0. */
-function writeListTransactionsRequestV0(writer: Writer, message: ListTransactionsRequest): void {
-  {
-    const items0 = message.stateFilters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.producerIdFilters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int64(items0[i0]);
-    }
-  }
-  if (message.durationFilter !== -1n) {
-    throw fieldNotInVersion('ListTransactionsRequest', 'durationFilter', '0');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListTransactionsRequest versions 0. */
-function readListTransactionsRequestV0(reader: Reader): ListTransactionsRequest {
-  let f_stateFilters: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_stateFilters = items0;
-  }
-  let f_producerIdFilters: bigint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<bigint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int64();
-    }
-    f_producerIdFilters = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    stateFilters: f_stateFilters,
-    producerIdFilters: f_producerIdFilters,
-    durationFilter: -1n,
-    unknownTaggedFields: unknownTaggedFields,
+  const ListTransactionsRequest: MessageCodec<ListTransactionsRequest> = {
+    name: 'ListTransactionsRequest',
+    apiKey: 66,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ListTransactionsRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeListTransactionsRequestV0(writer, message);
+          return;
+        case 1:
+          writeListTransactionsRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListTransactionsRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListTransactionsRequest {
+      switch (version) {
+        case 0:
+          return readListTransactionsRequestV0(reader);
+        case 1:
+          return readListTransactionsRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('ListTransactionsRequest', version);
+      }
+    },
+    defaults: defaultListTransactionsRequest,
   };
-}
 
-/** ListTransactionsRequest versions 1. */
-function writeListTransactionsRequestV1(writer: Writer, message: ListTransactionsRequest): void {
-  {
-    const items0 = message.stateFilters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ListTransactionsRequest versions 0. */
+  function writeListTransactionsRequestV0(writer: Writer, message: ListTransactionsRequest): void {
+    {
+      const items0 = message.stateFilters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
     }
-  }
-  {
-    const items0 = message.producerIdFilters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int64(items0[i0]);
+    {
+      const items0 = message.producerIdFilters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int64(items0[i0]);
+      }
     }
+    if (message.durationFilter !== -1n) {
+      throw fieldNotInVersion('ListTransactionsRequest', 'durationFilter', '0');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int64(message.durationFilter);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ListTransactionsRequest versions 1. */
-function readListTransactionsRequestV1(reader: Reader): ListTransactionsRequest {
-  let f_stateFilters: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** ListTransactionsRequest versions 0. */
+  function readListTransactionsRequestV0(reader: Reader): ListTransactionsRequest {
+    let f_stateFilters: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_stateFilters = items0;
     }
-    f_stateFilters = items0;
-  }
-  let f_producerIdFilters: bigint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<bigint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int64();
+    let f_producerIdFilters: bigint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<bigint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.int64();
+      }
+      f_producerIdFilters = items0;
     }
-    f_producerIdFilters = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      stateFilters: f_stateFilters,
+      producerIdFilters: f_producerIdFilters,
+      durationFilter: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_durationFilter = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    stateFilters: f_stateFilters,
-    producerIdFilters: f_producerIdFilters,
-    durationFilter: f_durationFilter,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultListTransactionsRequest(): ListTransactionsRequest {
-  return {
-    stateFilters: [],
-    producerIdFilters: [],
-    durationFilter: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListTransactionsRequest versions 1. */
+  function writeListTransactionsRequestV1(writer: Writer, message: ListTransactionsRequest): void {
+    {
+      const items0 = message.stateFilters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.producerIdFilters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int64(items0[i0]);
+      }
+    }
+    writer.int64(message.durationFilter);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ListTransactionsRequest versions 1. */
+  function readListTransactionsRequestV1(reader: Reader): ListTransactionsRequest {
+    let f_stateFilters: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_stateFilters = items0;
+    }
+    let f_producerIdFilters: bigint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<bigint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.int64();
+      }
+      f_producerIdFilters = items0;
+    }
+    const f_durationFilter = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      stateFilters: f_stateFilters,
+      producerIdFilters: f_producerIdFilters,
+      durationFilter: f_durationFilter,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultListTransactionsRequest(): ListTransactionsRequest {
+    return {
+      stateFilters: [],
+      producerIdFilters: [],
+      durationFilter: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListTransactionsRequest;
+}

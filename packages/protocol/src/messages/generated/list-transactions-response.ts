@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ListTransactionsResponse {
   throttleTimeMs: number;
@@ -20,123 +20,128 @@ export interface ListTransactionsResponseTransactionState {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ListTransactionsResponse: MessageCodec<ListTransactionsResponse> = {
-  name: 'ListTransactionsResponse',
-  apiKey: 66,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ListTransactionsResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeListTransactionsResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ListTransactionsResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ListTransactionsResponse {
-    switch (version) {
-      case 0: case 1:
-        return readListTransactionsResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ListTransactionsResponse', version);
-    }
-  },
-  defaults: defaultListTransactionsResponse,
-};
+/** Builds the ListTransactionsResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineListTransactionsResponse(runtime: CodecRuntime): MessageCodec<ListTransactionsResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ListTransactionsResponse versions 0-1. */
-function writeListTransactionsResponseV0(writer: Writer, message: ListTransactionsResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.unknownStateFilters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.transactionStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeListTransactionsResponseTransactionStateV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ListTransactionsResponse versions 0-1. */
-function readListTransactionsResponseV0(reader: Reader): ListTransactionsResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  let f_unknownStateFilters: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_unknownStateFilters = items0;
-  }
-  let f_transactionStates: ListTransactionsResponseTransactionState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ListTransactionsResponseTransactionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readListTransactionsResponseTransactionStateV0(reader);
-    }
-    f_transactionStates = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    unknownStateFilters: f_unknownStateFilters,
-    transactionStates: f_transactionStates,
-    unknownTaggedFields: unknownTaggedFields,
+  const ListTransactionsResponse: MessageCodec<ListTransactionsResponse> = {
+    name: 'ListTransactionsResponse',
+    apiKey: 66,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ListTransactionsResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeListTransactionsResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ListTransactionsResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ListTransactionsResponse {
+      switch (version) {
+        case 0: case 1:
+          return readListTransactionsResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ListTransactionsResponse', version);
+      }
+    },
+    defaults: defaultListTransactionsResponse,
   };
-}
 
-/** ListTransactionsResponseTransactionState versions 0-1. */
-function writeListTransactionsResponseTransactionStateV0(writer: Writer, message: ListTransactionsResponseTransactionState): void {
-  writer.compactString(message.transactionalId);
-  writer.int64(message.producerId);
-  writer.compactString(message.transactionState);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ListTransactionsResponse versions 0-1. */
+  function writeListTransactionsResponseV0(writer: Writer, message: ListTransactionsResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.unknownStateFilters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.transactionStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeListTransactionsResponseTransactionStateV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ListTransactionsResponseTransactionState versions 0-1. */
-function readListTransactionsResponseTransactionStateV0(reader: Reader): ListTransactionsResponseTransactionState {
-  const f_transactionalId = reader.compactString();
-  const f_producerId = reader.int64();
-  const f_transactionState = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    producerId: f_producerId,
-    transactionState: f_transactionState,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ListTransactionsResponse versions 0-1. */
+  function readListTransactionsResponseV0(reader: Reader): ListTransactionsResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    let f_unknownStateFilters: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_unknownStateFilters = items0;
+    }
+    let f_transactionStates: ListTransactionsResponseTransactionState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ListTransactionsResponseTransactionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readListTransactionsResponseTransactionStateV0(reader);
+      }
+      f_transactionStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      unknownStateFilters: f_unknownStateFilters,
+      transactionStates: f_transactionStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultListTransactionsResponse(): ListTransactionsResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    unknownStateFilters: [],
-    transactionStates: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListTransactionsResponseTransactionState versions 0-1. */
+  function writeListTransactionsResponseTransactionStateV0(writer: Writer, message: ListTransactionsResponseTransactionState): void {
+    writer.compactString(message.transactionalId);
+    writer.int64(message.producerId);
+    writer.compactString(message.transactionState);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultListTransactionsResponseTransactionState(): ListTransactionsResponseTransactionState {
-  return {
-    transactionalId: "",
-    producerId: 0n,
-    transactionState: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ListTransactionsResponseTransactionState versions 0-1. */
+  function readListTransactionsResponseTransactionStateV0(reader: Reader): ListTransactionsResponseTransactionState {
+    const f_transactionalId = reader.compactString();
+    const f_producerId = reader.int64();
+    const f_transactionState = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      producerId: f_producerId,
+      transactionState: f_transactionState,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultListTransactionsResponse(): ListTransactionsResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      unknownStateFilters: [],
+      transactionStates: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultListTransactionsResponseTransactionState(): ListTransactionsResponseTransactionState {
+    return {
+      transactionalId: "",
+      producerId: 0n,
+      transactionState: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ListTransactionsResponse;
+}

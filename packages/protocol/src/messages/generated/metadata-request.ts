@@ -2,9 +2,8 @@
 // source: message/MetadataRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface MetadataRequest {
   topics: MetadataRequestMetadataRequestTopic[] | null;
@@ -20,453 +19,458 @@ export interface MetadataRequestMetadataRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const MetadataRequest: MessageCodec<MetadataRequest> = {
-  name: 'MetadataRequest',
-  apiKey: 3,
-  messageType: 'request',
-  validVersions: { min: 0, max: 12 },
-  flexibleVersions: { min: 9, max: 32767 },
-  encode(writer: Writer, message: MetadataRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeMetadataRequestV0(writer, message);
-        return;
-      case 1: case 2: case 3:
-        writeMetadataRequestV1(writer, message);
-        return;
-      case 4: case 5: case 6: case 7:
-        writeMetadataRequestV4(writer, message);
-        return;
-      case 8:
-        writeMetadataRequestV8(writer, message);
-        return;
-      case 9:
-        writeMetadataRequestV9(writer, message);
-        return;
-      case 10:
-        writeMetadataRequestV10(writer, message);
-        return;
-      case 11: case 12:
-        writeMetadataRequestV11(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('MetadataRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): MetadataRequest {
-    switch (version) {
-      case 0:
-        return readMetadataRequestV0(reader);
-      case 1: case 2: case 3:
-        return readMetadataRequestV1(reader);
-      case 4: case 5: case 6: case 7:
-        return readMetadataRequestV4(reader);
-      case 8:
-        return readMetadataRequestV8(reader);
-      case 9:
-        return readMetadataRequestV9(reader);
-      case 10:
-        return readMetadataRequestV10(reader);
-      case 11: case 12:
-        return readMetadataRequestV11(reader);
-      default:
-        throw unsupportedDecodeVersion('MetadataRequest', version);
-    }
-  },
-  defaults: defaultMetadataRequest,
-};
+/** Builds the MetadataRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineMetadataRequest(runtime: CodecRuntime): MessageCodec<MetadataRequest> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** MetadataRequest versions 0. */
-function writeMetadataRequestV0(writer: Writer, message: MetadataRequest): void {
-  {
-    const value = requireNonNull(message.topics, 'MetadataRequest.topics');
+  const MetadataRequest: MessageCodec<MetadataRequest> = {
+    name: 'MetadataRequest',
+    apiKey: 3,
+    messageType: 'request',
+    validVersions: { min: 0, max: 12 },
+    flexibleVersions: { min: 9, max: 32767 },
+    encode(writer: Writer, message: MetadataRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeMetadataRequestV0(writer, message);
+          return;
+        case 1: case 2: case 3:
+          writeMetadataRequestV1(writer, message);
+          return;
+        case 4: case 5: case 6: case 7:
+          writeMetadataRequestV4(writer, message);
+          return;
+        case 8:
+          writeMetadataRequestV8(writer, message);
+          return;
+        case 9:
+          writeMetadataRequestV9(writer, message);
+          return;
+        case 10:
+          writeMetadataRequestV10(writer, message);
+          return;
+        case 11: case 12:
+          writeMetadataRequestV11(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('MetadataRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): MetadataRequest {
+      switch (version) {
+        case 0:
+          return readMetadataRequestV0(reader);
+        case 1: case 2: case 3:
+          return readMetadataRequestV1(reader);
+        case 4: case 5: case 6: case 7:
+          return readMetadataRequestV4(reader);
+        case 8:
+          return readMetadataRequestV8(reader);
+        case 9:
+          return readMetadataRequestV9(reader);
+        case 10:
+          return readMetadataRequestV10(reader);
+        case 11: case 12:
+          return readMetadataRequestV11(reader);
+        default:
+          throw unsupportedDecodeVersion('MetadataRequest', version);
+      }
+    },
+    defaults: defaultMetadataRequest,
+  };
+
+  /** MetadataRequest versions 0. */
+  function writeMetadataRequestV0(writer: Writer, message: MetadataRequest): void {
     {
-      const items0 = value;
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+      const value = requireNonNull(message.topics, 'MetadataRequest.topics');
+      {
+        const items0 = value;
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+        }
       }
     }
-  }
-  if (message.allowAutoTopicCreation !== true) {
-    throw fieldNotInVersion('MetadataRequest', 'allowAutoTopicCreation', '0');
-  }
-  if (message.includeClusterAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '0');
-  }
-  if (message.includeTopicAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeTopicAuthorizedOperations', '0');
-  }
-}
-
-/** MetadataRequest versions 0. */
-function readMetadataRequestV0(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
+    if (message.allowAutoTopicCreation !== true) {
+      throw fieldNotInVersion('MetadataRequest', 'allowAutoTopicCreation', '0');
     }
-    f_topics = items0;
-  }
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: true,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** MetadataRequest versions 1-3. */
-function writeMetadataRequestV1(writer: Writer, message: MetadataRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
-      }
+    if (message.includeClusterAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '0');
+    }
+    if (message.includeTopicAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeTopicAuthorizedOperations', '0');
     }
   }
-  if (message.allowAutoTopicCreation !== true) {
-    throw fieldNotInVersion('MetadataRequest', 'allowAutoTopicCreation', '1-3');
-  }
-  if (message.includeClusterAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '1-3');
-  }
-  if (message.includeTopicAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeTopicAuthorizedOperations', '1-3');
-  }
-}
 
-/** MetadataRequest versions 1-3. */
-function readMetadataRequestV1(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
+  /** MetadataRequest versions 0. */
+  function readMetadataRequestV0(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.arrayLength();
       const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
         items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
       }
       f_topics = items0;
     }
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: true,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataRequest versions 4-7. */
-function writeMetadataRequestV4(writer: Writer, message: MetadataRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+  /** MetadataRequest versions 1-3. */
+  function writeMetadataRequestV1(writer: Writer, message: MetadataRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+        }
       }
     }
-  }
-  writer.bool(message.allowAutoTopicCreation);
-  if (message.includeClusterAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '4-7');
-  }
-  if (message.includeTopicAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeTopicAuthorizedOperations', '4-7');
-  }
-}
-
-/** MetadataRequest versions 4-7. */
-function readMetadataRequestV4(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
-      }
-      f_topics = items0;
+    if (message.allowAutoTopicCreation !== true) {
+      throw fieldNotInVersion('MetadataRequest', 'allowAutoTopicCreation', '1-3');
+    }
+    if (message.includeClusterAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '1-3');
+    }
+    if (message.includeTopicAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeTopicAuthorizedOperations', '1-3');
     }
   }
-  const f_allowAutoTopicCreation = reader.bool();
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: f_allowAutoTopicCreation,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataRequest versions 8. */
-function writeMetadataRequestV8(writer: Writer, message: MetadataRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+  /** MetadataRequest versions 1-3. */
+  function readMetadataRequestV1(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
+        }
+        f_topics = items0;
       }
     }
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.bool(message.allowAutoTopicCreation);
-  writer.bool(message.includeClusterAuthorizedOperations);
-  writer.bool(message.includeTopicAuthorizedOperations);
-}
 
-/** MetadataRequest versions 8. */
-function readMetadataRequestV8(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
-      }
-      f_topics = items0;
-    }
-  }
-  const f_allowAutoTopicCreation = reader.bool();
-  const f_includeClusterAuthorizedOperations = reader.bool();
-  const f_includeTopicAuthorizedOperations = reader.bool();
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: f_allowAutoTopicCreation,
-    includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
-    includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** MetadataRequest versions 9. */
-function writeMetadataRequestV9(writer: Writer, message: MetadataRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV9(writer, items0[i0]);
+  /** MetadataRequest versions 4-7. */
+  function writeMetadataRequestV4(writer: Writer, message: MetadataRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+        }
       }
     }
-  }
-  writer.bool(message.allowAutoTopicCreation);
-  writer.bool(message.includeClusterAuthorizedOperations);
-  writer.bool(message.includeTopicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** MetadataRequest versions 9. */
-function readMetadataRequestV9(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readMetadataRequestMetadataRequestTopicV9(reader);
-      }
-      f_topics = items0;
+    writer.bool(message.allowAutoTopicCreation);
+    if (message.includeClusterAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '4-7');
+    }
+    if (message.includeTopicAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeTopicAuthorizedOperations', '4-7');
     }
   }
-  const f_allowAutoTopicCreation = reader.bool();
-  const f_includeClusterAuthorizedOperations = reader.bool();
-  const f_includeTopicAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: f_allowAutoTopicCreation,
-    includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
-    includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataRequest versions 10. */
-function writeMetadataRequestV10(writer: Writer, message: MetadataRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV10(writer, items0[i0]);
+  /** MetadataRequest versions 4-7. */
+  function readMetadataRequestV4(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
+        }
+        f_topics = items0;
       }
     }
+    const f_allowAutoTopicCreation = reader.bool();
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: f_allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.bool(message.allowAutoTopicCreation);
-  writer.bool(message.includeClusterAuthorizedOperations);
-  writer.bool(message.includeTopicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataRequest versions 10. */
-function readMetadataRequestV10(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readMetadataRequestMetadataRequestTopicV10(reader);
-      }
-      f_topics = items0;
-    }
-  }
-  const f_allowAutoTopicCreation = reader.bool();
-  const f_includeClusterAuthorizedOperations = reader.bool();
-  const f_includeTopicAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: f_allowAutoTopicCreation,
-    includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
-    includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** MetadataRequest versions 11-12. */
-function writeMetadataRequestV11(writer: Writer, message: MetadataRequest): void {
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeMetadataRequestMetadataRequestTopicV10(writer, items0[i0]);
+  /** MetadataRequest versions 8. */
+  function writeMetadataRequestV8(writer: Writer, message: MetadataRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV0(writer, items0[i0]);
+        }
       }
     }
+    writer.bool(message.allowAutoTopicCreation);
+    writer.bool(message.includeClusterAuthorizedOperations);
+    writer.bool(message.includeTopicAuthorizedOperations);
   }
-  writer.bool(message.allowAutoTopicCreation);
-  if (message.includeClusterAuthorizedOperations !== false) {
-    throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '11-12');
-  }
-  writer.bool(message.includeTopicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataRequest versions 11-12. */
-function readMetadataRequestV11(reader: Reader): MetadataRequest {
-  let f_topics: MetadataRequestMetadataRequestTopic[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readMetadataRequestMetadataRequestTopicV10(reader);
+  /** MetadataRequest versions 8. */
+  function readMetadataRequestV8(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readMetadataRequestMetadataRequestTopicV0(reader);
+        }
+        f_topics = items0;
       }
-      f_topics = items0;
     }
+    const f_allowAutoTopicCreation = reader.bool();
+    const f_includeClusterAuthorizedOperations = reader.bool();
+    const f_includeTopicAuthorizedOperations = reader.bool();
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: f_allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
+      includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_allowAutoTopicCreation = reader.bool();
-  const f_includeTopicAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    allowAutoTopicCreation: f_allowAutoTopicCreation,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataRequestMetadataRequestTopic versions 0-8. */
-function writeMetadataRequestMetadataRequestTopicV0(writer: Writer, message: MetadataRequestMetadataRequestTopic): void {
-  writer.string(requireNonNull(message.name, 'MetadataRequestMetadataRequestTopic.name'));
-}
+  /** MetadataRequest versions 9. */
+  function writeMetadataRequestV9(writer: Writer, message: MetadataRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV9(writer, items0[i0]);
+        }
+      }
+    }
+    writer.bool(message.allowAutoTopicCreation);
+    writer.bool(message.includeClusterAuthorizedOperations);
+    writer.bool(message.includeTopicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** MetadataRequestMetadataRequestTopic versions 0-8. */
-function readMetadataRequestMetadataRequestTopicV0(reader: Reader): MetadataRequestMetadataRequestTopic {
-  const f_name = reader.string();
-  return {
-    topicId: ZERO_UUID,
-    name: f_name,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** MetadataRequest versions 9. */
+  function readMetadataRequestV9(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readMetadataRequestMetadataRequestTopicV9(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const f_allowAutoTopicCreation = reader.bool();
+    const f_includeClusterAuthorizedOperations = reader.bool();
+    const f_includeTopicAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: f_allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
+      includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** MetadataRequestMetadataRequestTopic versions 9. */
-function writeMetadataRequestMetadataRequestTopicV9(writer: Writer, message: MetadataRequestMetadataRequestTopic): void {
-  writer.compactString(requireNonNull(message.name, 'MetadataRequestMetadataRequestTopic.name'));
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** MetadataRequest versions 10. */
+  function writeMetadataRequestV10(writer: Writer, message: MetadataRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV10(writer, items0[i0]);
+        }
+      }
+    }
+    writer.bool(message.allowAutoTopicCreation);
+    writer.bool(message.includeClusterAuthorizedOperations);
+    writer.bool(message.includeTopicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** MetadataRequestMetadataRequestTopic versions 9. */
-function readMetadataRequestMetadataRequestTopicV9(reader: Reader): MetadataRequestMetadataRequestTopic {
-  const f_name = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: ZERO_UUID,
-    name: f_name,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** MetadataRequest versions 10. */
+  function readMetadataRequestV10(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readMetadataRequestMetadataRequestTopicV10(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const f_allowAutoTopicCreation = reader.bool();
+    const f_includeClusterAuthorizedOperations = reader.bool();
+    const f_includeTopicAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: f_allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: f_includeClusterAuthorizedOperations,
+      includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** MetadataRequestMetadataRequestTopic versions 10-12. */
-function writeMetadataRequestMetadataRequestTopicV10(writer: Writer, message: MetadataRequestMetadataRequestTopic): void {
-  writer.uuid(message.topicId);
-  writer.compactNullableString(message.name);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** MetadataRequest versions 11-12. */
+  function writeMetadataRequestV11(writer: Writer, message: MetadataRequest): void {
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeMetadataRequestMetadataRequestTopicV10(writer, items0[i0]);
+        }
+      }
+    }
+    writer.bool(message.allowAutoTopicCreation);
+    if (message.includeClusterAuthorizedOperations !== false) {
+      throw fieldNotInVersion('MetadataRequest', 'includeClusterAuthorizedOperations', '11-12');
+    }
+    writer.bool(message.includeTopicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** MetadataRequestMetadataRequestTopic versions 10-12. */
-function readMetadataRequestMetadataRequestTopicV10(reader: Reader): MetadataRequestMetadataRequestTopic {
-  const f_topicId = reader.uuid();
-  const f_name = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    name: f_name,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** MetadataRequest versions 11-12. */
+  function readMetadataRequestV11(reader: Reader): MetadataRequest {
+    let f_topics: MetadataRequestMetadataRequestTopic[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<MetadataRequestMetadataRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readMetadataRequestMetadataRequestTopicV10(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const f_allowAutoTopicCreation = reader.bool();
+    const f_includeTopicAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      allowAutoTopicCreation: f_allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: f_includeTopicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultMetadataRequest(): MetadataRequest {
-  return {
-    topics: [],
-    allowAutoTopicCreation: true,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** MetadataRequestMetadataRequestTopic versions 0-8. */
+  function writeMetadataRequestMetadataRequestTopicV0(writer: Writer, message: MetadataRequestMetadataRequestTopic): void {
+    writer.string(requireNonNull(message.name, 'MetadataRequestMetadataRequestTopic.name'));
+  }
 
-function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
-  return {
-    topicId: ZERO_UUID,
-    name: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** MetadataRequestMetadataRequestTopic versions 0-8. */
+  function readMetadataRequestMetadataRequestTopicV0(reader: Reader): MetadataRequestMetadataRequestTopic {
+    const f_name = reader.string();
+    return {
+      topicId: ZERO_UUID,
+      name: f_name,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** MetadataRequestMetadataRequestTopic versions 9. */
+  function writeMetadataRequestMetadataRequestTopicV9(writer: Writer, message: MetadataRequestMetadataRequestTopic): void {
+    writer.compactString(requireNonNull(message.name, 'MetadataRequestMetadataRequestTopic.name'));
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** MetadataRequestMetadataRequestTopic versions 9. */
+  function readMetadataRequestMetadataRequestTopicV9(reader: Reader): MetadataRequestMetadataRequestTopic {
+    const f_name = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: ZERO_UUID,
+      name: f_name,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** MetadataRequestMetadataRequestTopic versions 10-12. */
+  function writeMetadataRequestMetadataRequestTopicV10(writer: Writer, message: MetadataRequestMetadataRequestTopic): void {
+    writer.uuid(message.topicId);
+    writer.compactNullableString(message.name);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** MetadataRequestMetadataRequestTopic versions 10-12. */
+  function readMetadataRequestMetadataRequestTopicV10(reader: Reader): MetadataRequestMetadataRequestTopic {
+    const f_topicId = reader.uuid();
+    const f_name = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      name: f_name,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultMetadataRequest(): MetadataRequest {
+    return {
+      topics: [],
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultMetadataRequestMetadataRequestTopic(): MetadataRequestMetadataRequestTopic {
+    return {
+      topicId: ZERO_UUID,
+      name: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return MetadataRequest;
+}

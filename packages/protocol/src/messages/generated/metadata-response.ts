@@ -2,9 +2,8 @@
 // source: message/MetadataResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface MetadataResponse {
   throttleTimeMs: number;
@@ -45,1477 +44,1482 @@ export interface MetadataResponseMetadataResponseTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const MetadataResponse: MessageCodec<MetadataResponse> = {
-  name: 'MetadataResponse',
-  apiKey: 3,
-  messageType: 'response',
-  validVersions: { min: 0, max: 12 },
-  flexibleVersions: { min: 9, max: 32767 },
-  encode(writer: Writer, message: MetadataResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeMetadataResponseV0(writer, message);
-        return;
-      case 1:
-        writeMetadataResponseV1(writer, message);
-        return;
-      case 2:
-        writeMetadataResponseV2(writer, message);
-        return;
-      case 3: case 4:
-        writeMetadataResponseV3(writer, message);
-        return;
-      case 5: case 6:
-        writeMetadataResponseV5(writer, message);
-        return;
-      case 7:
-        writeMetadataResponseV7(writer, message);
-        return;
-      case 8:
-        writeMetadataResponseV8(writer, message);
-        return;
-      case 9:
-        writeMetadataResponseV9(writer, message);
-        return;
-      case 10:
-        writeMetadataResponseV10(writer, message);
-        return;
-      case 11:
-        writeMetadataResponseV11(writer, message);
-        return;
-      case 12:
-        writeMetadataResponseV12(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('MetadataResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): MetadataResponse {
-    switch (version) {
-      case 0:
-        return readMetadataResponseV0(reader);
-      case 1:
-        return readMetadataResponseV1(reader);
-      case 2:
-        return readMetadataResponseV2(reader);
-      case 3: case 4:
-        return readMetadataResponseV3(reader);
-      case 5: case 6:
-        return readMetadataResponseV5(reader);
-      case 7:
-        return readMetadataResponseV7(reader);
-      case 8:
-        return readMetadataResponseV8(reader);
-      case 9:
-        return readMetadataResponseV9(reader);
-      case 10:
-        return readMetadataResponseV10(reader);
-      case 11:
-        return readMetadataResponseV11(reader);
-      case 12:
-        return readMetadataResponseV12(reader);
-      default:
-        throw unsupportedDecodeVersion('MetadataResponse', version);
-    }
-  },
-  defaults: defaultMetadataResponse,
-};
+/** Builds the MetadataResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineMetadataResponse(runtime: CodecRuntime): MessageCodec<MetadataResponse> {
+  const { ZERO_UUID, fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** MetadataResponse versions 0. */
-function writeMetadataResponseV0(writer: Writer, message: MetadataResponse): void {
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV0(writer, items0[i0]);
-    }
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV0(writer, items0[i0]);
-    }
-  }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '0');
-  }
-}
-
-/** MetadataResponse versions 0. */
-function readMetadataResponseV0(reader: Reader): MetadataResponse {
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV0(reader);
-    }
-    f_brokers = items0;
-  }
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: 0,
-    brokers: f_brokers,
-    clusterId: null,
-    controllerId: -1,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
+  const MetadataResponse: MessageCodec<MetadataResponse> = {
+    name: 'MetadataResponse',
+    apiKey: 3,
+    messageType: 'response',
+    validVersions: { min: 0, max: 12 },
+    flexibleVersions: { min: 9, max: 32767 },
+    encode(writer: Writer, message: MetadataResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeMetadataResponseV0(writer, message);
+          return;
+        case 1:
+          writeMetadataResponseV1(writer, message);
+          return;
+        case 2:
+          writeMetadataResponseV2(writer, message);
+          return;
+        case 3: case 4:
+          writeMetadataResponseV3(writer, message);
+          return;
+        case 5: case 6:
+          writeMetadataResponseV5(writer, message);
+          return;
+        case 7:
+          writeMetadataResponseV7(writer, message);
+          return;
+        case 8:
+          writeMetadataResponseV8(writer, message);
+          return;
+        case 9:
+          writeMetadataResponseV9(writer, message);
+          return;
+        case 10:
+          writeMetadataResponseV10(writer, message);
+          return;
+        case 11:
+          writeMetadataResponseV11(writer, message);
+          return;
+        case 12:
+          writeMetadataResponseV12(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('MetadataResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): MetadataResponse {
+      switch (version) {
+        case 0:
+          return readMetadataResponseV0(reader);
+        case 1:
+          return readMetadataResponseV1(reader);
+        case 2:
+          return readMetadataResponseV2(reader);
+        case 3: case 4:
+          return readMetadataResponseV3(reader);
+        case 5: case 6:
+          return readMetadataResponseV5(reader);
+        case 7:
+          return readMetadataResponseV7(reader);
+        case 8:
+          return readMetadataResponseV8(reader);
+        case 9:
+          return readMetadataResponseV9(reader);
+        case 10:
+          return readMetadataResponseV10(reader);
+        case 11:
+          return readMetadataResponseV11(reader);
+        case 12:
+          return readMetadataResponseV12(reader);
+        default:
+          throw unsupportedDecodeVersion('MetadataResponse', version);
+      }
+    },
+    defaults: defaultMetadataResponse,
   };
-}
 
-/** MetadataResponse versions 1. */
-function writeMetadataResponseV1(writer: Writer, message: MetadataResponse): void {
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+  /** MetadataResponse versions 0. */
+  function writeMetadataResponseV0(writer: Writer, message: MetadataResponse): void {
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV0(writer, items0[i0]);
+      }
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV0(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '0');
     }
   }
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV1(writer, items0[i0]);
-    }
-  }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '1');
-  }
-}
 
-/** MetadataResponse versions 1. */
-function readMetadataResponseV1(reader: Reader): MetadataResponse {
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+  /** MetadataResponse versions 0. */
+  function readMetadataResponseV0(reader: Reader): MetadataResponse {
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV0(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV1(reader);
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      brokers: f_brokers,
+      clusterId: null,
+      controllerId: -1,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    brokers: f_brokers,
-    clusterId: null,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponse versions 2. */
-function writeMetadataResponseV2(writer: Writer, message: MetadataResponse): void {
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+  /** MetadataResponse versions 1. */
+  function writeMetadataResponseV1(writer: Writer, message: MetadataResponse): void {
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+      }
+    }
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV1(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '1');
     }
   }
-  writer.nullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV1(writer, items0[i0]);
-    }
-  }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '2');
-  }
-}
 
-/** MetadataResponse versions 2. */
-function readMetadataResponseV2(reader: Reader): MetadataResponse {
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+  /** MetadataResponse versions 1. */
+  function readMetadataResponseV1(reader: Reader): MetadataResponse {
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.nullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV1(reader);
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      brokers: f_brokers,
+      clusterId: null,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponse versions 3-4. */
-function writeMetadataResponseV3(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+  /** MetadataResponse versions 2. */
+  function writeMetadataResponseV2(writer: Writer, message: MetadataResponse): void {
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+      }
+    }
+    writer.nullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV1(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '2');
     }
   }
-  writer.nullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV1(writer, items0[i0]);
-    }
-  }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '3-4');
-  }
-}
 
-/** MetadataResponse versions 3-4. */
-function readMetadataResponseV3(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+  /** MetadataResponse versions 2. */
+  function readMetadataResponseV2(reader: Reader): MetadataResponse {
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.nullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV1(reader);
+    const f_clusterId = reader.nullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponse versions 5-6. */
-function writeMetadataResponseV5(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+  /** MetadataResponse versions 3-4. */
+  function writeMetadataResponseV3(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+      }
+    }
+    writer.nullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV1(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '3-4');
     }
   }
-  writer.nullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV5(writer, items0[i0]);
-    }
-  }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '5-6');
-  }
-}
 
-/** MetadataResponse versions 5-6. */
-function readMetadataResponseV5(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+  /** MetadataResponse versions 3-4. */
+  function readMetadataResponseV3(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.nullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV5(reader);
+    const f_clusterId = reader.nullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponse versions 7. */
-function writeMetadataResponseV7(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+  /** MetadataResponse versions 5-6. */
+  function writeMetadataResponseV5(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+      }
+    }
+    writer.nullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV5(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '5-6');
     }
   }
-  writer.nullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV7(writer, items0[i0]);
-    }
-  }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '7');
-  }
-}
 
-/** MetadataResponse versions 7. */
-function readMetadataResponseV7(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+  /** MetadataResponse versions 5-6. */
+  function readMetadataResponseV5(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.nullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV7(reader);
+    const f_clusterId = reader.nullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV5(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponse versions 8. */
-function writeMetadataResponseV8(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+  /** MetadataResponse versions 7. */
+  function writeMetadataResponseV7(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+      }
+    }
+    writer.nullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV7(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '7');
     }
   }
-  writer.nullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV8(writer, items0[i0]);
-    }
-  }
-  writer.int32(message.clusterAuthorizedOperations);
-}
 
-/** MetadataResponse versions 8. */
-function readMetadataResponseV8(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+  /** MetadataResponse versions 7. */
+  function readMetadataResponseV7(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.nullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV8(reader);
+    const f_clusterId = reader.nullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV7(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_clusterAuthorizedOperations = reader.int32();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: f_clusterAuthorizedOperations,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponse versions 9. */
-function writeMetadataResponseV9(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+  /** MetadataResponse versions 8. */
+  function writeMetadataResponseV8(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV1(writer, items0[i0]);
+      }
     }
-  }
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV9(writer, items0[i0]);
+    writer.nullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV8(writer, items0[i0]);
+      }
     }
+    writer.int32(message.clusterAuthorizedOperations);
   }
-  writer.int32(message.clusterAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponse versions 9. */
-function readMetadataResponseV9(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+  /** MetadataResponse versions 8. */
+  function readMetadataResponseV8(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV1(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.compactNullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV9(reader);
+    const f_clusterId = reader.nullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV8(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_clusterAuthorizedOperations = reader.int32();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: f_clusterAuthorizedOperations,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_clusterAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: f_clusterAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponse versions 10. */
-function writeMetadataResponseV10(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+  /** MetadataResponse versions 9. */
+  function writeMetadataResponseV9(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+      }
     }
-  }
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV10(writer, items0[i0]);
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV9(writer, items0[i0]);
+      }
     }
+    writer.int32(message.clusterAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.clusterAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponse versions 10. */
-function readMetadataResponseV10(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+  /** MetadataResponse versions 9. */
+  function readMetadataResponseV9(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.compactNullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV10(reader);
+    const f_clusterId = reader.compactNullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV9(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_clusterAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: f_clusterAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_clusterAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: f_clusterAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponse versions 11. */
-function writeMetadataResponseV11(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+  /** MetadataResponse versions 10. */
+  function writeMetadataResponseV10(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+      }
     }
-  }
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV10(writer, items0[i0]);
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV10(writer, items0[i0]);
+      }
     }
+    writer.int32(message.clusterAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '11');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponse versions 11. */
-function readMetadataResponseV11(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+  /** MetadataResponse versions 10. */
+  function readMetadataResponseV10(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.compactNullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV10(reader);
+    const f_clusterId = reader.compactNullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV10(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_clusterAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: f_clusterAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponse versions 12. */
-function writeMetadataResponseV12(writer: Writer, message: MetadataResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.brokers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+  /** MetadataResponse versions 11. */
+  function writeMetadataResponseV11(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+      }
     }
-  }
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.controllerId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponseTopicV12(writer, items0[i0]);
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV10(writer, items0[i0]);
+      }
     }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '11');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.clusterAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '12');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponse versions 12. */
-function readMetadataResponseV12(reader: Reader): MetadataResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_brokers: MetadataResponseMetadataResponseBroker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+  /** MetadataResponse versions 11. */
+  function readMetadataResponseV11(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+      }
+      f_brokers = items0;
     }
-    f_brokers = items0;
-  }
-  const f_clusterId = reader.compactNullableString();
-  const f_controllerId = reader.int32();
-  let f_topics: MetadataResponseMetadataResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponseTopicV12(reader);
+    const f_clusterId = reader.compactNullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV10(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    brokers: f_brokers,
-    clusterId: f_clusterId,
-    controllerId: f_controllerId,
-    topics: f_topics,
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponseMetadataResponseBroker versions 0. */
-function writeMetadataResponseMetadataResponseBrokerV0(writer: Writer, message: MetadataResponseMetadataResponseBroker): void {
-  writer.int32(message.nodeId);
-  writer.string(message.host);
-  writer.int32(message.port);
-}
+  /** MetadataResponse versions 12. */
+  function writeMetadataResponseV12(writer: Writer, message: MetadataResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.brokers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseBrokerV9(writer, items0[i0]);
+      }
+    }
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.controllerId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponseTopicV12(writer, items0[i0]);
+      }
+    }
+    if (message.clusterAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponse', 'clusterAuthorizedOperations', '12');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** MetadataResponseMetadataResponseBroker versions 0. */
-function readMetadataResponseMetadataResponseBrokerV0(reader: Reader): MetadataResponseMetadataResponseBroker {
-  const f_nodeId = reader.int32();
-  const f_host = reader.string();
-  const f_port = reader.int32();
-  return {
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    rack: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** MetadataResponse versions 12. */
+  function readMetadataResponseV12(reader: Reader): MetadataResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_brokers: MetadataResponseMetadataResponseBroker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseBroker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseBrokerV9(reader);
+      }
+      f_brokers = items0;
+    }
+    const f_clusterId = reader.compactNullableString();
+    const f_controllerId = reader.int32();
+    let f_topics: MetadataResponseMetadataResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponseTopicV12(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      brokers: f_brokers,
+      clusterId: f_clusterId,
+      controllerId: f_controllerId,
+      topics: f_topics,
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** MetadataResponseMetadataResponseBroker versions 1-8. */
-function writeMetadataResponseMetadataResponseBrokerV1(writer: Writer, message: MetadataResponseMetadataResponseBroker): void {
-  writer.int32(message.nodeId);
-  writer.string(message.host);
-  writer.int32(message.port);
-  writer.nullableString(message.rack);
-}
+  /** MetadataResponseMetadataResponseBroker versions 0. */
+  function writeMetadataResponseMetadataResponseBrokerV0(writer: Writer, message: MetadataResponseMetadataResponseBroker): void {
+    writer.int32(message.nodeId);
+    writer.string(message.host);
+    writer.int32(message.port);
+  }
 
-/** MetadataResponseMetadataResponseBroker versions 1-8. */
-function readMetadataResponseMetadataResponseBrokerV1(reader: Reader): MetadataResponseMetadataResponseBroker {
-  const f_nodeId = reader.int32();
-  const f_host = reader.string();
-  const f_port = reader.int32();
-  const f_rack = reader.nullableString();
-  return {
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    rack: f_rack,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** MetadataResponseMetadataResponseBroker versions 0. */
+  function readMetadataResponseMetadataResponseBrokerV0(reader: Reader): MetadataResponseMetadataResponseBroker {
+    const f_nodeId = reader.int32();
+    const f_host = reader.string();
+    const f_port = reader.int32();
+    return {
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      rack: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** MetadataResponseMetadataResponseBroker versions 9-12. */
-function writeMetadataResponseMetadataResponseBrokerV9(writer: Writer, message: MetadataResponseMetadataResponseBroker): void {
-  writer.int32(message.nodeId);
-  writer.compactString(message.host);
-  writer.int32(message.port);
-  writer.compactNullableString(message.rack);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** MetadataResponseMetadataResponseBroker versions 1-8. */
+  function writeMetadataResponseMetadataResponseBrokerV1(writer: Writer, message: MetadataResponseMetadataResponseBroker): void {
+    writer.int32(message.nodeId);
+    writer.string(message.host);
+    writer.int32(message.port);
+    writer.nullableString(message.rack);
+  }
 
-/** MetadataResponseMetadataResponseBroker versions 9-12. */
-function readMetadataResponseMetadataResponseBrokerV9(reader: Reader): MetadataResponseMetadataResponseBroker {
-  const f_nodeId = reader.int32();
-  const f_host = reader.compactString();
-  const f_port = reader.int32();
-  const f_rack = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    rack: f_rack,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** MetadataResponseMetadataResponseBroker versions 1-8. */
+  function readMetadataResponseMetadataResponseBrokerV1(reader: Reader): MetadataResponseMetadataResponseBroker {
+    const f_nodeId = reader.int32();
+    const f_host = reader.string();
+    const f_port = reader.int32();
+    const f_rack = reader.nullableString();
+    return {
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      rack: f_rack,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** MetadataResponseMetadataResponsePartition versions 0-4. */
-function writeMetadataResponseMetadataResponsePartitionV0(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  {
-    const items0 = message.replicaNodes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  /** MetadataResponseMetadataResponseBroker versions 9-12. */
+  function writeMetadataResponseMetadataResponseBrokerV9(writer: Writer, message: MetadataResponseMetadataResponseBroker): void {
+    writer.int32(message.nodeId);
+    writer.compactString(message.host);
+    writer.int32(message.port);
+    writer.compactNullableString(message.rack);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.isrNodes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-}
 
-/** MetadataResponseMetadataResponsePartition versions 0-4. */
-function readMetadataResponseMetadataResponsePartitionV0(reader: Reader): MetadataResponseMetadataResponsePartition {
-  const f_errorCode = reader.int16();
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  let f_replicaNodes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_replicaNodes = items0;
+  /** MetadataResponseMetadataResponseBroker versions 9-12. */
+  function readMetadataResponseMetadataResponseBrokerV9(reader: Reader): MetadataResponseMetadataResponseBroker {
+    const f_nodeId = reader.int32();
+    const f_host = reader.compactString();
+    const f_port = reader.int32();
+    const f_rack = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      rack: f_rack,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_isrNodes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_isrNodes = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: -1,
-    replicaNodes: f_replicaNodes,
-    isrNodes: f_isrNodes,
-    offlineReplicas: [],
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponsePartition versions 5-6. */
-function writeMetadataResponseMetadataResponsePartitionV5(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  {
-    const items0 = message.replicaNodes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** MetadataResponseMetadataResponsePartition versions 0-4. */
+  function writeMetadataResponseMetadataResponsePartitionV0(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    {
+      const items0 = message.replicaNodes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.isrNodes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.isrNodes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.offlineReplicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-}
 
-/** MetadataResponseMetadataResponsePartition versions 5-6. */
-function readMetadataResponseMetadataResponsePartitionV5(reader: Reader): MetadataResponseMetadataResponsePartition {
-  const f_errorCode = reader.int16();
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  let f_replicaNodes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** MetadataResponseMetadataResponsePartition versions 0-4. */
+  function readMetadataResponseMetadataResponsePartitionV0(reader: Reader): MetadataResponseMetadataResponsePartition {
+    const f_errorCode = reader.int16();
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    let f_replicaNodes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicaNodes = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicaNodes = items0;
-  }
-  let f_isrNodes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_isrNodes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isrNodes = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isrNodes = items0;
+    return {
+      errorCode: f_errorCode,
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: -1,
+      replicaNodes: f_replicaNodes,
+      isrNodes: f_isrNodes,
+      offlineReplicas: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_offlineReplicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_offlineReplicas = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: -1,
-    replicaNodes: f_replicaNodes,
-    isrNodes: f_isrNodes,
-    offlineReplicas: f_offlineReplicas,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponsePartition versions 7-8. */
-function writeMetadataResponseMetadataResponsePartitionV7(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.replicaNodes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** MetadataResponseMetadataResponsePartition versions 5-6. */
+  function writeMetadataResponseMetadataResponsePartitionV5(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    {
+      const items0 = message.replicaNodes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.isrNodes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.offlineReplicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.isrNodes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  {
-    const items0 = message.offlineReplicas;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-}
 
-/** MetadataResponseMetadataResponsePartition versions 7-8. */
-function readMetadataResponseMetadataResponsePartitionV7(reader: Reader): MetadataResponseMetadataResponsePartition {
-  const f_errorCode = reader.int16();
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_replicaNodes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** MetadataResponseMetadataResponsePartition versions 5-6. */
+  function readMetadataResponseMetadataResponsePartitionV5(reader: Reader): MetadataResponseMetadataResponsePartition {
+    const f_errorCode = reader.int16();
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    let f_replicaNodes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicaNodes = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicaNodes = items0;
-  }
-  let f_isrNodes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_isrNodes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isrNodes = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_isrNodes = items0;
-  }
-  let f_offlineReplicas: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    let f_offlineReplicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_offlineReplicas = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_offlineReplicas = items0;
+    return {
+      errorCode: f_errorCode,
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: -1,
+      replicaNodes: f_replicaNodes,
+      isrNodes: f_isrNodes,
+      offlineReplicas: f_offlineReplicas,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    replicaNodes: f_replicaNodes,
-    isrNodes: f_isrNodes,
-    offlineReplicas: f_offlineReplicas,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponsePartition versions 9-12. */
-function writeMetadataResponseMetadataResponsePartitionV9(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  {
-    const items0 = message.replicaNodes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** MetadataResponseMetadataResponsePartition versions 7-8. */
+  function writeMetadataResponseMetadataResponsePartitionV7(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.replicaNodes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.isrNodes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.offlineReplicas;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  {
-    const items0 = message.isrNodes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+
+  /** MetadataResponseMetadataResponsePartition versions 7-8. */
+  function readMetadataResponseMetadataResponsePartitionV7(reader: Reader): MetadataResponseMetadataResponsePartition {
+    const f_errorCode = reader.int16();
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_replicaNodes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicaNodes = items0;
+    }
+    let f_isrNodes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isrNodes = items0;
+    }
+    let f_offlineReplicas: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_offlineReplicas = items0;
+    }
+    return {
+      errorCode: f_errorCode,
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      replicaNodes: f_replicaNodes,
+      isrNodes: f_isrNodes,
+      offlineReplicas: f_offlineReplicas,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** MetadataResponseMetadataResponsePartition versions 9-12. */
+  function writeMetadataResponseMetadataResponsePartitionV9(writer: Writer, message: MetadataResponseMetadataResponsePartition): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    {
+      const items0 = message.replicaNodes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.isrNodes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    {
+      const items0 = message.offlineReplicas;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** MetadataResponseMetadataResponsePartition versions 9-12. */
+  function readMetadataResponseMetadataResponsePartitionV9(reader: Reader): MetadataResponseMetadataResponsePartition {
+    const f_errorCode = reader.int16();
+    const f_partitionIndex = reader.int32();
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    let f_replicaNodes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_replicaNodes = items0;
+    }
+    let f_isrNodes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_isrNodes = items0;
+    }
+    let f_offlineReplicas: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_offlineReplicas = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      partitionIndex: f_partitionIndex,
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      replicaNodes: f_replicaNodes,
+      isrNodes: f_isrNodes,
+      offlineReplicas: f_offlineReplicas,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** MetadataResponseMetadataResponseTopic versions 0. */
+  function writeMetadataResponseMetadataResponseTopicV0(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV0(writer, items0[i0]);
+      }
+    }
+    if (message.topicAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '0');
     }
   }
-  {
-    const items0 = message.offlineReplicas;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+
+  /** MetadataResponseMetadataResponseTopic versions 0. */
+  function readMetadataResponseMetadataResponseTopicV0(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.string();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: ZERO_UUID,
+      isInternal: false,
+      partitions: f_partitions,
+      topicAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** MetadataResponseMetadataResponseTopic versions 1-4. */
+  function writeMetadataResponseMetadataResponseTopicV1(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV0(writer, items0[i0]);
+      }
+    }
+    if (message.topicAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '1-4');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponseMetadataResponsePartition versions 9-12. */
-function readMetadataResponseMetadataResponsePartitionV9(reader: Reader): MetadataResponseMetadataResponsePartition {
-  const f_errorCode = reader.int16();
-  const f_partitionIndex = reader.int32();
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  let f_replicaNodes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** MetadataResponseMetadataResponseTopic versions 1-4. */
+  function readMetadataResponseMetadataResponseTopicV1(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.string();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_replicaNodes = items0;
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: ZERO_UUID,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  let f_isrNodes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_isrNodes = items0;
-  }
-  let f_offlineReplicas: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_offlineReplicas = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    partitionIndex: f_partitionIndex,
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    replicaNodes: f_replicaNodes,
-    isrNodes: f_isrNodes,
-    offlineReplicas: f_offlineReplicas,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 0. */
-function writeMetadataResponseMetadataResponseTopicV0(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV0(writer, items0[i0]);
+  /** MetadataResponseMetadataResponseTopic versions 5-6. */
+  function writeMetadataResponseMetadataResponseTopicV5(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV5(writer, items0[i0]);
+      }
+    }
+    if (message.topicAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '5-6');
     }
   }
-  if (message.topicAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '0');
-  }
-}
 
-/** MetadataResponseMetadataResponseTopic versions 0. */
-function readMetadataResponseMetadataResponseTopicV0(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.string();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV0(reader);
+  /** MetadataResponseMetadataResponseTopic versions 5-6. */
+  function readMetadataResponseMetadataResponseTopicV5(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.string();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV5(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: ZERO_UUID,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: ZERO_UUID,
-    isInternal: false,
-    partitions: f_partitions,
-    topicAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 1-4. */
-function writeMetadataResponseMetadataResponseTopicV1(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV0(writer, items0[i0]);
+  /** MetadataResponseMetadataResponseTopic versions 7. */
+  function writeMetadataResponseMetadataResponseTopicV7(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV7(writer, items0[i0]);
+      }
     }
-  }
-  if (message.topicAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '1-4');
-  }
-}
-
-/** MetadataResponseMetadataResponseTopic versions 1-4. */
-function readMetadataResponseMetadataResponseTopicV1(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.string();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV0(reader);
-    }
-    f_partitions = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: ZERO_UUID,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** MetadataResponseMetadataResponseTopic versions 5-6. */
-function writeMetadataResponseMetadataResponseTopicV5(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV5(writer, items0[i0]);
+    if (message.topicAuthorizedOperations !== -2147483648) {
+      throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '7');
     }
   }
-  if (message.topicAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '5-6');
-  }
-}
 
-/** MetadataResponseMetadataResponseTopic versions 5-6. */
-function readMetadataResponseMetadataResponseTopicV5(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.string();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV5(reader);
+  /** MetadataResponseMetadataResponseTopic versions 7. */
+  function readMetadataResponseMetadataResponseTopicV7(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.string();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV7(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: ZERO_UUID,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: ZERO_UUID,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 7. */
-function writeMetadataResponseMetadataResponseTopicV7(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV7(writer, items0[i0]);
+  /** MetadataResponseMetadataResponseTopic versions 8. */
+  function writeMetadataResponseMetadataResponseTopicV8(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV7(writer, items0[i0]);
+      }
     }
+    writer.int32(message.topicAuthorizedOperations);
   }
-  if (message.topicAuthorizedOperations !== -2147483648) {
-    throw fieldNotInVersion('MetadataResponseMetadataResponseTopic', 'topicAuthorizedOperations', '7');
-  }
-}
 
-/** MetadataResponseMetadataResponseTopic versions 7. */
-function readMetadataResponseMetadataResponseTopicV7(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.string();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV7(reader);
+  /** MetadataResponseMetadataResponseTopic versions 8. */
+  function readMetadataResponseMetadataResponseTopicV8(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.string();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV7(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const f_topicAuthorizedOperations = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: ZERO_UUID,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: f_topicAuthorizedOperations,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: ZERO_UUID,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 8. */
-function writeMetadataResponseMetadataResponseTopicV8(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.string(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV7(writer, items0[i0]);
+  /** MetadataResponseMetadataResponseTopic versions 9. */
+  function writeMetadataResponseMetadataResponseTopicV9(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.compactString(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV9(writer, items0[i0]);
+      }
     }
+    writer.int32(message.topicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.topicAuthorizedOperations);
-}
 
-/** MetadataResponseMetadataResponseTopic versions 8. */
-function readMetadataResponseMetadataResponseTopicV8(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.string();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV7(reader);
+  /** MetadataResponseMetadataResponseTopic versions 9. */
+  function readMetadataResponseMetadataResponseTopicV9(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.compactString();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV9(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const f_topicAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: ZERO_UUID,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: f_topicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_topicAuthorizedOperations = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: ZERO_UUID,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: f_topicAuthorizedOperations,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 9. */
-function writeMetadataResponseMetadataResponseTopicV9(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.compactString(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV9(writer, items0[i0]);
+  /** MetadataResponseMetadataResponseTopic versions 10-11. */
+  function writeMetadataResponseMetadataResponseTopicV10(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.compactString(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
+    writer.uuid(message.topicId);
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV9(writer, items0[i0]);
+      }
     }
+    writer.int32(message.topicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.topicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponseMetadataResponseTopic versions 9. */
-function readMetadataResponseMetadataResponseTopicV9(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.compactString();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV9(reader);
+  /** MetadataResponseMetadataResponseTopic versions 10-11. */
+  function readMetadataResponseMetadataResponseTopicV10(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.compactString();
+    const f_topicId = reader.uuid();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV9(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const f_topicAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: f_topicId,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: f_topicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_topicAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: ZERO_UUID,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: f_topicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 10-11. */
-function writeMetadataResponseMetadataResponseTopicV10(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.compactString(requireNonNull(message.name, 'MetadataResponseMetadataResponseTopic.name'));
-  writer.uuid(message.topicId);
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV9(writer, items0[i0]);
+  /** MetadataResponseMetadataResponseTopic versions 12. */
+  function writeMetadataResponseMetadataResponseTopicV12(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.name);
+    writer.uuid(message.topicId);
+    writer.bool(message.isInternal);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeMetadataResponseMetadataResponsePartitionV9(writer, items0[i0]);
+      }
     }
+    writer.int32(message.topicAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.topicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponseMetadataResponseTopic versions 10-11. */
-function readMetadataResponseMetadataResponseTopicV10(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.compactString();
-  const f_topicId = reader.uuid();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV9(reader);
+  /** MetadataResponseMetadataResponseTopic versions 12. */
+  function readMetadataResponseMetadataResponseTopicV12(reader: Reader): MetadataResponseMetadataResponseTopic {
+    const f_errorCode = reader.int16();
+    const f_name = reader.compactNullableString();
+    const f_topicId = reader.uuid();
+    const f_isInternal = reader.bool();
+    let f_partitions: MetadataResponseMetadataResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readMetadataResponseMetadataResponsePartitionV9(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const f_topicAuthorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      name: f_name,
+      topicId: f_topicId,
+      isInternal: f_isInternal,
+      partitions: f_partitions,
+      topicAuthorizedOperations: f_topicAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_topicAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: f_topicId,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: f_topicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** MetadataResponseMetadataResponseTopic versions 12. */
-function writeMetadataResponseMetadataResponseTopicV12(writer: Writer, message: MetadataResponseMetadataResponseTopic): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.name);
-  writer.uuid(message.topicId);
-  writer.bool(message.isInternal);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeMetadataResponseMetadataResponsePartitionV9(writer, items0[i0]);
-    }
+  function defaultMetadataResponse(): MetadataResponse {
+    return {
+      throttleTimeMs: 0,
+      brokers: [],
+      clusterId: null,
+      controllerId: -1,
+      topics: [],
+      clusterAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.int32(message.topicAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** MetadataResponseMetadataResponseTopic versions 12. */
-function readMetadataResponseMetadataResponseTopicV12(reader: Reader): MetadataResponseMetadataResponseTopic {
-  const f_errorCode = reader.int16();
-  const f_name = reader.compactNullableString();
-  const f_topicId = reader.uuid();
-  const f_isInternal = reader.bool();
-  let f_partitions: MetadataResponseMetadataResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<MetadataResponseMetadataResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readMetadataResponseMetadataResponsePartitionV9(reader);
-    }
-    f_partitions = items0;
+  function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
+    return {
+      nodeId: 0,
+      host: "",
+      port: 0,
+      rack: null,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_topicAuthorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    name: f_name,
-    topicId: f_topicId,
-    isInternal: f_isInternal,
-    partitions: f_partitions,
-    topicAuthorizedOperations: f_topicAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultMetadataResponse(): MetadataResponse {
-  return {
-    throttleTimeMs: 0,
-    brokers: [],
-    clusterId: null,
-    controllerId: -1,
-    topics: [],
-    clusterAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
+    return {
+      errorCode: 0,
+      partitionIndex: 0,
+      leaderId: 0,
+      leaderEpoch: -1,
+      replicaNodes: [],
+      isrNodes: [],
+      offlineReplicas: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultMetadataResponseMetadataResponseBroker(): MetadataResponseMetadataResponseBroker {
-  return {
-    nodeId: 0,
-    host: "",
-    port: 0,
-    rack: null,
-    unknownTaggedFields: undefined,
-  };
+  function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
+    return {
+      errorCode: 0,
+      name: "",
+      topicId: ZERO_UUID,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return MetadataResponse;
 }
-
-function defaultMetadataResponseMetadataResponsePartition(): MetadataResponseMetadataResponsePartition {
-  return {
-    errorCode: 0,
-    partitionIndex: 0,
-    leaderId: 0,
-    leaderEpoch: -1,
-    replicaNodes: [],
-    isrNodes: [],
-    offlineReplicas: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultMetadataResponseMetadataResponseTopic(): MetadataResponseMetadataResponseTopic {
-  return {
-    errorCode: 0,
-    name: "",
-    topicId: ZERO_UUID,
-    isInternal: false,
-    partitions: [],
-    topicAuthorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
-

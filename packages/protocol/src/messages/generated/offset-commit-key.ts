@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetCommitKey {
   group: string;
@@ -12,58 +12,63 @@ export interface OffsetCommitKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetCommitKey: MessageCodec<OffsetCommitKey> = {
-  name: 'OffsetCommitKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: OffsetCommitKey, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeOffsetCommitKeyV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetCommitKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetCommitKey {
-    switch (version) {
-      case 0: case 1:
-        return readOffsetCommitKeyV0(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetCommitKey', version);
-    }
-  },
-  defaults: defaultOffsetCommitKey,
-};
+/** Builds the OffsetCommitKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetCommitKey(runtime: CodecRuntime): MessageCodec<OffsetCommitKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** OffsetCommitKey versions 0-1. */
-function writeOffsetCommitKeyV0(writer: Writer, message: OffsetCommitKey): void {
-  writer.string(message.group);
-  writer.string(message.topic);
-  writer.int32(message.partition);
-}
-
-/** OffsetCommitKey versions 0-1. */
-function readOffsetCommitKeyV0(reader: Reader): OffsetCommitKey {
-  const f_group = reader.string();
-  const f_topic = reader.string();
-  const f_partition = reader.int32();
-  return {
-    group: f_group,
-    topic: f_topic,
-    partition: f_partition,
-    unknownTaggedFields: undefined,
+  const OffsetCommitKey: MessageCodec<OffsetCommitKey> = {
+    name: 'OffsetCommitKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: OffsetCommitKey, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeOffsetCommitKeyV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetCommitKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetCommitKey {
+      switch (version) {
+        case 0: case 1:
+          return readOffsetCommitKeyV0(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetCommitKey', version);
+      }
+    },
+    defaults: defaultOffsetCommitKey,
   };
-}
 
-function defaultOffsetCommitKey(): OffsetCommitKey {
-  return {
-    group: "",
-    topic: "",
-    partition: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitKey versions 0-1. */
+  function writeOffsetCommitKeyV0(writer: Writer, message: OffsetCommitKey): void {
+    writer.string(message.group);
+    writer.string(message.topic);
+    writer.int32(message.partition);
+  }
 
+  /** OffsetCommitKey versions 0-1. */
+  function readOffsetCommitKeyV0(reader: Reader): OffsetCommitKey {
+    const f_group = reader.string();
+    const f_topic = reader.string();
+    const f_partition = reader.int32();
+    return {
+      group: f_group,
+      topic: f_topic,
+      partition: f_partition,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetCommitKey(): OffsetCommitKey {
+    return {
+      group: "",
+      topic: "",
+      partition: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetCommitKey;
+}

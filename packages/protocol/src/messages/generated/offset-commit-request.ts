@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetCommitRequest {
   groupId: string;
@@ -30,613 +30,618 @@ export interface OffsetCommitRequestOffsetCommitRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetCommitRequest: MessageCodec<OffsetCommitRequest> = {
-  name: 'OffsetCommitRequest',
-  apiKey: 8,
-  messageType: 'request',
-  validVersions: { min: 0, max: 9 },
-  flexibleVersions: { min: 8, max: 32767 },
-  encode(writer: Writer, message: OffsetCommitRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeOffsetCommitRequestV0(writer, message);
-        return;
-      case 1:
-        writeOffsetCommitRequestV1(writer, message);
-        return;
-      case 2: case 3: case 4:
-        writeOffsetCommitRequestV2(writer, message);
-        return;
-      case 5:
-        writeOffsetCommitRequestV5(writer, message);
-        return;
-      case 6:
-        writeOffsetCommitRequestV6(writer, message);
-        return;
-      case 7:
-        writeOffsetCommitRequestV7(writer, message);
-        return;
-      case 8: case 9:
-        writeOffsetCommitRequestV8(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetCommitRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetCommitRequest {
-    switch (version) {
-      case 0:
-        return readOffsetCommitRequestV0(reader);
-      case 1:
-        return readOffsetCommitRequestV1(reader);
-      case 2: case 3: case 4:
-        return readOffsetCommitRequestV2(reader);
-      case 5:
-        return readOffsetCommitRequestV5(reader);
-      case 6:
-        return readOffsetCommitRequestV6(reader);
-      case 7:
-        return readOffsetCommitRequestV7(reader);
-      case 8: case 9:
-        return readOffsetCommitRequestV8(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetCommitRequest', version);
-    }
-  },
-  defaults: defaultOffsetCommitRequest,
-};
+/** Builds the OffsetCommitRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetCommitRequest(runtime: CodecRuntime): MessageCodec<OffsetCommitRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetCommitRequest versions 0. */
-function writeOffsetCommitRequestV0(writer: Writer, message: OffsetCommitRequest): void {
-  writer.string(message.groupId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '0');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetCommitRequest versions 0. */
-function readOffsetCommitRequestV0(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.string();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: -1,
-    memberId: "",
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const OffsetCommitRequest: MessageCodec<OffsetCommitRequest> = {
+    name: 'OffsetCommitRequest',
+    apiKey: 8,
+    messageType: 'request',
+    validVersions: { min: 0, max: 9 },
+    flexibleVersions: { min: 8, max: 32767 },
+    encode(writer: Writer, message: OffsetCommitRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeOffsetCommitRequestV0(writer, message);
+          return;
+        case 1:
+          writeOffsetCommitRequestV1(writer, message);
+          return;
+        case 2: case 3: case 4:
+          writeOffsetCommitRequestV2(writer, message);
+          return;
+        case 5:
+          writeOffsetCommitRequestV5(writer, message);
+          return;
+        case 6:
+          writeOffsetCommitRequestV6(writer, message);
+          return;
+        case 7:
+          writeOffsetCommitRequestV7(writer, message);
+          return;
+        case 8: case 9:
+          writeOffsetCommitRequestV8(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetCommitRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetCommitRequest {
+      switch (version) {
+        case 0:
+          return readOffsetCommitRequestV0(reader);
+        case 1:
+          return readOffsetCommitRequestV1(reader);
+        case 2: case 3: case 4:
+          return readOffsetCommitRequestV2(reader);
+        case 5:
+          return readOffsetCommitRequestV5(reader);
+        case 6:
+          return readOffsetCommitRequestV6(reader);
+        case 7:
+          return readOffsetCommitRequestV7(reader);
+        case 8: case 9:
+          return readOffsetCommitRequestV8(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetCommitRequest', version);
+      }
+    },
+    defaults: defaultOffsetCommitRequest,
   };
-}
 
-/** OffsetCommitRequest versions 1. */
-function writeOffsetCommitRequestV1(writer: Writer, message: OffsetCommitRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationIdOrMemberEpoch);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '1');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV1(writer, items0[i0]);
+  /** OffsetCommitRequest versions 0. */
+  function writeOffsetCommitRequestV0(writer: Writer, message: OffsetCommitRequest): void {
+    writer.string(message.groupId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '0');
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitRequest versions 1. */
-function readOffsetCommitRequestV1(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.string();
-  const f_generationIdOrMemberEpoch = reader.int32();
-  const f_memberId = reader.string();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV1(reader);
+  /** OffsetCommitRequest versions 0. */
+  function readOffsetCommitRequestV0(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.string();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitRequest versions 2-4. */
-function writeOffsetCommitRequestV2(writer: Writer, message: OffsetCommitRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationIdOrMemberEpoch);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '2-4');
-  }
-  writer.int64(message.retentionTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer, items0[i0]);
+  /** OffsetCommitRequest versions 1. */
+  function writeOffsetCommitRequestV1(writer: Writer, message: OffsetCommitRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationIdOrMemberEpoch);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '1');
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitRequest versions 2-4. */
-function readOffsetCommitRequestV2(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.string();
-  const f_generationIdOrMemberEpoch = reader.int32();
-  const f_memberId = reader.string();
-  const f_retentionTimeMs = reader.int64();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV0(reader);
+  /** OffsetCommitRequest versions 1. */
+  function readOffsetCommitRequestV1(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.string();
+    const f_generationIdOrMemberEpoch = reader.int32();
+    const f_memberId = reader.string();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    retentionTimeMs: f_retentionTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitRequest versions 5. */
-function writeOffsetCommitRequestV5(writer: Writer, message: OffsetCommitRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationIdOrMemberEpoch);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '5');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer, items0[i0]);
+  /** OffsetCommitRequest versions 2-4. */
+  function writeOffsetCommitRequestV2(writer: Writer, message: OffsetCommitRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationIdOrMemberEpoch);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '2-4');
     }
-  }
-}
-
-/** OffsetCommitRequest versions 5. */
-function readOffsetCommitRequestV5(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.string();
-  const f_generationIdOrMemberEpoch = reader.int32();
-  const f_memberId = reader.string();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitRequest versions 6. */
-function writeOffsetCommitRequestV6(writer: Writer, message: OffsetCommitRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationIdOrMemberEpoch);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '6');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV6(writer, items0[i0]);
+    writer.int64(message.retentionTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitRequest versions 6. */
-function readOffsetCommitRequestV6(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.string();
-  const f_generationIdOrMemberEpoch = reader.int32();
-  const f_memberId = reader.string();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV6(reader);
+  /** OffsetCommitRequest versions 2-4. */
+  function readOffsetCommitRequestV2(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.string();
+    const f_generationIdOrMemberEpoch = reader.int32();
+    const f_memberId = reader.string();
+    const f_retentionTimeMs = reader.int64();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      retentionTimeMs: f_retentionTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitRequest versions 7. */
-function writeOffsetCommitRequestV7(writer: Writer, message: OffsetCommitRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationIdOrMemberEpoch);
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV6(writer, items0[i0]);
+  /** OffsetCommitRequest versions 5. */
+  function writeOffsetCommitRequestV5(writer: Writer, message: OffsetCommitRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationIdOrMemberEpoch);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '5');
     }
-  }
-}
-
-/** OffsetCommitRequest versions 7. */
-function readOffsetCommitRequestV7(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.string();
-  const f_generationIdOrMemberEpoch = reader.int32();
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV6(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    retentionTimeMs: -1n,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitRequest versions 8-9. */
-function writeOffsetCommitRequestV8(writer: Writer, message: OffsetCommitRequest): void {
-  writer.compactString(message.groupId);
-  writer.int32(message.generationIdOrMemberEpoch);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestTopicV8(writer, items0[i0]);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetCommitRequest versions 8-9. */
-function readOffsetCommitRequestV8(reader: Reader): OffsetCommitRequest {
-  const f_groupId = reader.compactString();
-  const f_generationIdOrMemberEpoch = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV8(reader);
+  /** OffsetCommitRequest versions 5. */
+  function readOffsetCommitRequestV5(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.string();
+    const f_generationIdOrMemberEpoch = reader.int32();
+    const f_memberId = reader.string();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    retentionTimeMs: -1n,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 0,2-5. */
-function writeOffsetCommitRequestOffsetCommitRequestPartitionV0(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  if (message.commitTimestamp !== -1n) {
-    throw fieldNotInVersion('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', '0,2-5');
-  }
-  writer.nullableString(message.committedMetadata);
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 0,2-5. */
-function readOffsetCommitRequestOffsetCommitRequestPartitionV0(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedMetadata = reader.nullableString();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: -1,
-    commitTimestamp: -1n,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 1. */
-function writeOffsetCommitRequestOffsetCommitRequestPartitionV1(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int64(message.commitTimestamp);
-  writer.nullableString(message.committedMetadata);
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 1. */
-function readOffsetCommitRequestOffsetCommitRequestPartitionV1(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_commitTimestamp = reader.int64();
-  const f_committedMetadata = reader.nullableString();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: -1,
-    commitTimestamp: f_commitTimestamp,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 6-7. */
-function writeOffsetCommitRequestOffsetCommitRequestPartitionV6(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  if (message.commitTimestamp !== -1n) {
-    throw fieldNotInVersion('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', '6-7');
-  }
-  writer.nullableString(message.committedMetadata);
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 6-7. */
-function readOffsetCommitRequestOffsetCommitRequestPartitionV6(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_committedMetadata = reader.nullableString();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    commitTimestamp: -1n,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 8-9. */
-function writeOffsetCommitRequestOffsetCommitRequestPartitionV8(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  if (message.commitTimestamp !== -1n) {
-    throw fieldNotInVersion('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', '8-9');
-  }
-  writer.compactNullableString(message.committedMetadata);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetCommitRequestOffsetCommitRequestPartition versions 8-9. */
-function readOffsetCommitRequestOffsetCommitRequestPartitionV8(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_committedMetadata = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    commitTimestamp: -1n,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 0,2-5. */
-function writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestPartitionV0(writer, items0[i0]);
+  /** OffsetCommitRequest versions 6. */
+  function writeOffsetCommitRequestV6(writer: Writer, message: OffsetCommitRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationIdOrMemberEpoch);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('OffsetCommitRequest', 'groupInstanceId', '6');
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV6(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 0,2-5. */
-function readOffsetCommitRequestOffsetCommitRequestTopicV0(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV0(reader);
+  /** OffsetCommitRequest versions 6. */
+  function readOffsetCommitRequestV6(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.string();
+    const f_generationIdOrMemberEpoch = reader.int32();
+    const f_memberId = reader.string();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV6(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 1. */
-function writeOffsetCommitRequestOffsetCommitRequestTopicV1(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestPartitionV1(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 1. */
-function readOffsetCommitRequestOffsetCommitRequestTopicV1(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV1(reader);
-    }
-    f_partitions = items0;
-  }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 6-7. */
-function writeOffsetCommitRequestOffsetCommitRequestTopicV6(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestPartitionV6(writer, items0[i0]);
+  /** OffsetCommitRequest versions 7. */
+  function writeOffsetCommitRequestV7(writer: Writer, message: OffsetCommitRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationIdOrMemberEpoch);
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV6(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 6-7. */
-function readOffsetCommitRequestOffsetCommitRequestTopicV6(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV6(reader);
+  /** OffsetCommitRequest versions 7. */
+  function readOffsetCommitRequestV7(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.string();
+    const f_generationIdOrMemberEpoch = reader.int32();
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV6(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      retentionTimeMs: -1n,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 8-9. */
-function writeOffsetCommitRequestOffsetCommitRequestTopicV8(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitRequestOffsetCommitRequestPartitionV8(writer, items0[i0]);
+  /** OffsetCommitRequest versions 8-9. */
+  function writeOffsetCommitRequestV8(writer: Writer, message: OffsetCommitRequest): void {
+    writer.compactString(message.groupId);
+    writer.int32(message.generationIdOrMemberEpoch);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestTopicV8(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetCommitRequest versions 8-9. */
+  function readOffsetCommitRequestV8(reader: Reader): OffsetCommitRequest {
+    const f_groupId = reader.compactString();
+    const f_generationIdOrMemberEpoch = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    let f_topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestTopicV8(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      generationIdOrMemberEpoch: f_generationIdOrMemberEpoch,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      retentionTimeMs: -1n,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 0,2-5. */
+  function writeOffsetCommitRequestOffsetCommitRequestPartitionV0(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    if (message.commitTimestamp !== -1n) {
+      throw fieldNotInVersion('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', '0,2-5');
+    }
+    writer.nullableString(message.committedMetadata);
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 0,2-5. */
+  function readOffsetCommitRequestOffsetCommitRequestPartitionV0(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedMetadata = reader.nullableString();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: -1,
+      commitTimestamp: -1n,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 1. */
+  function writeOffsetCommitRequestOffsetCommitRequestPartitionV1(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int64(message.commitTimestamp);
+    writer.nullableString(message.committedMetadata);
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 1. */
+  function readOffsetCommitRequestOffsetCommitRequestPartitionV1(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_commitTimestamp = reader.int64();
+    const f_committedMetadata = reader.nullableString();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: -1,
+      commitTimestamp: f_commitTimestamp,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 6-7. */
+  function writeOffsetCommitRequestOffsetCommitRequestPartitionV6(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    if (message.commitTimestamp !== -1n) {
+      throw fieldNotInVersion('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', '6-7');
+    }
+    writer.nullableString(message.committedMetadata);
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 6-7. */
+  function readOffsetCommitRequestOffsetCommitRequestPartitionV6(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_committedMetadata = reader.nullableString();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      commitTimestamp: -1n,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 8-9. */
+  function writeOffsetCommitRequestOffsetCommitRequestPartitionV8(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    if (message.commitTimestamp !== -1n) {
+      throw fieldNotInVersion('OffsetCommitRequestOffsetCommitRequestPartition', 'commitTimestamp', '8-9');
+    }
+    writer.compactNullableString(message.committedMetadata);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestPartition versions 8-9. */
+  function readOffsetCommitRequestOffsetCommitRequestPartitionV8(reader: Reader): OffsetCommitRequestOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_committedMetadata = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      commitTimestamp: -1n,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 0,2-5. */
+  function writeOffsetCommitRequestOffsetCommitRequestTopicV0(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestPartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetCommitRequestOffsetCommitRequestTopic versions 8-9. */
-function readOffsetCommitRequestOffsetCommitRequestTopicV8(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
-  const f_name = reader.compactString();
-  let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV8(reader);
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 0,2-5. */
+  function readOffsetCommitRequestOffsetCommitRequestTopicV0(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultOffsetCommitRequest(): OffsetCommitRequest {
-  return {
-    groupId: "",
-    generationIdOrMemberEpoch: -1,
-    memberId: "",
-    groupInstanceId: null,
-    retentionTimeMs: -1n,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 1. */
+  function writeOffsetCommitRequestOffsetCommitRequestTopicV1(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestPartitionV1(writer, items0[i0]);
+      }
+    }
+  }
 
-function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
-  return {
-    partitionIndex: 0,
-    committedOffset: 0n,
-    committedLeaderEpoch: -1,
-    commitTimestamp: -1n,
-    committedMetadata: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 1. */
+  function readOffsetCommitRequestOffsetCommitRequestTopicV1(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV1(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 6-7. */
+  function writeOffsetCommitRequestOffsetCommitRequestTopicV6(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestPartitionV6(writer, items0[i0]);
+      }
+    }
+  }
 
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 6-7. */
+  function readOffsetCommitRequestOffsetCommitRequestTopicV6(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV6(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 8-9. */
+  function writeOffsetCommitRequestOffsetCommitRequestTopicV8(writer: Writer, message: OffsetCommitRequestOffsetCommitRequestTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitRequestOffsetCommitRequestPartitionV8(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetCommitRequestOffsetCommitRequestTopic versions 8-9. */
+  function readOffsetCommitRequestOffsetCommitRequestTopicV8(reader: Reader): OffsetCommitRequestOffsetCommitRequestTopic {
+    const f_name = reader.compactString();
+    let f_partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetCommitRequestOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitRequestOffsetCommitRequestPartitionV8(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultOffsetCommitRequest(): OffsetCommitRequest {
+    return {
+      groupId: "",
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetCommitRequestOffsetCommitRequestPartition(): OffsetCommitRequestOffsetCommitRequestPartition {
+    return {
+      partitionIndex: 0,
+      committedOffset: 0n,
+      committedLeaderEpoch: -1,
+      commitTimestamp: -1n,
+      committedMetadata: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetCommitRequestOffsetCommitRequestTopic(): OffsetCommitRequestOffsetCommitRequestTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetCommitRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetCommitResponse {
   throttleTimeMs: number;
@@ -23,256 +23,261 @@ export interface OffsetCommitResponseOffsetCommitResponseTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetCommitResponse: MessageCodec<OffsetCommitResponse> = {
-  name: 'OffsetCommitResponse',
-  apiKey: 8,
-  messageType: 'response',
-  validVersions: { min: 0, max: 9 },
-  flexibleVersions: { min: 8, max: 32767 },
-  encode(writer: Writer, message: OffsetCommitResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeOffsetCommitResponseV0(writer, message);
-        return;
-      case 3: case 4: case 5: case 6: case 7:
-        writeOffsetCommitResponseV3(writer, message);
-        return;
-      case 8: case 9:
-        writeOffsetCommitResponseV8(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetCommitResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetCommitResponse {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readOffsetCommitResponseV0(reader);
-      case 3: case 4: case 5: case 6: case 7:
-        return readOffsetCommitResponseV3(reader);
-      case 8: case 9:
-        return readOffsetCommitResponseV8(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetCommitResponse', version);
-    }
-  },
-  defaults: defaultOffsetCommitResponse,
-};
+/** Builds the OffsetCommitResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetCommitResponse(runtime: CodecRuntime): MessageCodec<OffsetCommitResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetCommitResponse versions 0-2. */
-function writeOffsetCommitResponseV0(writer: Writer, message: OffsetCommitResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitResponseOffsetCommitResponseTopicV0(writer, items0[i0]);
+  const OffsetCommitResponse: MessageCodec<OffsetCommitResponse> = {
+    name: 'OffsetCommitResponse',
+    apiKey: 8,
+    messageType: 'response',
+    validVersions: { min: 0, max: 9 },
+    flexibleVersions: { min: 8, max: 32767 },
+    encode(writer: Writer, message: OffsetCommitResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeOffsetCommitResponseV0(writer, message);
+          return;
+        case 3: case 4: case 5: case 6: case 7:
+          writeOffsetCommitResponseV3(writer, message);
+          return;
+        case 8: case 9:
+          writeOffsetCommitResponseV8(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetCommitResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetCommitResponse {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readOffsetCommitResponseV0(reader);
+        case 3: case 4: case 5: case 6: case 7:
+          return readOffsetCommitResponseV3(reader);
+        case 8: case 9:
+          return readOffsetCommitResponseV8(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetCommitResponse', version);
+      }
+    },
+    defaults: defaultOffsetCommitResponse,
+  };
+
+  /** OffsetCommitResponse versions 0-2. */
+  function writeOffsetCommitResponseV0(writer: Writer, message: OffsetCommitResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitResponseOffsetCommitResponseTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitResponse versions 0-2. */
-function readOffsetCommitResponseV0(reader: Reader): OffsetCommitResponse {
-  let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitResponseOffsetCommitResponseTopicV0(reader);
+  /** OffsetCommitResponse versions 0-2. */
+  function readOffsetCommitResponseV0(reader: Reader): OffsetCommitResponse {
+    let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitResponseOffsetCommitResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitResponse versions 3-7. */
-function writeOffsetCommitResponseV3(writer: Writer, message: OffsetCommitResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitResponseOffsetCommitResponseTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetCommitResponse versions 3-7. */
-function readOffsetCommitResponseV3(reader: Reader): OffsetCommitResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitResponseOffsetCommitResponseTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetCommitResponse versions 8-9. */
-function writeOffsetCommitResponseV8(writer: Writer, message: OffsetCommitResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitResponseOffsetCommitResponseTopicV8(writer, items0[i0]);
+  /** OffsetCommitResponse versions 3-7. */
+  function writeOffsetCommitResponseV3(writer: Writer, message: OffsetCommitResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitResponseOffsetCommitResponseTopicV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetCommitResponse versions 8-9. */
-function readOffsetCommitResponseV8(reader: Reader): OffsetCommitResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitResponseOffsetCommitResponseTopicV8(reader);
+  /** OffsetCommitResponse versions 3-7. */
+  function readOffsetCommitResponseV3(reader: Reader): OffsetCommitResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitResponseOffsetCommitResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetCommitResponseOffsetCommitResponsePartition versions 0-7. */
-function writeOffsetCommitResponseOffsetCommitResponsePartitionV0(writer: Writer, message: OffsetCommitResponseOffsetCommitResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
+  /** OffsetCommitResponse versions 8-9. */
+  function writeOffsetCommitResponseV8(writer: Writer, message: OffsetCommitResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitResponseOffsetCommitResponseTopicV8(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** OffsetCommitResponseOffsetCommitResponsePartition versions 0-7. */
-function readOffsetCommitResponseOffsetCommitResponsePartitionV0(reader: Reader): OffsetCommitResponseOffsetCommitResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitResponse versions 8-9. */
+  function readOffsetCommitResponseV8(reader: Reader): OffsetCommitResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetCommitResponseOffsetCommitResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetCommitResponseOffsetCommitResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitResponseOffsetCommitResponseTopicV8(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** OffsetCommitResponseOffsetCommitResponsePartition versions 8-9. */
-function writeOffsetCommitResponseOffsetCommitResponsePartitionV8(writer: Writer, message: OffsetCommitResponseOffsetCommitResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** OffsetCommitResponseOffsetCommitResponsePartition versions 0-7. */
+  function writeOffsetCommitResponseOffsetCommitResponsePartitionV0(writer: Writer, message: OffsetCommitResponseOffsetCommitResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+  }
 
-/** OffsetCommitResponseOffsetCommitResponsePartition versions 8-9. */
-function readOffsetCommitResponseOffsetCommitResponsePartitionV8(reader: Reader): OffsetCommitResponseOffsetCommitResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** OffsetCommitResponseOffsetCommitResponsePartition versions 0-7. */
+  function readOffsetCommitResponseOffsetCommitResponsePartitionV0(reader: Reader): OffsetCommitResponseOffsetCommitResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** OffsetCommitResponseOffsetCommitResponseTopic versions 0-7. */
-function writeOffsetCommitResponseOffsetCommitResponseTopicV0(writer: Writer, message: OffsetCommitResponseOffsetCommitResponseTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitResponseOffsetCommitResponsePartitionV0(writer, items0[i0]);
+  /** OffsetCommitResponseOffsetCommitResponsePartition versions 8-9. */
+  function writeOffsetCommitResponseOffsetCommitResponsePartitionV8(writer: Writer, message: OffsetCommitResponseOffsetCommitResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetCommitResponseOffsetCommitResponsePartition versions 8-9. */
+  function readOffsetCommitResponseOffsetCommitResponsePartitionV8(reader: Reader): OffsetCommitResponseOffsetCommitResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetCommitResponseOffsetCommitResponseTopic versions 0-7. */
+  function writeOffsetCommitResponseOffsetCommitResponseTopicV0(writer: Writer, message: OffsetCommitResponseOffsetCommitResponseTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitResponseOffsetCommitResponsePartitionV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetCommitResponseOffsetCommitResponseTopic versions 0-7. */
-function readOffsetCommitResponseOffsetCommitResponseTopicV0(reader: Reader): OffsetCommitResponseOffsetCommitResponseTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetCommitResponseOffsetCommitResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitResponseOffsetCommitResponsePartitionV0(reader);
+  /** OffsetCommitResponseOffsetCommitResponseTopic versions 0-7. */
+  function readOffsetCommitResponseOffsetCommitResponseTopicV0(reader: Reader): OffsetCommitResponseOffsetCommitResponseTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetCommitResponseOffsetCommitResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitResponseOffsetCommitResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetCommitResponseOffsetCommitResponseTopic versions 8-9. */
-function writeOffsetCommitResponseOffsetCommitResponseTopicV8(writer: Writer, message: OffsetCommitResponseOffsetCommitResponseTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetCommitResponseOffsetCommitResponsePartitionV8(writer, items0[i0]);
+  /** OffsetCommitResponseOffsetCommitResponseTopic versions 8-9. */
+  function writeOffsetCommitResponseOffsetCommitResponseTopicV8(writer: Writer, message: OffsetCommitResponseOffsetCommitResponseTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetCommitResponseOffsetCommitResponsePartitionV8(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetCommitResponseOffsetCommitResponseTopic versions 8-9. */
-function readOffsetCommitResponseOffsetCommitResponseTopicV8(reader: Reader): OffsetCommitResponseOffsetCommitResponseTopic {
-  const f_name = reader.compactString();
-  let f_partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetCommitResponseOffsetCommitResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetCommitResponseOffsetCommitResponsePartitionV8(reader);
+  /** OffsetCommitResponseOffsetCommitResponseTopic versions 8-9. */
+  function readOffsetCommitResponseOffsetCommitResponseTopicV8(reader: Reader): OffsetCommitResponseOffsetCommitResponseTopic {
+    const f_name = reader.compactString();
+    let f_partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetCommitResponseOffsetCommitResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetCommitResponseOffsetCommitResponsePartitionV8(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultOffsetCommitResponse(): OffsetCommitResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultOffsetCommitResponse(): OffsetCommitResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultOffsetCommitResponseOffsetCommitResponsePartition(): OffsetCommitResponseOffsetCommitResponsePartition {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultOffsetCommitResponseOffsetCommitResponseTopic(): OffsetCommitResponseOffsetCommitResponseTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetCommitResponse;
 }
-

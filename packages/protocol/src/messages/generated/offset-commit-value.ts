@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetCommitValue {
   offset: bigint;
@@ -14,151 +14,156 @@ export interface OffsetCommitValue {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetCommitValue: MessageCodec<OffsetCommitValue> = {
-  name: 'OffsetCommitValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: OffsetCommitValue, version: number): void {
-    switch (version) {
-      case 0: case 2:
-        writeOffsetCommitValueV0(writer, message);
-        return;
-      case 1:
-        writeOffsetCommitValueV1(writer, message);
-        return;
-      case 3:
-        writeOffsetCommitValueV3(writer, message);
-        return;
-      case 4:
-        writeOffsetCommitValueV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetCommitValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetCommitValue {
-    switch (version) {
-      case 0: case 2:
-        return readOffsetCommitValueV0(reader);
-      case 1:
-        return readOffsetCommitValueV1(reader);
-      case 3:
-        return readOffsetCommitValueV3(reader);
-      case 4:
-        return readOffsetCommitValueV4(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetCommitValue', version);
-    }
-  },
-  defaults: defaultOffsetCommitValue,
-};
+/** Builds the OffsetCommitValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetCommitValue(runtime: CodecRuntime): MessageCodec<OffsetCommitValue> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetCommitValue versions 0,2. */
-function writeOffsetCommitValueV0(writer: Writer, message: OffsetCommitValue): void {
-  writer.int64(message.offset);
-  writer.string(message.metadata);
-  writer.int64(message.commitTimestamp);
-}
-
-/** OffsetCommitValue versions 0,2. */
-function readOffsetCommitValueV0(reader: Reader): OffsetCommitValue {
-  const f_offset = reader.int64();
-  const f_metadata = reader.string();
-  const f_commitTimestamp = reader.int64();
-  return {
-    offset: f_offset,
-    leaderEpoch: -1,
-    metadata: f_metadata,
-    commitTimestamp: f_commitTimestamp,
-    expireTimestamp: -1n,
-    unknownTaggedFields: undefined,
+  const OffsetCommitValue: MessageCodec<OffsetCommitValue> = {
+    name: 'OffsetCommitValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: OffsetCommitValue, version: number): void {
+      switch (version) {
+        case 0: case 2:
+          writeOffsetCommitValueV0(writer, message);
+          return;
+        case 1:
+          writeOffsetCommitValueV1(writer, message);
+          return;
+        case 3:
+          writeOffsetCommitValueV3(writer, message);
+          return;
+        case 4:
+          writeOffsetCommitValueV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetCommitValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetCommitValue {
+      switch (version) {
+        case 0: case 2:
+          return readOffsetCommitValueV0(reader);
+        case 1:
+          return readOffsetCommitValueV1(reader);
+        case 3:
+          return readOffsetCommitValueV3(reader);
+        case 4:
+          return readOffsetCommitValueV4(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetCommitValue', version);
+      }
+    },
+    defaults: defaultOffsetCommitValue,
   };
-}
 
-/** OffsetCommitValue versions 1. */
-function writeOffsetCommitValueV1(writer: Writer, message: OffsetCommitValue): void {
-  writer.int64(message.offset);
-  writer.string(message.metadata);
-  writer.int64(message.commitTimestamp);
-  writer.int64(message.expireTimestamp);
-}
+  /** OffsetCommitValue versions 0,2. */
+  function writeOffsetCommitValueV0(writer: Writer, message: OffsetCommitValue): void {
+    writer.int64(message.offset);
+    writer.string(message.metadata);
+    writer.int64(message.commitTimestamp);
+  }
 
-/** OffsetCommitValue versions 1. */
-function readOffsetCommitValueV1(reader: Reader): OffsetCommitValue {
-  const f_offset = reader.int64();
-  const f_metadata = reader.string();
-  const f_commitTimestamp = reader.int64();
-  const f_expireTimestamp = reader.int64();
-  return {
-    offset: f_offset,
-    leaderEpoch: -1,
-    metadata: f_metadata,
-    commitTimestamp: f_commitTimestamp,
-    expireTimestamp: f_expireTimestamp,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitValue versions 0,2. */
+  function readOffsetCommitValueV0(reader: Reader): OffsetCommitValue {
+    const f_offset = reader.int64();
+    const f_metadata = reader.string();
+    const f_commitTimestamp = reader.int64();
+    return {
+      offset: f_offset,
+      leaderEpoch: -1,
+      metadata: f_metadata,
+      commitTimestamp: f_commitTimestamp,
+      expireTimestamp: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** OffsetCommitValue versions 3. */
-function writeOffsetCommitValueV3(writer: Writer, message: OffsetCommitValue): void {
-  writer.int64(message.offset);
-  writer.int32(message.leaderEpoch);
-  writer.string(message.metadata);
-  writer.int64(message.commitTimestamp);
-}
+  /** OffsetCommitValue versions 1. */
+  function writeOffsetCommitValueV1(writer: Writer, message: OffsetCommitValue): void {
+    writer.int64(message.offset);
+    writer.string(message.metadata);
+    writer.int64(message.commitTimestamp);
+    writer.int64(message.expireTimestamp);
+  }
 
-/** OffsetCommitValue versions 3. */
-function readOffsetCommitValueV3(reader: Reader): OffsetCommitValue {
-  const f_offset = reader.int64();
-  const f_leaderEpoch = reader.int32();
-  const f_metadata = reader.string();
-  const f_commitTimestamp = reader.int64();
-  return {
-    offset: f_offset,
-    leaderEpoch: f_leaderEpoch,
-    metadata: f_metadata,
-    commitTimestamp: f_commitTimestamp,
-    expireTimestamp: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitValue versions 1. */
+  function readOffsetCommitValueV1(reader: Reader): OffsetCommitValue {
+    const f_offset = reader.int64();
+    const f_metadata = reader.string();
+    const f_commitTimestamp = reader.int64();
+    const f_expireTimestamp = reader.int64();
+    return {
+      offset: f_offset,
+      leaderEpoch: -1,
+      metadata: f_metadata,
+      commitTimestamp: f_commitTimestamp,
+      expireTimestamp: f_expireTimestamp,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** OffsetCommitValue versions 4. */
-function writeOffsetCommitValueV4(writer: Writer, message: OffsetCommitValue): void {
-  writer.int64(message.offset);
-  writer.int32(message.leaderEpoch);
-  writer.compactString(message.metadata);
-  writer.int64(message.commitTimestamp);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** OffsetCommitValue versions 3. */
+  function writeOffsetCommitValueV3(writer: Writer, message: OffsetCommitValue): void {
+    writer.int64(message.offset);
+    writer.int32(message.leaderEpoch);
+    writer.string(message.metadata);
+    writer.int64(message.commitTimestamp);
+  }
 
-/** OffsetCommitValue versions 4. */
-function readOffsetCommitValueV4(reader: Reader): OffsetCommitValue {
-  const f_offset = reader.int64();
-  const f_leaderEpoch = reader.int32();
-  const f_metadata = reader.compactString();
-  const f_commitTimestamp = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    offset: f_offset,
-    leaderEpoch: f_leaderEpoch,
-    metadata: f_metadata,
-    commitTimestamp: f_commitTimestamp,
-    expireTimestamp: -1n,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** OffsetCommitValue versions 3. */
+  function readOffsetCommitValueV3(reader: Reader): OffsetCommitValue {
+    const f_offset = reader.int64();
+    const f_leaderEpoch = reader.int32();
+    const f_metadata = reader.string();
+    const f_commitTimestamp = reader.int64();
+    return {
+      offset: f_offset,
+      leaderEpoch: f_leaderEpoch,
+      metadata: f_metadata,
+      commitTimestamp: f_commitTimestamp,
+      expireTimestamp: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetCommitValue(): OffsetCommitValue {
-  return {
-    offset: 0n,
-    leaderEpoch: -1,
-    metadata: "",
-    commitTimestamp: 0n,
-    expireTimestamp: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetCommitValue versions 4. */
+  function writeOffsetCommitValueV4(writer: Writer, message: OffsetCommitValue): void {
+    writer.int64(message.offset);
+    writer.int32(message.leaderEpoch);
+    writer.compactString(message.metadata);
+    writer.int64(message.commitTimestamp);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** OffsetCommitValue versions 4. */
+  function readOffsetCommitValueV4(reader: Reader): OffsetCommitValue {
+    const f_offset = reader.int64();
+    const f_leaderEpoch = reader.int32();
+    const f_metadata = reader.compactString();
+    const f_commitTimestamp = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      offset: f_offset,
+      leaderEpoch: f_leaderEpoch,
+      metadata: f_metadata,
+      commitTimestamp: f_commitTimestamp,
+      expireTimestamp: -1n,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultOffsetCommitValue(): OffsetCommitValue {
+    return {
+      offset: 0n,
+      leaderEpoch: -1,
+      metadata: "",
+      commitTimestamp: 0n,
+      expireTimestamp: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetCommitValue;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetDeleteRequest {
   groupId: string;
@@ -22,128 +22,133 @@ export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetDeleteRequest: MessageCodec<OffsetDeleteRequest> = {
-  name: 'OffsetDeleteRequest',
-  apiKey: 47,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: OffsetDeleteRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeOffsetDeleteRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetDeleteRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetDeleteRequest {
-    switch (version) {
-      case 0:
-        return readOffsetDeleteRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetDeleteRequest', version);
-    }
-  },
-  defaults: defaultOffsetDeleteRequest,
-};
+/** Builds the OffsetDeleteRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetDeleteRequest(runtime: CodecRuntime): MessageCodec<OffsetDeleteRequest> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** OffsetDeleteRequest versions 0. */
-function writeOffsetDeleteRequestV0(writer: Writer, message: OffsetDeleteRequest): void {
-  writer.string(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetDeleteRequestOffsetDeleteRequestTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetDeleteRequest versions 0. */
-function readOffsetDeleteRequestV0(reader: Reader): OffsetDeleteRequest {
-  const f_groupId = reader.string();
-  let f_topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetDeleteRequestOffsetDeleteRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetDeleteRequestOffsetDeleteRequestTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const OffsetDeleteRequest: MessageCodec<OffsetDeleteRequest> = {
+    name: 'OffsetDeleteRequest',
+    apiKey: 47,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: OffsetDeleteRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeOffsetDeleteRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetDeleteRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetDeleteRequest {
+      switch (version) {
+        case 0:
+          return readOffsetDeleteRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetDeleteRequest', version);
+      }
+    },
+    defaults: defaultOffsetDeleteRequest,
   };
-}
 
-/** OffsetDeleteRequestOffsetDeleteRequestPartition versions 0. */
-function writeOffsetDeleteRequestOffsetDeleteRequestPartitionV0(writer: Writer, message: OffsetDeleteRequestOffsetDeleteRequestPartition): void {
-  writer.int32(message.partitionIndex);
-}
-
-/** OffsetDeleteRequestOffsetDeleteRequestPartition versions 0. */
-function readOffsetDeleteRequestOffsetDeleteRequestPartitionV0(reader: Reader): OffsetDeleteRequestOffsetDeleteRequestPartition {
-  const f_partitionIndex = reader.int32();
-  return {
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetDeleteRequestOffsetDeleteRequestTopic versions 0. */
-function writeOffsetDeleteRequestOffsetDeleteRequestTopicV0(writer: Writer, message: OffsetDeleteRequestOffsetDeleteRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetDeleteRequestOffsetDeleteRequestPartitionV0(writer, items0[i0]);
+  /** OffsetDeleteRequest versions 0. */
+  function writeOffsetDeleteRequestV0(writer: Writer, message: OffsetDeleteRequest): void {
+    writer.string(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetDeleteRequestOffsetDeleteRequestTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetDeleteRequestOffsetDeleteRequestTopic versions 0. */
-function readOffsetDeleteRequestOffsetDeleteRequestTopicV0(reader: Reader): OffsetDeleteRequestOffsetDeleteRequestTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetDeleteRequestOffsetDeleteRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetDeleteRequestOffsetDeleteRequestPartitionV0(reader);
+  /** OffsetDeleteRequest versions 0. */
+  function readOffsetDeleteRequestV0(reader: Reader): OffsetDeleteRequest {
+    const f_groupId = reader.string();
+    let f_topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetDeleteRequestOffsetDeleteRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetDeleteRequestOffsetDeleteRequestTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
-  return {
-    groupId: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetDeleteRequestOffsetDeleteRequestPartition versions 0. */
+  function writeOffsetDeleteRequestOffsetDeleteRequestPartitionV0(writer: Writer, message: OffsetDeleteRequestOffsetDeleteRequestPartition): void {
+    writer.int32(message.partitionIndex);
+  }
 
-function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequestOffsetDeleteRequestPartition {
-  return {
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetDeleteRequestOffsetDeleteRequestPartition versions 0. */
+  function readOffsetDeleteRequestOffsetDeleteRequestPartitionV0(reader: Reader): OffsetDeleteRequestOffsetDeleteRequestPartition {
+    const f_partitionIndex = reader.int32();
+    return {
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequestOffsetDeleteRequestTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetDeleteRequestOffsetDeleteRequestTopic versions 0. */
+  function writeOffsetDeleteRequestOffsetDeleteRequestTopicV0(writer: Writer, message: OffsetDeleteRequestOffsetDeleteRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetDeleteRequestOffsetDeleteRequestPartitionV0(writer, items0[i0]);
+      }
+    }
+  }
 
+  /** OffsetDeleteRequestOffsetDeleteRequestTopic versions 0. */
+  function readOffsetDeleteRequestOffsetDeleteRequestTopicV0(reader: Reader): OffsetDeleteRequestOffsetDeleteRequestTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetDeleteRequestOffsetDeleteRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetDeleteRequestOffsetDeleteRequestPartitionV0(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetDeleteRequest(): OffsetDeleteRequest {
+    return {
+      groupId: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetDeleteRequestOffsetDeleteRequestPartition(): OffsetDeleteRequestOffsetDeleteRequestPartition {
+    return {
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetDeleteRequestOffsetDeleteRequestTopic(): OffsetDeleteRequestOffsetDeleteRequestTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetDeleteRequest;
+}

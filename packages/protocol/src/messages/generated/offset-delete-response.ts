@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetDeleteResponse {
   errorCode: number;
@@ -24,136 +24,141 @@ export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetDeleteResponse: MessageCodec<OffsetDeleteResponse> = {
-  name: 'OffsetDeleteResponse',
-  apiKey: 47,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: OffsetDeleteResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeOffsetDeleteResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetDeleteResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetDeleteResponse {
-    switch (version) {
-      case 0:
-        return readOffsetDeleteResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetDeleteResponse', version);
-    }
-  },
-  defaults: defaultOffsetDeleteResponse,
-};
+/** Builds the OffsetDeleteResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetDeleteResponse(runtime: CodecRuntime): MessageCodec<OffsetDeleteResponse> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** OffsetDeleteResponse versions 0. */
-function writeOffsetDeleteResponseV0(writer: Writer, message: OffsetDeleteResponse): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetDeleteResponseOffsetDeleteResponseTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetDeleteResponse versions 0. */
-function readOffsetDeleteResponseV0(reader: Reader): OffsetDeleteResponse {
-  const f_errorCode = reader.int16();
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetDeleteResponseOffsetDeleteResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetDeleteResponseOffsetDeleteResponseTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const OffsetDeleteResponse: MessageCodec<OffsetDeleteResponse> = {
+    name: 'OffsetDeleteResponse',
+    apiKey: 47,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: OffsetDeleteResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeOffsetDeleteResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetDeleteResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetDeleteResponse {
+      switch (version) {
+        case 0:
+          return readOffsetDeleteResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetDeleteResponse', version);
+      }
+    },
+    defaults: defaultOffsetDeleteResponse,
   };
-}
 
-/** OffsetDeleteResponseOffsetDeleteResponsePartition versions 0. */
-function writeOffsetDeleteResponseOffsetDeleteResponsePartitionV0(writer: Writer, message: OffsetDeleteResponseOffsetDeleteResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
-
-/** OffsetDeleteResponseOffsetDeleteResponsePartition versions 0. */
-function readOffsetDeleteResponseOffsetDeleteResponsePartitionV0(reader: Reader): OffsetDeleteResponseOffsetDeleteResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetDeleteResponseOffsetDeleteResponseTopic versions 0. */
-function writeOffsetDeleteResponseOffsetDeleteResponseTopicV0(writer: Writer, message: OffsetDeleteResponseOffsetDeleteResponseTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetDeleteResponseOffsetDeleteResponsePartitionV0(writer, items0[i0]);
+  /** OffsetDeleteResponse versions 0. */
+  function writeOffsetDeleteResponseV0(writer: Writer, message: OffsetDeleteResponse): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetDeleteResponseOffsetDeleteResponseTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetDeleteResponseOffsetDeleteResponseTopic versions 0. */
-function readOffsetDeleteResponseOffsetDeleteResponseTopicV0(reader: Reader): OffsetDeleteResponseOffsetDeleteResponseTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetDeleteResponseOffsetDeleteResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetDeleteResponseOffsetDeleteResponsePartitionV0(reader);
+  /** OffsetDeleteResponse versions 0. */
+  function readOffsetDeleteResponseV0(reader: Reader): OffsetDeleteResponse {
+    const f_errorCode = reader.int16();
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetDeleteResponseOffsetDeleteResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetDeleteResponseOffsetDeleteResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      errorCode: f_errorCode,
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
-  return {
-    errorCode: 0,
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetDeleteResponseOffsetDeleteResponsePartition versions 0. */
+  function writeOffsetDeleteResponseOffsetDeleteResponsePartitionV0(writer: Writer, message: OffsetDeleteResponseOffsetDeleteResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+  }
 
-function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetDeleteResponseOffsetDeleteResponsePartition versions 0. */
+  function readOffsetDeleteResponseOffsetDeleteResponsePartitionV0(reader: Reader): OffsetDeleteResponseOffsetDeleteResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetDeleteResponseOffsetDeleteResponseTopic versions 0. */
+  function writeOffsetDeleteResponseOffsetDeleteResponseTopicV0(writer: Writer, message: OffsetDeleteResponseOffsetDeleteResponseTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetDeleteResponseOffsetDeleteResponsePartitionV0(writer, items0[i0]);
+      }
+    }
+  }
 
+  /** OffsetDeleteResponseOffsetDeleteResponseTopic versions 0. */
+  function readOffsetDeleteResponseOffsetDeleteResponseTopicV0(reader: Reader): OffsetDeleteResponseOffsetDeleteResponseTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetDeleteResponseOffsetDeleteResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetDeleteResponseOffsetDeleteResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetDeleteResponse(): OffsetDeleteResponse {
+    return {
+      errorCode: 0,
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetDeleteResponseOffsetDeleteResponsePartition(): OffsetDeleteResponseOffsetDeleteResponsePartition {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetDeleteResponseOffsetDeleteResponseTopic(): OffsetDeleteResponseOffsetDeleteResponseTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetDeleteResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetFetchRequest {
   groupId: string;
@@ -33,554 +33,559 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetFetchRequest: MessageCodec<OffsetFetchRequest> = {
-  name: 'OffsetFetchRequest',
-  apiKey: 9,
-  messageType: 'request',
-  validVersions: { min: 0, max: 9 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: OffsetFetchRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeOffsetFetchRequestV0(writer, message);
-        return;
-      case 2: case 3: case 4: case 5:
-        writeOffsetFetchRequestV2(writer, message);
-        return;
-      case 6:
-        writeOffsetFetchRequestV6(writer, message);
-        return;
-      case 7:
-        writeOffsetFetchRequestV7(writer, message);
-        return;
-      case 8:
-        writeOffsetFetchRequestV8(writer, message);
-        return;
-      case 9:
-        writeOffsetFetchRequestV9(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetFetchRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetFetchRequest {
-    switch (version) {
-      case 0: case 1:
-        return readOffsetFetchRequestV0(reader);
-      case 2: case 3: case 4: case 5:
-        return readOffsetFetchRequestV2(reader);
-      case 6:
-        return readOffsetFetchRequestV6(reader);
-      case 7:
-        return readOffsetFetchRequestV7(reader);
-      case 8:
-        return readOffsetFetchRequestV8(reader);
-      case 9:
-        return readOffsetFetchRequestV9(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetFetchRequest', version);
-    }
-  },
-  defaults: defaultOffsetFetchRequest,
-};
+/** Builds the OffsetFetchRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetFetchRequest(runtime: CodecRuntime): MessageCodec<OffsetFetchRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, requireNonNull, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetFetchRequest versions 0-1. */
-function writeOffsetFetchRequestV0(writer: Writer, message: OffsetFetchRequest): void {
-  writer.string(message.groupId);
-  {
-    const value = requireNonNull(message.topics, 'OffsetFetchRequest.topics');
-    {
-      const items0 = value;
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeOffsetFetchRequestOffsetFetchRequestTopicV0(writer, items0[i0]);
+  const OffsetFetchRequest: MessageCodec<OffsetFetchRequest> = {
+    name: 'OffsetFetchRequest',
+    apiKey: 9,
+    messageType: 'request',
+    validVersions: { min: 0, max: 9 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: OffsetFetchRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeOffsetFetchRequestV0(writer, message);
+          return;
+        case 2: case 3: case 4: case 5:
+          writeOffsetFetchRequestV2(writer, message);
+          return;
+        case 6:
+          writeOffsetFetchRequestV6(writer, message);
+          return;
+        case 7:
+          writeOffsetFetchRequestV7(writer, message);
+          return;
+        case 8:
+          writeOffsetFetchRequestV8(writer, message);
+          return;
+        case 9:
+          writeOffsetFetchRequestV9(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetFetchRequest', version);
       }
-    }
-  }
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'groups', '0-1');
-  }
-  if (message.requireStable !== false) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'requireStable', '0-1');
-  }
-}
-
-/** OffsetFetchRequest versions 0-1. */
-function readOffsetFetchRequestV0(reader: Reader): OffsetFetchRequest {
-  const f_groupId = reader.string();
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    groups: [],
-    requireStable: false,
-    unknownTaggedFields: undefined,
+    },
+    decode(reader: Reader, version: number): OffsetFetchRequest {
+      switch (version) {
+        case 0: case 1:
+          return readOffsetFetchRequestV0(reader);
+        case 2: case 3: case 4: case 5:
+          return readOffsetFetchRequestV2(reader);
+        case 6:
+          return readOffsetFetchRequestV6(reader);
+        case 7:
+          return readOffsetFetchRequestV7(reader);
+        case 8:
+          return readOffsetFetchRequestV8(reader);
+        case 9:
+          return readOffsetFetchRequestV9(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetFetchRequest', version);
+      }
+    },
+    defaults: defaultOffsetFetchRequest,
   };
-}
 
-/** OffsetFetchRequest versions 2-5. */
-function writeOffsetFetchRequestV2(writer: Writer, message: OffsetFetchRequest): void {
-  writer.string(message.groupId);
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(items0.length);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writeOffsetFetchRequestOffsetFetchRequestTopicV0(writer, items0[i0]);
+  /** OffsetFetchRequest versions 0-1. */
+  function writeOffsetFetchRequestV0(writer: Writer, message: OffsetFetchRequest): void {
+    writer.string(message.groupId);
+    {
+      const value = requireNonNull(message.topics, 'OffsetFetchRequest.topics');
+      {
+        const items0 = value;
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeOffsetFetchRequestOffsetFetchRequestTopicV0(writer, items0[i0]);
+        }
       }
     }
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'groups', '0-1');
+    }
+    if (message.requireStable !== false) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'requireStable', '0-1');
+    }
   }
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'groups', '2-5');
-  }
-  if (message.requireStable !== false) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'requireStable', '2-5');
-  }
-}
 
-/** OffsetFetchRequest versions 2-5. */
-function readOffsetFetchRequestV2(reader: Reader): OffsetFetchRequest {
-  const f_groupId = reader.string();
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  {
-    const count0 = reader.nullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
+  /** OffsetFetchRequest versions 0-1. */
+  function readOffsetFetchRequestV0(reader: Reader): OffsetFetchRequest {
+    const f_groupId = reader.string();
+    let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+    {
+      const count0 = reader.arrayLength();
       const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
         items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV0(reader);
       }
       f_topics = items0;
     }
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      groups: [],
+      requireStable: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    groups: [],
-    requireStable: false,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetFetchRequest versions 6. */
-function writeOffsetFetchRequestV6(writer: Writer, message: OffsetFetchRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** OffsetFetchRequest versions 2-5. */
+  function writeOffsetFetchRequestV2(writer: Writer, message: OffsetFetchRequest): void {
+    writer.string(message.groupId);
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.int32(-1);
+      } else {
+        writer.int32(items0.length);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeOffsetFetchRequestOffsetFetchRequestTopicV0(writer, items0[i0]);
+        }
+      }
+    }
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'groups', '2-5');
+    }
+    if (message.requireStable !== false) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'requireStable', '2-5');
+    }
+  }
+
+  /** OffsetFetchRequest versions 2-5. */
+  function readOffsetFetchRequestV2(reader: Reader): OffsetFetchRequest {
+    const f_groupId = reader.string();
+    let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+    {
+      const count0 = reader.nullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV0(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      groups: [],
+      requireStable: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetFetchRequest versions 6. */
+  function writeOffsetFetchRequestV6(writer: Writer, message: OffsetFetchRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeOffsetFetchRequestOffsetFetchRequestTopicV6(writer, items0[i0]);
+        }
+      }
+    }
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'groups', '6');
+    }
+    if (message.requireStable !== false) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'requireStable', '6');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetFetchRequest versions 6. */
+  function readOffsetFetchRequestV6(reader: Reader): OffsetFetchRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV6(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      groups: [],
+      requireStable: false,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchRequest versions 7. */
+  function writeOffsetFetchRequestV7(writer: Writer, message: OffsetFetchRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeOffsetFetchRequestOffsetFetchRequestTopicV6(writer, items0[i0]);
+        }
+      }
+    }
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'groups', '7');
+    }
+    writer.bool(message.requireStable);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetFetchRequest versions 7. */
+  function readOffsetFetchRequestV7(reader: Reader): OffsetFetchRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV6(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const f_requireStable = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      groups: [],
+      requireStable: f_requireStable,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchRequest versions 8. */
+  function writeOffsetFetchRequestV8(writer: Writer, message: OffsetFetchRequest): void {
+    if (message.groupId !== "") {
+      throw fieldNotInVersion('OffsetFetchRequest', 'groupId', '8');
+    }
+    if ((message.topics === null || message.topics.length !== 0)) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'topics', '8');
+    }
+    {
+      const items0 = message.groups;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeOffsetFetchRequestOffsetFetchRequestTopicV6(writer, items0[i0]);
+        writeOffsetFetchRequestOffsetFetchRequestGroupV8(writer, items0[i0]);
       }
     }
+    writer.bool(message.requireStable);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'groups', '6');
-  }
-  if (message.requireStable !== false) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'requireStable', '6');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchRequest versions 6. */
-function readOffsetFetchRequestV6(reader: Reader): OffsetFetchRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
+  /** OffsetFetchRequest versions 8. */
+  function readOffsetFetchRequestV8(reader: Reader): OffsetFetchRequest {
+    let f_groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchRequestOffsetFetchRequestGroup>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV6(reader);
+        items0[i0] = readOffsetFetchRequestOffsetFetchRequestGroupV8(reader);
       }
-      f_topics = items0;
+      f_groups = items0;
     }
+    const f_requireStable = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: "",
+      topics: [],
+      groups: f_groups,
+      requireStable: f_requireStable,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    groups: [],
-    requireStable: false,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchRequest versions 7. */
-function writeOffsetFetchRequestV7(writer: Writer, message: OffsetFetchRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** OffsetFetchRequest versions 9. */
+  function writeOffsetFetchRequestV9(writer: Writer, message: OffsetFetchRequest): void {
+    if (message.groupId !== "") {
+      throw fieldNotInVersion('OffsetFetchRequest', 'groupId', '9');
+    }
+    if ((message.topics === null || message.topics.length !== 0)) {
+      throw fieldNotInVersion('OffsetFetchRequest', 'topics', '9');
+    }
+    {
+      const items0 = message.groups;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeOffsetFetchRequestOffsetFetchRequestTopicV6(writer, items0[i0]);
+        writeOffsetFetchRequestOffsetFetchRequestGroupV9(writer, items0[i0]);
       }
     }
+    writer.bool(message.requireStable);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'groups', '7');
-  }
-  writer.bool(message.requireStable);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchRequest versions 7. */
-function readOffsetFetchRequestV7(reader: Reader): OffsetFetchRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopic>(count0);
+  /** OffsetFetchRequest versions 9. */
+  function readOffsetFetchRequestV9(reader: Reader): OffsetFetchRequest {
+    let f_groups: OffsetFetchRequestOffsetFetchRequestGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchRequestOffsetFetchRequestGroup>(count0);
       for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicV6(reader);
+        items0[i0] = readOffsetFetchRequestOffsetFetchRequestGroupV9(reader);
       }
-      f_topics = items0;
+      f_groups = items0;
+    }
+    const f_requireStable = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: "",
+      topics: [],
+      groups: f_groups,
+      requireStable: f_requireStable,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchRequestOffsetFetchRequestGroup versions 8. */
+  function writeOffsetFetchRequestOffsetFetchRequestGroupV8(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestGroup): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeOffsetFetchRequestOffsetFetchRequestTopicsV8(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetFetchRequestOffsetFetchRequestGroup versions 8. */
+  function readOffsetFetchRequestOffsetFetchRequestGroupV8(reader: Reader): OffsetFetchRequestOffsetFetchRequestGroup {
+    const f_groupId = reader.compactString();
+    let f_topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopics>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: null,
+      memberEpoch: -1,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchRequestOffsetFetchRequestGroup versions 9. */
+  function writeOffsetFetchRequestOffsetFetchRequestGroupV9(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestGroup): void {
+    writer.compactString(message.groupId);
+    writer.compactNullableString(message.memberId);
+    writer.int32(message.memberEpoch);
+    {
+      const items0 = message.topics;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writeOffsetFetchRequestOffsetFetchRequestTopicsV8(writer, items0[i0]);
+        }
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetFetchRequestOffsetFetchRequestGroup versions 9. */
+  function readOffsetFetchRequestOffsetFetchRequestGroupV9(reader: Reader): OffsetFetchRequestOffsetFetchRequestGroup {
+    const f_groupId = reader.compactString();
+    const f_memberId = reader.compactNullableString();
+    const f_memberEpoch = reader.int32();
+    let f_topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_topics = null;
+      } else {
+        const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopics>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader);
+        }
+        f_topics = items0;
+      }
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      memberEpoch: f_memberEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchRequestOffsetFetchRequestTopic versions 0-5. */
+  function writeOffsetFetchRequestOffsetFetchRequestTopicV0(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitionIndexes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  const f_requireStable = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    groups: [],
-    requireStable: f_requireStable,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchRequest versions 8. */
-function writeOffsetFetchRequestV8(writer: Writer, message: OffsetFetchRequest): void {
-  if (message.groupId !== "") {
-    throw fieldNotInVersion('OffsetFetchRequest', 'groupId', '8');
-  }
-  if ((message.topics === null || message.topics.length !== 0)) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'topics', '8');
-  }
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchRequestOffsetFetchRequestGroupV8(writer, items0[i0]);
+  /** OffsetFetchRequestOffsetFetchRequestTopic versions 0-5. */
+  function readOffsetFetchRequestOffsetFetchRequestTopicV0(reader: Reader): OffsetFetchRequestOffsetFetchRequestTopic {
+    const f_name = reader.string();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: undefined,
+    };
   }
-  writer.bool(message.requireStable);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchRequest versions 8. */
-function readOffsetFetchRequestV8(reader: Reader): OffsetFetchRequest {
-  let f_groups: OffsetFetchRequestOffsetFetchRequestGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchRequestOffsetFetchRequestGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchRequestOffsetFetchRequestGroupV8(reader);
-    }
-    f_groups = items0;
-  }
-  const f_requireStable = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: "",
-    topics: [],
-    groups: f_groups,
-    requireStable: f_requireStable,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetFetchRequest versions 9. */
-function writeOffsetFetchRequestV9(writer: Writer, message: OffsetFetchRequest): void {
-  if (message.groupId !== "") {
-    throw fieldNotInVersion('OffsetFetchRequest', 'groupId', '9');
-  }
-  if ((message.topics === null || message.topics.length !== 0)) {
-    throw fieldNotInVersion('OffsetFetchRequest', 'topics', '9');
-  }
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchRequestOffsetFetchRequestGroupV9(writer, items0[i0]);
-    }
-  }
-  writer.bool(message.requireStable);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetFetchRequest versions 9. */
-function readOffsetFetchRequestV9(reader: Reader): OffsetFetchRequest {
-  let f_groups: OffsetFetchRequestOffsetFetchRequestGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchRequestOffsetFetchRequestGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchRequestOffsetFetchRequestGroupV9(reader);
-    }
-    f_groups = items0;
-  }
-  const f_requireStable = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: "",
-    topics: [],
-    groups: f_groups,
-    requireStable: f_requireStable,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetFetchRequestOffsetFetchRequestGroup versions 8. */
-function writeOffsetFetchRequestOffsetFetchRequestGroupV8(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestGroup): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** OffsetFetchRequestOffsetFetchRequestTopic versions 6-7. */
+  function writeOffsetFetchRequestOffsetFetchRequestTopicV6(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionIndexes;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeOffsetFetchRequestOffsetFetchRequestTopicsV8(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchRequestOffsetFetchRequestGroup versions 8. */
-function readOffsetFetchRequestOffsetFetchRequestGroupV8(reader: Reader): OffsetFetchRequestOffsetFetchRequestGroup {
-  const f_groupId = reader.compactString();
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopics>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader);
+  /** OffsetFetchRequestOffsetFetchRequestTopic versions 6-7. */
+  function readOffsetFetchRequestOffsetFetchRequestTopicV6(reader: Reader): OffsetFetchRequestOffsetFetchRequestTopic {
+    const f_name = reader.compactString();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topics = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: null,
-    memberEpoch: -1,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchRequestOffsetFetchRequestGroup versions 9. */
-function writeOffsetFetchRequestOffsetFetchRequestGroupV9(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestGroup): void {
-  writer.compactString(message.groupId);
-  writer.compactNullableString(message.memberId);
-  writer.int32(message.memberEpoch);
-  {
-    const items0 = message.topics;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
+  /** OffsetFetchRequestOffsetFetchRequestTopics versions 8-9. */
+  function writeOffsetFetchRequestOffsetFetchRequestTopicsV8(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestTopics): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionIndexes;
       writer.uvarint(items0.length + 1);
       for (let i0 = 0; i0 < items0.length; i0++) {
-        writeOffsetFetchRequestOffsetFetchRequestTopicsV8(writer, items0[i0]);
+        writer.int32(items0[i0]);
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchRequestOffsetFetchRequestGroup versions 9. */
-function readOffsetFetchRequestOffsetFetchRequestGroupV9(reader: Reader): OffsetFetchRequestOffsetFetchRequestGroup {
-  const f_groupId = reader.compactString();
-  const f_memberId = reader.compactNullableString();
-  const f_memberEpoch = reader.int32();
-  let f_topics: OffsetFetchRequestOffsetFetchRequestTopics[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_topics = null;
-    } else {
-      const items0 = new Array<OffsetFetchRequestOffsetFetchRequestTopics>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader);
+  /** OffsetFetchRequestOffsetFetchRequestTopics versions 8-9. */
+  function readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader: Reader): OffsetFetchRequestOffsetFetchRequestTopics {
+    const f_name = reader.compactString();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
       }
-      f_topics = items0;
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    memberEpoch: f_memberEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchRequestOffsetFetchRequestTopic versions 0-5. */
-function writeOffsetFetchRequestOffsetFetchRequestTopicV0(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultOffsetFetchRequest(): OffsetFetchRequest {
+    return {
+      groupId: "",
+      topics: [],
+      groups: [],
+      requireStable: false,
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** OffsetFetchRequestOffsetFetchRequestTopic versions 0-5. */
-function readOffsetFetchRequestOffsetFetchRequestTopicV0(reader: Reader): OffsetFetchRequestOffsetFetchRequestTopic {
-  const f_name = reader.string();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+  function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequestOffsetFetchRequestGroup {
+    return {
+      groupId: "",
+      memberId: null,
+      memberEpoch: -1,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetFetchRequestOffsetFetchRequestTopic versions 6-7. */
-function writeOffsetFetchRequestOffsetFetchRequestTopicV6(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
+    return {
+      name: "",
+      partitionIndexes: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchRequestOffsetFetchRequestTopic versions 6-7. */
-function readOffsetFetchRequestOffsetFetchRequestTopicV6(reader: Reader): OffsetFetchRequestOffsetFetchRequestTopic {
-  const f_name = reader.compactString();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+  function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
+    return {
+      name: "",
+      partitionIndexes: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
+  return OffsetFetchRequest;
 }
-
-/** OffsetFetchRequestOffsetFetchRequestTopics versions 8-9. */
-function writeOffsetFetchRequestOffsetFetchRequestTopicsV8(writer: Writer, message: OffsetFetchRequestOffsetFetchRequestTopics): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetFetchRequestOffsetFetchRequestTopics versions 8-9. */
-function readOffsetFetchRequestOffsetFetchRequestTopicsV8(reader: Reader): OffsetFetchRequestOffsetFetchRequestTopics {
-  const f_name = reader.compactString();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-function defaultOffsetFetchRequest(): OffsetFetchRequest {
-  return {
-    groupId: "",
-    topics: [],
-    groups: [],
-    requireStable: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultOffsetFetchRequestOffsetFetchRequestGroup(): OffsetFetchRequestOffsetFetchRequestGroup {
-  return {
-    groupId: "",
-    memberId: null,
-    memberEpoch: -1,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultOffsetFetchRequestOffsetFetchRequestTopic(): OffsetFetchRequestOffsetFetchRequestTopic {
-  return {
-    name: "",
-    partitionIndexes: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultOffsetFetchRequestOffsetFetchRequestTopics(): OffsetFetchRequestOffsetFetchRequestTopics {
-  return {
-    name: "",
-    partitionIndexes: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

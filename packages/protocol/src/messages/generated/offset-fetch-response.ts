@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetFetchResponse {
   throttleTimeMs: number;
@@ -50,605 +50,610 @@ export interface OffsetFetchResponseOffsetFetchResponseTopics {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetFetchResponse: MessageCodec<OffsetFetchResponse> = {
-  name: 'OffsetFetchResponse',
-  apiKey: 9,
-  messageType: 'response',
-  validVersions: { min: 0, max: 9 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: OffsetFetchResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeOffsetFetchResponseV0(writer, message);
-        return;
-      case 2:
-        writeOffsetFetchResponseV2(writer, message);
-        return;
-      case 3: case 4:
-        writeOffsetFetchResponseV3(writer, message);
-        return;
-      case 5:
-        writeOffsetFetchResponseV5(writer, message);
-        return;
-      case 6: case 7:
-        writeOffsetFetchResponseV6(writer, message);
-        return;
-      case 8: case 9:
-        writeOffsetFetchResponseV8(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetFetchResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetFetchResponse {
-    switch (version) {
-      case 0: case 1:
-        return readOffsetFetchResponseV0(reader);
-      case 2:
-        return readOffsetFetchResponseV2(reader);
-      case 3: case 4:
-        return readOffsetFetchResponseV3(reader);
-      case 5:
-        return readOffsetFetchResponseV5(reader);
-      case 6: case 7:
-        return readOffsetFetchResponseV6(reader);
-      case 8: case 9:
-        return readOffsetFetchResponseV8(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetFetchResponse', version);
-    }
-  },
-  defaults: defaultOffsetFetchResponse,
-};
+/** Builds the OffsetFetchResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetFetchResponse(runtime: CodecRuntime): MessageCodec<OffsetFetchResponse> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetFetchResponse versions 0-1. */
-function writeOffsetFetchResponseV0(writer: Writer, message: OffsetFetchResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer, items0[i0]);
-    }
-  }
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchResponse', 'groups', '0-1');
-  }
-}
-
-/** OffsetFetchResponse versions 0-1. */
-function readOffsetFetchResponseV0(reader: Reader): OffsetFetchResponse {
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    errorCode: 0,
-    groups: [],
-    unknownTaggedFields: undefined,
+  const OffsetFetchResponse: MessageCodec<OffsetFetchResponse> = {
+    name: 'OffsetFetchResponse',
+    apiKey: 9,
+    messageType: 'response',
+    validVersions: { min: 0, max: 9 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: OffsetFetchResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeOffsetFetchResponseV0(writer, message);
+          return;
+        case 2:
+          writeOffsetFetchResponseV2(writer, message);
+          return;
+        case 3: case 4:
+          writeOffsetFetchResponseV3(writer, message);
+          return;
+        case 5:
+          writeOffsetFetchResponseV5(writer, message);
+          return;
+        case 6: case 7:
+          writeOffsetFetchResponseV6(writer, message);
+          return;
+        case 8: case 9:
+          writeOffsetFetchResponseV8(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetFetchResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetFetchResponse {
+      switch (version) {
+        case 0: case 1:
+          return readOffsetFetchResponseV0(reader);
+        case 2:
+          return readOffsetFetchResponseV2(reader);
+        case 3: case 4:
+          return readOffsetFetchResponseV3(reader);
+        case 5:
+          return readOffsetFetchResponseV5(reader);
+        case 6: case 7:
+          return readOffsetFetchResponseV6(reader);
+        case 8: case 9:
+          return readOffsetFetchResponseV8(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetFetchResponse', version);
+      }
+    },
+    defaults: defaultOffsetFetchResponse,
   };
-}
 
-/** OffsetFetchResponse versions 2. */
-function writeOffsetFetchResponseV2(writer: Writer, message: OffsetFetchResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer, items0[i0]);
+  /** OffsetFetchResponse versions 0-1. */
+  function writeOffsetFetchResponseV0(writer: Writer, message: OffsetFetchResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer, items0[i0]);
+      }
+    }
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchResponse', 'groups', '0-1');
     }
   }
-  writer.int16(message.errorCode);
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchResponse', 'groups', '2');
-  }
-}
 
-/** OffsetFetchResponse versions 2. */
-function readOffsetFetchResponseV2(reader: Reader): OffsetFetchResponse {
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV0(reader);
+  /** OffsetFetchResponse versions 0-1. */
+  function readOffsetFetchResponseV0(reader: Reader): OffsetFetchResponse {
+    let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      errorCode: 0,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    errorCode: f_errorCode,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetFetchResponse versions 3-4. */
-function writeOffsetFetchResponseV3(writer: Writer, message: OffsetFetchResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer, items0[i0]);
+  /** OffsetFetchResponse versions 2. */
+  function writeOffsetFetchResponseV2(writer: Writer, message: OffsetFetchResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer, items0[i0]);
+      }
+    }
+    writer.int16(message.errorCode);
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchResponse', 'groups', '2');
     }
   }
-  writer.int16(message.errorCode);
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchResponse', 'groups', '3-4');
-  }
-}
 
-/** OffsetFetchResponse versions 3-4. */
-function readOffsetFetchResponseV3(reader: Reader): OffsetFetchResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV0(reader);
+  /** OffsetFetchResponse versions 2. */
+  function readOffsetFetchResponseV2(reader: Reader): OffsetFetchResponse {
+    let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      errorCode: f_errorCode,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    errorCode: f_errorCode,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetFetchResponse versions 5. */
-function writeOffsetFetchResponseV5(writer: Writer, message: OffsetFetchResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseTopicV5(writer, items0[i0]);
+  /** OffsetFetchResponse versions 3-4. */
+  function writeOffsetFetchResponseV3(writer: Writer, message: OffsetFetchResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer, items0[i0]);
+      }
     }
-  }
-  writer.int16(message.errorCode);
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchResponse', 'groups', '5');
-  }
-}
-
-/** OffsetFetchResponse versions 5. */
-function readOffsetFetchResponseV5(reader: Reader): OffsetFetchResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV5(reader);
-    }
-    f_topics = items0;
-  }
-  const f_errorCode = reader.int16();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    errorCode: f_errorCode,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetFetchResponse versions 6-7. */
-function writeOffsetFetchResponseV6(writer: Writer, message: OffsetFetchResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseTopicV6(writer, items0[i0]);
+    writer.int16(message.errorCode);
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchResponse', 'groups', '3-4');
     }
   }
-  writer.int16(message.errorCode);
-  if (message.groups.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchResponse', 'groups', '6-7');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchResponse versions 6-7. */
-function readOffsetFetchResponseV6(reader: Reader): OffsetFetchResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV6(reader);
+  /** OffsetFetchResponse versions 3-4. */
+  function readOffsetFetchResponseV3(reader: Reader): OffsetFetchResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      errorCode: f_errorCode,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    errorCode: f_errorCode,
-    groups: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchResponse versions 8-9. */
-function writeOffsetFetchResponseV8(writer: Writer, message: OffsetFetchResponse): void {
-  writer.int32(message.throttleTimeMs);
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('OffsetFetchResponse', 'topics', '8-9');
-  }
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseGroupV8(writer, items0[i0]);
+  /** OffsetFetchResponse versions 5. */
+  function writeOffsetFetchResponseV5(writer: Writer, message: OffsetFetchResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseTopicV5(writer, items0[i0]);
+      }
+    }
+    writer.int16(message.errorCode);
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchResponse', 'groups', '5');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchResponse versions 8-9. */
-function readOffsetFetchResponseV8(reader: Reader): OffsetFetchResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: OffsetFetchResponseOffsetFetchResponseGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseGroupV8(reader);
+  /** OffsetFetchResponse versions 5. */
+  function readOffsetFetchResponseV5(reader: Reader): OffsetFetchResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV5(reader);
+      }
+      f_topics = items0;
     }
-    f_groups = items0;
+    const f_errorCode = reader.int16();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      errorCode: f_errorCode,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: [],
-    errorCode: 0,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchResponseOffsetFetchResponseGroup versions 8-9. */
-function writeOffsetFetchResponseOffsetFetchResponseGroupV8(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseGroup): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponseTopicsV8(writer, items0[i0]);
+  /** OffsetFetchResponse versions 6-7. */
+  function writeOffsetFetchResponseV6(writer: Writer, message: OffsetFetchResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseTopicV6(writer, items0[i0]);
+      }
     }
-  }
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetFetchResponseOffsetFetchResponseGroup versions 8-9. */
-function readOffsetFetchResponseOffsetFetchResponseGroupV8(reader: Reader): OffsetFetchResponseOffsetFetchResponseGroup {
-  const f_groupId = reader.compactString();
-  let f_topics: OffsetFetchResponseOffsetFetchResponseTopics[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopics>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicsV8(reader);
+    writer.int16(message.errorCode);
+    if (message.groups.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchResponse', 'groups', '6-7');
     }
-    f_topics = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchResponseOffsetFetchResponsePartition versions 0-4. */
-function writeOffsetFetchResponseOffsetFetchResponsePartitionV0(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.nullableString(message.metadata);
-  writer.int16(message.errorCode);
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartition versions 0-4. */
-function readOffsetFetchResponseOffsetFetchResponsePartitionV0(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_metadata = reader.nullableString();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: -1,
-    metadata: f_metadata,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartition versions 5. */
-function writeOffsetFetchResponseOffsetFetchResponsePartitionV5(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  writer.nullableString(message.metadata);
-  writer.int16(message.errorCode);
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartition versions 5. */
-function readOffsetFetchResponseOffsetFetchResponsePartitionV5(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_metadata = reader.nullableString();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    metadata: f_metadata,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartition versions 6-7. */
-function writeOffsetFetchResponseOffsetFetchResponsePartitionV6(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  writer.compactNullableString(message.metadata);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartition versions 6-7. */
-function readOffsetFetchResponseOffsetFetchResponsePartitionV6(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_metadata = reader.compactNullableString();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    metadata: f_metadata,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartitions versions 8-9. */
-function writeOffsetFetchResponseOffsetFetchResponsePartitionsV8(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartitions): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  writer.compactNullableString(message.metadata);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetFetchResponseOffsetFetchResponsePartitions versions 8-9. */
-function readOffsetFetchResponseOffsetFetchResponsePartitionsV8(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartitions {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_metadata = reader.compactNullableString();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    metadata: f_metadata,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetFetchResponseOffsetFetchResponseTopic versions 0-4. */
-function writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponsePartitionV0(writer, items0[i0]);
+  /** OffsetFetchResponse versions 6-7. */
+  function readOffsetFetchResponseV6(reader: Reader): OffsetFetchResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetFetchResponseOffsetFetchResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicV6(reader);
+      }
+      f_topics = items0;
     }
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      errorCode: f_errorCode,
+      groups: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-}
 
-/** OffsetFetchResponseOffsetFetchResponseTopic versions 0-4. */
-function readOffsetFetchResponseOffsetFetchResponseTopicV0(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionV0(reader);
+  /** OffsetFetchResponse versions 8-9. */
+  function writeOffsetFetchResponseV8(writer: Writer, message: OffsetFetchResponse): void {
+    writer.int32(message.throttleTimeMs);
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('OffsetFetchResponse', 'topics', '8-9');
     }
-    f_partitions = items0;
-  }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetFetchResponseOffsetFetchResponseTopic versions 5. */
-function writeOffsetFetchResponseOffsetFetchResponseTopicV5(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponsePartitionV5(writer, items0[i0]);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseGroupV8(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** OffsetFetchResponseOffsetFetchResponseTopic versions 5. */
-function readOffsetFetchResponseOffsetFetchResponseTopicV5(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopic {
-  const f_name = reader.string();
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionV5(reader);
+  /** OffsetFetchResponse versions 8-9. */
+  function readOffsetFetchResponseV8(reader: Reader): OffsetFetchResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: OffsetFetchResponseOffsetFetchResponseGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseGroupV8(reader);
+      }
+      f_groups = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: [],
+      errorCode: 0,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetFetchResponseOffsetFetchResponseTopic versions 6-7. */
-function writeOffsetFetchResponseOffsetFetchResponseTopicV6(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponsePartitionV6(writer, items0[i0]);
+  /** OffsetFetchResponseOffsetFetchResponseGroup versions 8-9. */
+  function writeOffsetFetchResponseOffsetFetchResponseGroupV8(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseGroup): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponseTopicsV8(writer, items0[i0]);
+      }
     }
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchResponseOffsetFetchResponseTopic versions 6-7. */
-function readOffsetFetchResponseOffsetFetchResponseTopicV6(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopic {
-  const f_name = reader.compactString();
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionV6(reader);
+  /** OffsetFetchResponseOffsetFetchResponseGroup versions 8-9. */
+  function readOffsetFetchResponseOffsetFetchResponseGroupV8(reader: Reader): OffsetFetchResponseOffsetFetchResponseGroup {
+    const f_groupId = reader.compactString();
+    let f_topics: OffsetFetchResponseOffsetFetchResponseTopics[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponseTopics>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponseTopicsV8(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetFetchResponseOffsetFetchResponseTopics versions 8-9. */
-function writeOffsetFetchResponseOffsetFetchResponseTopicsV8(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopics): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetFetchResponseOffsetFetchResponsePartitionsV8(writer, items0[i0]);
+  /** OffsetFetchResponseOffsetFetchResponsePartition versions 0-4. */
+  function writeOffsetFetchResponseOffsetFetchResponsePartitionV0(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.nullableString(message.metadata);
+    writer.int16(message.errorCode);
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartition versions 0-4. */
+  function readOffsetFetchResponseOffsetFetchResponsePartitionV0(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_metadata = reader.nullableString();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: -1,
+      metadata: f_metadata,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartition versions 5. */
+  function writeOffsetFetchResponseOffsetFetchResponsePartitionV5(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    writer.nullableString(message.metadata);
+    writer.int16(message.errorCode);
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartition versions 5. */
+  function readOffsetFetchResponseOffsetFetchResponsePartitionV5(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_metadata = reader.nullableString();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      metadata: f_metadata,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartition versions 6-7. */
+  function writeOffsetFetchResponseOffsetFetchResponsePartitionV6(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    writer.compactNullableString(message.metadata);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartition versions 6-7. */
+  function readOffsetFetchResponseOffsetFetchResponsePartitionV6(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_metadata = reader.compactNullableString();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      metadata: f_metadata,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartitions versions 8-9. */
+  function writeOffsetFetchResponseOffsetFetchResponsePartitionsV8(writer: Writer, message: OffsetFetchResponseOffsetFetchResponsePartitions): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    writer.compactNullableString(message.metadata);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponsePartitions versions 8-9. */
+  function readOffsetFetchResponseOffsetFetchResponsePartitionsV8(reader: Reader): OffsetFetchResponseOffsetFetchResponsePartitions {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_metadata = reader.compactNullableString();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      metadata: f_metadata,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetFetchResponseOffsetFetchResponseTopic versions 0-4. */
+  function writeOffsetFetchResponseOffsetFetchResponseTopicV0(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponsePartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetFetchResponseOffsetFetchResponseTopics versions 8-9. */
-function readOffsetFetchResponseOffsetFetchResponseTopicsV8(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopics {
-  const f_name = reader.compactString();
-  let f_partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionsV8(reader);
+  /** OffsetFetchResponseOffsetFetchResponseTopic versions 0-4. */
+  function readOffsetFetchResponseOffsetFetchResponseTopicV0(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultOffsetFetchResponse(): OffsetFetchResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    errorCode: 0,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetFetchResponseOffsetFetchResponseTopic versions 5. */
+  function writeOffsetFetchResponseOffsetFetchResponseTopicV5(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponsePartitionV5(writer, items0[i0]);
+      }
+    }
+  }
 
-function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
-  return {
-    groupId: "",
-    topics: [],
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetFetchResponseOffsetFetchResponseTopic versions 5. */
+  function readOffsetFetchResponseOffsetFetchResponseTopicV5(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopic {
+    const f_name = reader.string();
+    let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionV5(reader);
+      }
+      f_partitions = items0;
+    }
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
-  return {
-    partitionIndex: 0,
-    committedOffset: 0n,
-    committedLeaderEpoch: -1,
-    metadata: "",
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetFetchResponseOffsetFetchResponseTopic versions 6-7. */
+  function writeOffsetFetchResponseOffsetFetchResponseTopicV6(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponsePartitionV6(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
-  return {
-    partitionIndex: 0,
-    committedOffset: 0n,
-    committedLeaderEpoch: -1,
-    metadata: "",
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetFetchResponseOffsetFetchResponseTopic versions 6-7. */
+  function readOffsetFetchResponseOffsetFetchResponseTopicV6(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopic {
+    const f_name = reader.compactString();
+    let f_partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionV6(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetFetchResponseOffsetFetchResponseTopics versions 8-9. */
+  function writeOffsetFetchResponseOffsetFetchResponseTopicsV8(writer: Writer, message: OffsetFetchResponseOffsetFetchResponseTopics): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetFetchResponseOffsetFetchResponsePartitionsV8(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetFetchResponseOffsetFetchResponseTopics versions 8-9. */
+  function readOffsetFetchResponseOffsetFetchResponseTopicsV8(reader: Reader): OffsetFetchResponseOffsetFetchResponseTopics {
+    const f_name = reader.compactString();
+    let f_partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetFetchResponseOffsetFetchResponsePartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetFetchResponseOffsetFetchResponsePartitionsV8(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultOffsetFetchResponse(): OffsetFetchResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      errorCode: 0,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetFetchResponseOffsetFetchResponseGroup(): OffsetFetchResponseOffsetFetchResponseGroup {
+    return {
+      groupId: "",
+      topics: [],
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetFetchResponseOffsetFetchResponsePartition(): OffsetFetchResponseOffsetFetchResponsePartition {
+    return {
+      partitionIndex: 0,
+      committedOffset: 0n,
+      committedLeaderEpoch: -1,
+      metadata: "",
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetFetchResponseOffsetFetchResponsePartitions(): OffsetFetchResponseOffsetFetchResponsePartitions {
+    return {
+      partitionIndex: 0,
+      committedOffset: 0n,
+      committedLeaderEpoch: -1,
+      metadata: "",
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetFetchResponseOffsetFetchResponseTopic(): OffsetFetchResponseOffsetFetchResponseTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetFetchResponseOffsetFetchResponseTopics(): OffsetFetchResponseOffsetFetchResponseTopics {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetFetchResponse;
+}

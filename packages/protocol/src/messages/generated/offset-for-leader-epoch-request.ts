@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetForLeaderEpochRequest {
   replicaId: number;
@@ -24,346 +24,351 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetForLeaderEpochRequest: MessageCodec<OffsetForLeaderEpochRequest> = {
-  name: 'OffsetForLeaderEpochRequest',
-  apiKey: 23,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: OffsetForLeaderEpochRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeOffsetForLeaderEpochRequestV0(writer, message);
-        return;
-      case 2:
-        writeOffsetForLeaderEpochRequestV2(writer, message);
-        return;
-      case 3:
-        writeOffsetForLeaderEpochRequestV3(writer, message);
-        return;
-      case 4:
-        writeOffsetForLeaderEpochRequestV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetForLeaderEpochRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetForLeaderEpochRequest {
-    switch (version) {
-      case 0: case 1:
-        return readOffsetForLeaderEpochRequestV0(reader);
-      case 2:
-        return readOffsetForLeaderEpochRequestV2(reader);
-      case 3:
-        return readOffsetForLeaderEpochRequestV3(reader);
-      case 4:
-        return readOffsetForLeaderEpochRequestV4(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetForLeaderEpochRequest', version);
-    }
-  },
-  defaults: defaultOffsetForLeaderEpochRequest,
-};
+/** Builds the OffsetForLeaderEpochRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetForLeaderEpochRequest(runtime: CodecRuntime): MessageCodec<OffsetForLeaderEpochRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetForLeaderEpochRequest versions 0-1. */
-function writeOffsetForLeaderEpochRequestV0(writer: Writer, message: OffsetForLeaderEpochRequest): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetForLeaderEpochRequest versions 0-1. */
-function readOffsetForLeaderEpochRequestV0(reader: Reader): OffsetForLeaderEpochRequest {
-  let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    replicaId: -2,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const OffsetForLeaderEpochRequest: MessageCodec<OffsetForLeaderEpochRequest> = {
+    name: 'OffsetForLeaderEpochRequest',
+    apiKey: 23,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: OffsetForLeaderEpochRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeOffsetForLeaderEpochRequestV0(writer, message);
+          return;
+        case 2:
+          writeOffsetForLeaderEpochRequestV2(writer, message);
+          return;
+        case 3:
+          writeOffsetForLeaderEpochRequestV3(writer, message);
+          return;
+        case 4:
+          writeOffsetForLeaderEpochRequestV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetForLeaderEpochRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetForLeaderEpochRequest {
+      switch (version) {
+        case 0: case 1:
+          return readOffsetForLeaderEpochRequestV0(reader);
+        case 2:
+          return readOffsetForLeaderEpochRequestV2(reader);
+        case 3:
+          return readOffsetForLeaderEpochRequestV3(reader);
+        case 4:
+          return readOffsetForLeaderEpochRequestV4(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetForLeaderEpochRequest', version);
+      }
+    },
+    defaults: defaultOffsetForLeaderEpochRequest,
   };
-}
 
-/** OffsetForLeaderEpochRequest versions 2. */
-function writeOffsetForLeaderEpochRequestV2(writer: Writer, message: OffsetForLeaderEpochRequest): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(writer, items0[i0]);
+  /** OffsetForLeaderEpochRequest versions 0-1. */
+  function writeOffsetForLeaderEpochRequestV0(writer: Writer, message: OffsetForLeaderEpochRequest): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetForLeaderEpochRequest versions 2. */
-function readOffsetForLeaderEpochRequestV2(reader: Reader): OffsetForLeaderEpochRequest {
-  let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(reader);
+  /** OffsetForLeaderEpochRequest versions 0-1. */
+  function readOffsetForLeaderEpochRequestV0(reader: Reader): OffsetForLeaderEpochRequest {
+    let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      replicaId: -2,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    replicaId: -2,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetForLeaderEpochRequest versions 3. */
-function writeOffsetForLeaderEpochRequestV3(writer: Writer, message: OffsetForLeaderEpochRequest): void {
-  writer.int32(message.replicaId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetForLeaderEpochRequest versions 3. */
-function readOffsetForLeaderEpochRequestV3(reader: Reader): OffsetForLeaderEpochRequest {
-  const f_replicaId = reader.int32();
-  let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    replicaId: f_replicaId,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetForLeaderEpochRequest versions 4. */
-function writeOffsetForLeaderEpochRequestV4(writer: Writer, message: OffsetForLeaderEpochRequest): void {
-  writer.int32(message.replicaId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(writer, items0[i0]);
+  /** OffsetForLeaderEpochRequest versions 2. */
+  function writeOffsetForLeaderEpochRequestV2(writer: Writer, message: OffsetForLeaderEpochRequest): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetForLeaderEpochRequest versions 4. */
-function readOffsetForLeaderEpochRequestV4(reader: Reader): OffsetForLeaderEpochRequest {
-  const f_replicaId = reader.int32();
-  let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(reader);
+  /** OffsetForLeaderEpochRequest versions 2. */
+  function readOffsetForLeaderEpochRequestV2(reader: Reader): OffsetForLeaderEpochRequest {
+    let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      replicaId: -2,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    replicaId: f_replicaId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 0-1. */
-function writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
-  writer.int32(message.partition);
-  writer.int32(message.leaderEpoch);
-}
-
-/** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 0-1. */
-function readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  const f_partition = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  return {
-    partition: f_partition,
-    currentLeaderEpoch: -1,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 2-3. */
-function writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
-  writer.int32(message.partition);
-  writer.int32(message.currentLeaderEpoch);
-  writer.int32(message.leaderEpoch);
-}
-
-/** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 2-3. */
-function readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  const f_partition = reader.int32();
-  const f_currentLeaderEpoch = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  return {
-    partition: f_partition,
-    currentLeaderEpoch: f_currentLeaderEpoch,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 4. */
-function writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
-  writer.int32(message.partition);
-  writer.int32(message.currentLeaderEpoch);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 4. */
-function readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  const f_partition = reader.int32();
-  const f_currentLeaderEpoch = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    currentLeaderEpoch: f_currentLeaderEpoch,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 0-1. */
-function writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(writer, items0[i0]);
+  /** OffsetForLeaderEpochRequest versions 3. */
+  function writeOffsetForLeaderEpochRequestV3(writer: Writer, message: OffsetForLeaderEpochRequest): void {
+    writer.int32(message.replicaId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 0-1. */
-function readOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  const f_topic = reader.string();
-  let f_partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(reader);
+  /** OffsetForLeaderEpochRequest versions 3. */
+  function readOffsetForLeaderEpochRequestV3(reader: Reader): OffsetForLeaderEpochRequest {
+    const f_replicaId = reader.int32();
+    let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      replicaId: f_replicaId,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 2-3. */
-function writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(writer, items0[i0]);
+  /** OffsetForLeaderEpochRequest versions 4. */
+  function writeOffsetForLeaderEpochRequestV4(writer: Writer, message: OffsetForLeaderEpochRequest): void {
+    writer.int32(message.replicaId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetForLeaderEpochRequest versions 4. */
+  function readOffsetForLeaderEpochRequestV4(reader: Reader): OffsetForLeaderEpochRequest {
+    const f_replicaId = reader.int32();
+    let f_topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      replicaId: f_replicaId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 0-1. */
+  function writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
+    writer.int32(message.partition);
+    writer.int32(message.leaderEpoch);
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 0-1. */
+  function readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+    const f_partition = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    return {
+      partition: f_partition,
+      currentLeaderEpoch: -1,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 2-3. */
+  function writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
+    writer.int32(message.partition);
+    writer.int32(message.currentLeaderEpoch);
+    writer.int32(message.leaderEpoch);
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 2-3. */
+  function readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+    const f_partition = reader.int32();
+    const f_currentLeaderEpoch = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    return {
+      partition: f_partition,
+      currentLeaderEpoch: f_currentLeaderEpoch,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 4. */
+  function writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
+    writer.int32(message.partition);
+    writer.int32(message.currentLeaderEpoch);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderPartition versions 4. */
+  function readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+    const f_partition = reader.int32();
+    const f_currentLeaderEpoch = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      currentLeaderEpoch: f_currentLeaderEpoch,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 0-1. */
+  function writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 2-3. */
-function readOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  const f_topic = reader.string();
-  let f_partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(reader);
+  /** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 0-1. */
+  function readOffsetForLeaderEpochRequestOffsetForLeaderTopicV0(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+    const f_topic = reader.string();
+    let f_partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 4. */
-function writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
-  writer.compactString(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(writer, items0[i0]);
+  /** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 2-3. */
+  function writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 4. */
-function readOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  const f_topic = reader.compactString();
-  let f_partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(reader);
+  /** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 2-3. */
+  function readOffsetForLeaderEpochRequestOffsetForLeaderTopicV2(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+    const f_topic = reader.string();
+    let f_partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV2(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultOffsetForLeaderEpochRequest(): OffsetForLeaderEpochRequest {
-  return {
-    replicaId: -2,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 4. */
+  function writeOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(writer: Writer, message: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
+    writer.compactString(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultOffsetForLeaderEpochRequestOffsetForLeaderPartition(): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
-  return {
-    partition: 0,
-    currentLeaderEpoch: -1,
-    leaderEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetForLeaderEpochRequestOffsetForLeaderTopic versions 4. */
+  function readOffsetForLeaderEpochRequestOffsetForLeaderTopicV4(reader: Reader): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+    const f_topic = reader.compactString();
+    let f_partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetForLeaderEpochRequestOffsetForLeaderPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochRequestOffsetForLeaderPartitionV4(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultOffsetForLeaderEpochRequestOffsetForLeaderTopic(): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultOffsetForLeaderEpochRequest(): OffsetForLeaderEpochRequest {
+    return {
+      replicaId: -2,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultOffsetForLeaderEpochRequestOffsetForLeaderPartition(): OffsetForLeaderEpochRequestOffsetForLeaderPartition {
+    return {
+      partition: 0,
+      currentLeaderEpoch: -1,
+      leaderEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetForLeaderEpochRequestOffsetForLeaderTopic(): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetForLeaderEpochRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface OffsetForLeaderEpochResponse {
   throttleTimeMs: number;
@@ -25,356 +25,361 @@ export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const OffsetForLeaderEpochResponse: MessageCodec<OffsetForLeaderEpochResponse> = {
-  name: 'OffsetForLeaderEpochResponse',
-  apiKey: 23,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: OffsetForLeaderEpochResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeOffsetForLeaderEpochResponseV0(writer, message);
-        return;
-      case 1:
-        writeOffsetForLeaderEpochResponseV1(writer, message);
-        return;
-      case 2: case 3:
-        writeOffsetForLeaderEpochResponseV2(writer, message);
-        return;
-      case 4:
-        writeOffsetForLeaderEpochResponseV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('OffsetForLeaderEpochResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): OffsetForLeaderEpochResponse {
-    switch (version) {
-      case 0:
-        return readOffsetForLeaderEpochResponseV0(reader);
-      case 1:
-        return readOffsetForLeaderEpochResponseV1(reader);
-      case 2: case 3:
-        return readOffsetForLeaderEpochResponseV2(reader);
-      case 4:
-        return readOffsetForLeaderEpochResponseV4(reader);
-      default:
-        throw unsupportedDecodeVersion('OffsetForLeaderEpochResponse', version);
-    }
-  },
-  defaults: defaultOffsetForLeaderEpochResponse,
-};
+/** Builds the OffsetForLeaderEpochResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineOffsetForLeaderEpochResponse(runtime: CodecRuntime): MessageCodec<OffsetForLeaderEpochResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** OffsetForLeaderEpochResponse versions 0. */
-function writeOffsetForLeaderEpochResponseV0(writer: Writer, message: OffsetForLeaderEpochResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetForLeaderEpochResponse versions 0. */
-function readOffsetForLeaderEpochResponseV0(reader: Reader): OffsetForLeaderEpochResponse {
-  let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const OffsetForLeaderEpochResponse: MessageCodec<OffsetForLeaderEpochResponse> = {
+    name: 'OffsetForLeaderEpochResponse',
+    apiKey: 23,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: OffsetForLeaderEpochResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeOffsetForLeaderEpochResponseV0(writer, message);
+          return;
+        case 1:
+          writeOffsetForLeaderEpochResponseV1(writer, message);
+          return;
+        case 2: case 3:
+          writeOffsetForLeaderEpochResponseV2(writer, message);
+          return;
+        case 4:
+          writeOffsetForLeaderEpochResponseV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('OffsetForLeaderEpochResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): OffsetForLeaderEpochResponse {
+      switch (version) {
+        case 0:
+          return readOffsetForLeaderEpochResponseV0(reader);
+        case 1:
+          return readOffsetForLeaderEpochResponseV1(reader);
+        case 2: case 3:
+          return readOffsetForLeaderEpochResponseV2(reader);
+        case 4:
+          return readOffsetForLeaderEpochResponseV4(reader);
+        default:
+          throw unsupportedDecodeVersion('OffsetForLeaderEpochResponse', version);
+      }
+    },
+    defaults: defaultOffsetForLeaderEpochResponse,
   };
-}
 
-/** OffsetForLeaderEpochResponse versions 1. */
-function writeOffsetForLeaderEpochResponseV1(writer: Writer, message: OffsetForLeaderEpochResponse): void {
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(writer, items0[i0]);
+  /** OffsetForLeaderEpochResponse versions 0. */
+  function writeOffsetForLeaderEpochResponseV0(writer: Writer, message: OffsetForLeaderEpochResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetForLeaderEpochResponse versions 1. */
-function readOffsetForLeaderEpochResponseV1(reader: Reader): OffsetForLeaderEpochResponse {
-  let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(reader);
+  /** OffsetForLeaderEpochResponse versions 0. */
+  function readOffsetForLeaderEpochResponseV0(reader: Reader): OffsetForLeaderEpochResponse {
+    let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: 0,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetForLeaderEpochResponse versions 2-3. */
-function writeOffsetForLeaderEpochResponseV2(writer: Writer, message: OffsetForLeaderEpochResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(writer, items0[i0]);
-    }
-  }
-}
-
-/** OffsetForLeaderEpochResponse versions 2-3. */
-function readOffsetForLeaderEpochResponseV2(reader: Reader): OffsetForLeaderEpochResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetForLeaderEpochResponse versions 4. */
-function writeOffsetForLeaderEpochResponseV4(writer: Writer, message: OffsetForLeaderEpochResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(writer, items0[i0]);
+  /** OffsetForLeaderEpochResponse versions 1. */
+  function writeOffsetForLeaderEpochResponseV1(writer: Writer, message: OffsetForLeaderEpochResponse): void {
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetForLeaderEpochResponse versions 4. */
-function readOffsetForLeaderEpochResponseV4(reader: Reader): OffsetForLeaderEpochResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(reader);
+  /** OffsetForLeaderEpochResponse versions 1. */
+  function readOffsetForLeaderEpochResponseV1(reader: Reader): OffsetForLeaderEpochResponse {
+    let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: 0,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** OffsetForLeaderEpochResponseEpochEndOffset versions 0. */
-function writeOffsetForLeaderEpochResponseEpochEndOffsetV0(writer: Writer, message: OffsetForLeaderEpochResponseEpochEndOffset): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partition);
-  writer.int64(message.endOffset);
-}
-
-/** OffsetForLeaderEpochResponseEpochEndOffset versions 0. */
-function readOffsetForLeaderEpochResponseEpochEndOffsetV0(reader: Reader): OffsetForLeaderEpochResponseEpochEndOffset {
-  const f_errorCode = reader.int16();
-  const f_partition = reader.int32();
-  const f_endOffset = reader.int64();
-  return {
-    errorCode: f_errorCode,
-    partition: f_partition,
-    leaderEpoch: -1,
-    endOffset: f_endOffset,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetForLeaderEpochResponseEpochEndOffset versions 1-3. */
-function writeOffsetForLeaderEpochResponseEpochEndOffsetV1(writer: Writer, message: OffsetForLeaderEpochResponseEpochEndOffset): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partition);
-  writer.int32(message.leaderEpoch);
-  writer.int64(message.endOffset);
-}
-
-/** OffsetForLeaderEpochResponseEpochEndOffset versions 1-3. */
-function readOffsetForLeaderEpochResponseEpochEndOffsetV1(reader: Reader): OffsetForLeaderEpochResponseEpochEndOffset {
-  const f_errorCode = reader.int16();
-  const f_partition = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_endOffset = reader.int64();
-  return {
-    errorCode: f_errorCode,
-    partition: f_partition,
-    leaderEpoch: f_leaderEpoch,
-    endOffset: f_endOffset,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** OffsetForLeaderEpochResponseEpochEndOffset versions 4. */
-function writeOffsetForLeaderEpochResponseEpochEndOffsetV4(writer: Writer, message: OffsetForLeaderEpochResponseEpochEndOffset): void {
-  writer.int16(message.errorCode);
-  writer.int32(message.partition);
-  writer.int32(message.leaderEpoch);
-  writer.int64(message.endOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** OffsetForLeaderEpochResponseEpochEndOffset versions 4. */
-function readOffsetForLeaderEpochResponseEpochEndOffsetV4(reader: Reader): OffsetForLeaderEpochResponseEpochEndOffset {
-  const f_errorCode = reader.int16();
-  const f_partition = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_endOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    partition: f_partition,
-    leaderEpoch: f_leaderEpoch,
-    endOffset: f_endOffset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 0. */
-function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(writer: Writer, message: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseEpochEndOffsetV0(writer, items0[i0]);
+  /** OffsetForLeaderEpochResponse versions 2-3. */
+  function writeOffsetForLeaderEpochResponseV2(writer: Writer, message: OffsetForLeaderEpochResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 0. */
-function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(reader: Reader): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  const f_topic = reader.string();
-  let f_partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseEpochEndOffsetV0(reader);
+  /** OffsetForLeaderEpochResponse versions 2-3. */
+  function readOffsetForLeaderEpochResponseV2(reader: Reader): OffsetForLeaderEpochResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 1-3. */
-function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(writer: Writer, message: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
-  writer.string(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseEpochEndOffsetV1(writer, items0[i0]);
+  /** OffsetForLeaderEpochResponse versions 4. */
+  function writeOffsetForLeaderEpochResponseV4(writer: Writer, message: OffsetForLeaderEpochResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetForLeaderEpochResponse versions 4. */
+  function readOffsetForLeaderEpochResponseV4(reader: Reader): OffsetForLeaderEpochResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseOffsetForLeaderTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetForLeaderEpochResponseEpochEndOffset versions 0. */
+  function writeOffsetForLeaderEpochResponseEpochEndOffsetV0(writer: Writer, message: OffsetForLeaderEpochResponseEpochEndOffset): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partition);
+    writer.int64(message.endOffset);
+  }
+
+  /** OffsetForLeaderEpochResponseEpochEndOffset versions 0. */
+  function readOffsetForLeaderEpochResponseEpochEndOffsetV0(reader: Reader): OffsetForLeaderEpochResponseEpochEndOffset {
+    const f_errorCode = reader.int16();
+    const f_partition = reader.int32();
+    const f_endOffset = reader.int64();
+    return {
+      errorCode: f_errorCode,
+      partition: f_partition,
+      leaderEpoch: -1,
+      endOffset: f_endOffset,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetForLeaderEpochResponseEpochEndOffset versions 1-3. */
+  function writeOffsetForLeaderEpochResponseEpochEndOffsetV1(writer: Writer, message: OffsetForLeaderEpochResponseEpochEndOffset): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partition);
+    writer.int32(message.leaderEpoch);
+    writer.int64(message.endOffset);
+  }
+
+  /** OffsetForLeaderEpochResponseEpochEndOffset versions 1-3. */
+  function readOffsetForLeaderEpochResponseEpochEndOffsetV1(reader: Reader): OffsetForLeaderEpochResponseEpochEndOffset {
+    const f_errorCode = reader.int16();
+    const f_partition = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_endOffset = reader.int64();
+    return {
+      errorCode: f_errorCode,
+      partition: f_partition,
+      leaderEpoch: f_leaderEpoch,
+      endOffset: f_endOffset,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** OffsetForLeaderEpochResponseEpochEndOffset versions 4. */
+  function writeOffsetForLeaderEpochResponseEpochEndOffsetV4(writer: Writer, message: OffsetForLeaderEpochResponseEpochEndOffset): void {
+    writer.int16(message.errorCode);
+    writer.int32(message.partition);
+    writer.int32(message.leaderEpoch);
+    writer.int64(message.endOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** OffsetForLeaderEpochResponseEpochEndOffset versions 4. */
+  function readOffsetForLeaderEpochResponseEpochEndOffsetV4(reader: Reader): OffsetForLeaderEpochResponseEpochEndOffset {
+    const f_errorCode = reader.int16();
+    const f_partition = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_endOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      partition: f_partition,
+      leaderEpoch: f_leaderEpoch,
+      endOffset: f_endOffset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 0. */
+  function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(writer: Writer, message: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseEpochEndOffsetV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 1-3. */
-function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(reader: Reader): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  const f_topic = reader.string();
-  let f_partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseEpochEndOffsetV1(reader);
+  /** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 0. */
+  function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV0(reader: Reader): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+    const f_topic = reader.string();
+    let f_partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseEpochEndOffsetV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 4. */
-function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(writer: Writer, message: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
-  writer.compactString(message.topic);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeOffsetForLeaderEpochResponseEpochEndOffsetV4(writer, items0[i0]);
+  /** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 1-3. */
+  function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(writer: Writer, message: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
+    writer.string(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseEpochEndOffsetV1(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 4. */
-function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(reader: Reader): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  const f_topic = reader.compactString();
-  let f_partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readOffsetForLeaderEpochResponseEpochEndOffsetV4(reader);
+  /** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 1-3. */
+  function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV1(reader: Reader): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+    const f_topic = reader.string();
+    let f_partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseEpochEndOffsetV1(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topic: f_topic,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultOffsetForLeaderEpochResponse(): OffsetForLeaderEpochResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 4. */
+  function writeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(writer: Writer, message: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
+    writer.compactString(message.topic);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeOffsetForLeaderEpochResponseEpochEndOffsetV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultOffsetForLeaderEpochResponseEpochEndOffset(): OffsetForLeaderEpochResponseEpochEndOffset {
-  return {
-    errorCode: 0,
-    partition: 0,
-    leaderEpoch: -1,
-    endOffset: -1n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** OffsetForLeaderEpochResponseOffsetForLeaderTopicResult versions 4. */
+  function readOffsetForLeaderEpochResponseOffsetForLeaderTopicResultV4(reader: Reader): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+    const f_topic = reader.compactString();
+    let f_partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<OffsetForLeaderEpochResponseEpochEndOffset>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readOffsetForLeaderEpochResponseEpochEndOffsetV4(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topic: f_topic,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
-  return {
-    topic: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultOffsetForLeaderEpochResponse(): OffsetForLeaderEpochResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultOffsetForLeaderEpochResponseEpochEndOffset(): OffsetForLeaderEpochResponseEpochEndOffset {
+    return {
+      errorCode: 0,
+      partition: 0,
+      leaderEpoch: -1,
+      endOffset: -1n,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
+    return {
+      topic: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return OffsetForLeaderEpochResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ProduceRequest {
   transactionalId: string | null;
@@ -25,279 +25,284 @@ export interface ProduceRequestTopicProduceData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ProduceRequest: MessageCodec<ProduceRequest> = {
-  name: 'ProduceRequest',
-  apiKey: 0,
-  messageType: 'request',
-  validVersions: { min: 0, max: 11 },
-  flexibleVersions: { min: 9, max: 32767 },
-  encode(writer: Writer, message: ProduceRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeProduceRequestV0(writer, message);
-        return;
-      case 3: case 4: case 5: case 6: case 7: case 8:
-        writeProduceRequestV3(writer, message);
-        return;
-      case 9: case 10: case 11:
-        writeProduceRequestV9(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ProduceRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ProduceRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readProduceRequestV0(reader);
-      case 3: case 4: case 5: case 6: case 7: case 8:
-        return readProduceRequestV3(reader);
-      case 9: case 10: case 11:
-        return readProduceRequestV9(reader);
-      default:
-        throw unsupportedDecodeVersion('ProduceRequest', version);
-    }
-  },
-  defaults: defaultProduceRequest,
-};
+/** Builds the ProduceRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineProduceRequest(runtime: CodecRuntime): MessageCodec<ProduceRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ProduceRequest versions 0-2. */
-function writeProduceRequestV0(writer: Writer, message: ProduceRequest): void {
-  if (message.transactionalId !== null) {
-    throw fieldNotInVersion('ProduceRequest', 'transactionalId', '0-2');
-  }
-  writer.int16(message.acks);
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.topicData;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeProduceRequestTopicProduceDataV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** ProduceRequest versions 0-2. */
-function readProduceRequestV0(reader: Reader): ProduceRequest {
-  const f_acks = reader.int16();
-  const f_timeoutMs = reader.int32();
-  let f_topicData: ProduceRequestTopicProduceData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ProduceRequestTopicProduceData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readProduceRequestTopicProduceDataV0(reader);
-    }
-    f_topicData = items0;
-  }
-  return {
-    transactionalId: null,
-    acks: f_acks,
-    timeoutMs: f_timeoutMs,
-    topicData: f_topicData,
-    unknownTaggedFields: undefined,
+  const ProduceRequest: MessageCodec<ProduceRequest> = {
+    name: 'ProduceRequest',
+    apiKey: 0,
+    messageType: 'request',
+    validVersions: { min: 0, max: 11 },
+    flexibleVersions: { min: 9, max: 32767 },
+    encode(writer: Writer, message: ProduceRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeProduceRequestV0(writer, message);
+          return;
+        case 3: case 4: case 5: case 6: case 7: case 8:
+          writeProduceRequestV3(writer, message);
+          return;
+        case 9: case 10: case 11:
+          writeProduceRequestV9(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ProduceRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ProduceRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readProduceRequestV0(reader);
+        case 3: case 4: case 5: case 6: case 7: case 8:
+          return readProduceRequestV3(reader);
+        case 9: case 10: case 11:
+          return readProduceRequestV9(reader);
+        default:
+          throw unsupportedDecodeVersion('ProduceRequest', version);
+      }
+    },
+    defaults: defaultProduceRequest,
   };
-}
 
-/** ProduceRequest versions 3-8. */
-function writeProduceRequestV3(writer: Writer, message: ProduceRequest): void {
-  writer.nullableString(message.transactionalId);
-  writer.int16(message.acks);
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.topicData;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeProduceRequestTopicProduceDataV0(writer, items0[i0]);
+  /** ProduceRequest versions 0-2. */
+  function writeProduceRequestV0(writer: Writer, message: ProduceRequest): void {
+    if (message.transactionalId !== null) {
+      throw fieldNotInVersion('ProduceRequest', 'transactionalId', '0-2');
+    }
+    writer.int16(message.acks);
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.topicData;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeProduceRequestTopicProduceDataV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ProduceRequest versions 3-8. */
-function readProduceRequestV3(reader: Reader): ProduceRequest {
-  const f_transactionalId = reader.nullableString();
-  const f_acks = reader.int16();
-  const f_timeoutMs = reader.int32();
-  let f_topicData: ProduceRequestTopicProduceData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ProduceRequestTopicProduceData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readProduceRequestTopicProduceDataV0(reader);
+  /** ProduceRequest versions 0-2. */
+  function readProduceRequestV0(reader: Reader): ProduceRequest {
+    const f_acks = reader.int16();
+    const f_timeoutMs = reader.int32();
+    let f_topicData: ProduceRequestTopicProduceData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ProduceRequestTopicProduceData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readProduceRequestTopicProduceDataV0(reader);
+      }
+      f_topicData = items0;
     }
-    f_topicData = items0;
+    return {
+      transactionalId: null,
+      acks: f_acks,
+      timeoutMs: f_timeoutMs,
+      topicData: f_topicData,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    transactionalId: f_transactionalId,
-    acks: f_acks,
-    timeoutMs: f_timeoutMs,
-    topicData: f_topicData,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ProduceRequest versions 9-11. */
-function writeProduceRequestV9(writer: Writer, message: ProduceRequest): void {
-  writer.compactNullableString(message.transactionalId);
-  writer.int16(message.acks);
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.topicData;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeProduceRequestTopicProduceDataV9(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ProduceRequest versions 9-11. */
-function readProduceRequestV9(reader: Reader): ProduceRequest {
-  const f_transactionalId = reader.compactNullableString();
-  const f_acks = reader.int16();
-  const f_timeoutMs = reader.int32();
-  let f_topicData: ProduceRequestTopicProduceData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ProduceRequestTopicProduceData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readProduceRequestTopicProduceDataV9(reader);
-    }
-    f_topicData = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    acks: f_acks,
-    timeoutMs: f_timeoutMs,
-    topicData: f_topicData,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ProduceRequestPartitionProduceData versions 0-8. */
-function writeProduceRequestPartitionProduceDataV0(writer: Writer, message: ProduceRequestPartitionProduceData): void {
-  writer.int32(message.index);
-  writer.nullableBytes(message.records);
-}
-
-/** ProduceRequestPartitionProduceData versions 0-8. */
-function readProduceRequestPartitionProduceDataV0(reader: Reader): ProduceRequestPartitionProduceData {
-  const f_index = reader.int32();
-  const f_records = reader.nullableBytes();
-  return {
-    index: f_index,
-    records: f_records,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** ProduceRequestPartitionProduceData versions 9-11. */
-function writeProduceRequestPartitionProduceDataV9(writer: Writer, message: ProduceRequestPartitionProduceData): void {
-  writer.int32(message.index);
-  writer.compactNullableBytes(message.records);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ProduceRequestPartitionProduceData versions 9-11. */
-function readProduceRequestPartitionProduceDataV9(reader: Reader): ProduceRequestPartitionProduceData {
-  const f_index = reader.int32();
-  const f_records = reader.compactNullableBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    index: f_index,
-    records: f_records,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ProduceRequestTopicProduceData versions 0-8. */
-function writeProduceRequestTopicProduceDataV0(writer: Writer, message: ProduceRequestTopicProduceData): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitionData;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeProduceRequestPartitionProduceDataV0(writer, items0[i0]);
+  /** ProduceRequest versions 3-8. */
+  function writeProduceRequestV3(writer: Writer, message: ProduceRequest): void {
+    writer.nullableString(message.transactionalId);
+    writer.int16(message.acks);
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.topicData;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeProduceRequestTopicProduceDataV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** ProduceRequestTopicProduceData versions 0-8. */
-function readProduceRequestTopicProduceDataV0(reader: Reader): ProduceRequestTopicProduceData {
-  const f_name = reader.string();
-  let f_partitionData: ProduceRequestPartitionProduceData[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<ProduceRequestPartitionProduceData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readProduceRequestPartitionProduceDataV0(reader);
+  /** ProduceRequest versions 3-8. */
+  function readProduceRequestV3(reader: Reader): ProduceRequest {
+    const f_transactionalId = reader.nullableString();
+    const f_acks = reader.int16();
+    const f_timeoutMs = reader.int32();
+    let f_topicData: ProduceRequestTopicProduceData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ProduceRequestTopicProduceData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readProduceRequestTopicProduceDataV0(reader);
+      }
+      f_topicData = items0;
     }
-    f_partitionData = items0;
+    return {
+      transactionalId: f_transactionalId,
+      acks: f_acks,
+      timeoutMs: f_timeoutMs,
+      topicData: f_topicData,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitionData: f_partitionData,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** ProduceRequestTopicProduceData versions 9-11. */
-function writeProduceRequestTopicProduceDataV9(writer: Writer, message: ProduceRequestTopicProduceData): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionData;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeProduceRequestPartitionProduceDataV9(writer, items0[i0]);
+  /** ProduceRequest versions 9-11. */
+  function writeProduceRequestV9(writer: Writer, message: ProduceRequest): void {
+    writer.compactNullableString(message.transactionalId);
+    writer.int16(message.acks);
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.topicData;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeProduceRequestTopicProduceDataV9(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ProduceRequest versions 9-11. */
+  function readProduceRequestV9(reader: Reader): ProduceRequest {
+    const f_transactionalId = reader.compactNullableString();
+    const f_acks = reader.int16();
+    const f_timeoutMs = reader.int32();
+    let f_topicData: ProduceRequestTopicProduceData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ProduceRequestTopicProduceData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readProduceRequestTopicProduceDataV9(reader);
+      }
+      f_topicData = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      acks: f_acks,
+      timeoutMs: f_timeoutMs,
+      topicData: f_topicData,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ProduceRequestPartitionProduceData versions 0-8. */
+  function writeProduceRequestPartitionProduceDataV0(writer: Writer, message: ProduceRequestPartitionProduceData): void {
+    writer.int32(message.index);
+    writer.nullableBytes(message.records);
+  }
+
+  /** ProduceRequestPartitionProduceData versions 0-8. */
+  function readProduceRequestPartitionProduceDataV0(reader: Reader): ProduceRequestPartitionProduceData {
+    const f_index = reader.int32();
+    const f_records = reader.nullableBytes();
+    return {
+      index: f_index,
+      records: f_records,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** ProduceRequestPartitionProduceData versions 9-11. */
+  function writeProduceRequestPartitionProduceDataV9(writer: Writer, message: ProduceRequestPartitionProduceData): void {
+    writer.int32(message.index);
+    writer.compactNullableBytes(message.records);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ProduceRequestPartitionProduceData versions 9-11. */
+  function readProduceRequestPartitionProduceDataV9(reader: Reader): ProduceRequestPartitionProduceData {
+    const f_index = reader.int32();
+    const f_records = reader.compactNullableBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      index: f_index,
+      records: f_records,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ProduceRequestTopicProduceData versions 0-8. */
+  function writeProduceRequestTopicProduceDataV0(writer: Writer, message: ProduceRequestTopicProduceData): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitionData;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeProduceRequestPartitionProduceDataV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ProduceRequestTopicProduceData versions 9-11. */
-function readProduceRequestTopicProduceDataV9(reader: Reader): ProduceRequestTopicProduceData {
-  const f_name = reader.compactString();
-  let f_partitionData: ProduceRequestPartitionProduceData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ProduceRequestPartitionProduceData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readProduceRequestPartitionProduceDataV9(reader);
+  /** ProduceRequestTopicProduceData versions 0-8. */
+  function readProduceRequestTopicProduceDataV0(reader: Reader): ProduceRequestTopicProduceData {
+    const f_name = reader.string();
+    let f_partitionData: ProduceRequestPartitionProduceData[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<ProduceRequestPartitionProduceData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readProduceRequestPartitionProduceDataV0(reader);
+      }
+      f_partitionData = items0;
     }
-    f_partitionData = items0;
+    return {
+      name: f_name,
+      partitionData: f_partitionData,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionData: f_partitionData,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultProduceRequest(): ProduceRequest {
-  return {
-    transactionalId: null,
-    acks: 0,
-    timeoutMs: 0,
-    topicData: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ProduceRequestTopicProduceData versions 9-11. */
+  function writeProduceRequestTopicProduceDataV9(writer: Writer, message: ProduceRequestTopicProduceData): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionData;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeProduceRequestPartitionProduceDataV9(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultProduceRequestPartitionProduceData(): ProduceRequestPartitionProduceData {
-  return {
-    index: 0,
-    records: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ProduceRequestTopicProduceData versions 9-11. */
+  function readProduceRequestTopicProduceDataV9(reader: Reader): ProduceRequestTopicProduceData {
+    const f_name = reader.compactString();
+    let f_partitionData: ProduceRequestPartitionProduceData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ProduceRequestPartitionProduceData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readProduceRequestPartitionProduceDataV9(reader);
+      }
+      f_partitionData = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionData: f_partitionData,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultProduceRequestTopicProduceData(): ProduceRequestTopicProduceData {
-  return {
-    name: "",
-    partitionData: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultProduceRequest(): ProduceRequest {
+    return {
+      transactionalId: null,
+      acks: 0,
+      timeoutMs: 0,
+      topicData: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultProduceRequestPartitionProduceData(): ProduceRequestPartitionProduceData {
+    return {
+      index: 0,
+      records: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultProduceRequestTopicProduceData(): ProduceRequestTopicProduceData {
+    return {
+      name: "",
+      partitionData: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ProduceRequest;
+}

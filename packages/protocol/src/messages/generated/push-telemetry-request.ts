@@ -2,9 +2,8 @@
 // source: message/PushTelemetryRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface PushTelemetryRequest {
   clientInstanceId: string;
@@ -15,68 +14,73 @@ export interface PushTelemetryRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const PushTelemetryRequest: MessageCodec<PushTelemetryRequest> = {
-  name: 'PushTelemetryRequest',
-  apiKey: 72,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: PushTelemetryRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writePushTelemetryRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('PushTelemetryRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): PushTelemetryRequest {
-    switch (version) {
-      case 0:
-        return readPushTelemetryRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('PushTelemetryRequest', version);
-    }
-  },
-  defaults: defaultPushTelemetryRequest,
-};
+/** Builds the PushTelemetryRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function definePushTelemetryRequest(runtime: CodecRuntime): MessageCodec<PushTelemetryRequest> {
+  const { EMPTY_BYTES, ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** PushTelemetryRequest versions 0. */
-function writePushTelemetryRequestV0(writer: Writer, message: PushTelemetryRequest): void {
-  writer.uuid(message.clientInstanceId);
-  writer.int32(message.subscriptionId);
-  writer.bool(message.terminating);
-  writer.int8(message.compressionType);
-  writer.compactBytes(message.metrics);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** PushTelemetryRequest versions 0. */
-function readPushTelemetryRequestV0(reader: Reader): PushTelemetryRequest {
-  const f_clientInstanceId = reader.uuid();
-  const f_subscriptionId = reader.int32();
-  const f_terminating = reader.bool();
-  const f_compressionType = reader.int8();
-  const f_metrics = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clientInstanceId: f_clientInstanceId,
-    subscriptionId: f_subscriptionId,
-    terminating: f_terminating,
-    compressionType: f_compressionType,
-    metrics: f_metrics,
-    unknownTaggedFields: unknownTaggedFields,
+  const PushTelemetryRequest: MessageCodec<PushTelemetryRequest> = {
+    name: 'PushTelemetryRequest',
+    apiKey: 72,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: PushTelemetryRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writePushTelemetryRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('PushTelemetryRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): PushTelemetryRequest {
+      switch (version) {
+        case 0:
+          return readPushTelemetryRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('PushTelemetryRequest', version);
+      }
+    },
+    defaults: defaultPushTelemetryRequest,
   };
-}
 
-function defaultPushTelemetryRequest(): PushTelemetryRequest {
-  return {
-    clientInstanceId: ZERO_UUID,
-    subscriptionId: 0,
-    terminating: false,
-    compressionType: 0,
-    metrics: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** PushTelemetryRequest versions 0. */
+  function writePushTelemetryRequestV0(writer: Writer, message: PushTelemetryRequest): void {
+    writer.uuid(message.clientInstanceId);
+    writer.int32(message.subscriptionId);
+    writer.bool(message.terminating);
+    writer.int8(message.compressionType);
+    writer.compactBytes(message.metrics);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** PushTelemetryRequest versions 0. */
+  function readPushTelemetryRequestV0(reader: Reader): PushTelemetryRequest {
+    const f_clientInstanceId = reader.uuid();
+    const f_subscriptionId = reader.int32();
+    const f_terminating = reader.bool();
+    const f_compressionType = reader.int8();
+    const f_metrics = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clientInstanceId: f_clientInstanceId,
+      subscriptionId: f_subscriptionId,
+      terminating: f_terminating,
+      compressionType: f_compressionType,
+      metrics: f_metrics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultPushTelemetryRequest(): PushTelemetryRequest {
+    return {
+      clientInstanceId: ZERO_UUID,
+      subscriptionId: 0,
+      terminating: false,
+      compressionType: 0,
+      metrics: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return PushTelemetryRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface PushTelemetryResponse {
   throttleTimeMs: number;
@@ -11,56 +11,61 @@ export interface PushTelemetryResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const PushTelemetryResponse: MessageCodec<PushTelemetryResponse> = {
-  name: 'PushTelemetryResponse',
-  apiKey: 72,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: PushTelemetryResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writePushTelemetryResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('PushTelemetryResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): PushTelemetryResponse {
-    switch (version) {
-      case 0:
-        return readPushTelemetryResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('PushTelemetryResponse', version);
-    }
-  },
-  defaults: defaultPushTelemetryResponse,
-};
+/** Builds the PushTelemetryResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function definePushTelemetryResponse(runtime: CodecRuntime): MessageCodec<PushTelemetryResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** PushTelemetryResponse versions 0. */
-function writePushTelemetryResponseV0(writer: Writer, message: PushTelemetryResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** PushTelemetryResponse versions 0. */
-function readPushTelemetryResponseV0(reader: Reader): PushTelemetryResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
+  const PushTelemetryResponse: MessageCodec<PushTelemetryResponse> = {
+    name: 'PushTelemetryResponse',
+    apiKey: 72,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: PushTelemetryResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writePushTelemetryResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('PushTelemetryResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): PushTelemetryResponse {
+      switch (version) {
+        case 0:
+          return readPushTelemetryResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('PushTelemetryResponse', version);
+      }
+    },
+    defaults: defaultPushTelemetryResponse,
   };
-}
 
-function defaultPushTelemetryResponse(): PushTelemetryResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** PushTelemetryResponse versions 0. */
+  function writePushTelemetryResponseV0(writer: Writer, message: PushTelemetryResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** PushTelemetryResponse versions 0. */
+  function readPushTelemetryResponseV0(reader: Reader): PushTelemetryResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultPushTelemetryResponse(): PushTelemetryResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return PushTelemetryResponse;
+}

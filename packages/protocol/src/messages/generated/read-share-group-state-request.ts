@@ -2,9 +2,8 @@
 // source: message/ReadShareGroupStateRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ReadShareGroupStateRequest {
   groupId: string;
@@ -24,138 +23,143 @@ export interface ReadShareGroupStateRequestReadStateData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ReadShareGroupStateRequest: MessageCodec<ReadShareGroupStateRequest> = {
-  name: 'ReadShareGroupStateRequest',
-  apiKey: 84,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ReadShareGroupStateRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeReadShareGroupStateRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ReadShareGroupStateRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ReadShareGroupStateRequest {
-    switch (version) {
-      case 0:
-        return readReadShareGroupStateRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ReadShareGroupStateRequest', version);
-    }
-  },
-  defaults: defaultReadShareGroupStateRequest,
-};
+/** Builds the ReadShareGroupStateRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineReadShareGroupStateRequest(runtime: CodecRuntime): MessageCodec<ReadShareGroupStateRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ReadShareGroupStateRequest versions 0. */
-function writeReadShareGroupStateRequestV0(writer: Writer, message: ReadShareGroupStateRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateRequestReadStateDataV0(writer, items0[i0]);
+  const ReadShareGroupStateRequest: MessageCodec<ReadShareGroupStateRequest> = {
+    name: 'ReadShareGroupStateRequest',
+    apiKey: 84,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ReadShareGroupStateRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeReadShareGroupStateRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ReadShareGroupStateRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ReadShareGroupStateRequest {
+      switch (version) {
+        case 0:
+          return readReadShareGroupStateRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ReadShareGroupStateRequest', version);
+      }
+    },
+    defaults: defaultReadShareGroupStateRequest,
+  };
+
+  /** ReadShareGroupStateRequest versions 0. */
+  function writeReadShareGroupStateRequestV0(writer: Writer, message: ReadShareGroupStateRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateRequestReadStateDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateRequest versions 0. */
-function readReadShareGroupStateRequestV0(reader: Reader): ReadShareGroupStateRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: ReadShareGroupStateRequestReadStateData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateRequestReadStateData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateRequestReadStateDataV0(reader);
+  /** ReadShareGroupStateRequest versions 0. */
+  function readReadShareGroupStateRequestV0(reader: Reader): ReadShareGroupStateRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: ReadShareGroupStateRequestReadStateData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateRequestReadStateData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateRequestReadStateDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ReadShareGroupStateRequestPartitionData versions 0. */
-function writeReadShareGroupStateRequestPartitionDataV0(writer: Writer, message: ReadShareGroupStateRequestPartitionData): void {
-  writer.int32(message.partition);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ReadShareGroupStateRequestPartitionData versions 0. */
+  function writeReadShareGroupStateRequestPartitionDataV0(writer: Writer, message: ReadShareGroupStateRequestPartitionData): void {
+    writer.int32(message.partition);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ReadShareGroupStateRequestPartitionData versions 0. */
-function readReadShareGroupStateRequestPartitionDataV0(reader: Reader): ReadShareGroupStateRequestPartitionData {
-  const f_partition = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ReadShareGroupStateRequestPartitionData versions 0. */
+  function readReadShareGroupStateRequestPartitionDataV0(reader: Reader): ReadShareGroupStateRequestPartitionData {
+    const f_partition = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ReadShareGroupStateRequestReadStateData versions 0. */
-function writeReadShareGroupStateRequestReadStateDataV0(writer: Writer, message: ReadShareGroupStateRequestReadStateData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+  /** ReadShareGroupStateRequestReadStateData versions 0. */
+  function writeReadShareGroupStateRequestReadStateDataV0(writer: Writer, message: ReadShareGroupStateRequestReadStateData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateRequestReadStateData versions 0. */
-function readReadShareGroupStateRequestReadStateDataV0(reader: Reader): ReadShareGroupStateRequestReadStateData {
-  const f_topicId = reader.uuid();
-  let f_partitions: ReadShareGroupStateRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateRequestPartitionDataV0(reader);
+  /** ReadShareGroupStateRequestReadStateData versions 0. */
+  function readReadShareGroupStateRequestReadStateDataV0(reader: Reader): ReadShareGroupStateRequestReadStateData {
+    const f_topicId = reader.uuid();
+    let f_partitions: ReadShareGroupStateRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultReadShareGroupStateRequest(): ReadShareGroupStateRequest {
-  return {
-    groupId: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateRequest(): ReadShareGroupStateRequest {
+    return {
+      groupId: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateRequestPartitionData(): ReadShareGroupStateRequestPartitionData {
-  return {
-    partition: 0,
-    leaderEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateRequestPartitionData(): ReadShareGroupStateRequestPartitionData {
+    return {
+      partition: 0,
+      leaderEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateRequestReadStateData(): ReadShareGroupStateRequestReadStateData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultReadShareGroupStateRequestReadStateData(): ReadShareGroupStateRequestReadStateData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ReadShareGroupStateRequest;
 }
-

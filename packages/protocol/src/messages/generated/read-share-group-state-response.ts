@@ -2,9 +2,8 @@
 // source: message/ReadShareGroupStateResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ReadShareGroupStateResponse {
   results: ReadShareGroupStateResponseReadStateResult[];
@@ -35,199 +34,204 @@ export interface ReadShareGroupStateResponseStateBatch {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ReadShareGroupStateResponse: MessageCodec<ReadShareGroupStateResponse> = {
-  name: 'ReadShareGroupStateResponse',
-  apiKey: 84,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ReadShareGroupStateResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeReadShareGroupStateResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ReadShareGroupStateResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ReadShareGroupStateResponse {
-    switch (version) {
-      case 0:
-        return readReadShareGroupStateResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ReadShareGroupStateResponse', version);
-    }
-  },
-  defaults: defaultReadShareGroupStateResponse,
-};
+/** Builds the ReadShareGroupStateResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineReadShareGroupStateResponse(runtime: CodecRuntime): MessageCodec<ReadShareGroupStateResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ReadShareGroupStateResponse versions 0. */
-function writeReadShareGroupStateResponseV0(writer: Writer, message: ReadShareGroupStateResponse): void {
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateResponseReadStateResultV0(writer, items0[i0]);
+  const ReadShareGroupStateResponse: MessageCodec<ReadShareGroupStateResponse> = {
+    name: 'ReadShareGroupStateResponse',
+    apiKey: 84,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ReadShareGroupStateResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeReadShareGroupStateResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ReadShareGroupStateResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ReadShareGroupStateResponse {
+      switch (version) {
+        case 0:
+          return readReadShareGroupStateResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ReadShareGroupStateResponse', version);
+      }
+    },
+    defaults: defaultReadShareGroupStateResponse,
+  };
+
+  /** ReadShareGroupStateResponse versions 0. */
+  function writeReadShareGroupStateResponseV0(writer: Writer, message: ReadShareGroupStateResponse): void {
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateResponseReadStateResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateResponse versions 0. */
-function readReadShareGroupStateResponseV0(reader: Reader): ReadShareGroupStateResponse {
-  let f_results: ReadShareGroupStateResponseReadStateResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateResponseReadStateResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateResponseReadStateResultV0(reader);
+  /** ReadShareGroupStateResponse versions 0. */
+  function readReadShareGroupStateResponseV0(reader: Reader): ReadShareGroupStateResponse {
+    let f_results: ReadShareGroupStateResponseReadStateResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateResponseReadStateResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateResponseReadStateResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ReadShareGroupStateResponsePartitionResult versions 0. */
-function writeReadShareGroupStateResponsePartitionResultV0(writer: Writer, message: ReadShareGroupStateResponsePartitionResult): void {
-  writer.int32(message.partition);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int32(message.stateEpoch);
-  writer.int64(message.startOffset);
-  {
-    const items0 = message.stateBatches;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateResponseStateBatchV0(writer, items0[i0]);
+  /** ReadShareGroupStateResponsePartitionResult versions 0. */
+  function writeReadShareGroupStateResponsePartitionResultV0(writer: Writer, message: ReadShareGroupStateResponsePartitionResult): void {
+    writer.int32(message.partition);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int32(message.stateEpoch);
+    writer.int64(message.startOffset);
+    {
+      const items0 = message.stateBatches;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateResponseStateBatchV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateResponsePartitionResult versions 0. */
-function readReadShareGroupStateResponsePartitionResultV0(reader: Reader): ReadShareGroupStateResponsePartitionResult {
-  const f_partition = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_stateEpoch = reader.int32();
-  const f_startOffset = reader.int64();
-  let f_stateBatches: ReadShareGroupStateResponseStateBatch[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateResponseStateBatch>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateResponseStateBatchV0(reader);
+  /** ReadShareGroupStateResponsePartitionResult versions 0. */
+  function readReadShareGroupStateResponsePartitionResultV0(reader: Reader): ReadShareGroupStateResponsePartitionResult {
+    const f_partition = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_stateEpoch = reader.int32();
+    const f_startOffset = reader.int64();
+    let f_stateBatches: ReadShareGroupStateResponseStateBatch[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateResponseStateBatch>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateResponseStateBatchV0(reader);
+      }
+      f_stateBatches = items0;
     }
-    f_stateBatches = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      stateEpoch: f_stateEpoch,
+      startOffset: f_startOffset,
+      stateBatches: f_stateBatches,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    stateEpoch: f_stateEpoch,
-    startOffset: f_startOffset,
-    stateBatches: f_stateBatches,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ReadShareGroupStateResponseReadStateResult versions 0. */
-function writeReadShareGroupStateResponseReadStateResultV0(writer: Writer, message: ReadShareGroupStateResponseReadStateResult): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+  /** ReadShareGroupStateResponseReadStateResult versions 0. */
+  function writeReadShareGroupStateResponseReadStateResultV0(writer: Writer, message: ReadShareGroupStateResponseReadStateResult): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateResponseReadStateResult versions 0. */
-function readReadShareGroupStateResponseReadStateResultV0(reader: Reader): ReadShareGroupStateResponseReadStateResult {
-  const f_topicId = reader.uuid();
-  let f_partitions: ReadShareGroupStateResponsePartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateResponsePartitionResultV0(reader);
+  /** ReadShareGroupStateResponseReadStateResult versions 0. */
+  function readReadShareGroupStateResponseReadStateResultV0(reader: Reader): ReadShareGroupStateResponseReadStateResult {
+    const f_topicId = reader.uuid();
+    let f_partitions: ReadShareGroupStateResponsePartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateResponsePartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ReadShareGroupStateResponseStateBatch versions 0. */
-function writeReadShareGroupStateResponseStateBatchV0(writer: Writer, message: ReadShareGroupStateResponseStateBatch): void {
-  writer.int64(message.firstOffset);
-  writer.int64(message.lastOffset);
-  writer.int8(message.deliveryState);
-  writer.int16(message.deliveryCount);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ReadShareGroupStateResponseStateBatch versions 0. */
+  function writeReadShareGroupStateResponseStateBatchV0(writer: Writer, message: ReadShareGroupStateResponseStateBatch): void {
+    writer.int64(message.firstOffset);
+    writer.int64(message.lastOffset);
+    writer.int8(message.deliveryState);
+    writer.int16(message.deliveryCount);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ReadShareGroupStateResponseStateBatch versions 0. */
-function readReadShareGroupStateResponseStateBatchV0(reader: Reader): ReadShareGroupStateResponseStateBatch {
-  const f_firstOffset = reader.int64();
-  const f_lastOffset = reader.int64();
-  const f_deliveryState = reader.int8();
-  const f_deliveryCount = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    firstOffset: f_firstOffset,
-    lastOffset: f_lastOffset,
-    deliveryState: f_deliveryState,
-    deliveryCount: f_deliveryCount,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ReadShareGroupStateResponseStateBatch versions 0. */
+  function readReadShareGroupStateResponseStateBatchV0(reader: Reader): ReadShareGroupStateResponseStateBatch {
+    const f_firstOffset = reader.int64();
+    const f_lastOffset = reader.int64();
+    const f_deliveryState = reader.int8();
+    const f_deliveryCount = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      firstOffset: f_firstOffset,
+      lastOffset: f_lastOffset,
+      deliveryState: f_deliveryState,
+      deliveryCount: f_deliveryCount,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultReadShareGroupStateResponse(): ReadShareGroupStateResponse {
-  return {
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateResponse(): ReadShareGroupStateResponse {
+    return {
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateResponsePartitionResult(): ReadShareGroupStateResponsePartitionResult {
-  return {
-    partition: 0,
-    errorCode: 0,
-    errorMessage: null,
-    stateEpoch: 0,
-    startOffset: 0n,
-    stateBatches: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateResponsePartitionResult(): ReadShareGroupStateResponsePartitionResult {
+    return {
+      partition: 0,
+      errorCode: 0,
+      errorMessage: null,
+      stateEpoch: 0,
+      startOffset: 0n,
+      stateBatches: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateResponseReadStateResult(): ReadShareGroupStateResponseReadStateResult {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateResponseReadStateResult(): ReadShareGroupStateResponseReadStateResult {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateResponseStateBatch(): ReadShareGroupStateResponseStateBatch {
-  return {
-    firstOffset: 0n,
-    lastOffset: 0n,
-    deliveryState: 0,
-    deliveryCount: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultReadShareGroupStateResponseStateBatch(): ReadShareGroupStateResponseStateBatch {
+    return {
+      firstOffset: 0n,
+      lastOffset: 0n,
+      deliveryState: 0,
+      deliveryCount: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ReadShareGroupStateResponse;
 }
-

@@ -2,9 +2,8 @@
 // source: message/ReadShareGroupStateSummaryRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ReadShareGroupStateSummaryRequest {
   groupId: string;
@@ -24,138 +23,143 @@ export interface ReadShareGroupStateSummaryRequestReadStateSummaryData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ReadShareGroupStateSummaryRequest: MessageCodec<ReadShareGroupStateSummaryRequest> = {
-  name: 'ReadShareGroupStateSummaryRequest',
-  apiKey: 87,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ReadShareGroupStateSummaryRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeReadShareGroupStateSummaryRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ReadShareGroupStateSummaryRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ReadShareGroupStateSummaryRequest {
-    switch (version) {
-      case 0:
-        return readReadShareGroupStateSummaryRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ReadShareGroupStateSummaryRequest', version);
-    }
-  },
-  defaults: defaultReadShareGroupStateSummaryRequest,
-};
+/** Builds the ReadShareGroupStateSummaryRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineReadShareGroupStateSummaryRequest(runtime: CodecRuntime): MessageCodec<ReadShareGroupStateSummaryRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ReadShareGroupStateSummaryRequest versions 0. */
-function writeReadShareGroupStateSummaryRequestV0(writer: Writer, message: ReadShareGroupStateSummaryRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateSummaryRequestReadStateSummaryDataV0(writer, items0[i0]);
+  const ReadShareGroupStateSummaryRequest: MessageCodec<ReadShareGroupStateSummaryRequest> = {
+    name: 'ReadShareGroupStateSummaryRequest',
+    apiKey: 87,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ReadShareGroupStateSummaryRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeReadShareGroupStateSummaryRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ReadShareGroupStateSummaryRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ReadShareGroupStateSummaryRequest {
+      switch (version) {
+        case 0:
+          return readReadShareGroupStateSummaryRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ReadShareGroupStateSummaryRequest', version);
+      }
+    },
+    defaults: defaultReadShareGroupStateSummaryRequest,
+  };
+
+  /** ReadShareGroupStateSummaryRequest versions 0. */
+  function writeReadShareGroupStateSummaryRequestV0(writer: Writer, message: ReadShareGroupStateSummaryRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateSummaryRequestReadStateSummaryDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateSummaryRequest versions 0. */
-function readReadShareGroupStateSummaryRequestV0(reader: Reader): ReadShareGroupStateSummaryRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateSummaryRequestReadStateSummaryData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateSummaryRequestReadStateSummaryDataV0(reader);
+  /** ReadShareGroupStateSummaryRequest versions 0. */
+  function readReadShareGroupStateSummaryRequestV0(reader: Reader): ReadShareGroupStateSummaryRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateSummaryRequestReadStateSummaryData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateSummaryRequestReadStateSummaryDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ReadShareGroupStateSummaryRequestPartitionData versions 0. */
-function writeReadShareGroupStateSummaryRequestPartitionDataV0(writer: Writer, message: ReadShareGroupStateSummaryRequestPartitionData): void {
-  writer.int32(message.partition);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ReadShareGroupStateSummaryRequestPartitionData versions 0. */
+  function writeReadShareGroupStateSummaryRequestPartitionDataV0(writer: Writer, message: ReadShareGroupStateSummaryRequestPartitionData): void {
+    writer.int32(message.partition);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ReadShareGroupStateSummaryRequestPartitionData versions 0. */
-function readReadShareGroupStateSummaryRequestPartitionDataV0(reader: Reader): ReadShareGroupStateSummaryRequestPartitionData {
-  const f_partition = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ReadShareGroupStateSummaryRequestPartitionData versions 0. */
+  function readReadShareGroupStateSummaryRequestPartitionDataV0(reader: Reader): ReadShareGroupStateSummaryRequestPartitionData {
+    const f_partition = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ReadShareGroupStateSummaryRequestReadStateSummaryData versions 0. */
-function writeReadShareGroupStateSummaryRequestReadStateSummaryDataV0(writer: Writer, message: ReadShareGroupStateSummaryRequestReadStateSummaryData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateSummaryRequestPartitionDataV0(writer, items0[i0]);
+  /** ReadShareGroupStateSummaryRequestReadStateSummaryData versions 0. */
+  function writeReadShareGroupStateSummaryRequestReadStateSummaryDataV0(writer: Writer, message: ReadShareGroupStateSummaryRequestReadStateSummaryData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateSummaryRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateSummaryRequestReadStateSummaryData versions 0. */
-function readReadShareGroupStateSummaryRequestReadStateSummaryDataV0(reader: Reader): ReadShareGroupStateSummaryRequestReadStateSummaryData {
-  const f_topicId = reader.uuid();
-  let f_partitions: ReadShareGroupStateSummaryRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateSummaryRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateSummaryRequestPartitionDataV0(reader);
+  /** ReadShareGroupStateSummaryRequestReadStateSummaryData versions 0. */
+  function readReadShareGroupStateSummaryRequestReadStateSummaryDataV0(reader: Reader): ReadShareGroupStateSummaryRequestReadStateSummaryData {
+    const f_topicId = reader.uuid();
+    let f_partitions: ReadShareGroupStateSummaryRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateSummaryRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateSummaryRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultReadShareGroupStateSummaryRequest(): ReadShareGroupStateSummaryRequest {
-  return {
-    groupId: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateSummaryRequest(): ReadShareGroupStateSummaryRequest {
+    return {
+      groupId: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateSummaryRequestPartitionData(): ReadShareGroupStateSummaryRequestPartitionData {
-  return {
-    partition: 0,
-    leaderEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateSummaryRequestPartitionData(): ReadShareGroupStateSummaryRequestPartitionData {
+    return {
+      partition: 0,
+      leaderEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateSummaryRequestReadStateSummaryData(): ReadShareGroupStateSummaryRequestReadStateSummaryData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultReadShareGroupStateSummaryRequestReadStateSummaryData(): ReadShareGroupStateSummaryRequestReadStateSummaryData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ReadShareGroupStateSummaryRequest;
 }
-

@@ -2,9 +2,8 @@
 // source: message/ReadShareGroupStateSummaryResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ReadShareGroupStateSummaryResponse {
   results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
@@ -26,146 +25,151 @@ export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ReadShareGroupStateSummaryResponse: MessageCodec<ReadShareGroupStateSummaryResponse> = {
-  name: 'ReadShareGroupStateSummaryResponse',
-  apiKey: 87,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ReadShareGroupStateSummaryResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeReadShareGroupStateSummaryResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ReadShareGroupStateSummaryResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ReadShareGroupStateSummaryResponse {
-    switch (version) {
-      case 0:
-        return readReadShareGroupStateSummaryResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ReadShareGroupStateSummaryResponse', version);
-    }
-  },
-  defaults: defaultReadShareGroupStateSummaryResponse,
-};
+/** Builds the ReadShareGroupStateSummaryResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineReadShareGroupStateSummaryResponse(runtime: CodecRuntime): MessageCodec<ReadShareGroupStateSummaryResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ReadShareGroupStateSummaryResponse versions 0. */
-function writeReadShareGroupStateSummaryResponseV0(writer: Writer, message: ReadShareGroupStateSummaryResponse): void {
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateSummaryResponseReadStateSummaryResultV0(writer, items0[i0]);
+  const ReadShareGroupStateSummaryResponse: MessageCodec<ReadShareGroupStateSummaryResponse> = {
+    name: 'ReadShareGroupStateSummaryResponse',
+    apiKey: 87,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ReadShareGroupStateSummaryResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeReadShareGroupStateSummaryResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ReadShareGroupStateSummaryResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ReadShareGroupStateSummaryResponse {
+      switch (version) {
+        case 0:
+          return readReadShareGroupStateSummaryResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ReadShareGroupStateSummaryResponse', version);
+      }
+    },
+    defaults: defaultReadShareGroupStateSummaryResponse,
+  };
+
+  /** ReadShareGroupStateSummaryResponse versions 0. */
+  function writeReadShareGroupStateSummaryResponseV0(writer: Writer, message: ReadShareGroupStateSummaryResponse): void {
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateSummaryResponseReadStateSummaryResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateSummaryResponse versions 0. */
-function readReadShareGroupStateSummaryResponseV0(reader: Reader): ReadShareGroupStateSummaryResponse {
-  let f_results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateSummaryResponseReadStateSummaryResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateSummaryResponseReadStateSummaryResultV0(reader);
+  /** ReadShareGroupStateSummaryResponse versions 0. */
+  function readReadShareGroupStateSummaryResponseV0(reader: Reader): ReadShareGroupStateSummaryResponse {
+    let f_results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateSummaryResponseReadStateSummaryResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateSummaryResponseReadStateSummaryResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ReadShareGroupStateSummaryResponsePartitionResult versions 0. */
-function writeReadShareGroupStateSummaryResponsePartitionResultV0(writer: Writer, message: ReadShareGroupStateSummaryResponsePartitionResult): void {
-  writer.int32(message.partition);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int32(message.stateEpoch);
-  writer.int64(message.startOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ReadShareGroupStateSummaryResponsePartitionResult versions 0. */
+  function writeReadShareGroupStateSummaryResponsePartitionResultV0(writer: Writer, message: ReadShareGroupStateSummaryResponsePartitionResult): void {
+    writer.int32(message.partition);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int32(message.stateEpoch);
+    writer.int64(message.startOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** ReadShareGroupStateSummaryResponsePartitionResult versions 0. */
-function readReadShareGroupStateSummaryResponsePartitionResultV0(reader: Reader): ReadShareGroupStateSummaryResponsePartitionResult {
-  const f_partition = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_stateEpoch = reader.int32();
-  const f_startOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    stateEpoch: f_stateEpoch,
-    startOffset: f_startOffset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ReadShareGroupStateSummaryResponsePartitionResult versions 0. */
+  function readReadShareGroupStateSummaryResponsePartitionResultV0(reader: Reader): ReadShareGroupStateSummaryResponsePartitionResult {
+    const f_partition = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_stateEpoch = reader.int32();
+    const f_startOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      stateEpoch: f_stateEpoch,
+      startOffset: f_startOffset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** ReadShareGroupStateSummaryResponseReadStateSummaryResult versions 0. */
-function writeReadShareGroupStateSummaryResponseReadStateSummaryResultV0(writer: Writer, message: ReadShareGroupStateSummaryResponseReadStateSummaryResult): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeReadShareGroupStateSummaryResponsePartitionResultV0(writer, items0[i0]);
+  /** ReadShareGroupStateSummaryResponseReadStateSummaryResult versions 0. */
+  function writeReadShareGroupStateSummaryResponseReadStateSummaryResultV0(writer: Writer, message: ReadShareGroupStateSummaryResponseReadStateSummaryResult): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeReadShareGroupStateSummaryResponsePartitionResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ReadShareGroupStateSummaryResponseReadStateSummaryResult versions 0. */
-function readReadShareGroupStateSummaryResponseReadStateSummaryResultV0(reader: Reader): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-  const f_topicId = reader.uuid();
-  let f_partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ReadShareGroupStateSummaryResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readReadShareGroupStateSummaryResponsePartitionResultV0(reader);
+  /** ReadShareGroupStateSummaryResponseReadStateSummaryResult versions 0. */
+  function readReadShareGroupStateSummaryResponseReadStateSummaryResultV0(reader: Reader): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
+    const f_topicId = reader.uuid();
+    let f_partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ReadShareGroupStateSummaryResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readReadShareGroupStateSummaryResponsePartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultReadShareGroupStateSummaryResponse(): ReadShareGroupStateSummaryResponse {
-  return {
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateSummaryResponse(): ReadShareGroupStateSummaryResponse {
+    return {
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGroupStateSummaryResponsePartitionResult {
-  return {
-    partition: 0,
-    errorCode: 0,
-    errorMessage: null,
-    stateEpoch: 0,
-    startOffset: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultReadShareGroupStateSummaryResponsePartitionResult(): ReadShareGroupStateSummaryResponsePartitionResult {
+    return {
+      partition: 0,
+      errorCode: 0,
+      errorMessage: null,
+      stateEpoch: 0,
+      startOffset: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultReadShareGroupStateSummaryResponseReadStateSummaryResult(): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultReadShareGroupStateSummaryResponseReadStateSummaryResult(): ReadShareGroupStateSummaryResponseReadStateSummaryResult {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ReadShareGroupStateSummaryResponse;
 }
-

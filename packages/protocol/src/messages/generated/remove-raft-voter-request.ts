@@ -2,9 +2,8 @@
 // source: message/RemoveRaftVoterRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface RemoveRaftVoterRequest {
   clusterId: string | null;
@@ -13,60 +12,65 @@ export interface RemoveRaftVoterRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const RemoveRaftVoterRequest: MessageCodec<RemoveRaftVoterRequest> = {
-  name: 'RemoveRaftVoterRequest',
-  apiKey: 81,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: RemoveRaftVoterRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeRemoveRaftVoterRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('RemoveRaftVoterRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): RemoveRaftVoterRequest {
-    switch (version) {
-      case 0:
-        return readRemoveRaftVoterRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('RemoveRaftVoterRequest', version);
-    }
-  },
-  defaults: defaultRemoveRaftVoterRequest,
-};
+/** Builds the RemoveRaftVoterRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineRemoveRaftVoterRequest(runtime: CodecRuntime): MessageCodec<RemoveRaftVoterRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** RemoveRaftVoterRequest versions 0. */
-function writeRemoveRaftVoterRequestV0(writer: Writer, message: RemoveRaftVoterRequest): void {
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.voterId);
-  writer.uuid(message.voterDirectoryId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** RemoveRaftVoterRequest versions 0. */
-function readRemoveRaftVoterRequestV0(reader: Reader): RemoveRaftVoterRequest {
-  const f_clusterId = reader.compactNullableString();
-  const f_voterId = reader.int32();
-  const f_voterDirectoryId = reader.uuid();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    voterId: f_voterId,
-    voterDirectoryId: f_voterDirectoryId,
-    unknownTaggedFields: unknownTaggedFields,
+  const RemoveRaftVoterRequest: MessageCodec<RemoveRaftVoterRequest> = {
+    name: 'RemoveRaftVoterRequest',
+    apiKey: 81,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: RemoveRaftVoterRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeRemoveRaftVoterRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('RemoveRaftVoterRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): RemoveRaftVoterRequest {
+      switch (version) {
+        case 0:
+          return readRemoveRaftVoterRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('RemoveRaftVoterRequest', version);
+      }
+    },
+    defaults: defaultRemoveRaftVoterRequest,
   };
-}
 
-function defaultRemoveRaftVoterRequest(): RemoveRaftVoterRequest {
-  return {
-    clusterId: "",
-    voterId: 0,
-    voterDirectoryId: ZERO_UUID,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** RemoveRaftVoterRequest versions 0. */
+  function writeRemoveRaftVoterRequestV0(writer: Writer, message: RemoveRaftVoterRequest): void {
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.voterId);
+    writer.uuid(message.voterDirectoryId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** RemoveRaftVoterRequest versions 0. */
+  function readRemoveRaftVoterRequestV0(reader: Reader): RemoveRaftVoterRequest {
+    const f_clusterId = reader.compactNullableString();
+    const f_voterId = reader.int32();
+    const f_voterDirectoryId = reader.uuid();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      voterId: f_voterId,
+      voterDirectoryId: f_voterDirectoryId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultRemoveRaftVoterRequest(): RemoveRaftVoterRequest {
+    return {
+      clusterId: "",
+      voterId: 0,
+      voterDirectoryId: ZERO_UUID,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return RemoveRaftVoterRequest;
+}

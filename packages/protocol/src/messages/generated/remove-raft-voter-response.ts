@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface RemoveRaftVoterResponse {
   throttleTimeMs: number;
@@ -12,60 +12,65 @@ export interface RemoveRaftVoterResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const RemoveRaftVoterResponse: MessageCodec<RemoveRaftVoterResponse> = {
-  name: 'RemoveRaftVoterResponse',
-  apiKey: 81,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: RemoveRaftVoterResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeRemoveRaftVoterResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('RemoveRaftVoterResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): RemoveRaftVoterResponse {
-    switch (version) {
-      case 0:
-        return readRemoveRaftVoterResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('RemoveRaftVoterResponse', version);
-    }
-  },
-  defaults: defaultRemoveRaftVoterResponse,
-};
+/** Builds the RemoveRaftVoterResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineRemoveRaftVoterResponse(runtime: CodecRuntime): MessageCodec<RemoveRaftVoterResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** RemoveRaftVoterResponse versions 0. */
-function writeRemoveRaftVoterResponseV0(writer: Writer, message: RemoveRaftVoterResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** RemoveRaftVoterResponse versions 0. */
-function readRemoveRaftVoterResponseV0(reader: Reader): RemoveRaftVoterResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
+  const RemoveRaftVoterResponse: MessageCodec<RemoveRaftVoterResponse> = {
+    name: 'RemoveRaftVoterResponse',
+    apiKey: 81,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: RemoveRaftVoterResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeRemoveRaftVoterResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('RemoveRaftVoterResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): RemoveRaftVoterResponse {
+      switch (version) {
+        case 0:
+          return readRemoveRaftVoterResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('RemoveRaftVoterResponse', version);
+      }
+    },
+    defaults: defaultRemoveRaftVoterResponse,
   };
-}
 
-function defaultRemoveRaftVoterResponse(): RemoveRaftVoterResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** RemoveRaftVoterResponse versions 0. */
+  function writeRemoveRaftVoterResponseV0(writer: Writer, message: RemoveRaftVoterResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** RemoveRaftVoterResponse versions 0. */
+  function readRemoveRaftVoterResponseV0(reader: Reader): RemoveRaftVoterResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultRemoveRaftVoterResponse(): RemoveRaftVoterResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return RemoveRaftVoterResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface RenewDelegationTokenRequest {
   hmac: Buffer;
@@ -11,78 +11,83 @@ export interface RenewDelegationTokenRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const RenewDelegationTokenRequest: MessageCodec<RenewDelegationTokenRequest> = {
-  name: 'RenewDelegationTokenRequest',
-  apiKey: 39,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: RenewDelegationTokenRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeRenewDelegationTokenRequestV0(writer, message);
-        return;
-      case 2:
-        writeRenewDelegationTokenRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('RenewDelegationTokenRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): RenewDelegationTokenRequest {
-    switch (version) {
-      case 0: case 1:
-        return readRenewDelegationTokenRequestV0(reader);
-      case 2:
-        return readRenewDelegationTokenRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('RenewDelegationTokenRequest', version);
-    }
-  },
-  defaults: defaultRenewDelegationTokenRequest,
-};
+/** Builds the RenewDelegationTokenRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineRenewDelegationTokenRequest(runtime: CodecRuntime): MessageCodec<RenewDelegationTokenRequest> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** RenewDelegationTokenRequest versions 0-1. */
-function writeRenewDelegationTokenRequestV0(writer: Writer, message: RenewDelegationTokenRequest): void {
-  writer.bytes(message.hmac);
-  writer.int64(message.renewPeriodMs);
-}
-
-/** RenewDelegationTokenRequest versions 0-1. */
-function readRenewDelegationTokenRequestV0(reader: Reader): RenewDelegationTokenRequest {
-  const f_hmac = reader.bytes();
-  const f_renewPeriodMs = reader.int64();
-  return {
-    hmac: f_hmac,
-    renewPeriodMs: f_renewPeriodMs,
-    unknownTaggedFields: undefined,
+  const RenewDelegationTokenRequest: MessageCodec<RenewDelegationTokenRequest> = {
+    name: 'RenewDelegationTokenRequest',
+    apiKey: 39,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: RenewDelegationTokenRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeRenewDelegationTokenRequestV0(writer, message);
+          return;
+        case 2:
+          writeRenewDelegationTokenRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('RenewDelegationTokenRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): RenewDelegationTokenRequest {
+      switch (version) {
+        case 0: case 1:
+          return readRenewDelegationTokenRequestV0(reader);
+        case 2:
+          return readRenewDelegationTokenRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('RenewDelegationTokenRequest', version);
+      }
+    },
+    defaults: defaultRenewDelegationTokenRequest,
   };
-}
 
-/** RenewDelegationTokenRequest versions 2. */
-function writeRenewDelegationTokenRequestV2(writer: Writer, message: RenewDelegationTokenRequest): void {
-  writer.compactBytes(message.hmac);
-  writer.int64(message.renewPeriodMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** RenewDelegationTokenRequest versions 0-1. */
+  function writeRenewDelegationTokenRequestV0(writer: Writer, message: RenewDelegationTokenRequest): void {
+    writer.bytes(message.hmac);
+    writer.int64(message.renewPeriodMs);
+  }
 
-/** RenewDelegationTokenRequest versions 2. */
-function readRenewDelegationTokenRequestV2(reader: Reader): RenewDelegationTokenRequest {
-  const f_hmac = reader.compactBytes();
-  const f_renewPeriodMs = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    hmac: f_hmac,
-    renewPeriodMs: f_renewPeriodMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** RenewDelegationTokenRequest versions 0-1. */
+  function readRenewDelegationTokenRequestV0(reader: Reader): RenewDelegationTokenRequest {
+    const f_hmac = reader.bytes();
+    const f_renewPeriodMs = reader.int64();
+    return {
+      hmac: f_hmac,
+      renewPeriodMs: f_renewPeriodMs,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultRenewDelegationTokenRequest(): RenewDelegationTokenRequest {
-  return {
-    hmac: EMPTY_BYTES,
-    renewPeriodMs: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** RenewDelegationTokenRequest versions 2. */
+  function writeRenewDelegationTokenRequestV2(writer: Writer, message: RenewDelegationTokenRequest): void {
+    writer.compactBytes(message.hmac);
+    writer.int64(message.renewPeriodMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** RenewDelegationTokenRequest versions 2. */
+  function readRenewDelegationTokenRequestV2(reader: Reader): RenewDelegationTokenRequest {
+    const f_hmac = reader.compactBytes();
+    const f_renewPeriodMs = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      hmac: f_hmac,
+      renewPeriodMs: f_renewPeriodMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultRenewDelegationTokenRequest(): RenewDelegationTokenRequest {
+    return {
+      hmac: EMPTY_BYTES,
+      renewPeriodMs: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return RenewDelegationTokenRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface RenewDelegationTokenResponse {
   errorCode: number;
@@ -12,85 +12,90 @@ export interface RenewDelegationTokenResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const RenewDelegationTokenResponse: MessageCodec<RenewDelegationTokenResponse> = {
-  name: 'RenewDelegationTokenResponse',
-  apiKey: 39,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: RenewDelegationTokenResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeRenewDelegationTokenResponseV0(writer, message);
-        return;
-      case 2:
-        writeRenewDelegationTokenResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('RenewDelegationTokenResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): RenewDelegationTokenResponse {
-    switch (version) {
-      case 0: case 1:
-        return readRenewDelegationTokenResponseV0(reader);
-      case 2:
-        return readRenewDelegationTokenResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('RenewDelegationTokenResponse', version);
-    }
-  },
-  defaults: defaultRenewDelegationTokenResponse,
-};
+/** Builds the RenewDelegationTokenResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineRenewDelegationTokenResponse(runtime: CodecRuntime): MessageCodec<RenewDelegationTokenResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** RenewDelegationTokenResponse versions 0-1. */
-function writeRenewDelegationTokenResponseV0(writer: Writer, message: RenewDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.int64(message.expiryTimestampMs);
-  writer.int32(message.throttleTimeMs);
-}
-
-/** RenewDelegationTokenResponse versions 0-1. */
-function readRenewDelegationTokenResponseV0(reader: Reader): RenewDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_expiryTimestampMs = reader.int64();
-  const f_throttleTimeMs = reader.int32();
-  return {
-    errorCode: f_errorCode,
-    expiryTimestampMs: f_expiryTimestampMs,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: undefined,
+  const RenewDelegationTokenResponse: MessageCodec<RenewDelegationTokenResponse> = {
+    name: 'RenewDelegationTokenResponse',
+    apiKey: 39,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: RenewDelegationTokenResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeRenewDelegationTokenResponseV0(writer, message);
+          return;
+        case 2:
+          writeRenewDelegationTokenResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('RenewDelegationTokenResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): RenewDelegationTokenResponse {
+      switch (version) {
+        case 0: case 1:
+          return readRenewDelegationTokenResponseV0(reader);
+        case 2:
+          return readRenewDelegationTokenResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('RenewDelegationTokenResponse', version);
+      }
+    },
+    defaults: defaultRenewDelegationTokenResponse,
   };
-}
 
-/** RenewDelegationTokenResponse versions 2. */
-function writeRenewDelegationTokenResponseV2(writer: Writer, message: RenewDelegationTokenResponse): void {
-  writer.int16(message.errorCode);
-  writer.int64(message.expiryTimestampMs);
-  writer.int32(message.throttleTimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** RenewDelegationTokenResponse versions 0-1. */
+  function writeRenewDelegationTokenResponseV0(writer: Writer, message: RenewDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.int64(message.expiryTimestampMs);
+    writer.int32(message.throttleTimeMs);
+  }
 
-/** RenewDelegationTokenResponse versions 2. */
-function readRenewDelegationTokenResponseV2(reader: Reader): RenewDelegationTokenResponse {
-  const f_errorCode = reader.int16();
-  const f_expiryTimestampMs = reader.int64();
-  const f_throttleTimeMs = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    expiryTimestampMs: f_expiryTimestampMs,
-    throttleTimeMs: f_throttleTimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** RenewDelegationTokenResponse versions 0-1. */
+  function readRenewDelegationTokenResponseV0(reader: Reader): RenewDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_expiryTimestampMs = reader.int64();
+    const f_throttleTimeMs = reader.int32();
+    return {
+      errorCode: f_errorCode,
+      expiryTimestampMs: f_expiryTimestampMs,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultRenewDelegationTokenResponse(): RenewDelegationTokenResponse {
-  return {
-    errorCode: 0,
-    expiryTimestampMs: 0n,
-    throttleTimeMs: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** RenewDelegationTokenResponse versions 2. */
+  function writeRenewDelegationTokenResponseV2(writer: Writer, message: RenewDelegationTokenResponse): void {
+    writer.int16(message.errorCode);
+    writer.int64(message.expiryTimestampMs);
+    writer.int32(message.throttleTimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** RenewDelegationTokenResponse versions 2. */
+  function readRenewDelegationTokenResponseV2(reader: Reader): RenewDelegationTokenResponse {
+    const f_errorCode = reader.int16();
+    const f_expiryTimestampMs = reader.int64();
+    const f_throttleTimeMs = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      expiryTimestampMs: f_expiryTimestampMs,
+      throttleTimeMs: f_throttleTimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultRenewDelegationTokenResponse(): RenewDelegationTokenResponse {
+    return {
+      errorCode: 0,
+      expiryTimestampMs: 0n,
+      throttleTimeMs: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return RenewDelegationTokenResponse;
+}

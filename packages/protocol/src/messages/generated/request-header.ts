@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface RequestHeader {
   requestApiKey: number;
@@ -13,118 +13,123 @@ export interface RequestHeader {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const RequestHeader: MessageCodec<RequestHeader> = {
-  name: 'RequestHeader',
-  apiKey: null,
-  messageType: 'header',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: RequestHeader, version: number): void {
-    switch (version) {
-      case 0:
-        writeRequestHeaderV0(writer, message);
-        return;
-      case 1:
-        writeRequestHeaderV1(writer, message);
-        return;
-      case 2:
-        writeRequestHeaderV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('RequestHeader', version);
-    }
-  },
-  decode(reader: Reader, version: number): RequestHeader {
-    switch (version) {
-      case 0:
-        return readRequestHeaderV0(reader);
-      case 1:
-        return readRequestHeaderV1(reader);
-      case 2:
-        return readRequestHeaderV2(reader);
-      default:
-        throw unsupportedDecodeVersion('RequestHeader', version);
-    }
-  },
-  defaults: defaultRequestHeader,
-};
+/** Builds the RequestHeader codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineRequestHeader(runtime: CodecRuntime): MessageCodec<RequestHeader> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** RequestHeader versions 0. */
-function writeRequestHeaderV0(writer: Writer, message: RequestHeader): void {
-  writer.int16(message.requestApiKey);
-  writer.int16(message.requestApiVersion);
-  writer.int32(message.correlationId);
-}
-
-/** RequestHeader versions 0. */
-function readRequestHeaderV0(reader: Reader): RequestHeader {
-  const f_requestApiKey = reader.int16();
-  const f_requestApiVersion = reader.int16();
-  const f_correlationId = reader.int32();
-  return {
-    requestApiKey: f_requestApiKey,
-    requestApiVersion: f_requestApiVersion,
-    correlationId: f_correlationId,
-    clientId: "",
-    unknownTaggedFields: undefined,
+  const RequestHeader: MessageCodec<RequestHeader> = {
+    name: 'RequestHeader',
+    apiKey: null,
+    messageType: 'header',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: RequestHeader, version: number): void {
+      switch (version) {
+        case 0:
+          writeRequestHeaderV0(writer, message);
+          return;
+        case 1:
+          writeRequestHeaderV1(writer, message);
+          return;
+        case 2:
+          writeRequestHeaderV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('RequestHeader', version);
+      }
+    },
+    decode(reader: Reader, version: number): RequestHeader {
+      switch (version) {
+        case 0:
+          return readRequestHeaderV0(reader);
+        case 1:
+          return readRequestHeaderV1(reader);
+        case 2:
+          return readRequestHeaderV2(reader);
+        default:
+          throw unsupportedDecodeVersion('RequestHeader', version);
+      }
+    },
+    defaults: defaultRequestHeader,
   };
-}
 
-/** RequestHeader versions 1. */
-function writeRequestHeaderV1(writer: Writer, message: RequestHeader): void {
-  writer.int16(message.requestApiKey);
-  writer.int16(message.requestApiVersion);
-  writer.int32(message.correlationId);
-  writer.nullableString(message.clientId);
-}
+  /** RequestHeader versions 0. */
+  function writeRequestHeaderV0(writer: Writer, message: RequestHeader): void {
+    writer.int16(message.requestApiKey);
+    writer.int16(message.requestApiVersion);
+    writer.int32(message.correlationId);
+  }
 
-/** RequestHeader versions 1. */
-function readRequestHeaderV1(reader: Reader): RequestHeader {
-  const f_requestApiKey = reader.int16();
-  const f_requestApiVersion = reader.int16();
-  const f_correlationId = reader.int32();
-  const f_clientId = reader.nullableString();
-  return {
-    requestApiKey: f_requestApiKey,
-    requestApiVersion: f_requestApiVersion,
-    correlationId: f_correlationId,
-    clientId: f_clientId,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** RequestHeader versions 0. */
+  function readRequestHeaderV0(reader: Reader): RequestHeader {
+    const f_requestApiKey = reader.int16();
+    const f_requestApiVersion = reader.int16();
+    const f_correlationId = reader.int32();
+    return {
+      requestApiKey: f_requestApiKey,
+      requestApiVersion: f_requestApiVersion,
+      correlationId: f_correlationId,
+      clientId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** RequestHeader versions 2. */
-function writeRequestHeaderV2(writer: Writer, message: RequestHeader): void {
-  writer.int16(message.requestApiKey);
-  writer.int16(message.requestApiVersion);
-  writer.int32(message.correlationId);
-  writer.nullableString(message.clientId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** RequestHeader versions 1. */
+  function writeRequestHeaderV1(writer: Writer, message: RequestHeader): void {
+    writer.int16(message.requestApiKey);
+    writer.int16(message.requestApiVersion);
+    writer.int32(message.correlationId);
+    writer.nullableString(message.clientId);
+  }
 
-/** RequestHeader versions 2. */
-function readRequestHeaderV2(reader: Reader): RequestHeader {
-  const f_requestApiKey = reader.int16();
-  const f_requestApiVersion = reader.int16();
-  const f_correlationId = reader.int32();
-  const f_clientId = reader.nullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    requestApiKey: f_requestApiKey,
-    requestApiVersion: f_requestApiVersion,
-    correlationId: f_correlationId,
-    clientId: f_clientId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** RequestHeader versions 1. */
+  function readRequestHeaderV1(reader: Reader): RequestHeader {
+    const f_requestApiKey = reader.int16();
+    const f_requestApiVersion = reader.int16();
+    const f_correlationId = reader.int32();
+    const f_clientId = reader.nullableString();
+    return {
+      requestApiKey: f_requestApiKey,
+      requestApiVersion: f_requestApiVersion,
+      correlationId: f_correlationId,
+      clientId: f_clientId,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultRequestHeader(): RequestHeader {
-  return {
-    requestApiKey: 0,
-    requestApiVersion: 0,
-    correlationId: 0,
-    clientId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** RequestHeader versions 2. */
+  function writeRequestHeaderV2(writer: Writer, message: RequestHeader): void {
+    writer.int16(message.requestApiKey);
+    writer.int16(message.requestApiVersion);
+    writer.int32(message.correlationId);
+    writer.nullableString(message.clientId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** RequestHeader versions 2. */
+  function readRequestHeaderV2(reader: Reader): RequestHeader {
+    const f_requestApiKey = reader.int16();
+    const f_requestApiVersion = reader.int16();
+    const f_correlationId = reader.int32();
+    const f_clientId = reader.nullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      requestApiKey: f_requestApiKey,
+      requestApiVersion: f_requestApiVersion,
+      correlationId: f_correlationId,
+      clientId: f_clientId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultRequestHeader(): RequestHeader {
+    return {
+      requestApiKey: 0,
+      requestApiVersion: 0,
+      correlationId: 0,
+      clientId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return RequestHeader;
+}

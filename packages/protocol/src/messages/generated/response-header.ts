@@ -3,78 +3,83 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ResponseHeader {
   correlationId: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ResponseHeader: MessageCodec<ResponseHeader> = {
-  name: 'ResponseHeader',
-  apiKey: null,
-  messageType: 'header',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: ResponseHeader, version: number): void {
-    switch (version) {
-      case 0:
-        writeResponseHeaderV0(writer, message);
-        return;
-      case 1:
-        writeResponseHeaderV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ResponseHeader', version);
-    }
-  },
-  decode(reader: Reader, version: number): ResponseHeader {
-    switch (version) {
-      case 0:
-        return readResponseHeaderV0(reader);
-      case 1:
-        return readResponseHeaderV1(reader);
-      default:
-        throw unsupportedDecodeVersion('ResponseHeader', version);
-    }
-  },
-  defaults: defaultResponseHeader,
-};
+/** Builds the ResponseHeader codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineResponseHeader(runtime: CodecRuntime): MessageCodec<ResponseHeader> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ResponseHeader versions 0. */
-function writeResponseHeaderV0(writer: Writer, message: ResponseHeader): void {
-  writer.int32(message.correlationId);
-}
-
-/** ResponseHeader versions 0. */
-function readResponseHeaderV0(reader: Reader): ResponseHeader {
-  const f_correlationId = reader.int32();
-  return {
-    correlationId: f_correlationId,
-    unknownTaggedFields: undefined,
+  const ResponseHeader: MessageCodec<ResponseHeader> = {
+    name: 'ResponseHeader',
+    apiKey: null,
+    messageType: 'header',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: ResponseHeader, version: number): void {
+      switch (version) {
+        case 0:
+          writeResponseHeaderV0(writer, message);
+          return;
+        case 1:
+          writeResponseHeaderV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ResponseHeader', version);
+      }
+    },
+    decode(reader: Reader, version: number): ResponseHeader {
+      switch (version) {
+        case 0:
+          return readResponseHeaderV0(reader);
+        case 1:
+          return readResponseHeaderV1(reader);
+        default:
+          throw unsupportedDecodeVersion('ResponseHeader', version);
+      }
+    },
+    defaults: defaultResponseHeader,
   };
-}
 
-/** ResponseHeader versions 1. */
-function writeResponseHeaderV1(writer: Writer, message: ResponseHeader): void {
-  writer.int32(message.correlationId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** ResponseHeader versions 0. */
+  function writeResponseHeaderV0(writer: Writer, message: ResponseHeader): void {
+    writer.int32(message.correlationId);
+  }
 
-/** ResponseHeader versions 1. */
-function readResponseHeaderV1(reader: Reader): ResponseHeader {
-  const f_correlationId = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    correlationId: f_correlationId,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** ResponseHeader versions 0. */
+  function readResponseHeaderV0(reader: Reader): ResponseHeader {
+    const f_correlationId = reader.int32();
+    return {
+      correlationId: f_correlationId,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultResponseHeader(): ResponseHeader {
-  return {
-    correlationId: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ResponseHeader versions 1. */
+  function writeResponseHeaderV1(writer: Writer, message: ResponseHeader): void {
+    writer.int32(message.correlationId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ResponseHeader versions 1. */
+  function readResponseHeaderV1(reader: Reader): ResponseHeader {
+    const f_correlationId = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      correlationId: f_correlationId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultResponseHeader(): ResponseHeader {
+    return {
+      correlationId: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ResponseHeader;
+}

@@ -3,78 +3,83 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SaslAuthenticateRequest {
   authBytes: Buffer;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SaslAuthenticateRequest: MessageCodec<SaslAuthenticateRequest> = {
-  name: 'SaslAuthenticateRequest',
-  apiKey: 36,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: SaslAuthenticateRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeSaslAuthenticateRequestV0(writer, message);
-        return;
-      case 2:
-        writeSaslAuthenticateRequestV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SaslAuthenticateRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): SaslAuthenticateRequest {
-    switch (version) {
-      case 0: case 1:
-        return readSaslAuthenticateRequestV0(reader);
-      case 2:
-        return readSaslAuthenticateRequestV2(reader);
-      default:
-        throw unsupportedDecodeVersion('SaslAuthenticateRequest', version);
-    }
-  },
-  defaults: defaultSaslAuthenticateRequest,
-};
+/** Builds the SaslAuthenticateRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSaslAuthenticateRequest(runtime: CodecRuntime): MessageCodec<SaslAuthenticateRequest> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** SaslAuthenticateRequest versions 0-1. */
-function writeSaslAuthenticateRequestV0(writer: Writer, message: SaslAuthenticateRequest): void {
-  writer.bytes(message.authBytes);
-}
-
-/** SaslAuthenticateRequest versions 0-1. */
-function readSaslAuthenticateRequestV0(reader: Reader): SaslAuthenticateRequest {
-  const f_authBytes = reader.bytes();
-  return {
-    authBytes: f_authBytes,
-    unknownTaggedFields: undefined,
+  const SaslAuthenticateRequest: MessageCodec<SaslAuthenticateRequest> = {
+    name: 'SaslAuthenticateRequest',
+    apiKey: 36,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: SaslAuthenticateRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeSaslAuthenticateRequestV0(writer, message);
+          return;
+        case 2:
+          writeSaslAuthenticateRequestV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SaslAuthenticateRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): SaslAuthenticateRequest {
+      switch (version) {
+        case 0: case 1:
+          return readSaslAuthenticateRequestV0(reader);
+        case 2:
+          return readSaslAuthenticateRequestV2(reader);
+        default:
+          throw unsupportedDecodeVersion('SaslAuthenticateRequest', version);
+      }
+    },
+    defaults: defaultSaslAuthenticateRequest,
   };
-}
 
-/** SaslAuthenticateRequest versions 2. */
-function writeSaslAuthenticateRequestV2(writer: Writer, message: SaslAuthenticateRequest): void {
-  writer.compactBytes(message.authBytes);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** SaslAuthenticateRequest versions 0-1. */
+  function writeSaslAuthenticateRequestV0(writer: Writer, message: SaslAuthenticateRequest): void {
+    writer.bytes(message.authBytes);
+  }
 
-/** SaslAuthenticateRequest versions 2. */
-function readSaslAuthenticateRequestV2(reader: Reader): SaslAuthenticateRequest {
-  const f_authBytes = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    authBytes: f_authBytes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** SaslAuthenticateRequest versions 0-1. */
+  function readSaslAuthenticateRequestV0(reader: Reader): SaslAuthenticateRequest {
+    const f_authBytes = reader.bytes();
+    return {
+      authBytes: f_authBytes,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultSaslAuthenticateRequest(): SaslAuthenticateRequest {
-  return {
-    authBytes: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SaslAuthenticateRequest versions 2. */
+  function writeSaslAuthenticateRequestV2(writer: Writer, message: SaslAuthenticateRequest): void {
+    writer.compactBytes(message.authBytes);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** SaslAuthenticateRequest versions 2. */
+  function readSaslAuthenticateRequestV2(reader: Reader): SaslAuthenticateRequest {
+    const f_authBytes = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      authBytes: f_authBytes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultSaslAuthenticateRequest(): SaslAuthenticateRequest {
+    return {
+      authBytes: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SaslAuthenticateRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SaslAuthenticateResponse {
   errorCode: number;
@@ -13,118 +13,123 @@ export interface SaslAuthenticateResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SaslAuthenticateResponse: MessageCodec<SaslAuthenticateResponse> = {
-  name: 'SaslAuthenticateResponse',
-  apiKey: 36,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: SaslAuthenticateResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeSaslAuthenticateResponseV0(writer, message);
-        return;
-      case 1:
-        writeSaslAuthenticateResponseV1(writer, message);
-        return;
-      case 2:
-        writeSaslAuthenticateResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SaslAuthenticateResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): SaslAuthenticateResponse {
-    switch (version) {
-      case 0:
-        return readSaslAuthenticateResponseV0(reader);
-      case 1:
-        return readSaslAuthenticateResponseV1(reader);
-      case 2:
-        return readSaslAuthenticateResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('SaslAuthenticateResponse', version);
-    }
-  },
-  defaults: defaultSaslAuthenticateResponse,
-};
+/** Builds the SaslAuthenticateResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSaslAuthenticateResponse(runtime: CodecRuntime): MessageCodec<SaslAuthenticateResponse> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** SaslAuthenticateResponse versions 0. */
-function writeSaslAuthenticateResponseV0(writer: Writer, message: SaslAuthenticateResponse): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.bytes(message.authBytes);
-}
-
-/** SaslAuthenticateResponse versions 0. */
-function readSaslAuthenticateResponseV0(reader: Reader): SaslAuthenticateResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_authBytes = reader.bytes();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    authBytes: f_authBytes,
-    sessionLifetimeMs: 0n,
-    unknownTaggedFields: undefined,
+  const SaslAuthenticateResponse: MessageCodec<SaslAuthenticateResponse> = {
+    name: 'SaslAuthenticateResponse',
+    apiKey: 36,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: SaslAuthenticateResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeSaslAuthenticateResponseV0(writer, message);
+          return;
+        case 1:
+          writeSaslAuthenticateResponseV1(writer, message);
+          return;
+        case 2:
+          writeSaslAuthenticateResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SaslAuthenticateResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): SaslAuthenticateResponse {
+      switch (version) {
+        case 0:
+          return readSaslAuthenticateResponseV0(reader);
+        case 1:
+          return readSaslAuthenticateResponseV1(reader);
+        case 2:
+          return readSaslAuthenticateResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('SaslAuthenticateResponse', version);
+      }
+    },
+    defaults: defaultSaslAuthenticateResponse,
   };
-}
 
-/** SaslAuthenticateResponse versions 1. */
-function writeSaslAuthenticateResponseV1(writer: Writer, message: SaslAuthenticateResponse): void {
-  writer.int16(message.errorCode);
-  writer.nullableString(message.errorMessage);
-  writer.bytes(message.authBytes);
-  writer.int64(message.sessionLifetimeMs);
-}
+  /** SaslAuthenticateResponse versions 0. */
+  function writeSaslAuthenticateResponseV0(writer: Writer, message: SaslAuthenticateResponse): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.bytes(message.authBytes);
+  }
 
-/** SaslAuthenticateResponse versions 1. */
-function readSaslAuthenticateResponseV1(reader: Reader): SaslAuthenticateResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.nullableString();
-  const f_authBytes = reader.bytes();
-  const f_sessionLifetimeMs = reader.int64();
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    authBytes: f_authBytes,
-    sessionLifetimeMs: f_sessionLifetimeMs,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SaslAuthenticateResponse versions 0. */
+  function readSaslAuthenticateResponseV0(reader: Reader): SaslAuthenticateResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_authBytes = reader.bytes();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      authBytes: f_authBytes,
+      sessionLifetimeMs: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** SaslAuthenticateResponse versions 2. */
-function writeSaslAuthenticateResponseV2(writer: Writer, message: SaslAuthenticateResponse): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.compactBytes(message.authBytes);
-  writer.int64(message.sessionLifetimeMs);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** SaslAuthenticateResponse versions 1. */
+  function writeSaslAuthenticateResponseV1(writer: Writer, message: SaslAuthenticateResponse): void {
+    writer.int16(message.errorCode);
+    writer.nullableString(message.errorMessage);
+    writer.bytes(message.authBytes);
+    writer.int64(message.sessionLifetimeMs);
+  }
 
-/** SaslAuthenticateResponse versions 2. */
-function readSaslAuthenticateResponseV2(reader: Reader): SaslAuthenticateResponse {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_authBytes = reader.compactBytes();
-  const f_sessionLifetimeMs = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    authBytes: f_authBytes,
-    sessionLifetimeMs: f_sessionLifetimeMs,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** SaslAuthenticateResponse versions 1. */
+  function readSaslAuthenticateResponseV1(reader: Reader): SaslAuthenticateResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.nullableString();
+    const f_authBytes = reader.bytes();
+    const f_sessionLifetimeMs = reader.int64();
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      authBytes: f_authBytes,
+      sessionLifetimeMs: f_sessionLifetimeMs,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultSaslAuthenticateResponse(): SaslAuthenticateResponse {
-  return {
-    errorCode: 0,
-    errorMessage: "",
-    authBytes: EMPTY_BYTES,
-    sessionLifetimeMs: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SaslAuthenticateResponse versions 2. */
+  function writeSaslAuthenticateResponseV2(writer: Writer, message: SaslAuthenticateResponse): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.compactBytes(message.authBytes);
+    writer.int64(message.sessionLifetimeMs);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** SaslAuthenticateResponse versions 2. */
+  function readSaslAuthenticateResponseV2(reader: Reader): SaslAuthenticateResponse {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_authBytes = reader.compactBytes();
+    const f_sessionLifetimeMs = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      authBytes: f_authBytes,
+      sessionLifetimeMs: f_sessionLifetimeMs,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultSaslAuthenticateResponse(): SaslAuthenticateResponse {
+    return {
+      errorCode: 0,
+      errorMessage: "",
+      authBytes: EMPTY_BYTES,
+      sessionLifetimeMs: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SaslAuthenticateResponse;
+}

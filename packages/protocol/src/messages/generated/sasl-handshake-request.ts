@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SaslHandshakeRequest {
   mechanism: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SaslHandshakeRequest: MessageCodec<SaslHandshakeRequest> = {
-  name: 'SaslHandshakeRequest',
-  apiKey: 17,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: SaslHandshakeRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeSaslHandshakeRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SaslHandshakeRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): SaslHandshakeRequest {
-    switch (version) {
-      case 0: case 1:
-        return readSaslHandshakeRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('SaslHandshakeRequest', version);
-    }
-  },
-  defaults: defaultSaslHandshakeRequest,
-};
+/** Builds the SaslHandshakeRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSaslHandshakeRequest(runtime: CodecRuntime): MessageCodec<SaslHandshakeRequest> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** SaslHandshakeRequest versions 0-1. */
-function writeSaslHandshakeRequestV0(writer: Writer, message: SaslHandshakeRequest): void {
-  writer.string(message.mechanism);
-}
-
-/** SaslHandshakeRequest versions 0-1. */
-function readSaslHandshakeRequestV0(reader: Reader): SaslHandshakeRequest {
-  const f_mechanism = reader.string();
-  return {
-    mechanism: f_mechanism,
-    unknownTaggedFields: undefined,
+  const SaslHandshakeRequest: MessageCodec<SaslHandshakeRequest> = {
+    name: 'SaslHandshakeRequest',
+    apiKey: 17,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: SaslHandshakeRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeSaslHandshakeRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SaslHandshakeRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): SaslHandshakeRequest {
+      switch (version) {
+        case 0: case 1:
+          return readSaslHandshakeRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('SaslHandshakeRequest', version);
+      }
+    },
+    defaults: defaultSaslHandshakeRequest,
   };
-}
 
-function defaultSaslHandshakeRequest(): SaslHandshakeRequest {
-  return {
-    mechanism: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SaslHandshakeRequest versions 0-1. */
+  function writeSaslHandshakeRequestV0(writer: Writer, message: SaslHandshakeRequest): void {
+    writer.string(message.mechanism);
+  }
 
+  /** SaslHandshakeRequest versions 0-1. */
+  function readSaslHandshakeRequestV0(reader: Reader): SaslHandshakeRequest {
+    const f_mechanism = reader.string();
+    return {
+      mechanism: f_mechanism,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultSaslHandshakeRequest(): SaslHandshakeRequest {
+    return {
+      mechanism: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SaslHandshakeRequest;
+}

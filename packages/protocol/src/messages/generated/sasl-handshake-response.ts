@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SaslHandshakeResponse {
   errorCode: number;
@@ -11,68 +11,73 @@ export interface SaslHandshakeResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SaslHandshakeResponse: MessageCodec<SaslHandshakeResponse> = {
-  name: 'SaslHandshakeResponse',
-  apiKey: 17,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: SaslHandshakeResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeSaslHandshakeResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SaslHandshakeResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): SaslHandshakeResponse {
-    switch (version) {
-      case 0: case 1:
-        return readSaslHandshakeResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('SaslHandshakeResponse', version);
-    }
-  },
-  defaults: defaultSaslHandshakeResponse,
-};
+/** Builds the SaslHandshakeResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSaslHandshakeResponse(runtime: CodecRuntime): MessageCodec<SaslHandshakeResponse> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** SaslHandshakeResponse versions 0-1. */
-function writeSaslHandshakeResponseV0(writer: Writer, message: SaslHandshakeResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.mechanisms;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.string(items0[i0]);
+  const SaslHandshakeResponse: MessageCodec<SaslHandshakeResponse> = {
+    name: 'SaslHandshakeResponse',
+    apiKey: 17,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: SaslHandshakeResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeSaslHandshakeResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SaslHandshakeResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): SaslHandshakeResponse {
+      switch (version) {
+        case 0: case 1:
+          return readSaslHandshakeResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('SaslHandshakeResponse', version);
+      }
+    },
+    defaults: defaultSaslHandshakeResponse,
+  };
+
+  /** SaslHandshakeResponse versions 0-1. */
+  function writeSaslHandshakeResponseV0(writer: Writer, message: SaslHandshakeResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.mechanisms;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.string(items0[i0]);
+      }
     }
   }
-}
 
-/** SaslHandshakeResponse versions 0-1. */
-function readSaslHandshakeResponseV0(reader: Reader): SaslHandshakeResponse {
-  const f_errorCode = reader.int16();
-  let f_mechanisms: string[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.string();
+  /** SaslHandshakeResponse versions 0-1. */
+  function readSaslHandshakeResponseV0(reader: Reader): SaslHandshakeResponse {
+    const f_errorCode = reader.int16();
+    let f_mechanisms: string[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.string();
+      }
+      f_mechanisms = items0;
     }
-    f_mechanisms = items0;
+    return {
+      errorCode: f_errorCode,
+      mechanisms: f_mechanisms,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    errorCode: f_errorCode,
-    mechanisms: f_mechanisms,
-    unknownTaggedFields: undefined,
-  };
-}
 
-function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
-  return {
-    errorCode: 0,
-    mechanisms: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultSaslHandshakeResponse(): SaslHandshakeResponse {
+    return {
+      errorCode: 0,
+      mechanisms: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SaslHandshakeResponse;
 }
-

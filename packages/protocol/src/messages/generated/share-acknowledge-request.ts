@@ -2,9 +2,8 @@
 // source: message/ShareAcknowledgeRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareAcknowledgeRequest {
   groupId: string | null;
@@ -33,205 +32,210 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareAcknowledgeRequest: MessageCodec<ShareAcknowledgeRequest> = {
-  name: 'ShareAcknowledgeRequest',
-  apiKey: 79,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareAcknowledgeRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareAcknowledgeRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareAcknowledgeRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareAcknowledgeRequest {
-    switch (version) {
-      case 0:
-        return readShareAcknowledgeRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareAcknowledgeRequest', version);
-    }
-  },
-  defaults: defaultShareAcknowledgeRequest,
-};
+/** Builds the ShareAcknowledgeRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareAcknowledgeRequest(runtime: CodecRuntime): MessageCodec<ShareAcknowledgeRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareAcknowledgeRequest versions 0. */
-function writeShareAcknowledgeRequestV0(writer: Writer, message: ShareAcknowledgeRequest): void {
-  writer.compactNullableString(message.groupId);
-  writer.compactNullableString(message.memberId);
-  writer.int32(message.shareSessionEpoch);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareAcknowledgeRequestAcknowledgeTopicV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareAcknowledgeRequest versions 0. */
-function readShareAcknowledgeRequestV0(reader: Reader): ShareAcknowledgeRequest {
-  const f_groupId = reader.compactNullableString();
-  const f_memberId = reader.compactNullableString();
-  const f_shareSessionEpoch = reader.int32();
-  let f_topics: ShareAcknowledgeRequestAcknowledgeTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareAcknowledgeRequestAcknowledgeTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareAcknowledgeRequestAcknowledgeTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    shareSessionEpoch: f_shareSessionEpoch,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareAcknowledgeRequest: MessageCodec<ShareAcknowledgeRequest> = {
+    name: 'ShareAcknowledgeRequest',
+    apiKey: 79,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareAcknowledgeRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareAcknowledgeRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareAcknowledgeRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareAcknowledgeRequest {
+      switch (version) {
+        case 0:
+          return readShareAcknowledgeRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareAcknowledgeRequest', version);
+      }
+    },
+    defaults: defaultShareAcknowledgeRequest,
   };
-}
 
-/** ShareAcknowledgeRequestAcknowledgePartition versions 0. */
-function writeShareAcknowledgeRequestAcknowledgePartitionV0(writer: Writer, message: ShareAcknowledgeRequestAcknowledgePartition): void {
-  writer.int32(message.partitionIndex);
-  {
-    const items0 = message.acknowledgementBatches;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareAcknowledgeRequestAcknowledgementBatchV0(writer, items0[i0]);
+  /** ShareAcknowledgeRequest versions 0. */
+  function writeShareAcknowledgeRequestV0(writer: Writer, message: ShareAcknowledgeRequest): void {
+    writer.compactNullableString(message.groupId);
+    writer.compactNullableString(message.memberId);
+    writer.int32(message.shareSessionEpoch);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareAcknowledgeRequestAcknowledgeTopicV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareAcknowledgeRequestAcknowledgePartition versions 0. */
-function readShareAcknowledgeRequestAcknowledgePartitionV0(reader: Reader): ShareAcknowledgeRequestAcknowledgePartition {
-  const f_partitionIndex = reader.int32();
-  let f_acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareAcknowledgeRequestAcknowledgementBatch>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareAcknowledgeRequestAcknowledgementBatchV0(reader);
+  /** ShareAcknowledgeRequest versions 0. */
+  function readShareAcknowledgeRequestV0(reader: Reader): ShareAcknowledgeRequest {
+    const f_groupId = reader.compactNullableString();
+    const f_memberId = reader.compactNullableString();
+    const f_shareSessionEpoch = reader.int32();
+    let f_topics: ShareAcknowledgeRequestAcknowledgeTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareAcknowledgeRequestAcknowledgeTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareAcknowledgeRequestAcknowledgeTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_acknowledgementBatches = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      shareSessionEpoch: f_shareSessionEpoch,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    acknowledgementBatches: f_acknowledgementBatches,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareAcknowledgeRequestAcknowledgeTopic versions 0. */
-function writeShareAcknowledgeRequestAcknowledgeTopicV0(writer: Writer, message: ShareAcknowledgeRequestAcknowledgeTopic): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareAcknowledgeRequestAcknowledgePartitionV0(writer, items0[i0]);
+  /** ShareAcknowledgeRequestAcknowledgePartition versions 0. */
+  function writeShareAcknowledgeRequestAcknowledgePartitionV0(writer: Writer, message: ShareAcknowledgeRequestAcknowledgePartition): void {
+    writer.int32(message.partitionIndex);
+    {
+      const items0 = message.acknowledgementBatches;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareAcknowledgeRequestAcknowledgementBatchV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareAcknowledgeRequestAcknowledgeTopic versions 0. */
-function readShareAcknowledgeRequestAcknowledgeTopicV0(reader: Reader): ShareAcknowledgeRequestAcknowledgeTopic {
-  const f_topicId = reader.uuid();
-  let f_partitions: ShareAcknowledgeRequestAcknowledgePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareAcknowledgeRequestAcknowledgePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareAcknowledgeRequestAcknowledgePartitionV0(reader);
+  /** ShareAcknowledgeRequestAcknowledgePartition versions 0. */
+  function readShareAcknowledgeRequestAcknowledgePartitionV0(reader: Reader): ShareAcknowledgeRequestAcknowledgePartition {
+    const f_partitionIndex = reader.int32();
+    let f_acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareAcknowledgeRequestAcknowledgementBatch>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareAcknowledgeRequestAcknowledgementBatchV0(reader);
+      }
+      f_acknowledgementBatches = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      acknowledgementBatches: f_acknowledgementBatches,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareAcknowledgeRequestAcknowledgementBatch versions 0. */
-function writeShareAcknowledgeRequestAcknowledgementBatchV0(writer: Writer, message: ShareAcknowledgeRequestAcknowledgementBatch): void {
-  writer.int64(message.firstOffset);
-  writer.int64(message.lastOffset);
-  {
-    const items0 = message.acknowledgeTypes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int8(items0[i0]);
+  /** ShareAcknowledgeRequestAcknowledgeTopic versions 0. */
+  function writeShareAcknowledgeRequestAcknowledgeTopicV0(writer: Writer, message: ShareAcknowledgeRequestAcknowledgeTopic): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareAcknowledgeRequestAcknowledgePartitionV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareAcknowledgeRequestAcknowledgementBatch versions 0. */
-function readShareAcknowledgeRequestAcknowledgementBatchV0(reader: Reader): ShareAcknowledgeRequestAcknowledgementBatch {
-  const f_firstOffset = reader.int64();
-  const f_lastOffset = reader.int64();
-  let f_acknowledgeTypes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int8();
+  /** ShareAcknowledgeRequestAcknowledgeTopic versions 0. */
+  function readShareAcknowledgeRequestAcknowledgeTopicV0(reader: Reader): ShareAcknowledgeRequestAcknowledgeTopic {
+    const f_topicId = reader.uuid();
+    let f_partitions: ShareAcknowledgeRequestAcknowledgePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareAcknowledgeRequestAcknowledgePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareAcknowledgeRequestAcknowledgePartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_acknowledgeTypes = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    firstOffset: f_firstOffset,
-    lastOffset: f_lastOffset,
-    acknowledgeTypes: f_acknowledgeTypes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
-  return {
-    groupId: null,
-    memberId: "",
-    shareSessionEpoch: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareAcknowledgeRequestAcknowledgementBatch versions 0. */
+  function writeShareAcknowledgeRequestAcknowledgementBatchV0(writer: Writer, message: ShareAcknowledgeRequestAcknowledgementBatch): void {
+    writer.int64(message.firstOffset);
+    writer.int64(message.lastOffset);
+    {
+      const items0 = message.acknowledgeTypes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int8(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareAcknowledgeRequestAcknowledgePartition(): ShareAcknowledgeRequestAcknowledgePartition {
-  return {
-    partitionIndex: 0,
-    acknowledgementBatches: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareAcknowledgeRequestAcknowledgementBatch versions 0. */
+  function readShareAcknowledgeRequestAcknowledgementBatchV0(reader: Reader): ShareAcknowledgeRequestAcknowledgementBatch {
+    const f_firstOffset = reader.int64();
+    const f_lastOffset = reader.int64();
+    let f_acknowledgeTypes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.int8();
+      }
+      f_acknowledgeTypes = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      firstOffset: f_firstOffset,
+      lastOffset: f_lastOffset,
+      acknowledgeTypes: f_acknowledgeTypes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareAcknowledgeRequestAcknowledgeTopic(): ShareAcknowledgeRequestAcknowledgeTopic {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareAcknowledgeRequest(): ShareAcknowledgeRequest {
+    return {
+      groupId: null,
+      memberId: "",
+      shareSessionEpoch: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareAcknowledgeRequestAcknowledgementBatch(): ShareAcknowledgeRequestAcknowledgementBatch {
-  return {
-    firstOffset: 0n,
-    lastOffset: 0n,
-    acknowledgeTypes: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareAcknowledgeRequestAcknowledgePartition(): ShareAcknowledgeRequestAcknowledgePartition {
+    return {
+      partitionIndex: 0,
+      acknowledgementBatches: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultShareAcknowledgeRequestAcknowledgeTopic(): ShareAcknowledgeRequestAcknowledgeTopic {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareAcknowledgeRequestAcknowledgementBatch(): ShareAcknowledgeRequestAcknowledgementBatch {
+    return {
+      firstOffset: 0n,
+      lastOffset: 0n,
+      acknowledgeTypes: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareAcknowledgeRequest;
+}

@@ -2,9 +2,8 @@
 // source: message/ShareAcknowledgeResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareAcknowledgeResponse {
   throttleTimeMs: number;
@@ -43,234 +42,239 @@ export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareAcknowledgeResponse: MessageCodec<ShareAcknowledgeResponse> = {
-  name: 'ShareAcknowledgeResponse',
-  apiKey: 79,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareAcknowledgeResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareAcknowledgeResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareAcknowledgeResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareAcknowledgeResponse {
-    switch (version) {
-      case 0:
-        return readShareAcknowledgeResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareAcknowledgeResponse', version);
-    }
-  },
-  defaults: defaultShareAcknowledgeResponse,
-};
+/** Builds the ShareAcknowledgeResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareAcknowledgeResponse(runtime: CodecRuntime): MessageCodec<ShareAcknowledgeResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareAcknowledgeResponse versions 0. */
-function writeShareAcknowledgeResponseV0(writer: Writer, message: ShareAcknowledgeResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(writer, items0[i0]);
+  const ShareAcknowledgeResponse: MessageCodec<ShareAcknowledgeResponse> = {
+    name: 'ShareAcknowledgeResponse',
+    apiKey: 79,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareAcknowledgeResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareAcknowledgeResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareAcknowledgeResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareAcknowledgeResponse {
+      switch (version) {
+        case 0:
+          return readShareAcknowledgeResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareAcknowledgeResponse', version);
+      }
+    },
+    defaults: defaultShareAcknowledgeResponse,
+  };
+
+  /** ShareAcknowledgeResponse versions 0. */
+  function writeShareAcknowledgeResponseV0(writer: Writer, message: ShareAcknowledgeResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(writer, items0[i0]);
+      }
     }
+    {
+      const items0 = message.nodeEndpoints;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareAcknowledgeResponseNodeEndpointV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.nodeEndpoints;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareAcknowledgeResponseNodeEndpointV0(writer, items0[i0]);
+
+  /** ShareAcknowledgeResponse versions 0. */
+  function readShareAcknowledgeResponseV0(reader: Reader): ShareAcknowledgeResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareAcknowledgeResponseShareAcknowledgeTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(reader);
+      }
+      f_responses = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareAcknowledgeResponse versions 0. */
-function readShareAcknowledgeResponseV0(reader: Reader): ShareAcknowledgeResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareAcknowledgeResponseShareAcknowledgeTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(reader);
+    let f_nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareAcknowledgeResponseNodeEndpoint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareAcknowledgeResponseNodeEndpointV0(reader);
+      }
+      f_nodeEndpoints = items0;
     }
-    f_responses = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      responses: f_responses,
+      nodeEndpoints: f_nodeEndpoints,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareAcknowledgeResponseNodeEndpoint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareAcknowledgeResponseNodeEndpointV0(reader);
+
+  /** ShareAcknowledgeResponseLeaderIdAndEpoch versions 0. */
+  function writeShareAcknowledgeResponseLeaderIdAndEpochV0(writer: Writer, message: ShareAcknowledgeResponseLeaderIdAndEpoch): void {
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareAcknowledgeResponseLeaderIdAndEpoch versions 0. */
+  function readShareAcknowledgeResponseLeaderIdAndEpochV0(reader: Reader): ShareAcknowledgeResponseLeaderIdAndEpoch {
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ShareAcknowledgeResponseNodeEndpoint versions 0. */
+  function writeShareAcknowledgeResponseNodeEndpointV0(writer: Writer, message: ShareAcknowledgeResponseNodeEndpoint): void {
+    writer.int32(message.nodeId);
+    writer.compactString(message.host);
+    writer.int32(message.port);
+    writer.compactNullableString(message.rack);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareAcknowledgeResponseNodeEndpoint versions 0. */
+  function readShareAcknowledgeResponseNodeEndpointV0(reader: Reader): ShareAcknowledgeResponseNodeEndpoint {
+    const f_nodeId = reader.int32();
+    const f_host = reader.compactString();
+    const f_port = reader.int32();
+    const f_rack = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      rack: f_rack,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ShareAcknowledgeResponsePartitionData versions 0. */
+  function writeShareAcknowledgeResponsePartitionDataV0(writer: Writer, message: ShareAcknowledgeResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeShareAcknowledgeResponseLeaderIdAndEpochV0(writer, message.currentLeader);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareAcknowledgeResponsePartitionData versions 0. */
+  function readShareAcknowledgeResponsePartitionDataV0(reader: Reader): ShareAcknowledgeResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_currentLeader = readShareAcknowledgeResponseLeaderIdAndEpochV0(reader);
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      currentLeader: f_currentLeader,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ShareAcknowledgeResponseShareAcknowledgeTopicResponse versions 0. */
+  function writeShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(writer: Writer, message: ShareAcknowledgeResponseShareAcknowledgeTopicResponse): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareAcknowledgeResponsePartitionDataV0(writer, items0[i0]);
+      }
     }
-    f_nodeEndpoints = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    responses: f_responses,
-    nodeEndpoints: f_nodeEndpoints,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareAcknowledgeResponseLeaderIdAndEpoch versions 0. */
-function writeShareAcknowledgeResponseLeaderIdAndEpochV0(writer: Writer, message: ShareAcknowledgeResponseLeaderIdAndEpoch): void {
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareAcknowledgeResponseLeaderIdAndEpoch versions 0. */
-function readShareAcknowledgeResponseLeaderIdAndEpochV0(reader: Reader): ShareAcknowledgeResponseLeaderIdAndEpoch {
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareAcknowledgeResponseNodeEndpoint versions 0. */
-function writeShareAcknowledgeResponseNodeEndpointV0(writer: Writer, message: ShareAcknowledgeResponseNodeEndpoint): void {
-  writer.int32(message.nodeId);
-  writer.compactString(message.host);
-  writer.int32(message.port);
-  writer.compactNullableString(message.rack);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareAcknowledgeResponseNodeEndpoint versions 0. */
-function readShareAcknowledgeResponseNodeEndpointV0(reader: Reader): ShareAcknowledgeResponseNodeEndpoint {
-  const f_nodeId = reader.int32();
-  const f_host = reader.compactString();
-  const f_port = reader.int32();
-  const f_rack = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    rack: f_rack,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareAcknowledgeResponsePartitionData versions 0. */
-function writeShareAcknowledgeResponsePartitionDataV0(writer: Writer, message: ShareAcknowledgeResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeShareAcknowledgeResponseLeaderIdAndEpochV0(writer, message.currentLeader);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareAcknowledgeResponsePartitionData versions 0. */
-function readShareAcknowledgeResponsePartitionDataV0(reader: Reader): ShareAcknowledgeResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_currentLeader = readShareAcknowledgeResponseLeaderIdAndEpochV0(reader);
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    currentLeader: f_currentLeader,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareAcknowledgeResponseShareAcknowledgeTopicResponse versions 0. */
-function writeShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(writer: Writer, message: ShareAcknowledgeResponseShareAcknowledgeTopicResponse): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareAcknowledgeResponsePartitionDataV0(writer, items0[i0]);
+  /** ShareAcknowledgeResponseShareAcknowledgeTopicResponse versions 0. */
+  function readShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(reader: Reader): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+    const f_topicId = reader.uuid();
+    let f_partitions: ShareAcknowledgeResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareAcknowledgeResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareAcknowledgeResponsePartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareAcknowledgeResponseShareAcknowledgeTopicResponse versions 0. */
-function readShareAcknowledgeResponseShareAcknowledgeTopicResponseV0(reader: Reader): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-  const f_topicId = reader.uuid();
-  let f_partitions: ShareAcknowledgeResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareAcknowledgeResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareAcknowledgeResponsePartitionDataV0(reader);
-    }
-    f_partitions = items0;
+  function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      responses: [],
+      nodeEndpoints: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareAcknowledgeResponse(): ShareAcknowledgeResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: null,
-    responses: [],
-    nodeEndpoints: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResponseLeaderIdAndEpoch {
+    return {
+      leaderId: 0,
+      leaderEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResponseLeaderIdAndEpoch {
-  return {
-    leaderId: 0,
-    leaderEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeResponseNodeEndpoint {
+    return {
+      nodeId: 0,
+      host: "",
+      port: 0,
+      rack: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareAcknowledgeResponseNodeEndpoint(): ShareAcknowledgeResponseNodeEndpoint {
-  return {
-    nodeId: 0,
-    host: "",
-    port: 0,
-    rack: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareAcknowledgeResponsePartitionData(): ShareAcknowledgeResponsePartitionData {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      errorMessage: null,
+      currentLeader: defaultShareAcknowledgeResponseLeaderIdAndEpoch(),
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareAcknowledgeResponsePartitionData(): ShareAcknowledgeResponsePartitionData {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    errorMessage: null,
-    currentLeader: defaultShareAcknowledgeResponseLeaderIdAndEpoch(),
-    unknownTaggedFields: undefined,
-  };
+  function defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse(): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareAcknowledgeResponse;
 }
-
-function defaultShareAcknowledgeResponseShareAcknowledgeTopicResponse(): ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -2,9 +2,8 @@
 // source: message/ShareFetchRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareFetchRequest {
   groupId: string | null;
@@ -44,283 +43,288 @@ export interface ShareFetchRequestForgottenTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareFetchRequest: MessageCodec<ShareFetchRequest> = {
-  name: 'ShareFetchRequest',
-  apiKey: 78,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareFetchRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareFetchRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareFetchRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareFetchRequest {
-    switch (version) {
-      case 0:
-        return readShareFetchRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareFetchRequest', version);
-    }
-  },
-  defaults: defaultShareFetchRequest,
-};
+/** Builds the ShareFetchRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareFetchRequest(runtime: CodecRuntime): MessageCodec<ShareFetchRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareFetchRequest versions 0. */
-function writeShareFetchRequestV0(writer: Writer, message: ShareFetchRequest): void {
-  writer.compactNullableString(message.groupId);
-  writer.compactNullableString(message.memberId);
-  writer.int32(message.shareSessionEpoch);
-  writer.int32(message.maxWaitMs);
-  writer.int32(message.minBytes);
-  writer.int32(message.maxBytes);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchRequestFetchTopicV0(writer, items0[i0]);
-    }
-  }
-  {
-    const items0 = message.forgottenTopicsData;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchRequestForgottenTopicV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchRequest versions 0. */
-function readShareFetchRequestV0(reader: Reader): ShareFetchRequest {
-  const f_groupId = reader.compactNullableString();
-  const f_memberId = reader.compactNullableString();
-  const f_shareSessionEpoch = reader.int32();
-  const f_maxWaitMs = reader.int32();
-  const f_minBytes = reader.int32();
-  const f_maxBytes = reader.int32();
-  let f_topics: ShareFetchRequestFetchTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchRequestFetchTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchRequestFetchTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  let f_forgottenTopicsData: ShareFetchRequestForgottenTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchRequestForgottenTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchRequestForgottenTopicV0(reader);
-    }
-    f_forgottenTopicsData = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    shareSessionEpoch: f_shareSessionEpoch,
-    maxWaitMs: f_maxWaitMs,
-    minBytes: f_minBytes,
-    maxBytes: f_maxBytes,
-    topics: f_topics,
-    forgottenTopicsData: f_forgottenTopicsData,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareFetchRequest: MessageCodec<ShareFetchRequest> = {
+    name: 'ShareFetchRequest',
+    apiKey: 78,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareFetchRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareFetchRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareFetchRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareFetchRequest {
+      switch (version) {
+        case 0:
+          return readShareFetchRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareFetchRequest', version);
+      }
+    },
+    defaults: defaultShareFetchRequest,
   };
-}
 
-/** ShareFetchRequestAcknowledgementBatch versions 0. */
-function writeShareFetchRequestAcknowledgementBatchV0(writer: Writer, message: ShareFetchRequestAcknowledgementBatch): void {
-  writer.int64(message.firstOffset);
-  writer.int64(message.lastOffset);
-  {
-    const items0 = message.acknowledgeTypes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int8(items0[i0]);
+  /** ShareFetchRequest versions 0. */
+  function writeShareFetchRequestV0(writer: Writer, message: ShareFetchRequest): void {
+    writer.compactNullableString(message.groupId);
+    writer.compactNullableString(message.memberId);
+    writer.int32(message.shareSessionEpoch);
+    writer.int32(message.maxWaitMs);
+    writer.int32(message.minBytes);
+    writer.int32(message.maxBytes);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchRequestFetchTopicV0(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchRequestAcknowledgementBatch versions 0. */
-function readShareFetchRequestAcknowledgementBatchV0(reader: Reader): ShareFetchRequestAcknowledgementBatch {
-  const f_firstOffset = reader.int64();
-  const f_lastOffset = reader.int64();
-  let f_acknowledgeTypes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.int8();
+    {
+      const items0 = message.forgottenTopicsData;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchRequestForgottenTopicV0(writer, items0[i0]);
+      }
     }
-    f_acknowledgeTypes = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    firstOffset: f_firstOffset,
-    lastOffset: f_lastOffset,
-    acknowledgeTypes: f_acknowledgeTypes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareFetchRequestFetchPartition versions 0. */
-function writeShareFetchRequestFetchPartitionV0(writer: Writer, message: ShareFetchRequestFetchPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.partitionMaxBytes);
-  {
-    const items0 = message.acknowledgementBatches;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchRequestAcknowledgementBatchV0(writer, items0[i0]);
+  /** ShareFetchRequest versions 0. */
+  function readShareFetchRequestV0(reader: Reader): ShareFetchRequest {
+    const f_groupId = reader.compactNullableString();
+    const f_memberId = reader.compactNullableString();
+    const f_shareSessionEpoch = reader.int32();
+    const f_maxWaitMs = reader.int32();
+    const f_minBytes = reader.int32();
+    const f_maxBytes = reader.int32();
+    let f_topics: ShareFetchRequestFetchTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchRequestFetchTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchRequestFetchTopicV0(reader);
+      }
+      f_topics = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchRequestFetchPartition versions 0. */
-function readShareFetchRequestFetchPartitionV0(reader: Reader): ShareFetchRequestFetchPartition {
-  const f_partitionIndex = reader.int32();
-  const f_partitionMaxBytes = reader.int32();
-  let f_acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchRequestAcknowledgementBatch>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchRequestAcknowledgementBatchV0(reader);
+    let f_forgottenTopicsData: ShareFetchRequestForgottenTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchRequestForgottenTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchRequestForgottenTopicV0(reader);
+      }
+      f_forgottenTopicsData = items0;
     }
-    f_acknowledgementBatches = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      shareSessionEpoch: f_shareSessionEpoch,
+      maxWaitMs: f_maxWaitMs,
+      minBytes: f_minBytes,
+      maxBytes: f_maxBytes,
+      topics: f_topics,
+      forgottenTopicsData: f_forgottenTopicsData,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    partitionMaxBytes: f_partitionMaxBytes,
-    acknowledgementBatches: f_acknowledgementBatches,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareFetchRequestFetchTopic versions 0. */
-function writeShareFetchRequestFetchTopicV0(writer: Writer, message: ShareFetchRequestFetchTopic): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchRequestFetchPartitionV0(writer, items0[i0]);
+  /** ShareFetchRequestAcknowledgementBatch versions 0. */
+  function writeShareFetchRequestAcknowledgementBatchV0(writer: Writer, message: ShareFetchRequestAcknowledgementBatch): void {
+    writer.int64(message.firstOffset);
+    writer.int64(message.lastOffset);
+    {
+      const items0 = message.acknowledgeTypes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int8(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareFetchRequestFetchTopic versions 0. */
-function readShareFetchRequestFetchTopicV0(reader: Reader): ShareFetchRequestFetchTopic {
-  const f_topicId = reader.uuid();
-  let f_partitions: ShareFetchRequestFetchPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchRequestFetchPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchRequestFetchPartitionV0(reader);
+  /** ShareFetchRequestAcknowledgementBatch versions 0. */
+  function readShareFetchRequestAcknowledgementBatchV0(reader: Reader): ShareFetchRequestAcknowledgementBatch {
+    const f_firstOffset = reader.int64();
+    const f_lastOffset = reader.int64();
+    let f_acknowledgeTypes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.int8();
+      }
+      f_acknowledgeTypes = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      firstOffset: f_firstOffset,
+      lastOffset: f_lastOffset,
+      acknowledgeTypes: f_acknowledgeTypes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareFetchRequestForgottenTopic versions 0. */
-function writeShareFetchRequestForgottenTopicV0(writer: Writer, message: ShareFetchRequestForgottenTopic): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ShareFetchRequestFetchPartition versions 0. */
+  function writeShareFetchRequestFetchPartitionV0(writer: Writer, message: ShareFetchRequestFetchPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.partitionMaxBytes);
+    {
+      const items0 = message.acknowledgementBatches;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchRequestAcknowledgementBatchV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareFetchRequestForgottenTopic versions 0. */
-function readShareFetchRequestForgottenTopicV0(reader: Reader): ShareFetchRequestForgottenTopic {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ShareFetchRequestFetchPartition versions 0. */
+  function readShareFetchRequestFetchPartitionV0(reader: Reader): ShareFetchRequestFetchPartition {
+    const f_partitionIndex = reader.int32();
+    const f_partitionMaxBytes = reader.int32();
+    let f_acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchRequestAcknowledgementBatch>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchRequestAcknowledgementBatchV0(reader);
+      }
+      f_acknowledgementBatches = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      partitionMaxBytes: f_partitionMaxBytes,
+      acknowledgementBatches: f_acknowledgementBatches,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareFetchRequest(): ShareFetchRequest {
-  return {
-    groupId: null,
-    memberId: "",
-    shareSessionEpoch: 0,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 2147483647,
-    topics: [],
-    forgottenTopicsData: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareFetchRequestFetchTopic versions 0. */
+  function writeShareFetchRequestFetchTopicV0(writer: Writer, message: ShareFetchRequestFetchTopic): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchRequestFetchPartitionV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareFetchRequestAcknowledgementBatch(): ShareFetchRequestAcknowledgementBatch {
-  return {
-    firstOffset: 0n,
-    lastOffset: 0n,
-    acknowledgeTypes: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareFetchRequestFetchTopic versions 0. */
+  function readShareFetchRequestFetchTopicV0(reader: Reader): ShareFetchRequestFetchTopic {
+    const f_topicId = reader.uuid();
+    let f_partitions: ShareFetchRequestFetchPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchRequestFetchPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchRequestFetchPartitionV0(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareFetchRequestFetchPartition(): ShareFetchRequestFetchPartition {
-  return {
-    partitionIndex: 0,
-    partitionMaxBytes: 0,
-    acknowledgementBatches: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareFetchRequestForgottenTopic versions 0. */
+  function writeShareFetchRequestForgottenTopicV0(writer: Writer, message: ShareFetchRequestForgottenTopic): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareFetchRequestFetchTopic(): ShareFetchRequestFetchTopic {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareFetchRequestForgottenTopic versions 0. */
+  function readShareFetchRequestForgottenTopicV0(reader: Reader): ShareFetchRequestForgottenTopic {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareFetchRequestForgottenTopic(): ShareFetchRequestForgottenTopic {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareFetchRequest(): ShareFetchRequest {
+    return {
+      groupId: null,
+      memberId: "",
+      shareSessionEpoch: 0,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 2147483647,
+      topics: [],
+      forgottenTopicsData: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultShareFetchRequestAcknowledgementBatch(): ShareFetchRequestAcknowledgementBatch {
+    return {
+      firstOffset: 0n,
+      lastOffset: 0n,
+      acknowledgeTypes: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareFetchRequestFetchPartition(): ShareFetchRequestFetchPartition {
+    return {
+      partitionIndex: 0,
+      partitionMaxBytes: 0,
+      acknowledgementBatches: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareFetchRequestFetchTopic(): ShareFetchRequestFetchTopic {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareFetchRequestForgottenTopic(): ShareFetchRequestForgottenTopic {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareFetchRequest;
+}

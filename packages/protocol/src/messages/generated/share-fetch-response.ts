@@ -2,9 +2,8 @@
 // source: message/ShareFetchResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareFetchResponse {
   throttleTimeMs: number;
@@ -54,295 +53,300 @@ export interface ShareFetchResponseShareFetchableTopicResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareFetchResponse: MessageCodec<ShareFetchResponse> = {
-  name: 'ShareFetchResponse',
-  apiKey: 78,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareFetchResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareFetchResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareFetchResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareFetchResponse {
-    switch (version) {
-      case 0:
-        return readShareFetchResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareFetchResponse', version);
-    }
-  },
-  defaults: defaultShareFetchResponse,
-};
+/** Builds the ShareFetchResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareFetchResponse(runtime: CodecRuntime): MessageCodec<ShareFetchResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareFetchResponse versions 0. */
-function writeShareFetchResponseV0(writer: Writer, message: ShareFetchResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.responses;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchResponseShareFetchableTopicResponseV0(writer, items0[i0]);
+  const ShareFetchResponse: MessageCodec<ShareFetchResponse> = {
+    name: 'ShareFetchResponse',
+    apiKey: 78,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareFetchResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareFetchResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareFetchResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareFetchResponse {
+      switch (version) {
+        case 0:
+          return readShareFetchResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareFetchResponse', version);
+      }
+    },
+    defaults: defaultShareFetchResponse,
+  };
+
+  /** ShareFetchResponse versions 0. */
+  function writeShareFetchResponseV0(writer: Writer, message: ShareFetchResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.responses;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchResponseShareFetchableTopicResponseV0(writer, items0[i0]);
+      }
     }
+    {
+      const items0 = message.nodeEndpoints;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchResponseNodeEndpointV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.nodeEndpoints;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchResponseNodeEndpointV0(writer, items0[i0]);
+
+  /** ShareFetchResponse versions 0. */
+  function readShareFetchResponseV0(reader: Reader): ShareFetchResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_responses: ShareFetchResponseShareFetchableTopicResponse[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchResponseShareFetchableTopicResponse>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchResponseShareFetchableTopicResponseV0(reader);
+      }
+      f_responses = items0;
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchResponse versions 0. */
-function readShareFetchResponseV0(reader: Reader): ShareFetchResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_responses: ShareFetchResponseShareFetchableTopicResponse[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchResponseShareFetchableTopicResponse>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchResponseShareFetchableTopicResponseV0(reader);
+    let f_nodeEndpoints: ShareFetchResponseNodeEndpoint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchResponseNodeEndpoint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchResponseNodeEndpointV0(reader);
+      }
+      f_nodeEndpoints = items0;
     }
-    f_responses = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      responses: f_responses,
+      nodeEndpoints: f_nodeEndpoints,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  let f_nodeEndpoints: ShareFetchResponseNodeEndpoint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchResponseNodeEndpoint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchResponseNodeEndpointV0(reader);
+
+  /** ShareFetchResponseAcquiredRecords versions 0. */
+  function writeShareFetchResponseAcquiredRecordsV0(writer: Writer, message: ShareFetchResponseAcquiredRecords): void {
+    writer.int64(message.firstOffset);
+    writer.int64(message.lastOffset);
+    writer.int16(message.deliveryCount);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareFetchResponseAcquiredRecords versions 0. */
+  function readShareFetchResponseAcquiredRecordsV0(reader: Reader): ShareFetchResponseAcquiredRecords {
+    const f_firstOffset = reader.int64();
+    const f_lastOffset = reader.int64();
+    const f_deliveryCount = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      firstOffset: f_firstOffset,
+      lastOffset: f_lastOffset,
+      deliveryCount: f_deliveryCount,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ShareFetchResponseLeaderIdAndEpoch versions 0. */
+  function writeShareFetchResponseLeaderIdAndEpochV0(writer: Writer, message: ShareFetchResponseLeaderIdAndEpoch): void {
+    writer.int32(message.leaderId);
+    writer.int32(message.leaderEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareFetchResponseLeaderIdAndEpoch versions 0. */
+  function readShareFetchResponseLeaderIdAndEpochV0(reader: Reader): ShareFetchResponseLeaderIdAndEpoch {
+    const f_leaderId = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      leaderId: f_leaderId,
+      leaderEpoch: f_leaderEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ShareFetchResponseNodeEndpoint versions 0. */
+  function writeShareFetchResponseNodeEndpointV0(writer: Writer, message: ShareFetchResponseNodeEndpoint): void {
+    writer.int32(message.nodeId);
+    writer.compactString(message.host);
+    writer.int32(message.port);
+    writer.compactNullableString(message.rack);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareFetchResponseNodeEndpoint versions 0. */
+  function readShareFetchResponseNodeEndpointV0(reader: Reader): ShareFetchResponseNodeEndpoint {
+    const f_nodeId = reader.int32();
+    const f_host = reader.compactString();
+    const f_port = reader.int32();
+    const f_rack = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      nodeId: f_nodeId,
+      host: f_host,
+      port: f_port,
+      rack: f_rack,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** ShareFetchResponsePartitionData versions 0. */
+  function writeShareFetchResponsePartitionDataV0(writer: Writer, message: ShareFetchResponsePartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.int16(message.acknowledgeErrorCode);
+    writer.compactNullableString(message.acknowledgeErrorMessage);
+    writeShareFetchResponseLeaderIdAndEpochV0(writer, message.currentLeader);
+    writer.compactNullableBytes(message.records);
+    {
+      const items0 = message.acquiredRecords;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchResponseAcquiredRecordsV0(writer, items0[i0]);
+      }
     }
-    f_nodeEndpoints = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    responses: f_responses,
-    nodeEndpoints: f_nodeEndpoints,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareFetchResponseAcquiredRecords versions 0. */
-function writeShareFetchResponseAcquiredRecordsV0(writer: Writer, message: ShareFetchResponseAcquiredRecords): void {
-  writer.int64(message.firstOffset);
-  writer.int64(message.lastOffset);
-  writer.int16(message.deliveryCount);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchResponseAcquiredRecords versions 0. */
-function readShareFetchResponseAcquiredRecordsV0(reader: Reader): ShareFetchResponseAcquiredRecords {
-  const f_firstOffset = reader.int64();
-  const f_lastOffset = reader.int64();
-  const f_deliveryCount = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    firstOffset: f_firstOffset,
-    lastOffset: f_lastOffset,
-    deliveryCount: f_deliveryCount,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareFetchResponseLeaderIdAndEpoch versions 0. */
-function writeShareFetchResponseLeaderIdAndEpochV0(writer: Writer, message: ShareFetchResponseLeaderIdAndEpoch): void {
-  writer.int32(message.leaderId);
-  writer.int32(message.leaderEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchResponseLeaderIdAndEpoch versions 0. */
-function readShareFetchResponseLeaderIdAndEpochV0(reader: Reader): ShareFetchResponseLeaderIdAndEpoch {
-  const f_leaderId = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    leaderId: f_leaderId,
-    leaderEpoch: f_leaderEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareFetchResponseNodeEndpoint versions 0. */
-function writeShareFetchResponseNodeEndpointV0(writer: Writer, message: ShareFetchResponseNodeEndpoint): void {
-  writer.int32(message.nodeId);
-  writer.compactString(message.host);
-  writer.int32(message.port);
-  writer.compactNullableString(message.rack);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareFetchResponseNodeEndpoint versions 0. */
-function readShareFetchResponseNodeEndpointV0(reader: Reader): ShareFetchResponseNodeEndpoint {
-  const f_nodeId = reader.int32();
-  const f_host = reader.compactString();
-  const f_port = reader.int32();
-  const f_rack = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    nodeId: f_nodeId,
-    host: f_host,
-    port: f_port,
-    rack: f_rack,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareFetchResponsePartitionData versions 0. */
-function writeShareFetchResponsePartitionDataV0(writer: Writer, message: ShareFetchResponsePartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.int16(message.acknowledgeErrorCode);
-  writer.compactNullableString(message.acknowledgeErrorMessage);
-  writeShareFetchResponseLeaderIdAndEpochV0(writer, message.currentLeader);
-  writer.compactNullableBytes(message.records);
-  {
-    const items0 = message.acquiredRecords;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchResponseAcquiredRecordsV0(writer, items0[i0]);
+  /** ShareFetchResponsePartitionData versions 0. */
+  function readShareFetchResponsePartitionDataV0(reader: Reader): ShareFetchResponsePartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_acknowledgeErrorCode = reader.int16();
+    const f_acknowledgeErrorMessage = reader.compactNullableString();
+    const f_currentLeader = readShareFetchResponseLeaderIdAndEpochV0(reader);
+    const f_records = reader.compactNullableBytes();
+    let f_acquiredRecords: ShareFetchResponseAcquiredRecords[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchResponseAcquiredRecords>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchResponseAcquiredRecordsV0(reader);
+      }
+      f_acquiredRecords = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      acknowledgeErrorCode: f_acknowledgeErrorCode,
+      acknowledgeErrorMessage: f_acknowledgeErrorMessage,
+      currentLeader: f_currentLeader,
+      records: f_records,
+      acquiredRecords: f_acquiredRecords,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareFetchResponsePartitionData versions 0. */
-function readShareFetchResponsePartitionDataV0(reader: Reader): ShareFetchResponsePartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_acknowledgeErrorCode = reader.int16();
-  const f_acknowledgeErrorMessage = reader.compactNullableString();
-  const f_currentLeader = readShareFetchResponseLeaderIdAndEpochV0(reader);
-  const f_records = reader.compactNullableBytes();
-  let f_acquiredRecords: ShareFetchResponseAcquiredRecords[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchResponseAcquiredRecords>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchResponseAcquiredRecordsV0(reader);
+  /** ShareFetchResponseShareFetchableTopicResponse versions 0. */
+  function writeShareFetchResponseShareFetchableTopicResponseV0(writer: Writer, message: ShareFetchResponseShareFetchableTopicResponse): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareFetchResponsePartitionDataV0(writer, items0[i0]);
+      }
     }
-    f_acquiredRecords = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    acknowledgeErrorCode: f_acknowledgeErrorCode,
-    acknowledgeErrorMessage: f_acknowledgeErrorMessage,
-    currentLeader: f_currentLeader,
-    records: f_records,
-    acquiredRecords: f_acquiredRecords,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareFetchResponseShareFetchableTopicResponse versions 0. */
-function writeShareFetchResponseShareFetchableTopicResponseV0(writer: Writer, message: ShareFetchResponseShareFetchableTopicResponse): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareFetchResponsePartitionDataV0(writer, items0[i0]);
+  /** ShareFetchResponseShareFetchableTopicResponse versions 0. */
+  function readShareFetchResponseShareFetchableTopicResponseV0(reader: Reader): ShareFetchResponseShareFetchableTopicResponse {
+    const f_topicId = reader.uuid();
+    let f_partitions: ShareFetchResponsePartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareFetchResponsePartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareFetchResponsePartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareFetchResponseShareFetchableTopicResponse versions 0. */
-function readShareFetchResponseShareFetchableTopicResponseV0(reader: Reader): ShareFetchResponseShareFetchableTopicResponse {
-  const f_topicId = reader.uuid();
-  let f_partitions: ShareFetchResponsePartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareFetchResponsePartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareFetchResponsePartitionDataV0(reader);
-    }
-    f_partitions = items0;
+  function defaultShareFetchResponse(): ShareFetchResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      responses: [],
+      nodeEndpoints: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareFetchResponse(): ShareFetchResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: null,
-    responses: [],
-    nodeEndpoints: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareFetchResponseAcquiredRecords(): ShareFetchResponseAcquiredRecords {
+    return {
+      firstOffset: 0n,
+      lastOffset: 0n,
+      deliveryCount: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareFetchResponseAcquiredRecords(): ShareFetchResponseAcquiredRecords {
-  return {
-    firstOffset: 0n,
-    lastOffset: 0n,
-    deliveryCount: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderIdAndEpoch {
+    return {
+      leaderId: 0,
+      leaderEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderIdAndEpoch {
-  return {
-    leaderId: 0,
-    leaderEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareFetchResponseNodeEndpoint(): ShareFetchResponseNodeEndpoint {
+    return {
+      nodeId: 0,
+      host: "",
+      port: 0,
+      rack: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareFetchResponseNodeEndpoint(): ShareFetchResponseNodeEndpoint {
-  return {
-    nodeId: 0,
-    host: "",
-    port: 0,
-    rack: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareFetchResponsePartitionData(): ShareFetchResponsePartitionData {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      errorMessage: null,
+      acknowledgeErrorCode: 0,
+      acknowledgeErrorMessage: null,
+      currentLeader: defaultShareFetchResponseLeaderIdAndEpoch(),
+      records: null,
+      acquiredRecords: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareFetchResponsePartitionData(): ShareFetchResponsePartitionData {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    errorMessage: null,
-    acknowledgeErrorCode: 0,
-    acknowledgeErrorMessage: null,
-    currentLeader: defaultShareFetchResponseLeaderIdAndEpoch(),
-    records: null,
-    acquiredRecords: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultShareFetchResponseShareFetchableTopicResponse(): ShareFetchResponseShareFetchableTopicResponse {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareFetchResponse;
 }
-
-function defaultShareFetchResponseShareFetchableTopicResponse(): ShareFetchResponseShareFetchableTopicResponse {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupCurrentMemberAssignmentKey {
   groupId: string;
@@ -11,54 +11,59 @@ export interface ShareGroupCurrentMemberAssignmentKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupCurrentMemberAssignmentKey: MessageCodec<ShareGroupCurrentMemberAssignmentKey> = {
-  name: 'ShareGroupCurrentMemberAssignmentKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 14, max: 14 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupCurrentMemberAssignmentKey, version: number): void {
-    switch (version) {
-      case 14:
-        writeShareGroupCurrentMemberAssignmentKeyV14(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupCurrentMemberAssignmentKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupCurrentMemberAssignmentKey {
-    switch (version) {
-      case 14:
-        return readShareGroupCurrentMemberAssignmentKeyV14(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupCurrentMemberAssignmentKey', version);
-    }
-  },
-  defaults: defaultShareGroupCurrentMemberAssignmentKey,
-};
+/** Builds the ShareGroupCurrentMemberAssignmentKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupCurrentMemberAssignmentKey(runtime: CodecRuntime): MessageCodec<ShareGroupCurrentMemberAssignmentKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupCurrentMemberAssignmentKey versions 14. */
-function writeShareGroupCurrentMemberAssignmentKeyV14(writer: Writer, message: ShareGroupCurrentMemberAssignmentKey): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-}
-
-/** ShareGroupCurrentMemberAssignmentKey versions 14. */
-function readShareGroupCurrentMemberAssignmentKeyV14(reader: Reader): ShareGroupCurrentMemberAssignmentKey {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    unknownTaggedFields: undefined,
+  const ShareGroupCurrentMemberAssignmentKey: MessageCodec<ShareGroupCurrentMemberAssignmentKey> = {
+    name: 'ShareGroupCurrentMemberAssignmentKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 14, max: 14 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupCurrentMemberAssignmentKey, version: number): void {
+      switch (version) {
+        case 14:
+          writeShareGroupCurrentMemberAssignmentKeyV14(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupCurrentMemberAssignmentKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupCurrentMemberAssignmentKey {
+      switch (version) {
+        case 14:
+          return readShareGroupCurrentMemberAssignmentKeyV14(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupCurrentMemberAssignmentKey', version);
+      }
+    },
+    defaults: defaultShareGroupCurrentMemberAssignmentKey,
   };
-}
 
-function defaultShareGroupCurrentMemberAssignmentKey(): ShareGroupCurrentMemberAssignmentKey {
-  return {
-    groupId: "",
-    memberId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupCurrentMemberAssignmentKey versions 14. */
+  function writeShareGroupCurrentMemberAssignmentKeyV14(writer: Writer, message: ShareGroupCurrentMemberAssignmentKey): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+  }
 
+  /** ShareGroupCurrentMemberAssignmentKey versions 14. */
+  function readShareGroupCurrentMemberAssignmentKeyV14(reader: Reader): ShareGroupCurrentMemberAssignmentKey {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupCurrentMemberAssignmentKey(): ShareGroupCurrentMemberAssignmentKey {
+    return {
+      groupId: "",
+      memberId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupCurrentMemberAssignmentKey;
+}

@@ -2,9 +2,8 @@
 // source: group-coordinator/ShareGroupCurrentMemberAssignmentValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupCurrentMemberAssignmentValue {
   memberEpoch: number;
@@ -20,122 +19,127 @@ export interface ShareGroupCurrentMemberAssignmentValueTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupCurrentMemberAssignmentValue: MessageCodec<ShareGroupCurrentMemberAssignmentValue> = {
-  name: 'ShareGroupCurrentMemberAssignmentValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupCurrentMemberAssignmentValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupCurrentMemberAssignmentValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupCurrentMemberAssignmentValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupCurrentMemberAssignmentValue {
-    switch (version) {
-      case 0:
-        return readShareGroupCurrentMemberAssignmentValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupCurrentMemberAssignmentValue', version);
-    }
-  },
-  defaults: defaultShareGroupCurrentMemberAssignmentValue,
-};
+/** Builds the ShareGroupCurrentMemberAssignmentValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupCurrentMemberAssignmentValue(runtime: CodecRuntime): MessageCodec<ShareGroupCurrentMemberAssignmentValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupCurrentMemberAssignmentValue versions 0. */
-function writeShareGroupCurrentMemberAssignmentValueV0(writer: Writer, message: ShareGroupCurrentMemberAssignmentValue): void {
-  writer.int32(message.memberEpoch);
-  writer.int32(message.previousMemberEpoch);
-  writer.int8(message.state);
-  {
-    const items0 = message.assignedPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupCurrentMemberAssignmentValue versions 0. */
-function readShareGroupCurrentMemberAssignmentValueV0(reader: Reader): ShareGroupCurrentMemberAssignmentValue {
-  const f_memberEpoch = reader.int32();
-  const f_previousMemberEpoch = reader.int32();
-  const f_state = reader.int8();
-  let f_assignedPartitions: ShareGroupCurrentMemberAssignmentValueTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupCurrentMemberAssignmentValueTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader);
-    }
-    f_assignedPartitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberEpoch: f_memberEpoch,
-    previousMemberEpoch: f_previousMemberEpoch,
-    state: f_state,
-    assignedPartitions: f_assignedPartitions,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupCurrentMemberAssignmentValue: MessageCodec<ShareGroupCurrentMemberAssignmentValue> = {
+    name: 'ShareGroupCurrentMemberAssignmentValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupCurrentMemberAssignmentValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupCurrentMemberAssignmentValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupCurrentMemberAssignmentValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupCurrentMemberAssignmentValue {
+      switch (version) {
+        case 0:
+          return readShareGroupCurrentMemberAssignmentValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupCurrentMemberAssignmentValue', version);
+      }
+    },
+    defaults: defaultShareGroupCurrentMemberAssignmentValue,
   };
-}
 
-/** ShareGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
-function writeShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer: Writer, message: ShareGroupCurrentMemberAssignmentValueTopicPartitions): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ShareGroupCurrentMemberAssignmentValue versions 0. */
+  function writeShareGroupCurrentMemberAssignmentValueV0(writer: Writer, message: ShareGroupCurrentMemberAssignmentValue): void {
+    writer.int32(message.memberEpoch);
+    writer.int32(message.previousMemberEpoch);
+    writer.int8(message.state);
+    {
+      const items0 = message.assignedPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
-function readShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader: Reader): ShareGroupCurrentMemberAssignmentValueTopicPartitions {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ShareGroupCurrentMemberAssignmentValue versions 0. */
+  function readShareGroupCurrentMemberAssignmentValueV0(reader: Reader): ShareGroupCurrentMemberAssignmentValue {
+    const f_memberEpoch = reader.int32();
+    const f_previousMemberEpoch = reader.int32();
+    const f_state = reader.int8();
+    let f_assignedPartitions: ShareGroupCurrentMemberAssignmentValueTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupCurrentMemberAssignmentValueTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader);
+      }
+      f_assignedPartitions = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberEpoch: f_memberEpoch,
+      previousMemberEpoch: f_previousMemberEpoch,
+      state: f_state,
+      assignedPartitions: f_assignedPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupCurrentMemberAssignmentValue(): ShareGroupCurrentMemberAssignmentValue {
-  return {
-    memberEpoch: 0,
-    previousMemberEpoch: 0,
-    state: 0,
-    assignedPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
+  function writeShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(writer: Writer, message: ShareGroupCurrentMemberAssignmentValueTopicPartitions): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareGroupCurrentMemberAssignmentValueTopicPartitions(): ShareGroupCurrentMemberAssignmentValueTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupCurrentMemberAssignmentValueTopicPartitions versions 0. */
+  function readShareGroupCurrentMemberAssignmentValueTopicPartitionsV0(reader: Reader): ShareGroupCurrentMemberAssignmentValueTopicPartitions {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultShareGroupCurrentMemberAssignmentValue(): ShareGroupCurrentMemberAssignmentValue {
+    return {
+      memberEpoch: 0,
+      previousMemberEpoch: 0,
+      state: 0,
+      assignedPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupCurrentMemberAssignmentValueTopicPartitions(): ShareGroupCurrentMemberAssignmentValueTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupCurrentMemberAssignmentValue;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupDescribeRequest {
   groupIds: string[];
@@ -11,70 +11,75 @@ export interface ShareGroupDescribeRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupDescribeRequest: MessageCodec<ShareGroupDescribeRequest> = {
-  name: 'ShareGroupDescribeRequest',
-  apiKey: 77,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupDescribeRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupDescribeRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupDescribeRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupDescribeRequest {
-    switch (version) {
-      case 0:
-        return readShareGroupDescribeRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupDescribeRequest', version);
-    }
-  },
-  defaults: defaultShareGroupDescribeRequest,
-};
+/** Builds the ShareGroupDescribeRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupDescribeRequest(runtime: CodecRuntime): MessageCodec<ShareGroupDescribeRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupDescribeRequest versions 0. */
-function writeShareGroupDescribeRequestV0(writer: Writer, message: ShareGroupDescribeRequest): void {
-  {
-    const items0 = message.groupIds;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  writer.bool(message.includeAuthorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupDescribeRequest versions 0. */
-function readShareGroupDescribeRequestV0(reader: Reader): ShareGroupDescribeRequest {
-  let f_groupIds: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_groupIds = items0;
-  }
-  const f_includeAuthorizedOperations = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupIds: f_groupIds,
-    includeAuthorizedOperations: f_includeAuthorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupDescribeRequest: MessageCodec<ShareGroupDescribeRequest> = {
+    name: 'ShareGroupDescribeRequest',
+    apiKey: 77,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupDescribeRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupDescribeRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupDescribeRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupDescribeRequest {
+      switch (version) {
+        case 0:
+          return readShareGroupDescribeRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupDescribeRequest', version);
+      }
+    },
+    defaults: defaultShareGroupDescribeRequest,
   };
-}
 
-function defaultShareGroupDescribeRequest(): ShareGroupDescribeRequest {
-  return {
-    groupIds: [],
-    includeAuthorizedOperations: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupDescribeRequest versions 0. */
+  function writeShareGroupDescribeRequestV0(writer: Writer, message: ShareGroupDescribeRequest): void {
+    {
+      const items0 = message.groupIds;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writer.bool(message.includeAuthorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ShareGroupDescribeRequest versions 0. */
+  function readShareGroupDescribeRequestV0(reader: Reader): ShareGroupDescribeRequest {
+    let f_groupIds: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_groupIds = items0;
+    }
+    const f_includeAuthorizedOperations = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupIds: f_groupIds,
+      includeAuthorizedOperations: f_includeAuthorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultShareGroupDescribeRequest(): ShareGroupDescribeRequest {
+    return {
+      groupIds: [],
+      includeAuthorizedOperations: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupDescribeRequest;
+}

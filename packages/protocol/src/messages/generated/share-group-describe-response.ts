@@ -2,9 +2,8 @@
 // source: message/ShareGroupDescribeResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupDescribeResponse {
   throttleTimeMs: number;
@@ -48,285 +47,290 @@ export interface ShareGroupDescribeResponseTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupDescribeResponse: MessageCodec<ShareGroupDescribeResponse> = {
-  name: 'ShareGroupDescribeResponse',
-  apiKey: 77,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupDescribeResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupDescribeResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupDescribeResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupDescribeResponse {
-    switch (version) {
-      case 0:
-        return readShareGroupDescribeResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupDescribeResponse', version);
-    }
-  },
-  defaults: defaultShareGroupDescribeResponse,
-};
+/** Builds the ShareGroupDescribeResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupDescribeResponse(runtime: CodecRuntime): MessageCodec<ShareGroupDescribeResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupDescribeResponse versions 0. */
-function writeShareGroupDescribeResponseV0(writer: Writer, message: ShareGroupDescribeResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.groups;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupDescribeResponseDescribedGroupV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupDescribeResponse versions 0. */
-function readShareGroupDescribeResponseV0(reader: Reader): ShareGroupDescribeResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_groups: ShareGroupDescribeResponseDescribedGroup[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupDescribeResponseDescribedGroup>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupDescribeResponseDescribedGroupV0(reader);
-    }
-    f_groups = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    groups: f_groups,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupDescribeResponse: MessageCodec<ShareGroupDescribeResponse> = {
+    name: 'ShareGroupDescribeResponse',
+    apiKey: 77,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupDescribeResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupDescribeResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupDescribeResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupDescribeResponse {
+      switch (version) {
+        case 0:
+          return readShareGroupDescribeResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupDescribeResponse', version);
+      }
+    },
+    defaults: defaultShareGroupDescribeResponse,
   };
-}
 
-/** ShareGroupDescribeResponseAssignment versions 0. */
-function writeShareGroupDescribeResponseAssignmentV0(writer: Writer, message: ShareGroupDescribeResponseAssignment): void {
-  {
-    const items0 = message.topicPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupDescribeResponseTopicPartitionsV0(writer, items0[i0]);
+  /** ShareGroupDescribeResponse versions 0. */
+  function writeShareGroupDescribeResponseV0(writer: Writer, message: ShareGroupDescribeResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.groups;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupDescribeResponseDescribedGroupV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupDescribeResponseAssignment versions 0. */
-function readShareGroupDescribeResponseAssignmentV0(reader: Reader): ShareGroupDescribeResponseAssignment {
-  let f_topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupDescribeResponseTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupDescribeResponseTopicPartitionsV0(reader);
+  /** ShareGroupDescribeResponse versions 0. */
+  function readShareGroupDescribeResponseV0(reader: Reader): ShareGroupDescribeResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_groups: ShareGroupDescribeResponseDescribedGroup[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupDescribeResponseDescribedGroup>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupDescribeResponseDescribedGroupV0(reader);
+      }
+      f_groups = items0;
     }
-    f_topicPartitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      groups: f_groups,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareGroupDescribeResponseDescribedGroup versions 0. */
-function writeShareGroupDescribeResponseDescribedGroupV0(writer: Writer, message: ShareGroupDescribeResponseDescribedGroup): void {
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.compactString(message.groupId);
-  writer.compactString(message.groupState);
-  writer.int32(message.groupEpoch);
-  writer.int32(message.assignmentEpoch);
-  writer.compactString(message.assignorName);
-  {
-    const items0 = message.members;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupDescribeResponseMemberV0(writer, items0[i0]);
+  /** ShareGroupDescribeResponseAssignment versions 0. */
+  function writeShareGroupDescribeResponseAssignmentV0(writer: Writer, message: ShareGroupDescribeResponseAssignment): void {
+    {
+      const items0 = message.topicPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupDescribeResponseTopicPartitionsV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.authorizedOperations);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupDescribeResponseDescribedGroup versions 0. */
-function readShareGroupDescribeResponseDescribedGroupV0(reader: Reader): ShareGroupDescribeResponseDescribedGroup {
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_groupId = reader.compactString();
-  const f_groupState = reader.compactString();
-  const f_groupEpoch = reader.int32();
-  const f_assignmentEpoch = reader.int32();
-  const f_assignorName = reader.compactString();
-  let f_members: ShareGroupDescribeResponseMember[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupDescribeResponseMember>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupDescribeResponseMemberV0(reader);
+  /** ShareGroupDescribeResponseAssignment versions 0. */
+  function readShareGroupDescribeResponseAssignmentV0(reader: Reader): ShareGroupDescribeResponseAssignment {
+    let f_topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupDescribeResponseTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupDescribeResponseTopicPartitionsV0(reader);
+      }
+      f_topicPartitions = items0;
     }
-    f_members = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_authorizedOperations = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    groupId: f_groupId,
-    groupState: f_groupState,
-    groupEpoch: f_groupEpoch,
-    assignmentEpoch: f_assignmentEpoch,
-    assignorName: f_assignorName,
-    members: f_members,
-    authorizedOperations: f_authorizedOperations,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareGroupDescribeResponseMember versions 0. */
-function writeShareGroupDescribeResponseMemberV0(writer: Writer, message: ShareGroupDescribeResponseMember): void {
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.rackId);
-  writer.int32(message.memberEpoch);
-  writer.compactString(message.clientId);
-  writer.compactString(message.clientHost);
-  {
-    const items0 = message.subscribedTopicNames;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ShareGroupDescribeResponseDescribedGroup versions 0. */
+  function writeShareGroupDescribeResponseDescribedGroupV0(writer: Writer, message: ShareGroupDescribeResponseDescribedGroup): void {
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.compactString(message.groupId);
+    writer.compactString(message.groupState);
+    writer.int32(message.groupEpoch);
+    writer.int32(message.assignmentEpoch);
+    writer.compactString(message.assignorName);
+    {
+      const items0 = message.members;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupDescribeResponseMemberV0(writer, items0[i0]);
+      }
     }
+    writer.int32(message.authorizedOperations);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeShareGroupDescribeResponseAssignmentV0(writer, message.assignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupDescribeResponseMember versions 0. */
-function readShareGroupDescribeResponseMemberV0(reader: Reader): ShareGroupDescribeResponseMember {
-  const f_memberId = reader.compactString();
-  const f_rackId = reader.compactNullableString();
-  const f_memberEpoch = reader.int32();
-  const f_clientId = reader.compactString();
-  const f_clientHost = reader.compactString();
-  let f_subscribedTopicNames: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** ShareGroupDescribeResponseDescribedGroup versions 0. */
+  function readShareGroupDescribeResponseDescribedGroupV0(reader: Reader): ShareGroupDescribeResponseDescribedGroup {
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_groupId = reader.compactString();
+    const f_groupState = reader.compactString();
+    const f_groupEpoch = reader.int32();
+    const f_assignmentEpoch = reader.int32();
+    const f_assignorName = reader.compactString();
+    let f_members: ShareGroupDescribeResponseMember[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupDescribeResponseMember>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupDescribeResponseMemberV0(reader);
+      }
+      f_members = items0;
     }
-    f_subscribedTopicNames = items0;
+    const f_authorizedOperations = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      groupId: f_groupId,
+      groupState: f_groupState,
+      groupEpoch: f_groupEpoch,
+      assignmentEpoch: f_assignmentEpoch,
+      assignorName: f_assignorName,
+      members: f_members,
+      authorizedOperations: f_authorizedOperations,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_assignment = readShareGroupDescribeResponseAssignmentV0(reader);
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    rackId: f_rackId,
-    memberEpoch: f_memberEpoch,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    subscribedTopicNames: f_subscribedTopicNames,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareGroupDescribeResponseTopicPartitions versions 0. */
-function writeShareGroupDescribeResponseTopicPartitionsV0(writer: Writer, message: ShareGroupDescribeResponseTopicPartitions): void {
-  writer.uuid(message.topicId);
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ShareGroupDescribeResponseMember versions 0. */
+  function writeShareGroupDescribeResponseMemberV0(writer: Writer, message: ShareGroupDescribeResponseMember): void {
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.rackId);
+    writer.int32(message.memberEpoch);
+    writer.compactString(message.clientId);
+    writer.compactString(message.clientHost);
+    {
+      const items0 = message.subscribedTopicNames;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
     }
+    writeShareGroupDescribeResponseAssignmentV0(writer, message.assignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupDescribeResponseTopicPartitions versions 0. */
-function readShareGroupDescribeResponseTopicPartitionsV0(reader: Reader): ShareGroupDescribeResponseTopicPartitions {
-  const f_topicId = reader.uuid();
-  const f_topicName = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ShareGroupDescribeResponseMember versions 0. */
+  function readShareGroupDescribeResponseMemberV0(reader: Reader): ShareGroupDescribeResponseMember {
+    const f_memberId = reader.compactString();
+    const f_rackId = reader.compactNullableString();
+    const f_memberEpoch = reader.int32();
+    const f_clientId = reader.compactString();
+    const f_clientHost = reader.compactString();
+    let f_subscribedTopicNames: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_subscribedTopicNames = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const f_assignment = readShareGroupDescribeResponseAssignmentV0(reader);
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      rackId: f_rackId,
+      memberEpoch: f_memberEpoch,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      subscribedTopicNames: f_subscribedTopicNames,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupDescribeResponse(): ShareGroupDescribeResponse {
-  return {
-    throttleTimeMs: 0,
-    groups: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupDescribeResponseTopicPartitions versions 0. */
+  function writeShareGroupDescribeResponseTopicPartitionsV0(writer: Writer, message: ShareGroupDescribeResponseTopicPartitions): void {
+    writer.uuid(message.topicId);
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponseAssignment {
-  return {
-    topicPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupDescribeResponseTopicPartitions versions 0. */
+  function readShareGroupDescribeResponseTopicPartitionsV0(reader: Reader): ShareGroupDescribeResponseTopicPartitions {
+    const f_topicId = reader.uuid();
+    const f_topicName = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareGroupDescribeResponseDescribedGroup(): ShareGroupDescribeResponseDescribedGroup {
-  return {
-    errorCode: 0,
-    errorMessage: null,
-    groupId: "",
-    groupState: "",
-    groupEpoch: 0,
-    assignmentEpoch: 0,
-    assignorName: "",
-    members: [],
-    authorizedOperations: -2147483648,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareGroupDescribeResponse(): ShareGroupDescribeResponse {
+    return {
+      throttleTimeMs: 0,
+      groups: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareGroupDescribeResponseMember(): ShareGroupDescribeResponseMember {
-  return {
-    memberId: "",
-    rackId: null,
-    memberEpoch: 0,
-    clientId: "",
-    clientHost: "",
-    subscribedTopicNames: [],
-    assignment: defaultShareGroupDescribeResponseAssignment(),
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeResponseAssignment {
+    return {
+      topicPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareGroupDescribeResponseTopicPartitions(): ShareGroupDescribeResponseTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareGroupDescribeResponseDescribedGroup(): ShareGroupDescribeResponseDescribedGroup {
+    return {
+      errorCode: 0,
+      errorMessage: null,
+      groupId: "",
+      groupState: "",
+      groupEpoch: 0,
+      assignmentEpoch: 0,
+      assignorName: "",
+      members: [],
+      authorizedOperations: -2147483648,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultShareGroupDescribeResponseMember(): ShareGroupDescribeResponseMember {
+    return {
+      memberId: "",
+      rackId: null,
+      memberEpoch: 0,
+      clientId: "",
+      clientHost: "",
+      subscribedTopicNames: [],
+      assignment: defaultShareGroupDescribeResponseAssignment(),
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupDescribeResponseTopicPartitions(): ShareGroupDescribeResponseTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupDescribeResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupHeartbeatRequest {
   groupId: string;
@@ -14,90 +14,95 @@ export interface ShareGroupHeartbeatRequest {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupHeartbeatRequest: MessageCodec<ShareGroupHeartbeatRequest> = {
-  name: 'ShareGroupHeartbeatRequest',
-  apiKey: 76,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupHeartbeatRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupHeartbeatRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupHeartbeatRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupHeartbeatRequest {
-    switch (version) {
-      case 0:
-        return readShareGroupHeartbeatRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupHeartbeatRequest', version);
-    }
-  },
-  defaults: defaultShareGroupHeartbeatRequest,
-};
+/** Builds the ShareGroupHeartbeatRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupHeartbeatRequest(runtime: CodecRuntime): MessageCodec<ShareGroupHeartbeatRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupHeartbeatRequest versions 0. */
-function writeShareGroupHeartbeatRequestV0(writer: Writer, message: ShareGroupHeartbeatRequest): void {
-  writer.compactString(message.groupId);
-  writer.compactString(message.memberId);
-  writer.int32(message.memberEpoch);
-  writer.compactNullableString(message.rackId);
-  {
-    const items0 = message.subscribedTopicNames;
-    if (items0 === null) {
-      writer.uvarint(0);
-    } else {
-      writer.uvarint(items0.length + 1);
-      for (let i0 = 0; i0 < items0.length; i0++) {
-        writer.compactString(items0[i0]);
+  const ShareGroupHeartbeatRequest: MessageCodec<ShareGroupHeartbeatRequest> = {
+    name: 'ShareGroupHeartbeatRequest',
+    apiKey: 76,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupHeartbeatRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupHeartbeatRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupHeartbeatRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupHeartbeatRequest {
+      switch (version) {
+        case 0:
+          return readShareGroupHeartbeatRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupHeartbeatRequest', version);
+      }
+    },
+    defaults: defaultShareGroupHeartbeatRequest,
+  };
+
+  /** ShareGroupHeartbeatRequest versions 0. */
+  function writeShareGroupHeartbeatRequestV0(writer: Writer, message: ShareGroupHeartbeatRequest): void {
+    writer.compactString(message.groupId);
+    writer.compactString(message.memberId);
+    writer.int32(message.memberEpoch);
+    writer.compactNullableString(message.rackId);
+    {
+      const items0 = message.subscribedTopicNames;
+      if (items0 === null) {
+        writer.uvarint(0);
+      } else {
+        writer.uvarint(items0.length + 1);
+        for (let i0 = 0; i0 < items0.length; i0++) {
+          writer.compactString(items0[i0]);
+        }
       }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupHeartbeatRequest versions 0. */
-function readShareGroupHeartbeatRequestV0(reader: Reader): ShareGroupHeartbeatRequest {
-  const f_groupId = reader.compactString();
-  const f_memberId = reader.compactString();
-  const f_memberEpoch = reader.int32();
-  const f_rackId = reader.compactNullableString();
-  let f_subscribedTopicNames: string[] | null;
-  {
-    const count0 = reader.compactNullableArrayLength();
-    if (count0 < 0) {
-      f_subscribedTopicNames = null;
-    } else {
-      const items0 = new Array<string>(count0);
-      for (let i0 = 0; i0 < count0; i0++) {
-        items0[i0] = reader.compactString();
+  /** ShareGroupHeartbeatRequest versions 0. */
+  function readShareGroupHeartbeatRequestV0(reader: Reader): ShareGroupHeartbeatRequest {
+    const f_groupId = reader.compactString();
+    const f_memberId = reader.compactString();
+    const f_memberEpoch = reader.int32();
+    const f_rackId = reader.compactNullableString();
+    let f_subscribedTopicNames: string[] | null;
+    {
+      const count0 = reader.compactNullableArrayLength();
+      if (count0 < 0) {
+        f_subscribedTopicNames = null;
+      } else {
+        const items0 = new Array<string>(count0);
+        for (let i0 = 0; i0 < count0; i0++) {
+          items0[i0] = reader.compactString();
+        }
+        f_subscribedTopicNames = items0;
       }
-      f_subscribedTopicNames = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      memberEpoch: f_memberEpoch,
+      rackId: f_rackId,
+      subscribedTopicNames: f_subscribedTopicNames,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    memberEpoch: f_memberEpoch,
-    rackId: f_rackId,
-    subscribedTopicNames: f_subscribedTopicNames,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupHeartbeatRequest(): ShareGroupHeartbeatRequest {
-  return {
-    groupId: "",
-    memberId: "",
-    memberEpoch: 0,
-    rackId: null,
-    subscribedTopicNames: null,
-    unknownTaggedFields: undefined,
-  };
+  function defaultShareGroupHeartbeatRequest(): ShareGroupHeartbeatRequest {
+    return {
+      groupId: "",
+      memberId: "",
+      memberEpoch: 0,
+      rackId: null,
+      subscribedTopicNames: null,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupHeartbeatRequest;
 }
-

@@ -2,9 +2,8 @@
 // source: message/ShareGroupHeartbeatResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupHeartbeatResponse {
   throttleTimeMs: number;
@@ -28,162 +27,167 @@ export interface ShareGroupHeartbeatResponseTopicPartitions {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupHeartbeatResponse: MessageCodec<ShareGroupHeartbeatResponse> = {
-  name: 'ShareGroupHeartbeatResponse',
-  apiKey: 76,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupHeartbeatResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupHeartbeatResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupHeartbeatResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupHeartbeatResponse {
-    switch (version) {
-      case 0:
-        return readShareGroupHeartbeatResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupHeartbeatResponse', version);
-    }
-  },
-  defaults: defaultShareGroupHeartbeatResponse,
-};
+/** Builds the ShareGroupHeartbeatResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupHeartbeatResponse(runtime: CodecRuntime): MessageCodec<ShareGroupHeartbeatResponse> {
+  const { ZERO_UUID, readStructPresence, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupHeartbeatResponse versions 0. */
-function writeShareGroupHeartbeatResponseV0(writer: Writer, message: ShareGroupHeartbeatResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writer.compactNullableString(message.memberId);
-  writer.int32(message.memberEpoch);
-  writer.int32(message.heartbeatIntervalMs);
-  if (message.assignment === null) {
-    writer.int8(-1);
-  } else {
-    writer.int8(1);
-    writeShareGroupHeartbeatResponseAssignmentV0(writer, message.assignment);
+  const ShareGroupHeartbeatResponse: MessageCodec<ShareGroupHeartbeatResponse> = {
+    name: 'ShareGroupHeartbeatResponse',
+    apiKey: 76,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupHeartbeatResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupHeartbeatResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupHeartbeatResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupHeartbeatResponse {
+      switch (version) {
+        case 0:
+          return readShareGroupHeartbeatResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupHeartbeatResponse', version);
+      }
+    },
+    defaults: defaultShareGroupHeartbeatResponse,
+  };
+
+  /** ShareGroupHeartbeatResponse versions 0. */
+  function writeShareGroupHeartbeatResponseV0(writer: Writer, message: ShareGroupHeartbeatResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writer.compactNullableString(message.memberId);
+    writer.int32(message.memberEpoch);
+    writer.int32(message.heartbeatIntervalMs);
+    if (message.assignment === null) {
+      writer.int8(-1);
+    } else {
+      writer.int8(1);
+      writeShareGroupHeartbeatResponseAssignmentV0(writer, message.assignment);
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupHeartbeatResponse versions 0. */
-function readShareGroupHeartbeatResponseV0(reader: Reader): ShareGroupHeartbeatResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const f_memberId = reader.compactNullableString();
-  const f_memberEpoch = reader.int32();
-  const f_heartbeatIntervalMs = reader.int32();
-  const f_assignment = readStructPresence(reader) ? readShareGroupHeartbeatResponseAssignmentV0(reader) : null;
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    memberId: f_memberId,
-    memberEpoch: f_memberEpoch,
-    heartbeatIntervalMs: f_heartbeatIntervalMs,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareGroupHeartbeatResponseAssignment versions 0. */
-function writeShareGroupHeartbeatResponseAssignmentV0(writer: Writer, message: ShareGroupHeartbeatResponseAssignment): void {
-  {
-    const items0 = message.topicPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupHeartbeatResponseTopicPartitionsV0(writer, items0[i0]);
-    }
+  /** ShareGroupHeartbeatResponse versions 0. */
+  function readShareGroupHeartbeatResponseV0(reader: Reader): ShareGroupHeartbeatResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const f_memberId = reader.compactNullableString();
+    const f_memberEpoch = reader.int32();
+    const f_heartbeatIntervalMs = reader.int32();
+    const f_assignment = readStructPresence(reader) ? readShareGroupHeartbeatResponseAssignmentV0(reader) : null;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      memberId: f_memberId,
+      memberEpoch: f_memberEpoch,
+      heartbeatIntervalMs: f_heartbeatIntervalMs,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupHeartbeatResponseAssignment versions 0. */
-function readShareGroupHeartbeatResponseAssignmentV0(reader: Reader): ShareGroupHeartbeatResponseAssignment {
-  let f_topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupHeartbeatResponseTopicPartitions>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupHeartbeatResponseTopicPartitionsV0(reader);
+  /** ShareGroupHeartbeatResponseAssignment versions 0. */
+  function writeShareGroupHeartbeatResponseAssignmentV0(writer: Writer, message: ShareGroupHeartbeatResponseAssignment): void {
+    {
+      const items0 = message.topicPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupHeartbeatResponseTopicPartitionsV0(writer, items0[i0]);
+      }
     }
-    f_topicPartitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareGroupHeartbeatResponseTopicPartitions versions 0. */
-function writeShareGroupHeartbeatResponseTopicPartitionsV0(writer: Writer, message: ShareGroupHeartbeatResponseTopicPartitions): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ShareGroupHeartbeatResponseAssignment versions 0. */
+  function readShareGroupHeartbeatResponseAssignmentV0(reader: Reader): ShareGroupHeartbeatResponseAssignment {
+    let f_topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupHeartbeatResponseTopicPartitions>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupHeartbeatResponseTopicPartitionsV0(reader);
+      }
+      f_topicPartitions = items0;
     }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupHeartbeatResponseTopicPartitions versions 0. */
-function readShareGroupHeartbeatResponseTopicPartitionsV0(reader: Reader): ShareGroupHeartbeatResponseTopicPartitions {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ShareGroupHeartbeatResponseTopicPartitions versions 0. */
+  function writeShareGroupHeartbeatResponseTopicPartitionsV0(writer: Writer, message: ShareGroupHeartbeatResponseTopicPartitions): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupHeartbeatResponse(): ShareGroupHeartbeatResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: null,
-    memberId: null,
-    memberEpoch: 0,
-    heartbeatIntervalMs: 0,
-    assignment: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupHeartbeatResponseTopicPartitions versions 0. */
+  function readShareGroupHeartbeatResponseTopicPartitionsV0(reader: Reader): ShareGroupHeartbeatResponseTopicPartitions {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResponseAssignment {
-  return {
-    topicPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareGroupHeartbeatResponse(): ShareGroupHeartbeatResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultShareGroupHeartbeatResponseTopicPartitions(): ShareGroupHeartbeatResponseTopicPartitions {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResponseAssignment {
+    return {
+      topicPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultShareGroupHeartbeatResponseTopicPartitions(): ShareGroupHeartbeatResponseTopicPartitions {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupHeartbeatResponse;
+}

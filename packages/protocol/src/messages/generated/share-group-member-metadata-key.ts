@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupMemberMetadataKey {
   groupId: string;
@@ -11,54 +11,59 @@ export interface ShareGroupMemberMetadataKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupMemberMetadataKey: MessageCodec<ShareGroupMemberMetadataKey> = {
-  name: 'ShareGroupMemberMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 10, max: 10 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupMemberMetadataKey, version: number): void {
-    switch (version) {
-      case 10:
-        writeShareGroupMemberMetadataKeyV10(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupMemberMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupMemberMetadataKey {
-    switch (version) {
-      case 10:
-        return readShareGroupMemberMetadataKeyV10(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupMemberMetadataKey', version);
-    }
-  },
-  defaults: defaultShareGroupMemberMetadataKey,
-};
+/** Builds the ShareGroupMemberMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupMemberMetadataKey(runtime: CodecRuntime): MessageCodec<ShareGroupMemberMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupMemberMetadataKey versions 10. */
-function writeShareGroupMemberMetadataKeyV10(writer: Writer, message: ShareGroupMemberMetadataKey): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-}
-
-/** ShareGroupMemberMetadataKey versions 10. */
-function readShareGroupMemberMetadataKeyV10(reader: Reader): ShareGroupMemberMetadataKey {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    unknownTaggedFields: undefined,
+  const ShareGroupMemberMetadataKey: MessageCodec<ShareGroupMemberMetadataKey> = {
+    name: 'ShareGroupMemberMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 10, max: 10 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupMemberMetadataKey, version: number): void {
+      switch (version) {
+        case 10:
+          writeShareGroupMemberMetadataKeyV10(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupMemberMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupMemberMetadataKey {
+      switch (version) {
+        case 10:
+          return readShareGroupMemberMetadataKeyV10(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupMemberMetadataKey', version);
+      }
+    },
+    defaults: defaultShareGroupMemberMetadataKey,
   };
-}
 
-function defaultShareGroupMemberMetadataKey(): ShareGroupMemberMetadataKey {
-  return {
-    groupId: "",
-    memberId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupMemberMetadataKey versions 10. */
+  function writeShareGroupMemberMetadataKeyV10(writer: Writer, message: ShareGroupMemberMetadataKey): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+  }
 
+  /** ShareGroupMemberMetadataKey versions 10. */
+  function readShareGroupMemberMetadataKeyV10(reader: Reader): ShareGroupMemberMetadataKey {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupMemberMetadataKey(): ShareGroupMemberMetadataKey {
+    return {
+      groupId: "",
+      memberId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupMemberMetadataKey;
+}

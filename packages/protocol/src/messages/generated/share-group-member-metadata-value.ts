@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupMemberMetadataValue {
   rackId: string | null;
@@ -13,78 +13,83 @@ export interface ShareGroupMemberMetadataValue {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupMemberMetadataValue: MessageCodec<ShareGroupMemberMetadataValue> = {
-  name: 'ShareGroupMemberMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupMemberMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupMemberMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupMemberMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupMemberMetadataValue {
-    switch (version) {
-      case 0:
-        return readShareGroupMemberMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupMemberMetadataValue', version);
-    }
-  },
-  defaults: defaultShareGroupMemberMetadataValue,
-};
+/** Builds the ShareGroupMemberMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupMemberMetadataValue(runtime: CodecRuntime): MessageCodec<ShareGroupMemberMetadataValue> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupMemberMetadataValue versions 0. */
-function writeShareGroupMemberMetadataValueV0(writer: Writer, message: ShareGroupMemberMetadataValue): void {
-  writer.compactNullableString(message.rackId);
-  writer.compactString(message.clientId);
-  writer.compactString(message.clientHost);
-  {
-    const items0 = message.subscribedTopicNames;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupMemberMetadataValue versions 0. */
-function readShareGroupMemberMetadataValueV0(reader: Reader): ShareGroupMemberMetadataValue {
-  const f_rackId = reader.compactNullableString();
-  const f_clientId = reader.compactString();
-  const f_clientHost = reader.compactString();
-  let f_subscribedTopicNames: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
-    }
-    f_subscribedTopicNames = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    rackId: f_rackId,
-    clientId: f_clientId,
-    clientHost: f_clientHost,
-    subscribedTopicNames: f_subscribedTopicNames,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupMemberMetadataValue: MessageCodec<ShareGroupMemberMetadataValue> = {
+    name: 'ShareGroupMemberMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupMemberMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupMemberMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupMemberMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupMemberMetadataValue {
+      switch (version) {
+        case 0:
+          return readShareGroupMemberMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupMemberMetadataValue', version);
+      }
+    },
+    defaults: defaultShareGroupMemberMetadataValue,
   };
-}
 
-function defaultShareGroupMemberMetadataValue(): ShareGroupMemberMetadataValue {
-  return {
-    rackId: "",
-    clientId: "",
-    clientHost: "",
-    subscribedTopicNames: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupMemberMetadataValue versions 0. */
+  function writeShareGroupMemberMetadataValueV0(writer: Writer, message: ShareGroupMemberMetadataValue): void {
+    writer.compactNullableString(message.rackId);
+    writer.compactString(message.clientId);
+    writer.compactString(message.clientHost);
+    {
+      const items0 = message.subscribedTopicNames;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ShareGroupMemberMetadataValue versions 0. */
+  function readShareGroupMemberMetadataValueV0(reader: Reader): ShareGroupMemberMetadataValue {
+    const f_rackId = reader.compactNullableString();
+    const f_clientId = reader.compactString();
+    const f_clientHost = reader.compactString();
+    let f_subscribedTopicNames: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_subscribedTopicNames = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      rackId: f_rackId,
+      clientId: f_clientId,
+      clientHost: f_clientHost,
+      subscribedTopicNames: f_subscribedTopicNames,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultShareGroupMemberMetadataValue(): ShareGroupMemberMetadataValue {
+    return {
+      rackId: "",
+      clientId: "",
+      clientHost: "",
+      subscribedTopicNames: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupMemberMetadataValue;
+}

@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupMetadataKey: MessageCodec<ShareGroupMetadataKey> = {
-  name: 'ShareGroupMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 11, max: 11 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupMetadataKey, version: number): void {
-    switch (version) {
-      case 11:
-        writeShareGroupMetadataKeyV11(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupMetadataKey {
-    switch (version) {
-      case 11:
-        return readShareGroupMetadataKeyV11(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupMetadataKey', version);
-    }
-  },
-  defaults: defaultShareGroupMetadataKey,
-};
+/** Builds the ShareGroupMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupMetadataKey(runtime: CodecRuntime): MessageCodec<ShareGroupMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupMetadataKey versions 11. */
-function writeShareGroupMetadataKeyV11(writer: Writer, message: ShareGroupMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ShareGroupMetadataKey versions 11. */
-function readShareGroupMetadataKeyV11(reader: Reader): ShareGroupMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ShareGroupMetadataKey: MessageCodec<ShareGroupMetadataKey> = {
+    name: 'ShareGroupMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 11, max: 11 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupMetadataKey, version: number): void {
+      switch (version) {
+        case 11:
+          writeShareGroupMetadataKeyV11(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupMetadataKey {
+      switch (version) {
+        case 11:
+          return readShareGroupMetadataKeyV11(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupMetadataKey', version);
+      }
+    },
+    defaults: defaultShareGroupMetadataKey,
   };
-}
 
-function defaultShareGroupMetadataKey(): ShareGroupMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupMetadataKey versions 11. */
+  function writeShareGroupMetadataKeyV11(writer: Writer, message: ShareGroupMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ShareGroupMetadataKey versions 11. */
+  function readShareGroupMetadataKeyV11(reader: Reader): ShareGroupMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupMetadataKey(): ShareGroupMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupMetadataKey;
+}

@@ -3,59 +3,64 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupMetadataValue {
   epoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupMetadataValue: MessageCodec<ShareGroupMetadataValue> = {
-  name: 'ShareGroupMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupMetadataValue {
-    switch (version) {
-      case 0:
-        return readShareGroupMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupMetadataValue', version);
-    }
-  },
-  defaults: defaultShareGroupMetadataValue,
-};
+/** Builds the ShareGroupMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupMetadataValue(runtime: CodecRuntime): MessageCodec<ShareGroupMetadataValue> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupMetadataValue versions 0. */
-function writeShareGroupMetadataValueV0(writer: Writer, message: ShareGroupMetadataValue): void {
-  writer.int32(message.epoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupMetadataValue versions 0. */
-function readShareGroupMetadataValueV0(reader: Reader): ShareGroupMetadataValue {
-  const f_epoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    epoch: f_epoch,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupMetadataValue: MessageCodec<ShareGroupMetadataValue> = {
+    name: 'ShareGroupMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupMetadataValue {
+      switch (version) {
+        case 0:
+          return readShareGroupMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupMetadataValue', version);
+      }
+    },
+    defaults: defaultShareGroupMetadataValue,
   };
-}
 
-function defaultShareGroupMetadataValue(): ShareGroupMetadataValue {
-  return {
-    epoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupMetadataValue versions 0. */
+  function writeShareGroupMetadataValueV0(writer: Writer, message: ShareGroupMetadataValue): void {
+    writer.int32(message.epoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ShareGroupMetadataValue versions 0. */
+  function readShareGroupMetadataValueV0(reader: Reader): ShareGroupMetadataValue {
+    const f_epoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      epoch: f_epoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultShareGroupMetadataValue(): ShareGroupMetadataValue {
+    return {
+      epoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupMetadataValue;
+}

@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupPartitionMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupPartitionMetadataKey: MessageCodec<ShareGroupPartitionMetadataKey> = {
-  name: 'ShareGroupPartitionMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 9, max: 9 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupPartitionMetadataKey, version: number): void {
-    switch (version) {
-      case 9:
-        writeShareGroupPartitionMetadataKeyV9(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupPartitionMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupPartitionMetadataKey {
-    switch (version) {
-      case 9:
-        return readShareGroupPartitionMetadataKeyV9(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupPartitionMetadataKey', version);
-    }
-  },
-  defaults: defaultShareGroupPartitionMetadataKey,
-};
+/** Builds the ShareGroupPartitionMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupPartitionMetadataKey(runtime: CodecRuntime): MessageCodec<ShareGroupPartitionMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupPartitionMetadataKey versions 9. */
-function writeShareGroupPartitionMetadataKeyV9(writer: Writer, message: ShareGroupPartitionMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ShareGroupPartitionMetadataKey versions 9. */
-function readShareGroupPartitionMetadataKeyV9(reader: Reader): ShareGroupPartitionMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ShareGroupPartitionMetadataKey: MessageCodec<ShareGroupPartitionMetadataKey> = {
+    name: 'ShareGroupPartitionMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 9, max: 9 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupPartitionMetadataKey, version: number): void {
+      switch (version) {
+        case 9:
+          writeShareGroupPartitionMetadataKeyV9(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupPartitionMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupPartitionMetadataKey {
+      switch (version) {
+        case 9:
+          return readShareGroupPartitionMetadataKeyV9(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupPartitionMetadataKey', version);
+      }
+    },
+    defaults: defaultShareGroupPartitionMetadataKey,
   };
-}
 
-function defaultShareGroupPartitionMetadataKey(): ShareGroupPartitionMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupPartitionMetadataKey versions 9. */
+  function writeShareGroupPartitionMetadataKeyV9(writer: Writer, message: ShareGroupPartitionMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ShareGroupPartitionMetadataKey versions 9. */
+  function readShareGroupPartitionMetadataKeyV9(reader: Reader): ShareGroupPartitionMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupPartitionMetadataKey(): ShareGroupPartitionMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupPartitionMetadataKey;
+}

@@ -2,9 +2,8 @@
 // source: group-coordinator/ShareGroupPartitionMetadataValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupPartitionMetadataValue {
   topics: ShareGroupPartitionMetadataValueTopicMetadata[];
@@ -25,156 +24,161 @@ export interface ShareGroupPartitionMetadataValueTopicMetadata {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupPartitionMetadataValue: MessageCodec<ShareGroupPartitionMetadataValue> = {
-  name: 'ShareGroupPartitionMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupPartitionMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupPartitionMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupPartitionMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupPartitionMetadataValue {
-    switch (version) {
-      case 0:
-        return readShareGroupPartitionMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupPartitionMetadataValue', version);
-    }
-  },
-  defaults: defaultShareGroupPartitionMetadataValue,
-};
+/** Builds the ShareGroupPartitionMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupPartitionMetadataValue(runtime: CodecRuntime): MessageCodec<ShareGroupPartitionMetadataValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupPartitionMetadataValue versions 0. */
-function writeShareGroupPartitionMetadataValueV0(writer: Writer, message: ShareGroupPartitionMetadataValue): void {
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupPartitionMetadataValueTopicMetadataV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupPartitionMetadataValue versions 0. */
-function readShareGroupPartitionMetadataValueV0(reader: Reader): ShareGroupPartitionMetadataValue {
-  let f_topics: ShareGroupPartitionMetadataValueTopicMetadata[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupPartitionMetadataValueTopicMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupPartitionMetadataValueTopicMetadataV0(reader);
-    }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupPartitionMetadataValue: MessageCodec<ShareGroupPartitionMetadataValue> = {
+    name: 'ShareGroupPartitionMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupPartitionMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupPartitionMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupPartitionMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupPartitionMetadataValue {
+      switch (version) {
+        case 0:
+          return readShareGroupPartitionMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupPartitionMetadataValue', version);
+      }
+    },
+    defaults: defaultShareGroupPartitionMetadataValue,
   };
-}
 
-/** ShareGroupPartitionMetadataValuePartitionMetadata versions 0. */
-function writeShareGroupPartitionMetadataValuePartitionMetadataV0(writer: Writer, message: ShareGroupPartitionMetadataValuePartitionMetadata): void {
-  writer.int32(message.partition);
-  {
-    const items0 = message.racks;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.compactString(items0[i0]);
+  /** ShareGroupPartitionMetadataValue versions 0. */
+  function writeShareGroupPartitionMetadataValueV0(writer: Writer, message: ShareGroupPartitionMetadataValue): void {
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupPartitionMetadataValueTopicMetadataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupPartitionMetadataValuePartitionMetadata versions 0. */
-function readShareGroupPartitionMetadataValuePartitionMetadataV0(reader: Reader): ShareGroupPartitionMetadataValuePartitionMetadata {
-  const f_partition = reader.int32();
-  let f_racks: string[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<string>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = reader.compactString();
+  /** ShareGroupPartitionMetadataValue versions 0. */
+  function readShareGroupPartitionMetadataValueV0(reader: Reader): ShareGroupPartitionMetadataValue {
+    let f_topics: ShareGroupPartitionMetadataValueTopicMetadata[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupPartitionMetadataValueTopicMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupPartitionMetadataValueTopicMetadataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_racks = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    racks: f_racks,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** ShareGroupPartitionMetadataValueTopicMetadata versions 0. */
-function writeShareGroupPartitionMetadataValueTopicMetadataV0(writer: Writer, message: ShareGroupPartitionMetadataValueTopicMetadata): void {
-  writer.uuid(message.topicId);
-  writer.compactString(message.topicName);
-  writer.int32(message.numPartitions);
-  {
-    const items0 = message.partitionMetadata;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupPartitionMetadataValuePartitionMetadataV0(writer, items0[i0]);
+  /** ShareGroupPartitionMetadataValuePartitionMetadata versions 0. */
+  function writeShareGroupPartitionMetadataValuePartitionMetadataV0(writer: Writer, message: ShareGroupPartitionMetadataValuePartitionMetadata): void {
+    writer.int32(message.partition);
+    {
+      const items0 = message.racks;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.compactString(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupPartitionMetadataValueTopicMetadata versions 0. */
-function readShareGroupPartitionMetadataValueTopicMetadataV0(reader: Reader): ShareGroupPartitionMetadataValueTopicMetadata {
-  const f_topicId = reader.uuid();
-  const f_topicName = reader.compactString();
-  const f_numPartitions = reader.int32();
-  let f_partitionMetadata: ShareGroupPartitionMetadataValuePartitionMetadata[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupPartitionMetadataValuePartitionMetadata>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupPartitionMetadataValuePartitionMetadataV0(reader);
+  /** ShareGroupPartitionMetadataValuePartitionMetadata versions 0. */
+  function readShareGroupPartitionMetadataValuePartitionMetadataV0(reader: Reader): ShareGroupPartitionMetadataValuePartitionMetadata {
+    const f_partition = reader.int32();
+    let f_racks: string[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<string>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = reader.compactString();
+      }
+      f_racks = items0;
     }
-    f_partitionMetadata = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      racks: f_racks,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    topicName: f_topicName,
-    numPartitions: f_numPartitions,
-    partitionMetadata: f_partitionMetadata,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupPartitionMetadataValue(): ShareGroupPartitionMetadataValue {
-  return {
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupPartitionMetadataValueTopicMetadata versions 0. */
+  function writeShareGroupPartitionMetadataValueTopicMetadataV0(writer: Writer, message: ShareGroupPartitionMetadataValueTopicMetadata): void {
+    writer.uuid(message.topicId);
+    writer.compactString(message.topicName);
+    writer.int32(message.numPartitions);
+    {
+      const items0 = message.partitionMetadata;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupPartitionMetadataValuePartitionMetadataV0(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareGroupPartitionMetadataValuePartitionMetadata(): ShareGroupPartitionMetadataValuePartitionMetadata {
-  return {
-    partition: 0,
-    racks: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupPartitionMetadataValueTopicMetadata versions 0. */
+  function readShareGroupPartitionMetadataValueTopicMetadataV0(reader: Reader): ShareGroupPartitionMetadataValueTopicMetadata {
+    const f_topicId = reader.uuid();
+    const f_topicName = reader.compactString();
+    const f_numPartitions = reader.int32();
+    let f_partitionMetadata: ShareGroupPartitionMetadataValuePartitionMetadata[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupPartitionMetadataValuePartitionMetadata>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupPartitionMetadataValuePartitionMetadataV0(reader);
+      }
+      f_partitionMetadata = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      topicName: f_topicName,
+      numPartitions: f_numPartitions,
+      partitionMetadata: f_partitionMetadata,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareGroupPartitionMetadataValueTopicMetadata(): ShareGroupPartitionMetadataValueTopicMetadata {
-  return {
-    topicId: ZERO_UUID,
-    topicName: "",
-    numPartitions: 0,
-    partitionMetadata: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultShareGroupPartitionMetadataValue(): ShareGroupPartitionMetadataValue {
+    return {
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultShareGroupPartitionMetadataValuePartitionMetadata(): ShareGroupPartitionMetadataValuePartitionMetadata {
+    return {
+      partition: 0,
+      racks: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupPartitionMetadataValueTopicMetadata(): ShareGroupPartitionMetadataValueTopicMetadata {
+    return {
+      topicId: ZERO_UUID,
+      topicName: "",
+      numPartitions: 0,
+      partitionMetadata: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupPartitionMetadataValue;
+}

@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupStatePartitionMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupStatePartitionMetadataKey: MessageCodec<ShareGroupStatePartitionMetadataKey> = {
-  name: 'ShareGroupStatePartitionMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 15, max: 15 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupStatePartitionMetadataKey, version: number): void {
-    switch (version) {
-      case 15:
-        writeShareGroupStatePartitionMetadataKeyV15(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupStatePartitionMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupStatePartitionMetadataKey {
-    switch (version) {
-      case 15:
-        return readShareGroupStatePartitionMetadataKeyV15(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupStatePartitionMetadataKey', version);
-    }
-  },
-  defaults: defaultShareGroupStatePartitionMetadataKey,
-};
+/** Builds the ShareGroupStatePartitionMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupStatePartitionMetadataKey(runtime: CodecRuntime): MessageCodec<ShareGroupStatePartitionMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupStatePartitionMetadataKey versions 15. */
-function writeShareGroupStatePartitionMetadataKeyV15(writer: Writer, message: ShareGroupStatePartitionMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ShareGroupStatePartitionMetadataKey versions 15. */
-function readShareGroupStatePartitionMetadataKeyV15(reader: Reader): ShareGroupStatePartitionMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ShareGroupStatePartitionMetadataKey: MessageCodec<ShareGroupStatePartitionMetadataKey> = {
+    name: 'ShareGroupStatePartitionMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 15, max: 15 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupStatePartitionMetadataKey, version: number): void {
+      switch (version) {
+        case 15:
+          writeShareGroupStatePartitionMetadataKeyV15(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupStatePartitionMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupStatePartitionMetadataKey {
+      switch (version) {
+        case 15:
+          return readShareGroupStatePartitionMetadataKeyV15(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupStatePartitionMetadataKey', version);
+      }
+    },
+    defaults: defaultShareGroupStatePartitionMetadataKey,
   };
-}
 
-function defaultShareGroupStatePartitionMetadataKey(): ShareGroupStatePartitionMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupStatePartitionMetadataKey versions 15. */
+  function writeShareGroupStatePartitionMetadataKeyV15(writer: Writer, message: ShareGroupStatePartitionMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ShareGroupStatePartitionMetadataKey versions 15. */
+  function readShareGroupStatePartitionMetadataKeyV15(reader: Reader): ShareGroupStatePartitionMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupStatePartitionMetadataKey(): ShareGroupStatePartitionMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupStatePartitionMetadataKey;
+}

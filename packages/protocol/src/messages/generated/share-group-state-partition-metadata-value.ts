@@ -2,9 +2,8 @@
 // source: group-coordinator/ShareGroupStatePartitionMetadataValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupStatePartitionMetadataValue {
   initializedTopics: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo[];
@@ -25,159 +24,164 @@ export interface ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupStatePartitionMetadataValue: MessageCodec<ShareGroupStatePartitionMetadataValue> = {
-  name: 'ShareGroupStatePartitionMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupStatePartitionMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupStatePartitionMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupStatePartitionMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupStatePartitionMetadataValue {
-    switch (version) {
-      case 0:
-        return readShareGroupStatePartitionMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupStatePartitionMetadataValue', version);
-    }
-  },
-  defaults: defaultShareGroupStatePartitionMetadataValue,
-};
+/** Builds the ShareGroupStatePartitionMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupStatePartitionMetadataValue(runtime: CodecRuntime): MessageCodec<ShareGroupStatePartitionMetadataValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupStatePartitionMetadataValue versions 0. */
-function writeShareGroupStatePartitionMetadataValueV0(writer: Writer, message: ShareGroupStatePartitionMetadataValue): void {
-  {
-    const items0 = message.initializedTopics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(writer, items0[i0]);
-    }
-  }
-  {
-    const items0 = message.deletingTopics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupStatePartitionMetadataValueTopicInfoV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupStatePartitionMetadataValue versions 0. */
-function readShareGroupStatePartitionMetadataValueV0(reader: Reader): ShareGroupStatePartitionMetadataValue {
-  let f_initializedTopics: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupStatePartitionMetadataValueTopicPartitionsInfo>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(reader);
-    }
-    f_initializedTopics = items0;
-  }
-  let f_deletingTopics: ShareGroupStatePartitionMetadataValueTopicInfo[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupStatePartitionMetadataValueTopicInfo>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupStatePartitionMetadataValueTopicInfoV0(reader);
-    }
-    f_deletingTopics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    initializedTopics: f_initializedTopics,
-    deletingTopics: f_deletingTopics,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupStatePartitionMetadataValue: MessageCodec<ShareGroupStatePartitionMetadataValue> = {
+    name: 'ShareGroupStatePartitionMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupStatePartitionMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupStatePartitionMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupStatePartitionMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupStatePartitionMetadataValue {
+      switch (version) {
+        case 0:
+          return readShareGroupStatePartitionMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupStatePartitionMetadataValue', version);
+      }
+    },
+    defaults: defaultShareGroupStatePartitionMetadataValue,
   };
-}
 
-/** ShareGroupStatePartitionMetadataValueTopicInfo versions 0. */
-function writeShareGroupStatePartitionMetadataValueTopicInfoV0(writer: Writer, message: ShareGroupStatePartitionMetadataValueTopicInfo): void {
-  writer.uuid(message.topicId);
-  writer.compactString(message.topicName);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupStatePartitionMetadataValueTopicInfo versions 0. */
-function readShareGroupStatePartitionMetadataValueTopicInfoV0(reader: Reader): ShareGroupStatePartitionMetadataValueTopicInfo {
-  const f_topicId = reader.uuid();
-  const f_topicName = reader.compactString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    topicName: f_topicName,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** ShareGroupStatePartitionMetadataValueTopicPartitionsInfo versions 0. */
-function writeShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(writer: Writer, message: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo): void {
-  writer.uuid(message.topicId);
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ShareGroupStatePartitionMetadataValue versions 0. */
+  function writeShareGroupStatePartitionMetadataValueV0(writer: Writer, message: ShareGroupStatePartitionMetadataValue): void {
+    {
+      const items0 = message.initializedTopics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(writer, items0[i0]);
+      }
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupStatePartitionMetadataValueTopicPartitionsInfo versions 0. */
-function readShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(reader: Reader): ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
-  const f_topicId = reader.uuid();
-  const f_topicName = reader.compactString();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+    {
+      const items0 = message.deletingTopics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupStatePartitionMetadataValueTopicInfoV0(writer, items0[i0]);
+      }
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupStatePartitionMetadataValue(): ShareGroupStatePartitionMetadataValue {
-  return {
-    initializedTopics: [],
-    deletingTopics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupStatePartitionMetadataValue versions 0. */
+  function readShareGroupStatePartitionMetadataValueV0(reader: Reader): ShareGroupStatePartitionMetadataValue {
+    let f_initializedTopics: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupStatePartitionMetadataValueTopicPartitionsInfo>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(reader);
+      }
+      f_initializedTopics = items0;
+    }
+    let f_deletingTopics: ShareGroupStatePartitionMetadataValueTopicInfo[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupStatePartitionMetadataValueTopicInfo>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupStatePartitionMetadataValueTopicInfoV0(reader);
+      }
+      f_deletingTopics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      initializedTopics: f_initializedTopics,
+      deletingTopics: f_deletingTopics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultShareGroupStatePartitionMetadataValueTopicInfo(): ShareGroupStatePartitionMetadataValueTopicInfo {
-  return {
-    topicId: ZERO_UUID,
-    topicName: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupStatePartitionMetadataValueTopicInfo versions 0. */
+  function writeShareGroupStatePartitionMetadataValueTopicInfoV0(writer: Writer, message: ShareGroupStatePartitionMetadataValueTopicInfo): void {
+    writer.uuid(message.topicId);
+    writer.compactString(message.topicName);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareGroupStatePartitionMetadataValueTopicPartitionsInfo(): ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
-  return {
-    topicId: ZERO_UUID,
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupStatePartitionMetadataValueTopicInfo versions 0. */
+  function readShareGroupStatePartitionMetadataValueTopicInfoV0(reader: Reader): ShareGroupStatePartitionMetadataValueTopicInfo {
+    const f_topicId = reader.uuid();
+    const f_topicName = reader.compactString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      topicName: f_topicName,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** ShareGroupStatePartitionMetadataValueTopicPartitionsInfo versions 0. */
+  function writeShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(writer: Writer, message: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo): void {
+    writer.uuid(message.topicId);
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** ShareGroupStatePartitionMetadataValueTopicPartitionsInfo versions 0. */
+  function readShareGroupStatePartitionMetadataValueTopicPartitionsInfoV0(reader: Reader): ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
+    const f_topicId = reader.uuid();
+    const f_topicName = reader.compactString();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultShareGroupStatePartitionMetadataValue(): ShareGroupStatePartitionMetadataValue {
+    return {
+      initializedTopics: [],
+      deletingTopics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupStatePartitionMetadataValueTopicInfo(): ShareGroupStatePartitionMetadataValueTopicInfo {
+    return {
+      topicId: ZERO_UUID,
+      topicName: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupStatePartitionMetadataValueTopicPartitionsInfo(): ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
+    return {
+      topicId: ZERO_UUID,
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupStatePartitionMetadataValue;
+}

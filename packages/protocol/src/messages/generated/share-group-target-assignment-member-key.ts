@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupTargetAssignmentMemberKey {
   groupId: string;
@@ -11,54 +11,59 @@ export interface ShareGroupTargetAssignmentMemberKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupTargetAssignmentMemberKey: MessageCodec<ShareGroupTargetAssignmentMemberKey> = {
-  name: 'ShareGroupTargetAssignmentMemberKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 13, max: 13 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupTargetAssignmentMemberKey, version: number): void {
-    switch (version) {
-      case 13:
-        writeShareGroupTargetAssignmentMemberKeyV13(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMemberKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupTargetAssignmentMemberKey {
-    switch (version) {
-      case 13:
-        return readShareGroupTargetAssignmentMemberKeyV13(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMemberKey', version);
-    }
-  },
-  defaults: defaultShareGroupTargetAssignmentMemberKey,
-};
+/** Builds the ShareGroupTargetAssignmentMemberKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupTargetAssignmentMemberKey(runtime: CodecRuntime): MessageCodec<ShareGroupTargetAssignmentMemberKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupTargetAssignmentMemberKey versions 13. */
-function writeShareGroupTargetAssignmentMemberKeyV13(writer: Writer, message: ShareGroupTargetAssignmentMemberKey): void {
-  writer.string(message.groupId);
-  writer.string(message.memberId);
-}
-
-/** ShareGroupTargetAssignmentMemberKey versions 13. */
-function readShareGroupTargetAssignmentMemberKeyV13(reader: Reader): ShareGroupTargetAssignmentMemberKey {
-  const f_groupId = reader.string();
-  const f_memberId = reader.string();
-  return {
-    groupId: f_groupId,
-    memberId: f_memberId,
-    unknownTaggedFields: undefined,
+  const ShareGroupTargetAssignmentMemberKey: MessageCodec<ShareGroupTargetAssignmentMemberKey> = {
+    name: 'ShareGroupTargetAssignmentMemberKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 13, max: 13 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupTargetAssignmentMemberKey, version: number): void {
+      switch (version) {
+        case 13:
+          writeShareGroupTargetAssignmentMemberKeyV13(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMemberKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupTargetAssignmentMemberKey {
+      switch (version) {
+        case 13:
+          return readShareGroupTargetAssignmentMemberKeyV13(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMemberKey', version);
+      }
+    },
+    defaults: defaultShareGroupTargetAssignmentMemberKey,
   };
-}
 
-function defaultShareGroupTargetAssignmentMemberKey(): ShareGroupTargetAssignmentMemberKey {
-  return {
-    groupId: "",
-    memberId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupTargetAssignmentMemberKey versions 13. */
+  function writeShareGroupTargetAssignmentMemberKeyV13(writer: Writer, message: ShareGroupTargetAssignmentMemberKey): void {
+    writer.string(message.groupId);
+    writer.string(message.memberId);
+  }
 
+  /** ShareGroupTargetAssignmentMemberKey versions 13. */
+  function readShareGroupTargetAssignmentMemberKeyV13(reader: Reader): ShareGroupTargetAssignmentMemberKey {
+    const f_groupId = reader.string();
+    const f_memberId = reader.string();
+    return {
+      groupId: f_groupId,
+      memberId: f_memberId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupTargetAssignmentMemberKey(): ShareGroupTargetAssignmentMemberKey {
+    return {
+      groupId: "",
+      memberId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupTargetAssignmentMemberKey;
+}

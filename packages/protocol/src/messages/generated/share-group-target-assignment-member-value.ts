@@ -2,9 +2,8 @@
 // source: group-coordinator/ShareGroupTargetAssignmentMemberValue.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupTargetAssignmentMemberValue {
   topicPartitions: ShareGroupTargetAssignmentMemberValueTopicPartition[];
@@ -17,110 +16,115 @@ export interface ShareGroupTargetAssignmentMemberValueTopicPartition {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupTargetAssignmentMemberValue: MessageCodec<ShareGroupTargetAssignmentMemberValue> = {
-  name: 'ShareGroupTargetAssignmentMemberValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupTargetAssignmentMemberValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupTargetAssignmentMemberValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMemberValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupTargetAssignmentMemberValue {
-    switch (version) {
-      case 0:
-        return readShareGroupTargetAssignmentMemberValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMemberValue', version);
-    }
-  },
-  defaults: defaultShareGroupTargetAssignmentMemberValue,
-};
+/** Builds the ShareGroupTargetAssignmentMemberValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupTargetAssignmentMemberValue(runtime: CodecRuntime): MessageCodec<ShareGroupTargetAssignmentMemberValue> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupTargetAssignmentMemberValue versions 0. */
-function writeShareGroupTargetAssignmentMemberValueV0(writer: Writer, message: ShareGroupTargetAssignmentMemberValue): void {
-  {
-    const items0 = message.topicPartitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeShareGroupTargetAssignmentMemberValueTopicPartitionV0(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupTargetAssignmentMemberValue versions 0. */
-function readShareGroupTargetAssignmentMemberValueV0(reader: Reader): ShareGroupTargetAssignmentMemberValue {
-  let f_topicPartitions: ShareGroupTargetAssignmentMemberValueTopicPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<ShareGroupTargetAssignmentMemberValueTopicPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readShareGroupTargetAssignmentMemberValueTopicPartitionV0(reader);
-    }
-    f_topicPartitions = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicPartitions: f_topicPartitions,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupTargetAssignmentMemberValue: MessageCodec<ShareGroupTargetAssignmentMemberValue> = {
+    name: 'ShareGroupTargetAssignmentMemberValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupTargetAssignmentMemberValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupTargetAssignmentMemberValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMemberValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupTargetAssignmentMemberValue {
+      switch (version) {
+        case 0:
+          return readShareGroupTargetAssignmentMemberValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMemberValue', version);
+      }
+    },
+    defaults: defaultShareGroupTargetAssignmentMemberValue,
   };
-}
 
-/** ShareGroupTargetAssignmentMemberValueTopicPartition versions 0. */
-function writeShareGroupTargetAssignmentMemberValueTopicPartitionV0(writer: Writer, message: ShareGroupTargetAssignmentMemberValueTopicPartition): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** ShareGroupTargetAssignmentMemberValue versions 0. */
+  function writeShareGroupTargetAssignmentMemberValueV0(writer: Writer, message: ShareGroupTargetAssignmentMemberValue): void {
+    {
+      const items0 = message.topicPartitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeShareGroupTargetAssignmentMemberValueTopicPartitionV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** ShareGroupTargetAssignmentMemberValueTopicPartition versions 0. */
-function readShareGroupTargetAssignmentMemberValueTopicPartitionV0(reader: Reader): ShareGroupTargetAssignmentMemberValueTopicPartition {
-  const f_topicId = reader.uuid();
-  let f_partitions: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** ShareGroupTargetAssignmentMemberValue versions 0. */
+  function readShareGroupTargetAssignmentMemberValueV0(reader: Reader): ShareGroupTargetAssignmentMemberValue {
+    let f_topicPartitions: ShareGroupTargetAssignmentMemberValueTopicPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<ShareGroupTargetAssignmentMemberValueTopicPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readShareGroupTargetAssignmentMemberValueTopicPartitionV0(reader);
+      }
+      f_topicPartitions = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicPartitions: f_topicPartitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultShareGroupTargetAssignmentMemberValue(): ShareGroupTargetAssignmentMemberValue {
-  return {
-    topicPartitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupTargetAssignmentMemberValueTopicPartition versions 0. */
+  function writeShareGroupTargetAssignmentMemberValueTopicPartitionV0(writer: Writer, message: ShareGroupTargetAssignmentMemberValueTopicPartition): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultShareGroupTargetAssignmentMemberValueTopicPartition(): ShareGroupTargetAssignmentMemberValueTopicPartition {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupTargetAssignmentMemberValueTopicPartition versions 0. */
+  function readShareGroupTargetAssignmentMemberValueTopicPartitionV0(reader: Reader): ShareGroupTargetAssignmentMemberValueTopicPartition {
+    const f_topicId = reader.uuid();
+    let f_partitions: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultShareGroupTargetAssignmentMemberValue(): ShareGroupTargetAssignmentMemberValue {
+    return {
+      topicPartitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupTargetAssignmentMemberValueTopicPartition(): ShareGroupTargetAssignmentMemberValueTopicPartition {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupTargetAssignmentMemberValue;
+}

@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupTargetAssignmentMetadataKey {
   groupId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupTargetAssignmentMetadataKey: MessageCodec<ShareGroupTargetAssignmentMetadataKey> = {
-  name: 'ShareGroupTargetAssignmentMetadataKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 12, max: 12 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: ShareGroupTargetAssignmentMetadataKey, version: number): void {
-    switch (version) {
-      case 12:
-        writeShareGroupTargetAssignmentMetadataKeyV12(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMetadataKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupTargetAssignmentMetadataKey {
-    switch (version) {
-      case 12:
-        return readShareGroupTargetAssignmentMetadataKeyV12(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMetadataKey', version);
-    }
-  },
-  defaults: defaultShareGroupTargetAssignmentMetadataKey,
-};
+/** Builds the ShareGroupTargetAssignmentMetadataKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupTargetAssignmentMetadataKey(runtime: CodecRuntime): MessageCodec<ShareGroupTargetAssignmentMetadataKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** ShareGroupTargetAssignmentMetadataKey versions 12. */
-function writeShareGroupTargetAssignmentMetadataKeyV12(writer: Writer, message: ShareGroupTargetAssignmentMetadataKey): void {
-  writer.string(message.groupId);
-}
-
-/** ShareGroupTargetAssignmentMetadataKey versions 12. */
-function readShareGroupTargetAssignmentMetadataKeyV12(reader: Reader): ShareGroupTargetAssignmentMetadataKey {
-  const f_groupId = reader.string();
-  return {
-    groupId: f_groupId,
-    unknownTaggedFields: undefined,
+  const ShareGroupTargetAssignmentMetadataKey: MessageCodec<ShareGroupTargetAssignmentMetadataKey> = {
+    name: 'ShareGroupTargetAssignmentMetadataKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 12, max: 12 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: ShareGroupTargetAssignmentMetadataKey, version: number): void {
+      switch (version) {
+        case 12:
+          writeShareGroupTargetAssignmentMetadataKeyV12(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMetadataKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupTargetAssignmentMetadataKey {
+      switch (version) {
+        case 12:
+          return readShareGroupTargetAssignmentMetadataKeyV12(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMetadataKey', version);
+      }
+    },
+    defaults: defaultShareGroupTargetAssignmentMetadataKey,
   };
-}
 
-function defaultShareGroupTargetAssignmentMetadataKey(): ShareGroupTargetAssignmentMetadataKey {
-  return {
-    groupId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupTargetAssignmentMetadataKey versions 12. */
+  function writeShareGroupTargetAssignmentMetadataKeyV12(writer: Writer, message: ShareGroupTargetAssignmentMetadataKey): void {
+    writer.string(message.groupId);
+  }
 
+  /** ShareGroupTargetAssignmentMetadataKey versions 12. */
+  function readShareGroupTargetAssignmentMetadataKeyV12(reader: Reader): ShareGroupTargetAssignmentMetadataKey {
+    const f_groupId = reader.string();
+    return {
+      groupId: f_groupId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultShareGroupTargetAssignmentMetadataKey(): ShareGroupTargetAssignmentMetadataKey {
+    return {
+      groupId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupTargetAssignmentMetadataKey;
+}

@@ -3,59 +3,64 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface ShareGroupTargetAssignmentMetadataValue {
   assignmentEpoch: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const ShareGroupTargetAssignmentMetadataValue: MessageCodec<ShareGroupTargetAssignmentMetadataValue> = {
-  name: 'ShareGroupTargetAssignmentMetadataValue',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: ShareGroupTargetAssignmentMetadataValue, version: number): void {
-    switch (version) {
-      case 0:
-        writeShareGroupTargetAssignmentMetadataValueV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMetadataValue', version);
-    }
-  },
-  decode(reader: Reader, version: number): ShareGroupTargetAssignmentMetadataValue {
-    switch (version) {
-      case 0:
-        return readShareGroupTargetAssignmentMetadataValueV0(reader);
-      default:
-        throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMetadataValue', version);
-    }
-  },
-  defaults: defaultShareGroupTargetAssignmentMetadataValue,
-};
+/** Builds the ShareGroupTargetAssignmentMetadataValue codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineShareGroupTargetAssignmentMetadataValue(runtime: CodecRuntime): MessageCodec<ShareGroupTargetAssignmentMetadataValue> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** ShareGroupTargetAssignmentMetadataValue versions 0. */
-function writeShareGroupTargetAssignmentMetadataValueV0(writer: Writer, message: ShareGroupTargetAssignmentMetadataValue): void {
-  writer.int32(message.assignmentEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** ShareGroupTargetAssignmentMetadataValue versions 0. */
-function readShareGroupTargetAssignmentMetadataValueV0(reader: Reader): ShareGroupTargetAssignmentMetadataValue {
-  const f_assignmentEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    assignmentEpoch: f_assignmentEpoch,
-    unknownTaggedFields: unknownTaggedFields,
+  const ShareGroupTargetAssignmentMetadataValue: MessageCodec<ShareGroupTargetAssignmentMetadataValue> = {
+    name: 'ShareGroupTargetAssignmentMetadataValue',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: ShareGroupTargetAssignmentMetadataValue, version: number): void {
+      switch (version) {
+        case 0:
+          writeShareGroupTargetAssignmentMetadataValueV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('ShareGroupTargetAssignmentMetadataValue', version);
+      }
+    },
+    decode(reader: Reader, version: number): ShareGroupTargetAssignmentMetadataValue {
+      switch (version) {
+        case 0:
+          return readShareGroupTargetAssignmentMetadataValueV0(reader);
+        default:
+          throw unsupportedDecodeVersion('ShareGroupTargetAssignmentMetadataValue', version);
+      }
+    },
+    defaults: defaultShareGroupTargetAssignmentMetadataValue,
   };
-}
 
-function defaultShareGroupTargetAssignmentMetadataValue(): ShareGroupTargetAssignmentMetadataValue {
-  return {
-    assignmentEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** ShareGroupTargetAssignmentMetadataValue versions 0. */
+  function writeShareGroupTargetAssignmentMetadataValueV0(writer: Writer, message: ShareGroupTargetAssignmentMetadataValue): void {
+    writer.int32(message.assignmentEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** ShareGroupTargetAssignmentMetadataValue versions 0. */
+  function readShareGroupTargetAssignmentMetadataValueV0(reader: Reader): ShareGroupTargetAssignmentMetadataValue {
+    const f_assignmentEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      assignmentEpoch: f_assignmentEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultShareGroupTargetAssignmentMetadataValue(): ShareGroupTargetAssignmentMetadataValue {
+    return {
+      assignmentEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return ShareGroupTargetAssignmentMetadataValue;
+}

@@ -3,59 +3,64 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SnapshotFooterRecord {
   version: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SnapshotFooterRecord: MessageCodec<SnapshotFooterRecord> = {
-  name: 'SnapshotFooterRecord',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: SnapshotFooterRecord, version: number): void {
-    switch (version) {
-      case 0:
-        writeSnapshotFooterRecordV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SnapshotFooterRecord', version);
-    }
-  },
-  decode(reader: Reader, version: number): SnapshotFooterRecord {
-    switch (version) {
-      case 0:
-        return readSnapshotFooterRecordV0(reader);
-      default:
-        throw unsupportedDecodeVersion('SnapshotFooterRecord', version);
-    }
-  },
-  defaults: defaultSnapshotFooterRecord,
-};
+/** Builds the SnapshotFooterRecord codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSnapshotFooterRecord(runtime: CodecRuntime): MessageCodec<SnapshotFooterRecord> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** SnapshotFooterRecord versions 0. */
-function writeSnapshotFooterRecordV0(writer: Writer, message: SnapshotFooterRecord): void {
-  writer.int16(message.version);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** SnapshotFooterRecord versions 0. */
-function readSnapshotFooterRecordV0(reader: Reader): SnapshotFooterRecord {
-  const f_version = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    version: f_version,
-    unknownTaggedFields: unknownTaggedFields,
+  const SnapshotFooterRecord: MessageCodec<SnapshotFooterRecord> = {
+    name: 'SnapshotFooterRecord',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: SnapshotFooterRecord, version: number): void {
+      switch (version) {
+        case 0:
+          writeSnapshotFooterRecordV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SnapshotFooterRecord', version);
+      }
+    },
+    decode(reader: Reader, version: number): SnapshotFooterRecord {
+      switch (version) {
+        case 0:
+          return readSnapshotFooterRecordV0(reader);
+        default:
+          throw unsupportedDecodeVersion('SnapshotFooterRecord', version);
+      }
+    },
+    defaults: defaultSnapshotFooterRecord,
   };
-}
 
-function defaultSnapshotFooterRecord(): SnapshotFooterRecord {
-  return {
-    version: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SnapshotFooterRecord versions 0. */
+  function writeSnapshotFooterRecordV0(writer: Writer, message: SnapshotFooterRecord): void {
+    writer.int16(message.version);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** SnapshotFooterRecord versions 0. */
+  function readSnapshotFooterRecordV0(reader: Reader): SnapshotFooterRecord {
+    const f_version = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      version: f_version,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultSnapshotFooterRecord(): SnapshotFooterRecord {
+    return {
+      version: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SnapshotFooterRecord;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SnapshotHeaderRecord {
   version: number;
@@ -11,56 +11,61 @@ export interface SnapshotHeaderRecord {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SnapshotHeaderRecord: MessageCodec<SnapshotHeaderRecord> = {
-  name: 'SnapshotHeaderRecord',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: SnapshotHeaderRecord, version: number): void {
-    switch (version) {
-      case 0:
-        writeSnapshotHeaderRecordV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SnapshotHeaderRecord', version);
-    }
-  },
-  decode(reader: Reader, version: number): SnapshotHeaderRecord {
-    switch (version) {
-      case 0:
-        return readSnapshotHeaderRecordV0(reader);
-      default:
-        throw unsupportedDecodeVersion('SnapshotHeaderRecord', version);
-    }
-  },
-  defaults: defaultSnapshotHeaderRecord,
-};
+/** Builds the SnapshotHeaderRecord codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSnapshotHeaderRecord(runtime: CodecRuntime): MessageCodec<SnapshotHeaderRecord> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** SnapshotHeaderRecord versions 0. */
-function writeSnapshotHeaderRecordV0(writer: Writer, message: SnapshotHeaderRecord): void {
-  writer.int16(message.version);
-  writer.int64(message.lastContainedLogTimestamp);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** SnapshotHeaderRecord versions 0. */
-function readSnapshotHeaderRecordV0(reader: Reader): SnapshotHeaderRecord {
-  const f_version = reader.int16();
-  const f_lastContainedLogTimestamp = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    version: f_version,
-    lastContainedLogTimestamp: f_lastContainedLogTimestamp,
-    unknownTaggedFields: unknownTaggedFields,
+  const SnapshotHeaderRecord: MessageCodec<SnapshotHeaderRecord> = {
+    name: 'SnapshotHeaderRecord',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: SnapshotHeaderRecord, version: number): void {
+      switch (version) {
+        case 0:
+          writeSnapshotHeaderRecordV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SnapshotHeaderRecord', version);
+      }
+    },
+    decode(reader: Reader, version: number): SnapshotHeaderRecord {
+      switch (version) {
+        case 0:
+          return readSnapshotHeaderRecordV0(reader);
+        default:
+          throw unsupportedDecodeVersion('SnapshotHeaderRecord', version);
+      }
+    },
+    defaults: defaultSnapshotHeaderRecord,
   };
-}
 
-function defaultSnapshotHeaderRecord(): SnapshotHeaderRecord {
-  return {
-    version: 0,
-    lastContainedLogTimestamp: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SnapshotHeaderRecord versions 0. */
+  function writeSnapshotHeaderRecordV0(writer: Writer, message: SnapshotHeaderRecord): void {
+    writer.int16(message.version);
+    writer.int64(message.lastContainedLogTimestamp);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** SnapshotHeaderRecord versions 0. */
+  function readSnapshotHeaderRecordV0(reader: Reader): SnapshotHeaderRecord {
+    const f_version = reader.int16();
+    const f_lastContainedLogTimestamp = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      version: f_version,
+      lastContainedLogTimestamp: f_lastContainedLogTimestamp,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultSnapshotHeaderRecord(): SnapshotHeaderRecord {
+    return {
+      version: 0,
+      lastContainedLogTimestamp: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SnapshotHeaderRecord;
+}

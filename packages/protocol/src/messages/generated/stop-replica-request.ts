@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface StopReplicaRequest {
   controllerId: number;
@@ -42,503 +42,508 @@ export interface StopReplicaRequestStopReplicaTopicV1 {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const StopReplicaRequest: MessageCodec<StopReplicaRequest> = {
-  name: 'StopReplicaRequest',
-  apiKey: 5,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: StopReplicaRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeStopReplicaRequestV0(writer, message);
-        return;
-      case 1:
-        writeStopReplicaRequestV1(writer, message);
-        return;
-      case 2:
-        writeStopReplicaRequestV2(writer, message);
-        return;
-      case 3:
-        writeStopReplicaRequestV3(writer, message);
-        return;
-      case 4:
-        writeStopReplicaRequestV4(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('StopReplicaRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): StopReplicaRequest {
-    switch (version) {
-      case 0:
-        return readStopReplicaRequestV0(reader);
-      case 1:
-        return readStopReplicaRequestV1(reader);
-      case 2:
-        return readStopReplicaRequestV2(reader);
-      case 3:
-        return readStopReplicaRequestV3(reader);
-      case 4:
-        return readStopReplicaRequestV4(reader);
-      default:
-        throw unsupportedDecodeVersion('StopReplicaRequest', version);
-    }
-  },
-  defaults: defaultStopReplicaRequest,
-};
+/** Builds the StopReplicaRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineStopReplicaRequest(runtime: CodecRuntime): MessageCodec<StopReplicaRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** StopReplicaRequest versions 0. */
-function writeStopReplicaRequestV0(writer: Writer, message: StopReplicaRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '0');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.bool(message.deletePartitions);
-  {
-    const items0 = message.ungroupedPartitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaRequestStopReplicaPartitionV0V0(writer, items0[i0]);
-    }
-  }
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'topics', '0');
-  }
-  if (message.topicStates.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'topicStates', '0');
-  }
-}
-
-/** StopReplicaRequest versions 0. */
-function readStopReplicaRequestV0(reader: Reader): StopReplicaRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_deletePartitions = reader.bool();
-  let f_ungroupedPartitions: StopReplicaRequestStopReplicaPartitionV0[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<StopReplicaRequestStopReplicaPartitionV0>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaRequestStopReplicaPartitionV0V0(reader);
-    }
-    f_ungroupedPartitions = items0;
-  }
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: -1n,
-    deletePartitions: f_deletePartitions,
-    ungroupedPartitions: f_ungroupedPartitions,
-    topics: [],
-    topicStates: [],
-    unknownTaggedFields: undefined,
+  const StopReplicaRequest: MessageCodec<StopReplicaRequest> = {
+    name: 'StopReplicaRequest',
+    apiKey: 5,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: StopReplicaRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeStopReplicaRequestV0(writer, message);
+          return;
+        case 1:
+          writeStopReplicaRequestV1(writer, message);
+          return;
+        case 2:
+          writeStopReplicaRequestV2(writer, message);
+          return;
+        case 3:
+          writeStopReplicaRequestV3(writer, message);
+          return;
+        case 4:
+          writeStopReplicaRequestV4(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('StopReplicaRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): StopReplicaRequest {
+      switch (version) {
+        case 0:
+          return readStopReplicaRequestV0(reader);
+        case 1:
+          return readStopReplicaRequestV1(reader);
+        case 2:
+          return readStopReplicaRequestV2(reader);
+        case 3:
+          return readStopReplicaRequestV3(reader);
+        case 4:
+          return readStopReplicaRequestV4(reader);
+        default:
+          throw unsupportedDecodeVersion('StopReplicaRequest', version);
+      }
+    },
+    defaults: defaultStopReplicaRequest,
   };
-}
 
-/** StopReplicaRequest versions 1. */
-function writeStopReplicaRequestV1(writer: Writer, message: StopReplicaRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '1');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  writer.bool(message.deletePartitions);
-  if (message.ungroupedPartitions.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '1');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaRequestStopReplicaTopicV1V1(writer, items0[i0]);
+  /** StopReplicaRequest versions 0. */
+  function writeStopReplicaRequestV0(writer: Writer, message: StopReplicaRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '0');
+    }
+    writer.int32(message.controllerEpoch);
+    writer.bool(message.deletePartitions);
+    {
+      const items0 = message.ungroupedPartitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaRequestStopReplicaPartitionV0V0(writer, items0[i0]);
+      }
+    }
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'topics', '0');
+    }
+    if (message.topicStates.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'topicStates', '0');
     }
   }
-  if (message.topicStates.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'topicStates', '1');
-  }
-}
 
-/** StopReplicaRequest versions 1. */
-function readStopReplicaRequestV1(reader: Reader): StopReplicaRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const f_deletePartitions = reader.bool();
-  let f_topics: StopReplicaRequestStopReplicaTopicV1[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<StopReplicaRequestStopReplicaTopicV1>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaRequestStopReplicaTopicV1V1(reader);
+  /** StopReplicaRequest versions 0. */
+  function readStopReplicaRequestV0(reader: Reader): StopReplicaRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_deletePartitions = reader.bool();
+    let f_ungroupedPartitions: StopReplicaRequestStopReplicaPartitionV0[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<StopReplicaRequestStopReplicaPartitionV0>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaRequestStopReplicaPartitionV0V0(reader);
+      }
+      f_ungroupedPartitions = items0;
     }
-    f_topics = items0;
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: -1n,
+      deletePartitions: f_deletePartitions,
+      ungroupedPartitions: f_ungroupedPartitions,
+      topics: [],
+      topicStates: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    deletePartitions: f_deletePartitions,
-    ungroupedPartitions: [],
-    topics: f_topics,
-    topicStates: [],
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** StopReplicaRequest versions 2. */
-function writeStopReplicaRequestV2(writer: Writer, message: StopReplicaRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '2');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  writer.bool(message.deletePartitions);
-  if (message.ungroupedPartitions.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '2');
-  }
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaRequestStopReplicaTopicV1V2(writer, items0[i0]);
+  /** StopReplicaRequest versions 1. */
+  function writeStopReplicaRequestV1(writer: Writer, message: StopReplicaRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '1');
     }
-  }
-  if (message.topicStates.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'topicStates', '2');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** StopReplicaRequest versions 2. */
-function readStopReplicaRequestV2(reader: Reader): StopReplicaRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  const f_deletePartitions = reader.bool();
-  let f_topics: StopReplicaRequestStopReplicaTopicV1[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<StopReplicaRequestStopReplicaTopicV1>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaRequestStopReplicaTopicV1V2(reader);
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    writer.bool(message.deletePartitions);
+    if (message.ungroupedPartitions.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '1');
     }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    deletePartitions: f_deletePartitions,
-    ungroupedPartitions: [],
-    topics: f_topics,
-    topicStates: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** StopReplicaRequest versions 3. */
-function writeStopReplicaRequestV3(writer: Writer, message: StopReplicaRequest): void {
-  writer.int32(message.controllerId);
-  if (message.isKRaftController !== false) {
-    throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '3');
-  }
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  if (message.deletePartitions !== false) {
-    throw fieldNotInVersion('StopReplicaRequest', 'deletePartitions', '3');
-  }
-  if (message.ungroupedPartitions.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '3');
-  }
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'topics', '3');
-  }
-  {
-    const items0 = message.topicStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaRequestStopReplicaTopicStateV3(writer, items0[i0]);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaRequestStopReplicaTopicV1V1(writer, items0[i0]);
+      }
+    }
+    if (message.topicStates.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'topicStates', '1');
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** StopReplicaRequest versions 3. */
-function readStopReplicaRequestV3(reader: Reader): StopReplicaRequest {
-  const f_controllerId = reader.int32();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topicStates: StopReplicaRequestStopReplicaTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<StopReplicaRequestStopReplicaTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaRequestStopReplicaTopicStateV3(reader);
+  /** StopReplicaRequest versions 1. */
+  function readStopReplicaRequestV1(reader: Reader): StopReplicaRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const f_deletePartitions = reader.bool();
+    let f_topics: StopReplicaRequestStopReplicaTopicV1[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<StopReplicaRequestStopReplicaTopicV1>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaRequestStopReplicaTopicV1V1(reader);
+      }
+      f_topics = items0;
     }
-    f_topicStates = items0;
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      deletePartitions: f_deletePartitions,
+      ungroupedPartitions: [],
+      topics: f_topics,
+      topicStates: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: false,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    deletePartitions: false,
-    ungroupedPartitions: [],
-    topics: [],
-    topicStates: f_topicStates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** StopReplicaRequest versions 4. */
-function writeStopReplicaRequestV4(writer: Writer, message: StopReplicaRequest): void {
-  writer.int32(message.controllerId);
-  writer.bool(message.isKRaftController);
-  writer.int32(message.controllerEpoch);
-  writer.int64(message.brokerEpoch);
-  if (message.deletePartitions !== false) {
-    throw fieldNotInVersion('StopReplicaRequest', 'deletePartitions', '4');
+  /** StopReplicaRequest versions 2. */
+  function writeStopReplicaRequestV2(writer: Writer, message: StopReplicaRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '2');
+    }
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    writer.bool(message.deletePartitions);
+    if (message.ungroupedPartitions.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '2');
+    }
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaRequestStopReplicaTopicV1V2(writer, items0[i0]);
+      }
+    }
+    if (message.topicStates.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'topicStates', '2');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  if (message.ungroupedPartitions.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '4');
+
+  /** StopReplicaRequest versions 2. */
+  function readStopReplicaRequestV2(reader: Reader): StopReplicaRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    const f_deletePartitions = reader.bool();
+    let f_topics: StopReplicaRequestStopReplicaTopicV1[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<StopReplicaRequestStopReplicaTopicV1>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaRequestStopReplicaTopicV1V2(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      deletePartitions: f_deletePartitions,
+      ungroupedPartitions: [],
+      topics: f_topics,
+      topicStates: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  if (message.topics.length !== 0) {
-    throw fieldNotInVersion('StopReplicaRequest', 'topics', '4');
+
+  /** StopReplicaRequest versions 3. */
+  function writeStopReplicaRequestV3(writer: Writer, message: StopReplicaRequest): void {
+    writer.int32(message.controllerId);
+    if (message.isKRaftController !== false) {
+      throw fieldNotInVersion('StopReplicaRequest', 'isKRaftController', '3');
+    }
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    if (message.deletePartitions !== false) {
+      throw fieldNotInVersion('StopReplicaRequest', 'deletePartitions', '3');
+    }
+    if (message.ungroupedPartitions.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '3');
+    }
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'topics', '3');
+    }
+    {
+      const items0 = message.topicStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaRequestStopReplicaTopicStateV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  {
-    const items0 = message.topicStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaRequestStopReplicaTopicStateV3(writer, items0[i0]);
+
+  /** StopReplicaRequest versions 3. */
+  function readStopReplicaRequestV3(reader: Reader): StopReplicaRequest {
+    const f_controllerId = reader.int32();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topicStates: StopReplicaRequestStopReplicaTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<StopReplicaRequestStopReplicaTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaRequestStopReplicaTopicStateV3(reader);
+      }
+      f_topicStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: false,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      deletePartitions: false,
+      ungroupedPartitions: [],
+      topics: [],
+      topicStates: f_topicStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** StopReplicaRequest versions 4. */
+  function writeStopReplicaRequestV4(writer: Writer, message: StopReplicaRequest): void {
+    writer.int32(message.controllerId);
+    writer.bool(message.isKRaftController);
+    writer.int32(message.controllerEpoch);
+    writer.int64(message.brokerEpoch);
+    if (message.deletePartitions !== false) {
+      throw fieldNotInVersion('StopReplicaRequest', 'deletePartitions', '4');
+    }
+    if (message.ungroupedPartitions.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'ungroupedPartitions', '4');
+    }
+    if (message.topics.length !== 0) {
+      throw fieldNotInVersion('StopReplicaRequest', 'topics', '4');
+    }
+    {
+      const items0 = message.topicStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaRequestStopReplicaTopicStateV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** StopReplicaRequest versions 4. */
+  function readStopReplicaRequestV4(reader: Reader): StopReplicaRequest {
+    const f_controllerId = reader.int32();
+    const f_isKRaftController = reader.bool();
+    const f_controllerEpoch = reader.int32();
+    const f_brokerEpoch = reader.int64();
+    let f_topicStates: StopReplicaRequestStopReplicaTopicState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<StopReplicaRequestStopReplicaTopicState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaRequestStopReplicaTopicStateV3(reader);
+      }
+      f_topicStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      controllerId: f_controllerId,
+      isKRaftController: f_isKRaftController,
+      controllerEpoch: f_controllerEpoch,
+      brokerEpoch: f_brokerEpoch,
+      deletePartitions: false,
+      ungroupedPartitions: [],
+      topics: [],
+      topicStates: f_topicStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** StopReplicaRequestStopReplicaPartitionState versions 3-4. */
+  function writeStopReplicaRequestStopReplicaPartitionStateV3(writer: Writer, message: StopReplicaRequestStopReplicaPartitionState): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.leaderEpoch);
+    writer.bool(message.deletePartition);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** StopReplicaRequestStopReplicaPartitionState versions 3-4. */
+  function readStopReplicaRequestStopReplicaPartitionStateV3(reader: Reader): StopReplicaRequestStopReplicaPartitionState {
+    const f_partitionIndex = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_deletePartition = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      leaderEpoch: f_leaderEpoch,
+      deletePartition: f_deletePartition,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** StopReplicaRequestStopReplicaPartitionV0 versions 0. */
+  function writeStopReplicaRequestStopReplicaPartitionV0V0(writer: Writer, message: StopReplicaRequestStopReplicaPartitionV0): void {
+    writer.string(message.topicName);
+    writer.int32(message.partitionIndex);
+  }
+
+  /** StopReplicaRequestStopReplicaPartitionV0 versions 0. */
+  function readStopReplicaRequestStopReplicaPartitionV0V0(reader: Reader): StopReplicaRequestStopReplicaPartitionV0 {
+    const f_topicName = reader.string();
+    const f_partitionIndex = reader.int32();
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** StopReplicaRequestStopReplicaTopicState versions 3-4. */
+  function writeStopReplicaRequestStopReplicaTopicStateV3(writer: Writer, message: StopReplicaRequestStopReplicaTopicState): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitionStates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaRequestStopReplicaPartitionStateV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** StopReplicaRequestStopReplicaTopicState versions 3-4. */
+  function readStopReplicaRequestStopReplicaTopicStateV3(reader: Reader): StopReplicaRequestStopReplicaTopicState {
+    const f_topicName = reader.compactString();
+    let f_partitionStates: StopReplicaRequestStopReplicaPartitionState[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<StopReplicaRequestStopReplicaPartitionState>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaRequestStopReplicaPartitionStateV3(reader);
+      }
+      f_partitionStates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitionStates: f_partitionStates,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** StopReplicaRequestStopReplicaTopicV1 versions 1. */
+  function writeStopReplicaRequestStopReplicaTopicV1V1(writer: Writer, message: StopReplicaRequestStopReplicaTopicV1): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitionIndexes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** StopReplicaRequest versions 4. */
-function readStopReplicaRequestV4(reader: Reader): StopReplicaRequest {
-  const f_controllerId = reader.int32();
-  const f_isKRaftController = reader.bool();
-  const f_controllerEpoch = reader.int32();
-  const f_brokerEpoch = reader.int64();
-  let f_topicStates: StopReplicaRequestStopReplicaTopicState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<StopReplicaRequestStopReplicaTopicState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaRequestStopReplicaTopicStateV3(reader);
+  /** StopReplicaRequestStopReplicaTopicV1 versions 1. */
+  function readStopReplicaRequestStopReplicaTopicV1V1(reader: Reader): StopReplicaRequestStopReplicaTopicV1 {
+    const f_name = reader.string();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
-    f_topicStates = items0;
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    controllerId: f_controllerId,
-    isKRaftController: f_isKRaftController,
-    controllerEpoch: f_controllerEpoch,
-    brokerEpoch: f_brokerEpoch,
-    deletePartitions: false,
-    ungroupedPartitions: [],
-    topics: [],
-    topicStates: f_topicStates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** StopReplicaRequestStopReplicaPartitionState versions 3-4. */
-function writeStopReplicaRequestStopReplicaPartitionStateV3(writer: Writer, message: StopReplicaRequestStopReplicaPartitionState): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.leaderEpoch);
-  writer.bool(message.deletePartition);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** StopReplicaRequestStopReplicaPartitionState versions 3-4. */
-function readStopReplicaRequestStopReplicaPartitionStateV3(reader: Reader): StopReplicaRequestStopReplicaPartitionState {
-  const f_partitionIndex = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_deletePartition = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    leaderEpoch: f_leaderEpoch,
-    deletePartition: f_deletePartition,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** StopReplicaRequestStopReplicaPartitionV0 versions 0. */
-function writeStopReplicaRequestStopReplicaPartitionV0V0(writer: Writer, message: StopReplicaRequestStopReplicaPartitionV0): void {
-  writer.string(message.topicName);
-  writer.int32(message.partitionIndex);
-}
-
-/** StopReplicaRequestStopReplicaPartitionV0 versions 0. */
-function readStopReplicaRequestStopReplicaPartitionV0V0(reader: Reader): StopReplicaRequestStopReplicaPartitionV0 {
-  const f_topicName = reader.string();
-  const f_partitionIndex = reader.int32();
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** StopReplicaRequestStopReplicaTopicState versions 3-4. */
-function writeStopReplicaRequestStopReplicaTopicStateV3(writer: Writer, message: StopReplicaRequestStopReplicaTopicState): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitionStates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaRequestStopReplicaPartitionStateV3(writer, items0[i0]);
+  /** StopReplicaRequestStopReplicaTopicV1 versions 2. */
+  function writeStopReplicaRequestStopReplicaTopicV1V2(writer: Writer, message: StopReplicaRequestStopReplicaTopicV1): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionIndexes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** StopReplicaRequestStopReplicaTopicState versions 3-4. */
-function readStopReplicaRequestStopReplicaTopicStateV3(reader: Reader): StopReplicaRequestStopReplicaTopicState {
-  const f_topicName = reader.compactString();
-  let f_partitionStates: StopReplicaRequestStopReplicaPartitionState[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<StopReplicaRequestStopReplicaPartitionState>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaRequestStopReplicaPartitionStateV3(reader);
+  /** StopReplicaRequestStopReplicaTopicV1 versions 2. */
+  function readStopReplicaRequestStopReplicaTopicV1V2(reader: Reader): StopReplicaRequestStopReplicaTopicV1 {
+    const f_name = reader.compactString();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
-    f_partitionStates = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitionStates: f_partitionStates,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** StopReplicaRequestStopReplicaTopicV1 versions 1. */
-function writeStopReplicaRequestStopReplicaTopicV1V1(writer: Writer, message: StopReplicaRequestStopReplicaTopicV1): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultStopReplicaRequest(): StopReplicaRequest {
+    return {
+      controllerId: 0,
+      isKRaftController: false,
+      controllerEpoch: 0,
+      brokerEpoch: -1n,
+      deletePartitions: false,
+      ungroupedPartitions: [],
+      topics: [],
+      topicStates: [],
+      unknownTaggedFields: undefined,
+    };
   }
-}
 
-/** StopReplicaRequestStopReplicaTopicV1 versions 1. */
-function readStopReplicaRequestStopReplicaTopicV1V1(reader: Reader): StopReplicaRequestStopReplicaTopicV1 {
-  const f_name = reader.string();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+  function defaultStopReplicaRequestStopReplicaPartitionState(): StopReplicaRequestStopReplicaPartitionState {
+    return {
+      partitionIndex: 0,
+      leaderEpoch: -1,
+      deletePartition: false,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** StopReplicaRequestStopReplicaTopicV1 versions 2. */
-function writeStopReplicaRequestStopReplicaTopicV1V2(writer: Writer, message: StopReplicaRequestStopReplicaTopicV1): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
-    }
+  function defaultStopReplicaRequestStopReplicaPartitionV0(): StopReplicaRequestStopReplicaPartitionV0 {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      unknownTaggedFields: undefined,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** StopReplicaRequestStopReplicaTopicV1 versions 2. */
-function readStopReplicaRequestStopReplicaTopicV1V2(reader: Reader): StopReplicaRequestStopReplicaTopicV1 {
-  const f_name = reader.compactString();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
-    }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+  function defaultStopReplicaRequestStopReplicaTopicState(): StopReplicaRequestStopReplicaTopicState {
+    return {
+      topicName: "",
+      partitionStates: [],
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultStopReplicaRequest(): StopReplicaRequest {
-  return {
-    controllerId: 0,
-    isKRaftController: false,
-    controllerEpoch: 0,
-    brokerEpoch: -1n,
-    deletePartitions: false,
-    ungroupedPartitions: [],
-    topics: [],
-    topicStates: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultStopReplicaRequestStopReplicaTopicV1(): StopReplicaRequestStopReplicaTopicV1 {
+    return {
+      name: "",
+      partitionIndexes: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return StopReplicaRequest;
 }
-
-function defaultStopReplicaRequestStopReplicaPartitionState(): StopReplicaRequestStopReplicaPartitionState {
-  return {
-    partitionIndex: 0,
-    leaderEpoch: -1,
-    deletePartition: false,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultStopReplicaRequestStopReplicaPartitionV0(): StopReplicaRequestStopReplicaPartitionV0 {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultStopReplicaRequestStopReplicaTopicState(): StopReplicaRequestStopReplicaTopicState {
-  return {
-    topicName: "",
-    partitionStates: [],
-    unknownTaggedFields: undefined,
-  };
-}
-
-function defaultStopReplicaRequestStopReplicaTopicV1(): StopReplicaRequestStopReplicaTopicV1 {
-  return {
-    name: "",
-    partitionIndexes: [],
-    unknownTaggedFields: undefined,
-  };
-}
-

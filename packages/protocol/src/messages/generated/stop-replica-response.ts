@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface StopReplicaResponse {
   errorCode: number;
@@ -18,157 +18,162 @@ export interface StopReplicaResponseStopReplicaPartitionError {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const StopReplicaResponse: MessageCodec<StopReplicaResponse> = {
-  name: 'StopReplicaResponse',
-  apiKey: 5,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 2, max: 32767 },
-  encode(writer: Writer, message: StopReplicaResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeStopReplicaResponseV0(writer, message);
-        return;
-      case 2: case 3: case 4:
-        writeStopReplicaResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('StopReplicaResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): StopReplicaResponse {
-    switch (version) {
-      case 0: case 1:
-        return readStopReplicaResponseV0(reader);
-      case 2: case 3: case 4:
-        return readStopReplicaResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('StopReplicaResponse', version);
-    }
-  },
-  defaults: defaultStopReplicaResponse,
-};
+/** Builds the StopReplicaResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineStopReplicaResponse(runtime: CodecRuntime): MessageCodec<StopReplicaResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** StopReplicaResponse versions 0-1. */
-function writeStopReplicaResponseV0(writer: Writer, message: StopReplicaResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.partitionErrors;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaResponseStopReplicaPartitionErrorV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** StopReplicaResponse versions 0-1. */
-function readStopReplicaResponseV0(reader: Reader): StopReplicaResponse {
-  const f_errorCode = reader.int16();
-  let f_partitionErrors: StopReplicaResponseStopReplicaPartitionError[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<StopReplicaResponseStopReplicaPartitionError>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaResponseStopReplicaPartitionErrorV0(reader);
-    }
-    f_partitionErrors = items0;
-  }
-  return {
-    errorCode: f_errorCode,
-    partitionErrors: f_partitionErrors,
-    unknownTaggedFields: undefined,
+  const StopReplicaResponse: MessageCodec<StopReplicaResponse> = {
+    name: 'StopReplicaResponse',
+    apiKey: 5,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 2, max: 32767 },
+    encode(writer: Writer, message: StopReplicaResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeStopReplicaResponseV0(writer, message);
+          return;
+        case 2: case 3: case 4:
+          writeStopReplicaResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('StopReplicaResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): StopReplicaResponse {
+      switch (version) {
+        case 0: case 1:
+          return readStopReplicaResponseV0(reader);
+        case 2: case 3: case 4:
+          return readStopReplicaResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('StopReplicaResponse', version);
+      }
+    },
+    defaults: defaultStopReplicaResponse,
   };
-}
 
-/** StopReplicaResponse versions 2-4. */
-function writeStopReplicaResponseV2(writer: Writer, message: StopReplicaResponse): void {
-  writer.int16(message.errorCode);
-  {
-    const items0 = message.partitionErrors;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeStopReplicaResponseStopReplicaPartitionErrorV2(writer, items0[i0]);
+  /** StopReplicaResponse versions 0-1. */
+  function writeStopReplicaResponseV0(writer: Writer, message: StopReplicaResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.partitionErrors;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaResponseStopReplicaPartitionErrorV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** StopReplicaResponse versions 2-4. */
-function readStopReplicaResponseV2(reader: Reader): StopReplicaResponse {
-  const f_errorCode = reader.int16();
-  let f_partitionErrors: StopReplicaResponseStopReplicaPartitionError[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<StopReplicaResponseStopReplicaPartitionError>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readStopReplicaResponseStopReplicaPartitionErrorV2(reader);
+  /** StopReplicaResponse versions 0-1. */
+  function readStopReplicaResponseV0(reader: Reader): StopReplicaResponse {
+    const f_errorCode = reader.int16();
+    let f_partitionErrors: StopReplicaResponseStopReplicaPartitionError[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<StopReplicaResponseStopReplicaPartitionError>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaResponseStopReplicaPartitionErrorV0(reader);
+      }
+      f_partitionErrors = items0;
     }
-    f_partitionErrors = items0;
+    return {
+      errorCode: f_errorCode,
+      partitionErrors: f_partitionErrors,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    partitionErrors: f_partitionErrors,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** StopReplicaResponseStopReplicaPartitionError versions 0-1. */
-function writeStopReplicaResponseStopReplicaPartitionErrorV0(writer: Writer, message: StopReplicaResponseStopReplicaPartitionError): void {
-  writer.string(message.topicName);
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
+  /** StopReplicaResponse versions 2-4. */
+  function writeStopReplicaResponseV2(writer: Writer, message: StopReplicaResponse): void {
+    writer.int16(message.errorCode);
+    {
+      const items0 = message.partitionErrors;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeStopReplicaResponseStopReplicaPartitionErrorV2(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** StopReplicaResponseStopReplicaPartitionError versions 0-1. */
-function readStopReplicaResponseStopReplicaPartitionErrorV0(reader: Reader): StopReplicaResponseStopReplicaPartitionError {
-  const f_topicName = reader.string();
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** StopReplicaResponse versions 2-4. */
+  function readStopReplicaResponseV2(reader: Reader): StopReplicaResponse {
+    const f_errorCode = reader.int16();
+    let f_partitionErrors: StopReplicaResponseStopReplicaPartitionError[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<StopReplicaResponseStopReplicaPartitionError>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readStopReplicaResponseStopReplicaPartitionErrorV2(reader);
+      }
+      f_partitionErrors = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      partitionErrors: f_partitionErrors,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** StopReplicaResponseStopReplicaPartitionError versions 2-4. */
-function writeStopReplicaResponseStopReplicaPartitionErrorV2(writer: Writer, message: StopReplicaResponseStopReplicaPartitionError): void {
-  writer.compactString(message.topicName);
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** StopReplicaResponseStopReplicaPartitionError versions 0-1. */
+  function writeStopReplicaResponseStopReplicaPartitionErrorV0(writer: Writer, message: StopReplicaResponseStopReplicaPartitionError): void {
+    writer.string(message.topicName);
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+  }
 
-/** StopReplicaResponseStopReplicaPartitionError versions 2-4. */
-function readStopReplicaResponseStopReplicaPartitionErrorV2(reader: Reader): StopReplicaResponseStopReplicaPartitionError {
-  const f_topicName = reader.compactString();
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** StopReplicaResponseStopReplicaPartitionError versions 0-1. */
+  function readStopReplicaResponseStopReplicaPartitionErrorV0(reader: Reader): StopReplicaResponseStopReplicaPartitionError {
+    const f_topicName = reader.string();
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultStopReplicaResponse(): StopReplicaResponse {
-  return {
-    errorCode: 0,
-    partitionErrors: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** StopReplicaResponseStopReplicaPartitionError versions 2-4. */
+  function writeStopReplicaResponseStopReplicaPartitionErrorV2(writer: Writer, message: StopReplicaResponseStopReplicaPartitionError): void {
+    writer.compactString(message.topicName);
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultStopReplicaResponseStopReplicaPartitionError(): StopReplicaResponseStopReplicaPartitionError {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** StopReplicaResponseStopReplicaPartitionError versions 2-4. */
+  function readStopReplicaResponseStopReplicaPartitionErrorV2(reader: Reader): StopReplicaResponseStopReplicaPartitionError {
+    const f_topicName = reader.compactString();
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  function defaultStopReplicaResponse(): StopReplicaResponse {
+    return {
+      errorCode: 0,
+      partitionErrors: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultStopReplicaResponseStopReplicaPartitionError(): StopReplicaResponseStopReplicaPartitionError {
+    return {
+      topicName: "",
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return StopReplicaResponse;
+}

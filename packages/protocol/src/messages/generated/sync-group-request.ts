@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SyncGroupRequest {
   groupId: string;
@@ -22,278 +22,283 @@ export interface SyncGroupRequestSyncGroupRequestAssignment {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SyncGroupRequest: MessageCodec<SyncGroupRequest> = {
-  name: 'SyncGroupRequest',
-  apiKey: 14,
-  messageType: 'request',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: SyncGroupRequest, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeSyncGroupRequestV0(writer, message);
-        return;
-      case 3:
-        writeSyncGroupRequestV3(writer, message);
-        return;
-      case 4:
-        writeSyncGroupRequestV4(writer, message);
-        return;
-      case 5:
-        writeSyncGroupRequestV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SyncGroupRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): SyncGroupRequest {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readSyncGroupRequestV0(reader);
-      case 3:
-        return readSyncGroupRequestV3(reader);
-      case 4:
-        return readSyncGroupRequestV4(reader);
-      case 5:
-        return readSyncGroupRequestV5(reader);
-      default:
-        throw unsupportedDecodeVersion('SyncGroupRequest', version);
-    }
-  },
-  defaults: defaultSyncGroupRequest,
-};
+/** Builds the SyncGroupRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSyncGroupRequest(runtime: CodecRuntime): MessageCodec<SyncGroupRequest> {
+  const { EMPTY_BYTES, fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** SyncGroupRequest versions 0-2. */
-function writeSyncGroupRequestV0(writer: Writer, message: SyncGroupRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationId);
-  writer.string(message.memberId);
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('SyncGroupRequest', 'groupInstanceId', '0-2');
-  }
-  {
-    const items0 = message.assignments;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeSyncGroupRequestSyncGroupRequestAssignmentV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** SyncGroupRequest versions 0-2. */
-function readSyncGroupRequestV0(reader: Reader): SyncGroupRequest {
-  const f_groupId = reader.string();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.string();
-  let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV0(reader);
-    }
-    f_assignments = items0;
-  }
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: null,
-    protocolType: null,
-    protocolName: null,
-    assignments: f_assignments,
-    unknownTaggedFields: undefined,
+  const SyncGroupRequest: MessageCodec<SyncGroupRequest> = {
+    name: 'SyncGroupRequest',
+    apiKey: 14,
+    messageType: 'request',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: SyncGroupRequest, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeSyncGroupRequestV0(writer, message);
+          return;
+        case 3:
+          writeSyncGroupRequestV3(writer, message);
+          return;
+        case 4:
+          writeSyncGroupRequestV4(writer, message);
+          return;
+        case 5:
+          writeSyncGroupRequestV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SyncGroupRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): SyncGroupRequest {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readSyncGroupRequestV0(reader);
+        case 3:
+          return readSyncGroupRequestV3(reader);
+        case 4:
+          return readSyncGroupRequestV4(reader);
+        case 5:
+          return readSyncGroupRequestV5(reader);
+        default:
+          throw unsupportedDecodeVersion('SyncGroupRequest', version);
+      }
+    },
+    defaults: defaultSyncGroupRequest,
   };
-}
 
-/** SyncGroupRequest versions 3. */
-function writeSyncGroupRequestV3(writer: Writer, message: SyncGroupRequest): void {
-  writer.string(message.groupId);
-  writer.int32(message.generationId);
-  writer.string(message.memberId);
-  writer.nullableString(message.groupInstanceId);
-  {
-    const items0 = message.assignments;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeSyncGroupRequestSyncGroupRequestAssignmentV0(writer, items0[i0]);
+  /** SyncGroupRequest versions 0-2. */
+  function writeSyncGroupRequestV0(writer: Writer, message: SyncGroupRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationId);
+    writer.string(message.memberId);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('SyncGroupRequest', 'groupInstanceId', '0-2');
+    }
+    {
+      const items0 = message.assignments;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeSyncGroupRequestSyncGroupRequestAssignmentV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** SyncGroupRequest versions 3. */
-function readSyncGroupRequestV3(reader: Reader): SyncGroupRequest {
-  const f_groupId = reader.string();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.string();
-  const f_groupInstanceId = reader.nullableString();
-  let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV0(reader);
+  /** SyncGroupRequest versions 0-2. */
+  function readSyncGroupRequestV0(reader: Reader): SyncGroupRequest {
+    const f_groupId = reader.string();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.string();
+    let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV0(reader);
+      }
+      f_assignments = items0;
     }
-    f_assignments = items0;
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: f_assignments,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    protocolType: null,
-    protocolName: null,
-    assignments: f_assignments,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** SyncGroupRequest versions 4. */
-function writeSyncGroupRequestV4(writer: Writer, message: SyncGroupRequest): void {
-  writer.compactString(message.groupId);
-  writer.int32(message.generationId);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  {
-    const items0 = message.assignments;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeSyncGroupRequestSyncGroupRequestAssignmentV4(writer, items0[i0]);
-    }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** SyncGroupRequest versions 4. */
-function readSyncGroupRequestV4(reader: Reader): SyncGroupRequest {
-  const f_groupId = reader.compactString();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV4(reader);
-    }
-    f_assignments = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    protocolType: null,
-    protocolName: null,
-    assignments: f_assignments,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** SyncGroupRequest versions 5. */
-function writeSyncGroupRequestV5(writer: Writer, message: SyncGroupRequest): void {
-  writer.compactString(message.groupId);
-  writer.int32(message.generationId);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  writer.compactNullableString(message.protocolType);
-  writer.compactNullableString(message.protocolName);
-  {
-    const items0 = message.assignments;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeSyncGroupRequestSyncGroupRequestAssignmentV4(writer, items0[i0]);
+  /** SyncGroupRequest versions 3. */
+  function writeSyncGroupRequestV3(writer: Writer, message: SyncGroupRequest): void {
+    writer.string(message.groupId);
+    writer.int32(message.generationId);
+    writer.string(message.memberId);
+    writer.nullableString(message.groupInstanceId);
+    {
+      const items0 = message.assignments;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeSyncGroupRequestSyncGroupRequestAssignmentV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** SyncGroupRequest versions 5. */
-function readSyncGroupRequestV5(reader: Reader): SyncGroupRequest {
-  const f_groupId = reader.compactString();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  const f_protocolType = reader.compactNullableString();
-  const f_protocolName = reader.compactNullableString();
-  let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV4(reader);
+  /** SyncGroupRequest versions 3. */
+  function readSyncGroupRequestV3(reader: Reader): SyncGroupRequest {
+    const f_groupId = reader.string();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.string();
+    const f_groupInstanceId = reader.nullableString();
+    let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV0(reader);
+      }
+      f_assignments = items0;
     }
-    f_assignments = items0;
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      protocolType: null,
+      protocolName: null,
+      assignments: f_assignments,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    protocolType: f_protocolType,
-    protocolName: f_protocolName,
-    assignments: f_assignments,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** SyncGroupRequestSyncGroupRequestAssignment versions 0-3. */
-function writeSyncGroupRequestSyncGroupRequestAssignmentV0(writer: Writer, message: SyncGroupRequestSyncGroupRequestAssignment): void {
-  writer.string(message.memberId);
-  writer.bytes(message.assignment);
-}
+  /** SyncGroupRequest versions 4. */
+  function writeSyncGroupRequestV4(writer: Writer, message: SyncGroupRequest): void {
+    writer.compactString(message.groupId);
+    writer.int32(message.generationId);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    {
+      const items0 = message.assignments;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeSyncGroupRequestSyncGroupRequestAssignmentV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** SyncGroupRequestSyncGroupRequestAssignment versions 0-3. */
-function readSyncGroupRequestSyncGroupRequestAssignmentV0(reader: Reader): SyncGroupRequestSyncGroupRequestAssignment {
-  const f_memberId = reader.string();
-  const f_assignment = reader.bytes();
-  return {
-    memberId: f_memberId,
-    assignment: f_assignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SyncGroupRequest versions 4. */
+  function readSyncGroupRequestV4(reader: Reader): SyncGroupRequest {
+    const f_groupId = reader.compactString();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV4(reader);
+      }
+      f_assignments = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      protocolType: null,
+      protocolName: null,
+      assignments: f_assignments,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** SyncGroupRequestSyncGroupRequestAssignment versions 4-5. */
-function writeSyncGroupRequestSyncGroupRequestAssignmentV4(writer: Writer, message: SyncGroupRequestSyncGroupRequestAssignment): void {
-  writer.compactString(message.memberId);
-  writer.compactBytes(message.assignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** SyncGroupRequest versions 5. */
+  function writeSyncGroupRequestV5(writer: Writer, message: SyncGroupRequest): void {
+    writer.compactString(message.groupId);
+    writer.int32(message.generationId);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    writer.compactNullableString(message.protocolType);
+    writer.compactNullableString(message.protocolName);
+    {
+      const items0 = message.assignments;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeSyncGroupRequestSyncGroupRequestAssignmentV4(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** SyncGroupRequestSyncGroupRequestAssignment versions 4-5. */
-function readSyncGroupRequestSyncGroupRequestAssignmentV4(reader: Reader): SyncGroupRequestSyncGroupRequestAssignment {
-  const f_memberId = reader.compactString();
-  const f_assignment = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    memberId: f_memberId,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** SyncGroupRequest versions 5. */
+  function readSyncGroupRequestV5(reader: Reader): SyncGroupRequest {
+    const f_groupId = reader.compactString();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    const f_protocolType = reader.compactNullableString();
+    const f_protocolName = reader.compactNullableString();
+    let f_assignments: SyncGroupRequestSyncGroupRequestAssignment[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<SyncGroupRequestSyncGroupRequestAssignment>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readSyncGroupRequestSyncGroupRequestAssignmentV4(reader);
+      }
+      f_assignments = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      protocolType: f_protocolType,
+      protocolName: f_protocolName,
+      assignments: f_assignments,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultSyncGroupRequest(): SyncGroupRequest {
-  return {
-    groupId: "",
-    generationId: 0,
-    memberId: "",
-    groupInstanceId: null,
-    protocolType: null,
-    protocolName: null,
-    assignments: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SyncGroupRequestSyncGroupRequestAssignment versions 0-3. */
+  function writeSyncGroupRequestSyncGroupRequestAssignmentV0(writer: Writer, message: SyncGroupRequestSyncGroupRequestAssignment): void {
+    writer.string(message.memberId);
+    writer.bytes(message.assignment);
+  }
 
-function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequestSyncGroupRequestAssignment {
-  return {
-    memberId: "",
-    assignment: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SyncGroupRequestSyncGroupRequestAssignment versions 0-3. */
+  function readSyncGroupRequestSyncGroupRequestAssignmentV0(reader: Reader): SyncGroupRequestSyncGroupRequestAssignment {
+    const f_memberId = reader.string();
+    const f_assignment = reader.bytes();
+    return {
+      memberId: f_memberId,
+      assignment: f_assignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  /** SyncGroupRequestSyncGroupRequestAssignment versions 4-5. */
+  function writeSyncGroupRequestSyncGroupRequestAssignmentV4(writer: Writer, message: SyncGroupRequestSyncGroupRequestAssignment): void {
+    writer.compactString(message.memberId);
+    writer.compactBytes(message.assignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** SyncGroupRequestSyncGroupRequestAssignment versions 4-5. */
+  function readSyncGroupRequestSyncGroupRequestAssignmentV4(reader: Reader): SyncGroupRequestSyncGroupRequestAssignment {
+    const f_memberId = reader.compactString();
+    const f_assignment = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      memberId: f_memberId,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultSyncGroupRequest(): SyncGroupRequest {
+    return {
+      groupId: "",
+      generationId: 0,
+      memberId: "",
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultSyncGroupRequestSyncGroupRequestAssignment(): SyncGroupRequestSyncGroupRequestAssignment {
+    return {
+      memberId: "",
+      assignment: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SyncGroupRequest;
+}

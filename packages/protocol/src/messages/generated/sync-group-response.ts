@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface SyncGroupResponse {
   throttleTimeMs: number;
@@ -14,149 +14,154 @@ export interface SyncGroupResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const SyncGroupResponse: MessageCodec<SyncGroupResponse> = {
-  name: 'SyncGroupResponse',
-  apiKey: 14,
-  messageType: 'response',
-  validVersions: { min: 0, max: 5 },
-  flexibleVersions: { min: 4, max: 32767 },
-  encode(writer: Writer, message: SyncGroupResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeSyncGroupResponseV0(writer, message);
-        return;
-      case 1: case 2: case 3:
-        writeSyncGroupResponseV1(writer, message);
-        return;
-      case 4:
-        writeSyncGroupResponseV4(writer, message);
-        return;
-      case 5:
-        writeSyncGroupResponseV5(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('SyncGroupResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): SyncGroupResponse {
-    switch (version) {
-      case 0:
-        return readSyncGroupResponseV0(reader);
-      case 1: case 2: case 3:
-        return readSyncGroupResponseV1(reader);
-      case 4:
-        return readSyncGroupResponseV4(reader);
-      case 5:
-        return readSyncGroupResponseV5(reader);
-      default:
-        throw unsupportedDecodeVersion('SyncGroupResponse', version);
-    }
-  },
-  defaults: defaultSyncGroupResponse,
-};
+/** Builds the SyncGroupResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineSyncGroupResponse(runtime: CodecRuntime): MessageCodec<SyncGroupResponse> {
+  const { EMPTY_BYTES, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** SyncGroupResponse versions 0. */
-function writeSyncGroupResponseV0(writer: Writer, message: SyncGroupResponse): void {
-  writer.int16(message.errorCode);
-  writer.bytes(message.assignment);
-}
-
-/** SyncGroupResponse versions 0. */
-function readSyncGroupResponseV0(reader: Reader): SyncGroupResponse {
-  const f_errorCode = reader.int16();
-  const f_assignment = reader.bytes();
-  return {
-    throttleTimeMs: 0,
-    errorCode: f_errorCode,
-    protocolType: null,
-    protocolName: null,
-    assignment: f_assignment,
-    unknownTaggedFields: undefined,
+  const SyncGroupResponse: MessageCodec<SyncGroupResponse> = {
+    name: 'SyncGroupResponse',
+    apiKey: 14,
+    messageType: 'response',
+    validVersions: { min: 0, max: 5 },
+    flexibleVersions: { min: 4, max: 32767 },
+    encode(writer: Writer, message: SyncGroupResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeSyncGroupResponseV0(writer, message);
+          return;
+        case 1: case 2: case 3:
+          writeSyncGroupResponseV1(writer, message);
+          return;
+        case 4:
+          writeSyncGroupResponseV4(writer, message);
+          return;
+        case 5:
+          writeSyncGroupResponseV5(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('SyncGroupResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): SyncGroupResponse {
+      switch (version) {
+        case 0:
+          return readSyncGroupResponseV0(reader);
+        case 1: case 2: case 3:
+          return readSyncGroupResponseV1(reader);
+        case 4:
+          return readSyncGroupResponseV4(reader);
+        case 5:
+          return readSyncGroupResponseV5(reader);
+        default:
+          throw unsupportedDecodeVersion('SyncGroupResponse', version);
+      }
+    },
+    defaults: defaultSyncGroupResponse,
   };
-}
 
-/** SyncGroupResponse versions 1-3. */
-function writeSyncGroupResponseV1(writer: Writer, message: SyncGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.bytes(message.assignment);
-}
+  /** SyncGroupResponse versions 0. */
+  function writeSyncGroupResponseV0(writer: Writer, message: SyncGroupResponse): void {
+    writer.int16(message.errorCode);
+    writer.bytes(message.assignment);
+  }
 
-/** SyncGroupResponse versions 1-3. */
-function readSyncGroupResponseV1(reader: Reader): SyncGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_assignment = reader.bytes();
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    protocolType: null,
-    protocolName: null,
-    assignment: f_assignment,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SyncGroupResponse versions 0. */
+  function readSyncGroupResponseV0(reader: Reader): SyncGroupResponse {
+    const f_errorCode = reader.int16();
+    const f_assignment = reader.bytes();
+    return {
+      throttleTimeMs: 0,
+      errorCode: f_errorCode,
+      protocolType: null,
+      protocolName: null,
+      assignment: f_assignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** SyncGroupResponse versions 4. */
-function writeSyncGroupResponseV4(writer: Writer, message: SyncGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactBytes(message.assignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** SyncGroupResponse versions 1-3. */
+  function writeSyncGroupResponseV1(writer: Writer, message: SyncGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.bytes(message.assignment);
+  }
 
-/** SyncGroupResponse versions 4. */
-function readSyncGroupResponseV4(reader: Reader): SyncGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_assignment = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    protocolType: null,
-    protocolName: null,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** SyncGroupResponse versions 1-3. */
+  function readSyncGroupResponseV1(reader: Reader): SyncGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_assignment = reader.bytes();
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      protocolType: null,
+      protocolName: null,
+      assignment: f_assignment,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-/** SyncGroupResponse versions 5. */
-function writeSyncGroupResponseV5(writer: Writer, message: SyncGroupResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.protocolType);
-  writer.compactNullableString(message.protocolName);
-  writer.compactBytes(message.assignment);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** SyncGroupResponse versions 4. */
+  function writeSyncGroupResponseV4(writer: Writer, message: SyncGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactBytes(message.assignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** SyncGroupResponse versions 5. */
-function readSyncGroupResponseV5(reader: Reader): SyncGroupResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_protocolType = reader.compactNullableString();
-  const f_protocolName = reader.compactNullableString();
-  const f_assignment = reader.compactBytes();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    protocolType: f_protocolType,
-    protocolName: f_protocolName,
-    assignment: f_assignment,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** SyncGroupResponse versions 4. */
+  function readSyncGroupResponseV4(reader: Reader): SyncGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_assignment = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      protocolType: null,
+      protocolName: null,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultSyncGroupResponse(): SyncGroupResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    protocolType: null,
-    protocolName: null,
-    assignment: EMPTY_BYTES,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** SyncGroupResponse versions 5. */
+  function writeSyncGroupResponseV5(writer: Writer, message: SyncGroupResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.protocolType);
+    writer.compactNullableString(message.protocolName);
+    writer.compactBytes(message.assignment);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** SyncGroupResponse versions 5. */
+  function readSyncGroupResponseV5(reader: Reader): SyncGroupResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_protocolType = reader.compactNullableString();
+    const f_protocolName = reader.compactNullableString();
+    const f_assignment = reader.compactBytes();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      protocolType: f_protocolType,
+      protocolName: f_protocolName,
+      assignment: f_assignment,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultSyncGroupResponse(): SyncGroupResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      protocolType: null,
+      protocolName: null,
+      assignment: EMPTY_BYTES,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return SyncGroupResponse;
+}

@@ -3,57 +3,62 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { unsupportedDecodeVersion, unsupportedEncodeVersion } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface TransactionLogKey {
   transactionalId: string;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const TransactionLogKey: MessageCodec<TransactionLogKey> = {
-  name: 'TransactionLogKey',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: null,
-  encode(writer: Writer, message: TransactionLogKey, version: number): void {
-    switch (version) {
-      case 0:
-        writeTransactionLogKeyV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('TransactionLogKey', version);
-    }
-  },
-  decode(reader: Reader, version: number): TransactionLogKey {
-    switch (version) {
-      case 0:
-        return readTransactionLogKeyV0(reader);
-      default:
-        throw unsupportedDecodeVersion('TransactionLogKey', version);
-    }
-  },
-  defaults: defaultTransactionLogKey,
-};
+/** Builds the TransactionLogKey codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineTransactionLogKey(runtime: CodecRuntime): MessageCodec<TransactionLogKey> {
+  const { unsupportedDecodeVersion, unsupportedEncodeVersion } = runtime;
 
-/** TransactionLogKey versions 0. */
-function writeTransactionLogKeyV0(writer: Writer, message: TransactionLogKey): void {
-  writer.string(message.transactionalId);
-}
-
-/** TransactionLogKey versions 0. */
-function readTransactionLogKeyV0(reader: Reader): TransactionLogKey {
-  const f_transactionalId = reader.string();
-  return {
-    transactionalId: f_transactionalId,
-    unknownTaggedFields: undefined,
+  const TransactionLogKey: MessageCodec<TransactionLogKey> = {
+    name: 'TransactionLogKey',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: null,
+    encode(writer: Writer, message: TransactionLogKey, version: number): void {
+      switch (version) {
+        case 0:
+          writeTransactionLogKeyV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('TransactionLogKey', version);
+      }
+    },
+    decode(reader: Reader, version: number): TransactionLogKey {
+      switch (version) {
+        case 0:
+          return readTransactionLogKeyV0(reader);
+        default:
+          throw unsupportedDecodeVersion('TransactionLogKey', version);
+      }
+    },
+    defaults: defaultTransactionLogKey,
   };
-}
 
-function defaultTransactionLogKey(): TransactionLogKey {
-  return {
-    transactionalId: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** TransactionLogKey versions 0. */
+  function writeTransactionLogKeyV0(writer: Writer, message: TransactionLogKey): void {
+    writer.string(message.transactionalId);
+  }
 
+  /** TransactionLogKey versions 0. */
+  function readTransactionLogKeyV0(reader: Reader): TransactionLogKey {
+    const f_transactionalId = reader.string();
+    return {
+      transactionalId: f_transactionalId,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultTransactionLogKey(): TransactionLogKey {
+    return {
+      transactionalId: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return TransactionLogKey;
+}

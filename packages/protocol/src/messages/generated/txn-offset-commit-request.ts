@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface TxnOffsetCommitRequest {
   transactionalId: string;
@@ -31,390 +31,395 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const TxnOffsetCommitRequest: MessageCodec<TxnOffsetCommitRequest> = {
-  name: 'TxnOffsetCommitRequest',
-  apiKey: 28,
-  messageType: 'request',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: TxnOffsetCommitRequest, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeTxnOffsetCommitRequestV0(writer, message);
-        return;
-      case 2:
-        writeTxnOffsetCommitRequestV2(writer, message);
-        return;
-      case 3: case 4:
-        writeTxnOffsetCommitRequestV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('TxnOffsetCommitRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): TxnOffsetCommitRequest {
-    switch (version) {
-      case 0: case 1:
-        return readTxnOffsetCommitRequestV0(reader);
-      case 2:
-        return readTxnOffsetCommitRequestV2(reader);
-      case 3: case 4:
-        return readTxnOffsetCommitRequestV3(reader);
-      default:
-        throw unsupportedDecodeVersion('TxnOffsetCommitRequest', version);
-    }
-  },
-  defaults: defaultTxnOffsetCommitRequest,
-};
+/** Builds the TxnOffsetCommitRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineTxnOffsetCommitRequest(runtime: CodecRuntime): MessageCodec<TxnOffsetCommitRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** TxnOffsetCommitRequest versions 0-1. */
-function writeTxnOffsetCommitRequestV0(writer: Writer, message: TxnOffsetCommitRequest): void {
-  writer.string(message.transactionalId);
-  writer.string(message.groupId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  if (message.generationId !== -1) {
-    throw fieldNotInVersion('TxnOffsetCommitRequest', 'generationId', '0-1');
-  }
-  if (message.memberId !== "") {
-    throw fieldNotInVersion('TxnOffsetCommitRequest', 'memberId', '0-1');
-  }
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('TxnOffsetCommitRequest', 'groupInstanceId', '0-1');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** TxnOffsetCommitRequest versions 0-1. */
-function readTxnOffsetCommitRequestV0(reader: Reader): TxnOffsetCommitRequest {
-  const f_transactionalId = reader.string();
-  const f_groupId = reader.string();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(reader);
-    }
-    f_topics = items0;
-  }
-  return {
-    transactionalId: f_transactionalId,
-    groupId: f_groupId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    generationId: -1,
-    memberId: "",
-    groupInstanceId: null,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
+  const TxnOffsetCommitRequest: MessageCodec<TxnOffsetCommitRequest> = {
+    name: 'TxnOffsetCommitRequest',
+    apiKey: 28,
+    messageType: 'request',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: TxnOffsetCommitRequest, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeTxnOffsetCommitRequestV0(writer, message);
+          return;
+        case 2:
+          writeTxnOffsetCommitRequestV2(writer, message);
+          return;
+        case 3: case 4:
+          writeTxnOffsetCommitRequestV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('TxnOffsetCommitRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): TxnOffsetCommitRequest {
+      switch (version) {
+        case 0: case 1:
+          return readTxnOffsetCommitRequestV0(reader);
+        case 2:
+          return readTxnOffsetCommitRequestV2(reader);
+        case 3: case 4:
+          return readTxnOffsetCommitRequestV3(reader);
+        default:
+          throw unsupportedDecodeVersion('TxnOffsetCommitRequest', version);
+      }
+    },
+    defaults: defaultTxnOffsetCommitRequest,
   };
-}
 
-/** TxnOffsetCommitRequest versions 2. */
-function writeTxnOffsetCommitRequestV2(writer: Writer, message: TxnOffsetCommitRequest): void {
-  writer.string(message.transactionalId);
-  writer.string(message.groupId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  if (message.generationId !== -1) {
-    throw fieldNotInVersion('TxnOffsetCommitRequest', 'generationId', '2');
-  }
-  if (message.memberId !== "") {
-    throw fieldNotInVersion('TxnOffsetCommitRequest', 'memberId', '2');
-  }
-  if (message.groupInstanceId !== null) {
-    throw fieldNotInVersion('TxnOffsetCommitRequest', 'groupInstanceId', '2');
-  }
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(writer, items0[i0]);
+  /** TxnOffsetCommitRequest versions 0-1. */
+  function writeTxnOffsetCommitRequestV0(writer: Writer, message: TxnOffsetCommitRequest): void {
+    writer.string(message.transactionalId);
+    writer.string(message.groupId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    if (message.generationId !== -1) {
+      throw fieldNotInVersion('TxnOffsetCommitRequest', 'generationId', '0-1');
+    }
+    if (message.memberId !== "") {
+      throw fieldNotInVersion('TxnOffsetCommitRequest', 'memberId', '0-1');
+    }
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('TxnOffsetCommitRequest', 'groupInstanceId', '0-1');
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** TxnOffsetCommitRequest versions 2. */
-function readTxnOffsetCommitRequestV2(reader: Reader): TxnOffsetCommitRequest {
-  const f_transactionalId = reader.string();
-  const f_groupId = reader.string();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(reader);
+  /** TxnOffsetCommitRequest versions 0-1. */
+  function readTxnOffsetCommitRequestV0(reader: Reader): TxnOffsetCommitRequest {
+    const f_transactionalId = reader.string();
+    const f_groupId = reader.string();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      transactionalId: f_transactionalId,
+      groupId: f_groupId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      generationId: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    transactionalId: f_transactionalId,
-    groupId: f_groupId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    generationId: -1,
-    memberId: "",
-    groupInstanceId: null,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** TxnOffsetCommitRequest versions 3-4. */
-function writeTxnOffsetCommitRequestV3(writer: Writer, message: TxnOffsetCommitRequest): void {
-  writer.compactString(message.transactionalId);
-  writer.compactString(message.groupId);
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.int32(message.generationId);
-  writer.compactString(message.memberId);
-  writer.compactNullableString(message.groupInstanceId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(writer, items0[i0]);
+  /** TxnOffsetCommitRequest versions 2. */
+  function writeTxnOffsetCommitRequestV2(writer: Writer, message: TxnOffsetCommitRequest): void {
+    writer.string(message.transactionalId);
+    writer.string(message.groupId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    if (message.generationId !== -1) {
+      throw fieldNotInVersion('TxnOffsetCommitRequest', 'generationId', '2');
     }
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** TxnOffsetCommitRequest versions 3-4. */
-function readTxnOffsetCommitRequestV3(reader: Reader): TxnOffsetCommitRequest {
-  const f_transactionalId = reader.compactString();
-  const f_groupId = reader.compactString();
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_generationId = reader.int32();
-  const f_memberId = reader.compactString();
-  const f_groupInstanceId = reader.compactNullableString();
-  let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(reader);
+    if (message.memberId !== "") {
+      throw fieldNotInVersion('TxnOffsetCommitRequest', 'memberId', '2');
     }
-    f_topics = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    transactionalId: f_transactionalId,
-    groupId: f_groupId,
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    generationId: f_generationId,
-    memberId: f_memberId,
-    groupInstanceId: f_groupInstanceId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 0-1. */
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.nullableString(message.committedMetadata);
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 0-1. */
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedMetadata = reader.nullableString();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: -1,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 2. */
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  writer.nullableString(message.committedMetadata);
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 2. */
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_committedMetadata = reader.nullableString();
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 3-4. */
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int64(message.committedOffset);
-  writer.int32(message.committedLeaderEpoch);
-  writer.compactNullableString(message.committedMetadata);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 3-4. */
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  const f_partitionIndex = reader.int32();
-  const f_committedOffset = reader.int64();
-  const f_committedLeaderEpoch = reader.int32();
-  const f_committedMetadata = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    committedOffset: f_committedOffset,
-    committedLeaderEpoch: f_committedLeaderEpoch,
-    committedMetadata: f_committedMetadata,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 0-1. */
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(writer, items0[i0]);
+    if (message.groupInstanceId !== null) {
+      throw fieldNotInVersion('TxnOffsetCommitRequest', 'groupInstanceId', '2');
+    }
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 0-1. */
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  const f_name = reader.string();
-  let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(reader);
+  /** TxnOffsetCommitRequest versions 2. */
+  function readTxnOffsetCommitRequestV2(reader: Reader): TxnOffsetCommitRequest {
+    const f_transactionalId = reader.string();
+    const f_groupId = reader.string();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(reader);
+      }
+      f_topics = items0;
     }
-    f_partitions = items0;
+    return {
+      transactionalId: f_transactionalId,
+      groupId: f_groupId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      generationId: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 2. */
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(writer, items0[i0]);
+  /** TxnOffsetCommitRequest versions 3-4. */
+  function writeTxnOffsetCommitRequestV3(writer: Writer, message: TxnOffsetCommitRequest): void {
+    writer.compactString(message.transactionalId);
+    writer.compactString(message.groupId);
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.int32(message.generationId);
+    writer.compactString(message.memberId);
+    writer.compactNullableString(message.groupInstanceId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** TxnOffsetCommitRequest versions 3-4. */
+  function readTxnOffsetCommitRequestV3(reader: Reader): TxnOffsetCommitRequest {
+    const f_transactionalId = reader.compactString();
+    const f_groupId = reader.compactString();
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_generationId = reader.int32();
+    const f_memberId = reader.compactString();
+    const f_groupInstanceId = reader.compactNullableString();
+    let f_topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      transactionalId: f_transactionalId,
+      groupId: f_groupId,
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      generationId: f_generationId,
+      memberId: f_memberId,
+      groupInstanceId: f_groupInstanceId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 0-1. */
+  function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.nullableString(message.committedMetadata);
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 0-1. */
+  function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedMetadata = reader.nullableString();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: -1,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 2. */
+  function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    writer.nullableString(message.committedMetadata);
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 2. */
+  function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_committedMetadata = reader.nullableString();
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 3-4. */
+  function writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int64(message.committedOffset);
+    writer.int32(message.committedLeaderEpoch);
+    writer.compactNullableString(message.committedMetadata);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestPartition versions 3-4. */
+  function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+    const f_partitionIndex = reader.int32();
+    const f_committedOffset = reader.int64();
+    const f_committedLeaderEpoch = reader.int32();
+    const f_committedMetadata = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      committedOffset: f_committedOffset,
+      committedLeaderEpoch: f_committedLeaderEpoch,
+      committedMetadata: f_committedMetadata,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 0-1. */
+  function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 2. */
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  const f_name = reader.string();
-  let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(reader);
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 0-1. */
+  function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV0(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+    const f_name = reader.string();
+    let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 3-4. */
-function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(writer, items0[i0]);
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 2. */
+  function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 3-4. */
-function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  const f_name = reader.compactString();
-  let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(reader);
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 2. */
+  function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV2(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+    const f_name = reader.string();
+    let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV2(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
-  return {
-    transactionalId: "",
-    groupId: "",
-    producerId: 0n,
-    producerEpoch: 0,
-    generationId: -1,
-    memberId: "",
-    groupInstanceId: null,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 3-4. */
+  function writeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(writer: Writer, message: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
-  return {
-    partitionIndex: 0,
-    committedOffset: 0n,
-    committedLeaderEpoch: -1,
-    committedMetadata: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** TxnOffsetCommitRequestTxnOffsetCommitRequestTopic versions 3-4. */
+  function readTxnOffsetCommitRequestTxnOffsetCommitRequestTopicV3(reader: Reader): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+    const f_name = reader.compactString();
+    let f_partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<TxnOffsetCommitRequestTxnOffsetCommitRequestPartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitRequestTxnOffsetCommitRequestPartitionV3(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultTxnOffsetCommitRequest(): TxnOffsetCommitRequest {
+    return {
+      transactionalId: "",
+      groupId: "",
+      producerId: 0n,
+      producerEpoch: 0,
+      generationId: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(): TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
+    return {
+      partitionIndex: 0,
+      committedOffset: 0n,
+      committedLeaderEpoch: -1,
+      committedMetadata: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(): TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return TxnOffsetCommitRequest;
+}

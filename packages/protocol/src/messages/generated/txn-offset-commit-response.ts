@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface TxnOffsetCommitResponse {
   throttleTimeMs: number;
@@ -23,222 +23,227 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const TxnOffsetCommitResponse: MessageCodec<TxnOffsetCommitResponse> = {
-  name: 'TxnOffsetCommitResponse',
-  apiKey: 28,
-  messageType: 'response',
-  validVersions: { min: 0, max: 4 },
-  flexibleVersions: { min: 3, max: 32767 },
-  encode(writer: Writer, message: TxnOffsetCommitResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2:
-        writeTxnOffsetCommitResponseV0(writer, message);
-        return;
-      case 3: case 4:
-        writeTxnOffsetCommitResponseV3(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('TxnOffsetCommitResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): TxnOffsetCommitResponse {
-    switch (version) {
-      case 0: case 1: case 2:
-        return readTxnOffsetCommitResponseV0(reader);
-      case 3: case 4:
-        return readTxnOffsetCommitResponseV3(reader);
-      default:
-        throw unsupportedDecodeVersion('TxnOffsetCommitResponse', version);
-    }
-  },
-  defaults: defaultTxnOffsetCommitResponse,
-};
+/** Builds the TxnOffsetCommitResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineTxnOffsetCommitResponse(runtime: CodecRuntime): MessageCodec<TxnOffsetCommitResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** TxnOffsetCommitResponse versions 0-2. */
-function writeTxnOffsetCommitResponseV0(writer: Writer, message: TxnOffsetCommitResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(writer, items0[i0]);
+  const TxnOffsetCommitResponse: MessageCodec<TxnOffsetCommitResponse> = {
+    name: 'TxnOffsetCommitResponse',
+    apiKey: 28,
+    messageType: 'response',
+    validVersions: { min: 0, max: 4 },
+    flexibleVersions: { min: 3, max: 32767 },
+    encode(writer: Writer, message: TxnOffsetCommitResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2:
+          writeTxnOffsetCommitResponseV0(writer, message);
+          return;
+        case 3: case 4:
+          writeTxnOffsetCommitResponseV3(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('TxnOffsetCommitResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): TxnOffsetCommitResponse {
+      switch (version) {
+        case 0: case 1: case 2:
+          return readTxnOffsetCommitResponseV0(reader);
+        case 3: case 4:
+          return readTxnOffsetCommitResponseV3(reader);
+        default:
+          throw unsupportedDecodeVersion('TxnOffsetCommitResponse', version);
+      }
+    },
+    defaults: defaultTxnOffsetCommitResponse,
+  };
+
+  /** TxnOffsetCommitResponse versions 0-2. */
+  function writeTxnOffsetCommitResponseV0(writer: Writer, message: TxnOffsetCommitResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** TxnOffsetCommitResponse versions 0-2. */
-function readTxnOffsetCommitResponseV0(reader: Reader): TxnOffsetCommitResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(reader);
+  /** TxnOffsetCommitResponse versions 0-2. */
+  function readTxnOffsetCommitResponseV0(reader: Reader): TxnOffsetCommitResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** TxnOffsetCommitResponse versions 3-4. */
-function writeTxnOffsetCommitResponseV3(writer: Writer, message: TxnOffsetCommitResponse): void {
-  writer.int32(message.throttleTimeMs);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(writer, items0[i0]);
+  /** TxnOffsetCommitResponse versions 3-4. */
+  function writeTxnOffsetCommitResponseV3(writer: Writer, message: TxnOffsetCommitResponse): void {
+    writer.int32(message.throttleTimeMs);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** TxnOffsetCommitResponse versions 3-4. */
-function readTxnOffsetCommitResponseV3(reader: Reader): TxnOffsetCommitResponse {
-  const f_throttleTimeMs = reader.int32();
-  let f_topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(reader);
+  /** TxnOffsetCommitResponse versions 3-4. */
+  function readTxnOffsetCommitResponseV3(reader: Reader): TxnOffsetCommitResponse {
+    const f_throttleTimeMs = reader.int32();
+    let f_topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponseTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 0-2. */
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
-
-/** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 0-2. */
-function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 3-4. */
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 3-4. */
-function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 0-2. */
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(writer, items0[i0]);
-    }
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 0-2. */
+  function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
   }
-}
 
-/** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 0-2. */
-function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  const f_name = reader.string();
-  let f_partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(reader);
-    }
-    f_partitions = items0;
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 0-2. */
+  function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 3-4. */
-function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(writer, items0[i0]);
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 3-4. */
+  function writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponsePartition versions 3-4. */
+  function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 0-2. */
+  function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 3-4. */
-function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  const f_name = reader.compactString();
-  let f_partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(reader);
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 0-2. */
+  function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV0(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+    const f_name = reader.string();
+    let f_partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
-  return {
-    throttleTimeMs: 0,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 3-4. */
+  function writeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(writer: Writer, message: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** TxnOffsetCommitResponseTxnOffsetCommitResponseTopic versions 3-4. */
+  function readTxnOffsetCommitResponseTxnOffsetCommitResponseTopicV3(reader: Reader): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+    const f_name = reader.compactString();
+    let f_partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<TxnOffsetCommitResponseTxnOffsetCommitResponsePartition>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readTxnOffsetCommitResponseTxnOffsetCommitResponsePartitionV3(reader);
+      }
+      f_partitions = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultTxnOffsetCommitResponse(): TxnOffsetCommitResponse {
+    return {
+      throttleTimeMs: 0,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(): TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(): TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return TxnOffsetCommitResponse;
+}

@@ -3,59 +3,64 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface UnregisterBrokerRequest {
   brokerId: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const UnregisterBrokerRequest: MessageCodec<UnregisterBrokerRequest> = {
-  name: 'UnregisterBrokerRequest',
-  apiKey: 64,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: UnregisterBrokerRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeUnregisterBrokerRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('UnregisterBrokerRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): UnregisterBrokerRequest {
-    switch (version) {
-      case 0:
-        return readUnregisterBrokerRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('UnregisterBrokerRequest', version);
-    }
-  },
-  defaults: defaultUnregisterBrokerRequest,
-};
+/** Builds the UnregisterBrokerRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineUnregisterBrokerRequest(runtime: CodecRuntime): MessageCodec<UnregisterBrokerRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** UnregisterBrokerRequest versions 0. */
-function writeUnregisterBrokerRequestV0(writer: Writer, message: UnregisterBrokerRequest): void {
-  writer.int32(message.brokerId);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** UnregisterBrokerRequest versions 0. */
-function readUnregisterBrokerRequestV0(reader: Reader): UnregisterBrokerRequest {
-  const f_brokerId = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    brokerId: f_brokerId,
-    unknownTaggedFields: unknownTaggedFields,
+  const UnregisterBrokerRequest: MessageCodec<UnregisterBrokerRequest> = {
+    name: 'UnregisterBrokerRequest',
+    apiKey: 64,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: UnregisterBrokerRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeUnregisterBrokerRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('UnregisterBrokerRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): UnregisterBrokerRequest {
+      switch (version) {
+        case 0:
+          return readUnregisterBrokerRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('UnregisterBrokerRequest', version);
+      }
+    },
+    defaults: defaultUnregisterBrokerRequest,
   };
-}
 
-function defaultUnregisterBrokerRequest(): UnregisterBrokerRequest {
-  return {
-    brokerId: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** UnregisterBrokerRequest versions 0. */
+  function writeUnregisterBrokerRequestV0(writer: Writer, message: UnregisterBrokerRequest): void {
+    writer.int32(message.brokerId);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** UnregisterBrokerRequest versions 0. */
+  function readUnregisterBrokerRequestV0(reader: Reader): UnregisterBrokerRequest {
+    const f_brokerId = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      brokerId: f_brokerId,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultUnregisterBrokerRequest(): UnregisterBrokerRequest {
+    return {
+      brokerId: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return UnregisterBrokerRequest;
+}

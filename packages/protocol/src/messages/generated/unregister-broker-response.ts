@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface UnregisterBrokerResponse {
   throttleTimeMs: number;
@@ -12,60 +12,65 @@ export interface UnregisterBrokerResponse {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const UnregisterBrokerResponse: MessageCodec<UnregisterBrokerResponse> = {
-  name: 'UnregisterBrokerResponse',
-  apiKey: 64,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: UnregisterBrokerResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeUnregisterBrokerResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('UnregisterBrokerResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): UnregisterBrokerResponse {
-    switch (version) {
-      case 0:
-        return readUnregisterBrokerResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('UnregisterBrokerResponse', version);
-    }
-  },
-  defaults: defaultUnregisterBrokerResponse,
-};
+/** Builds the UnregisterBrokerResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineUnregisterBrokerResponse(runtime: CodecRuntime): MessageCodec<UnregisterBrokerResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** UnregisterBrokerResponse versions 0. */
-function writeUnregisterBrokerResponseV0(writer: Writer, message: UnregisterBrokerResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** UnregisterBrokerResponse versions 0. */
-function readUnregisterBrokerResponseV0(reader: Reader): UnregisterBrokerResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
+  const UnregisterBrokerResponse: MessageCodec<UnregisterBrokerResponse> = {
+    name: 'UnregisterBrokerResponse',
+    apiKey: 64,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: UnregisterBrokerResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeUnregisterBrokerResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('UnregisterBrokerResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): UnregisterBrokerResponse {
+      switch (version) {
+        case 0:
+          return readUnregisterBrokerResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('UnregisterBrokerResponse', version);
+      }
+    },
+    defaults: defaultUnregisterBrokerResponse,
   };
-}
 
-function defaultUnregisterBrokerResponse(): UnregisterBrokerResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
-}
+  /** UnregisterBrokerResponse versions 0. */
+  function writeUnregisterBrokerResponseV0(writer: Writer, message: UnregisterBrokerResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** UnregisterBrokerResponse versions 0. */
+  function readUnregisterBrokerResponseV0(reader: Reader): UnregisterBrokerResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultUnregisterBrokerResponse(): UnregisterBrokerResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return UnregisterBrokerResponse;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface UpdateFeaturesRequest {
   timeoutMs: number;
@@ -20,178 +20,183 @@ export interface UpdateFeaturesRequestFeatureUpdateKey {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const UpdateFeaturesRequest: MessageCodec<UpdateFeaturesRequest> = {
-  name: 'UpdateFeaturesRequest',
-  apiKey: 57,
-  messageType: 'request',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: UpdateFeaturesRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeUpdateFeaturesRequestV0(writer, message);
-        return;
-      case 1: case 2:
-        writeUpdateFeaturesRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('UpdateFeaturesRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): UpdateFeaturesRequest {
-    switch (version) {
-      case 0:
-        return readUpdateFeaturesRequestV0(reader);
-      case 1: case 2:
-        return readUpdateFeaturesRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('UpdateFeaturesRequest', version);
-    }
-  },
-  defaults: defaultUpdateFeaturesRequest,
-};
+/** Builds the UpdateFeaturesRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineUpdateFeaturesRequest(runtime: CodecRuntime): MessageCodec<UpdateFeaturesRequest> {
+  const { fieldNotInVersion, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** UpdateFeaturesRequest versions 0. */
-function writeUpdateFeaturesRequestV0(writer: Writer, message: UpdateFeaturesRequest): void {
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.featureUpdates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeUpdateFeaturesRequestFeatureUpdateKeyV0(writer, items0[i0]);
-    }
-  }
-  if (message.validateOnly !== false) {
-    throw fieldNotInVersion('UpdateFeaturesRequest', 'validateOnly', '0');
-  }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** UpdateFeaturesRequest versions 0. */
-function readUpdateFeaturesRequestV0(reader: Reader): UpdateFeaturesRequest {
-  const f_timeoutMs = reader.int32();
-  let f_featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<UpdateFeaturesRequestFeatureUpdateKey>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readUpdateFeaturesRequestFeatureUpdateKeyV0(reader);
-    }
-    f_featureUpdates = items0;
-  }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    timeoutMs: f_timeoutMs,
-    featureUpdates: f_featureUpdates,
-    validateOnly: false,
-    unknownTaggedFields: unknownTaggedFields,
+  const UpdateFeaturesRequest: MessageCodec<UpdateFeaturesRequest> = {
+    name: 'UpdateFeaturesRequest',
+    apiKey: 57,
+    messageType: 'request',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: UpdateFeaturesRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeUpdateFeaturesRequestV0(writer, message);
+          return;
+        case 1: case 2:
+          writeUpdateFeaturesRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('UpdateFeaturesRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): UpdateFeaturesRequest {
+      switch (version) {
+        case 0:
+          return readUpdateFeaturesRequestV0(reader);
+        case 1: case 2:
+          return readUpdateFeaturesRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('UpdateFeaturesRequest', version);
+      }
+    },
+    defaults: defaultUpdateFeaturesRequest,
   };
-}
 
-/** UpdateFeaturesRequest versions 1-2. */
-function writeUpdateFeaturesRequestV1(writer: Writer, message: UpdateFeaturesRequest): void {
-  writer.int32(message.timeoutMs);
-  {
-    const items0 = message.featureUpdates;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeUpdateFeaturesRequestFeatureUpdateKeyV1(writer, items0[i0]);
+  /** UpdateFeaturesRequest versions 0. */
+  function writeUpdateFeaturesRequestV0(writer: Writer, message: UpdateFeaturesRequest): void {
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.featureUpdates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeUpdateFeaturesRequestFeatureUpdateKeyV0(writer, items0[i0]);
+      }
     }
-  }
-  writer.bool(message.validateOnly);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** UpdateFeaturesRequest versions 1-2. */
-function readUpdateFeaturesRequestV1(reader: Reader): UpdateFeaturesRequest {
-  const f_timeoutMs = reader.int32();
-  let f_featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<UpdateFeaturesRequestFeatureUpdateKey>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readUpdateFeaturesRequestFeatureUpdateKeyV1(reader);
+    if (message.validateOnly !== false) {
+      throw fieldNotInVersion('UpdateFeaturesRequest', 'validateOnly', '0');
     }
-    f_featureUpdates = items0;
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  const f_validateOnly = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    timeoutMs: f_timeoutMs,
-    featureUpdates: f_featureUpdates,
-    validateOnly: f_validateOnly,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** UpdateFeaturesRequestFeatureUpdateKey versions 0. */
-function writeUpdateFeaturesRequestFeatureUpdateKeyV0(writer: Writer, message: UpdateFeaturesRequestFeatureUpdateKey): void {
-  writer.compactString(message.feature);
-  writer.int16(message.maxVersionLevel);
-  writer.bool(message.allowDowngrade);
-  if (message.upgradeType !== 1) {
-    throw fieldNotInVersion('UpdateFeaturesRequestFeatureUpdateKey', 'upgradeType', '0');
+  /** UpdateFeaturesRequest versions 0. */
+  function readUpdateFeaturesRequestV0(reader: Reader): UpdateFeaturesRequest {
+    const f_timeoutMs = reader.int32();
+    let f_featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<UpdateFeaturesRequestFeatureUpdateKey>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readUpdateFeaturesRequestFeatureUpdateKeyV0(reader);
+      }
+      f_featureUpdates = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      timeoutMs: f_timeoutMs,
+      featureUpdates: f_featureUpdates,
+      validateOnly: false,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** UpdateFeaturesRequestFeatureUpdateKey versions 0. */
-function readUpdateFeaturesRequestFeatureUpdateKeyV0(reader: Reader): UpdateFeaturesRequestFeatureUpdateKey {
-  const f_feature = reader.compactString();
-  const f_maxVersionLevel = reader.int16();
-  const f_allowDowngrade = reader.bool();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    feature: f_feature,
-    maxVersionLevel: f_maxVersionLevel,
-    allowDowngrade: f_allowDowngrade,
-    upgradeType: 1,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** UpdateFeaturesRequestFeatureUpdateKey versions 1-2. */
-function writeUpdateFeaturesRequestFeatureUpdateKeyV1(writer: Writer, message: UpdateFeaturesRequestFeatureUpdateKey): void {
-  writer.compactString(message.feature);
-  writer.int16(message.maxVersionLevel);
-  if (message.allowDowngrade !== false) {
-    throw fieldNotInVersion('UpdateFeaturesRequestFeatureUpdateKey', 'allowDowngrade', '1-2');
+  /** UpdateFeaturesRequest versions 1-2. */
+  function writeUpdateFeaturesRequestV1(writer: Writer, message: UpdateFeaturesRequest): void {
+    writer.int32(message.timeoutMs);
+    {
+      const items0 = message.featureUpdates;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeUpdateFeaturesRequestFeatureUpdateKeyV1(writer, items0[i0]);
+      }
+    }
+    writer.bool(message.validateOnly);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int8(message.upgradeType);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** UpdateFeaturesRequestFeatureUpdateKey versions 1-2. */
-function readUpdateFeaturesRequestFeatureUpdateKeyV1(reader: Reader): UpdateFeaturesRequestFeatureUpdateKey {
-  const f_feature = reader.compactString();
-  const f_maxVersionLevel = reader.int16();
-  const f_upgradeType = reader.int8();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    feature: f_feature,
-    maxVersionLevel: f_maxVersionLevel,
-    allowDowngrade: false,
-    upgradeType: f_upgradeType,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** UpdateFeaturesRequest versions 1-2. */
+  function readUpdateFeaturesRequestV1(reader: Reader): UpdateFeaturesRequest {
+    const f_timeoutMs = reader.int32();
+    let f_featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<UpdateFeaturesRequestFeatureUpdateKey>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readUpdateFeaturesRequestFeatureUpdateKeyV1(reader);
+      }
+      f_featureUpdates = items0;
+    }
+    const f_validateOnly = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      timeoutMs: f_timeoutMs,
+      featureUpdates: f_featureUpdates,
+      validateOnly: f_validateOnly,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultUpdateFeaturesRequest(): UpdateFeaturesRequest {
-  return {
-    timeoutMs: 60000,
-    featureUpdates: [],
-    validateOnly: false,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** UpdateFeaturesRequestFeatureUpdateKey versions 0. */
+  function writeUpdateFeaturesRequestFeatureUpdateKeyV0(writer: Writer, message: UpdateFeaturesRequestFeatureUpdateKey): void {
+    writer.compactString(message.feature);
+    writer.int16(message.maxVersionLevel);
+    writer.bool(message.allowDowngrade);
+    if (message.upgradeType !== 1) {
+      throw fieldNotInVersion('UpdateFeaturesRequestFeatureUpdateKey', 'upgradeType', '0');
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultUpdateFeaturesRequestFeatureUpdateKey(): UpdateFeaturesRequestFeatureUpdateKey {
-  return {
-    feature: "",
-    maxVersionLevel: 0,
-    allowDowngrade: false,
-    upgradeType: 1,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** UpdateFeaturesRequestFeatureUpdateKey versions 0. */
+  function readUpdateFeaturesRequestFeatureUpdateKeyV0(reader: Reader): UpdateFeaturesRequestFeatureUpdateKey {
+    const f_feature = reader.compactString();
+    const f_maxVersionLevel = reader.int16();
+    const f_allowDowngrade = reader.bool();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      feature: f_feature,
+      maxVersionLevel: f_maxVersionLevel,
+      allowDowngrade: f_allowDowngrade,
+      upgradeType: 1,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
+  /** UpdateFeaturesRequestFeatureUpdateKey versions 1-2. */
+  function writeUpdateFeaturesRequestFeatureUpdateKeyV1(writer: Writer, message: UpdateFeaturesRequestFeatureUpdateKey): void {
+    writer.compactString(message.feature);
+    writer.int16(message.maxVersionLevel);
+    if (message.allowDowngrade !== false) {
+      throw fieldNotInVersion('UpdateFeaturesRequestFeatureUpdateKey', 'allowDowngrade', '1-2');
+    }
+    writer.int8(message.upgradeType);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** UpdateFeaturesRequestFeatureUpdateKey versions 1-2. */
+  function readUpdateFeaturesRequestFeatureUpdateKeyV1(reader: Reader): UpdateFeaturesRequestFeatureUpdateKey {
+    const f_feature = reader.compactString();
+    const f_maxVersionLevel = reader.int16();
+    const f_upgradeType = reader.int8();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      feature: f_feature,
+      maxVersionLevel: f_maxVersionLevel,
+      allowDowngrade: false,
+      upgradeType: f_upgradeType,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultUpdateFeaturesRequest(): UpdateFeaturesRequest {
+    return {
+      timeoutMs: 60000,
+      featureUpdates: [],
+      validateOnly: false,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultUpdateFeaturesRequestFeatureUpdateKey(): UpdateFeaturesRequestFeatureUpdateKey {
+    return {
+      feature: "",
+      maxVersionLevel: 0,
+      allowDowngrade: false,
+      upgradeType: 1,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return UpdateFeaturesRequest;
+}

@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface UpdateFeaturesResponse {
   throttleTimeMs: number;
@@ -20,137 +20,142 @@ export interface UpdateFeaturesResponseUpdatableFeatureResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const UpdateFeaturesResponse: MessageCodec<UpdateFeaturesResponse> = {
-  name: 'UpdateFeaturesResponse',
-  apiKey: 57,
-  messageType: 'response',
-  validVersions: { min: 0, max: 2 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: UpdateFeaturesResponse, version: number): void {
-    switch (version) {
-      case 0: case 1:
-        writeUpdateFeaturesResponseV0(writer, message);
-        return;
-      case 2:
-        writeUpdateFeaturesResponseV2(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('UpdateFeaturesResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): UpdateFeaturesResponse {
-    switch (version) {
-      case 0: case 1:
-        return readUpdateFeaturesResponseV0(reader);
-      case 2:
-        return readUpdateFeaturesResponseV2(reader);
-      default:
-        throw unsupportedDecodeVersion('UpdateFeaturesResponse', version);
-    }
-  },
-  defaults: defaultUpdateFeaturesResponse,
-};
+/** Builds the UpdateFeaturesResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineUpdateFeaturesResponse(runtime: CodecRuntime): MessageCodec<UpdateFeaturesResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** UpdateFeaturesResponse versions 0-1. */
-function writeUpdateFeaturesResponseV0(writer: Writer, message: UpdateFeaturesResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeUpdateFeaturesResponseUpdatableFeatureResultV0(writer, items0[i0]);
+  const UpdateFeaturesResponse: MessageCodec<UpdateFeaturesResponse> = {
+    name: 'UpdateFeaturesResponse',
+    apiKey: 57,
+    messageType: 'response',
+    validVersions: { min: 0, max: 2 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: UpdateFeaturesResponse, version: number): void {
+      switch (version) {
+        case 0: case 1:
+          writeUpdateFeaturesResponseV0(writer, message);
+          return;
+        case 2:
+          writeUpdateFeaturesResponseV2(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('UpdateFeaturesResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): UpdateFeaturesResponse {
+      switch (version) {
+        case 0: case 1:
+          return readUpdateFeaturesResponseV0(reader);
+        case 2:
+          return readUpdateFeaturesResponseV2(reader);
+        default:
+          throw unsupportedDecodeVersion('UpdateFeaturesResponse', version);
+      }
+    },
+    defaults: defaultUpdateFeaturesResponse,
+  };
+
+  /** UpdateFeaturesResponse versions 0-1. */
+  function writeUpdateFeaturesResponseV0(writer: Writer, message: UpdateFeaturesResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeUpdateFeaturesResponseUpdatableFeatureResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** UpdateFeaturesResponse versions 0-1. */
-function readUpdateFeaturesResponseV0(reader: Reader): UpdateFeaturesResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  let f_results: UpdateFeaturesResponseUpdatableFeatureResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<UpdateFeaturesResponseUpdatableFeatureResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readUpdateFeaturesResponseUpdatableFeatureResultV0(reader);
+  /** UpdateFeaturesResponse versions 0-1. */
+  function readUpdateFeaturesResponseV0(reader: Reader): UpdateFeaturesResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    let f_results: UpdateFeaturesResponseUpdatableFeatureResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<UpdateFeaturesResponseUpdatableFeatureResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readUpdateFeaturesResponseUpdatableFeatureResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** UpdateFeaturesResponse versions 2. */
-function writeUpdateFeaturesResponseV2(writer: Writer, message: UpdateFeaturesResponse): void {
-  writer.int32(message.throttleTimeMs);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** UpdateFeaturesResponse versions 2. */
+  function writeUpdateFeaturesResponseV2(writer: Writer, message: UpdateFeaturesResponse): void {
+    writer.int32(message.throttleTimeMs);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** UpdateFeaturesResponse versions 2. */
-function readUpdateFeaturesResponseV2(reader: Reader): UpdateFeaturesResponse {
-  const f_throttleTimeMs = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    throttleTimeMs: f_throttleTimeMs,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    results: [],
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** UpdateFeaturesResponse versions 2. */
+  function readUpdateFeaturesResponseV2(reader: Reader): UpdateFeaturesResponse {
+    const f_throttleTimeMs = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      throttleTimeMs: f_throttleTimeMs,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      results: [],
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** UpdateFeaturesResponseUpdatableFeatureResult versions 0-1. */
-function writeUpdateFeaturesResponseUpdatableFeatureResultV0(writer: Writer, message: UpdateFeaturesResponseUpdatableFeatureResult): void {
-  writer.compactString(message.feature);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** UpdateFeaturesResponseUpdatableFeatureResult versions 0-1. */
+  function writeUpdateFeaturesResponseUpdatableFeatureResultV0(writer: Writer, message: UpdateFeaturesResponseUpdatableFeatureResult): void {
+    writer.compactString(message.feature);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** UpdateFeaturesResponseUpdatableFeatureResult versions 0-1. */
-function readUpdateFeaturesResponseUpdatableFeatureResultV0(reader: Reader): UpdateFeaturesResponseUpdatableFeatureResult {
-  const f_feature = reader.compactString();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    feature: f_feature,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** UpdateFeaturesResponseUpdatableFeatureResult versions 0-1. */
+  function readUpdateFeaturesResponseUpdatableFeatureResultV0(reader: Reader): UpdateFeaturesResponseUpdatableFeatureResult {
+    const f_feature = reader.compactString();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      feature: f_feature,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultUpdateFeaturesResponse(): UpdateFeaturesResponse {
-  return {
-    throttleTimeMs: 0,
-    errorCode: 0,
-    errorMessage: "",
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultUpdateFeaturesResponse(): UpdateFeaturesResponse {
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: "",
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultUpdateFeaturesResponseUpdatableFeatureResult(): UpdateFeaturesResponseUpdatableFeatureResult {
-  return {
-    feature: "",
-    errorCode: 0,
-    errorMessage: "",
-    unknownTaggedFields: undefined,
-  };
+  function defaultUpdateFeaturesResponseUpdatableFeatureResult(): UpdateFeaturesResponseUpdatableFeatureResult {
+    return {
+      feature: "",
+      errorCode: 0,
+      errorMessage: "",
+      unknownTaggedFields: undefined,
+    };
+  }
+  return UpdateFeaturesResponse;
 }
-

@@ -3,78 +3,83 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface UpdateMetadataResponse {
   errorCode: number;
   unknownTaggedFields?: TaggedField[];
 }
 
-export const UpdateMetadataResponse: MessageCodec<UpdateMetadataResponse> = {
-  name: 'UpdateMetadataResponse',
-  apiKey: 6,
-  messageType: 'response',
-  validVersions: { min: 0, max: 8 },
-  flexibleVersions: { min: 6, max: 32767 },
-  encode(writer: Writer, message: UpdateMetadataResponse, version: number): void {
-    switch (version) {
-      case 0: case 1: case 2: case 3: case 4: case 5:
-        writeUpdateMetadataResponseV0(writer, message);
-        return;
-      case 6: case 7: case 8:
-        writeUpdateMetadataResponseV6(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('UpdateMetadataResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): UpdateMetadataResponse {
-    switch (version) {
-      case 0: case 1: case 2: case 3: case 4: case 5:
-        return readUpdateMetadataResponseV0(reader);
-      case 6: case 7: case 8:
-        return readUpdateMetadataResponseV6(reader);
-      default:
-        throw unsupportedDecodeVersion('UpdateMetadataResponse', version);
-    }
-  },
-  defaults: defaultUpdateMetadataResponse,
-};
+/** Builds the UpdateMetadataResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineUpdateMetadataResponse(runtime: CodecRuntime): MessageCodec<UpdateMetadataResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** UpdateMetadataResponse versions 0-5. */
-function writeUpdateMetadataResponseV0(writer: Writer, message: UpdateMetadataResponse): void {
-  writer.int16(message.errorCode);
-}
-
-/** UpdateMetadataResponse versions 0-5. */
-function readUpdateMetadataResponseV0(reader: Reader): UpdateMetadataResponse {
-  const f_errorCode = reader.int16();
-  return {
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
+  const UpdateMetadataResponse: MessageCodec<UpdateMetadataResponse> = {
+    name: 'UpdateMetadataResponse',
+    apiKey: 6,
+    messageType: 'response',
+    validVersions: { min: 0, max: 8 },
+    flexibleVersions: { min: 6, max: 32767 },
+    encode(writer: Writer, message: UpdateMetadataResponse, version: number): void {
+      switch (version) {
+        case 0: case 1: case 2: case 3: case 4: case 5:
+          writeUpdateMetadataResponseV0(writer, message);
+          return;
+        case 6: case 7: case 8:
+          writeUpdateMetadataResponseV6(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('UpdateMetadataResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): UpdateMetadataResponse {
+      switch (version) {
+        case 0: case 1: case 2: case 3: case 4: case 5:
+          return readUpdateMetadataResponseV0(reader);
+        case 6: case 7: case 8:
+          return readUpdateMetadataResponseV6(reader);
+        default:
+          throw unsupportedDecodeVersion('UpdateMetadataResponse', version);
+      }
+    },
+    defaults: defaultUpdateMetadataResponse,
   };
-}
 
-/** UpdateMetadataResponse versions 6-8. */
-function writeUpdateMetadataResponseV6(writer: Writer, message: UpdateMetadataResponse): void {
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** UpdateMetadataResponse versions 0-5. */
+  function writeUpdateMetadataResponseV0(writer: Writer, message: UpdateMetadataResponse): void {
+    writer.int16(message.errorCode);
+  }
 
-/** UpdateMetadataResponse versions 6-8. */
-function readUpdateMetadataResponseV6(reader: Reader): UpdateMetadataResponse {
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** UpdateMetadataResponse versions 0-5. */
+  function readUpdateMetadataResponseV0(reader: Reader): UpdateMetadataResponse {
+    const f_errorCode = reader.int16();
+    return {
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultUpdateMetadataResponse(): UpdateMetadataResponse {
-  return {
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** UpdateMetadataResponse versions 6-8. */
+  function writeUpdateMetadataResponseV6(writer: Writer, message: UpdateMetadataResponse): void {
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
+  /** UpdateMetadataResponse versions 6-8. */
+  function readUpdateMetadataResponseV6(reader: Reader): UpdateMetadataResponse {
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  function defaultUpdateMetadataResponse(): UpdateMetadataResponse {
+    return {
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return UpdateMetadataResponse;
+}

@@ -2,9 +2,8 @@
 // source: message/UpdateRaftVoterRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface UpdateRaftVoterRequest {
   clusterId: string | null;
@@ -29,144 +28,149 @@ export interface UpdateRaftVoterRequestListener {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const UpdateRaftVoterRequest: MessageCodec<UpdateRaftVoterRequest> = {
-  name: 'UpdateRaftVoterRequest',
-  apiKey: 82,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: UpdateRaftVoterRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeUpdateRaftVoterRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('UpdateRaftVoterRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): UpdateRaftVoterRequest {
-    switch (version) {
-      case 0:
-        return readUpdateRaftVoterRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('UpdateRaftVoterRequest', version);
-    }
-  },
-  defaults: defaultUpdateRaftVoterRequest,
-};
+/** Builds the UpdateRaftVoterRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineUpdateRaftVoterRequest(runtime: CodecRuntime): MessageCodec<UpdateRaftVoterRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** UpdateRaftVoterRequest versions 0. */
-function writeUpdateRaftVoterRequestV0(writer: Writer, message: UpdateRaftVoterRequest): void {
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.currentLeaderEpoch);
-  writer.int32(message.voterId);
-  writer.uuid(message.voterDirectoryId);
-  {
-    const items0 = message.listeners;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeUpdateRaftVoterRequestListenerV0(writer, items0[i0]);
+  const UpdateRaftVoterRequest: MessageCodec<UpdateRaftVoterRequest> = {
+    name: 'UpdateRaftVoterRequest',
+    apiKey: 82,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: UpdateRaftVoterRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeUpdateRaftVoterRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('UpdateRaftVoterRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): UpdateRaftVoterRequest {
+      switch (version) {
+        case 0:
+          return readUpdateRaftVoterRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('UpdateRaftVoterRequest', version);
+      }
+    },
+    defaults: defaultUpdateRaftVoterRequest,
+  };
+
+  /** UpdateRaftVoterRequest versions 0. */
+  function writeUpdateRaftVoterRequestV0(writer: Writer, message: UpdateRaftVoterRequest): void {
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.currentLeaderEpoch);
+    writer.int32(message.voterId);
+    writer.uuid(message.voterDirectoryId);
+    {
+      const items0 = message.listeners;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeUpdateRaftVoterRequestListenerV0(writer, items0[i0]);
+      }
     }
+    writeUpdateRaftVoterRequestKRaftVersionFeatureV0(writer, message.kRaftVersionFeature);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUpdateRaftVoterRequestKRaftVersionFeatureV0(writer, message.kRaftVersionFeature);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** UpdateRaftVoterRequest versions 0. */
-function readUpdateRaftVoterRequestV0(reader: Reader): UpdateRaftVoterRequest {
-  const f_clusterId = reader.compactNullableString();
-  const f_currentLeaderEpoch = reader.int32();
-  const f_voterId = reader.int32();
-  const f_voterDirectoryId = reader.uuid();
-  let f_listeners: UpdateRaftVoterRequestListener[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<UpdateRaftVoterRequestListener>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readUpdateRaftVoterRequestListenerV0(reader);
+  /** UpdateRaftVoterRequest versions 0. */
+  function readUpdateRaftVoterRequestV0(reader: Reader): UpdateRaftVoterRequest {
+    const f_clusterId = reader.compactNullableString();
+    const f_currentLeaderEpoch = reader.int32();
+    const f_voterId = reader.int32();
+    const f_voterDirectoryId = reader.uuid();
+    let f_listeners: UpdateRaftVoterRequestListener[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<UpdateRaftVoterRequestListener>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readUpdateRaftVoterRequestListenerV0(reader);
+      }
+      f_listeners = items0;
     }
-    f_listeners = items0;
+    const f_kRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeatureV0(reader);
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      currentLeaderEpoch: f_currentLeaderEpoch,
+      voterId: f_voterId,
+      voterDirectoryId: f_voterDirectoryId,
+      listeners: f_listeners,
+      kRaftVersionFeature: f_kRaftVersionFeature,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_kRaftVersionFeature = readUpdateRaftVoterRequestKRaftVersionFeatureV0(reader);
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    currentLeaderEpoch: f_currentLeaderEpoch,
-    voterId: f_voterId,
-    voterDirectoryId: f_voterDirectoryId,
-    listeners: f_listeners,
-    kRaftVersionFeature: f_kRaftVersionFeature,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** UpdateRaftVoterRequestKRaftVersionFeature versions 0. */
-function writeUpdateRaftVoterRequestKRaftVersionFeatureV0(writer: Writer, message: UpdateRaftVoterRequestKRaftVersionFeature): void {
-  writer.int16(message.minSupportedVersion);
-  writer.int16(message.maxSupportedVersion);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** UpdateRaftVoterRequestKRaftVersionFeature versions 0. */
+  function writeUpdateRaftVoterRequestKRaftVersionFeatureV0(writer: Writer, message: UpdateRaftVoterRequestKRaftVersionFeature): void {
+    writer.int16(message.minSupportedVersion);
+    writer.int16(message.maxSupportedVersion);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** UpdateRaftVoterRequestKRaftVersionFeature versions 0. */
-function readUpdateRaftVoterRequestKRaftVersionFeatureV0(reader: Reader): UpdateRaftVoterRequestKRaftVersionFeature {
-  const f_minSupportedVersion = reader.int16();
-  const f_maxSupportedVersion = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    minSupportedVersion: f_minSupportedVersion,
-    maxSupportedVersion: f_maxSupportedVersion,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** UpdateRaftVoterRequestKRaftVersionFeature versions 0. */
+  function readUpdateRaftVoterRequestKRaftVersionFeatureV0(reader: Reader): UpdateRaftVoterRequestKRaftVersionFeature {
+    const f_minSupportedVersion = reader.int16();
+    const f_maxSupportedVersion = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      minSupportedVersion: f_minSupportedVersion,
+      maxSupportedVersion: f_maxSupportedVersion,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** UpdateRaftVoterRequestListener versions 0. */
-function writeUpdateRaftVoterRequestListenerV0(writer: Writer, message: UpdateRaftVoterRequestListener): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** UpdateRaftVoterRequestListener versions 0. */
+  function writeUpdateRaftVoterRequestListenerV0(writer: Writer, message: UpdateRaftVoterRequestListener): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** UpdateRaftVoterRequestListener versions 0. */
-function readUpdateRaftVoterRequestListenerV0(reader: Reader): UpdateRaftVoterRequestListener {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** UpdateRaftVoterRequestListener versions 0. */
+  function readUpdateRaftVoterRequestListenerV0(reader: Reader): UpdateRaftVoterRequestListener {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultUpdateRaftVoterRequest(): UpdateRaftVoterRequest {
-  return {
-    clusterId: "",
-    currentLeaderEpoch: 0,
-    voterId: 0,
-    voterDirectoryId: ZERO_UUID,
-    listeners: [],
-    kRaftVersionFeature: defaultUpdateRaftVoterRequestKRaftVersionFeature(),
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultUpdateRaftVoterRequest(): UpdateRaftVoterRequest {
+    return {
+      clusterId: "",
+      currentLeaderEpoch: 0,
+      voterId: 0,
+      voterDirectoryId: ZERO_UUID,
+      listeners: [],
+      kRaftVersionFeature: defaultUpdateRaftVoterRequestKRaftVersionFeature(),
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequestKRaftVersionFeature {
-  return {
-    minSupportedVersion: 0,
-    maxSupportedVersion: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequestKRaftVersionFeature {
+    return {
+      minSupportedVersion: 0,
+      maxSupportedVersion: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultUpdateRaftVoterRequestListener(): UpdateRaftVoterRequestListener {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
+  function defaultUpdateRaftVoterRequestListener(): UpdateRaftVoterRequestListener {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+  return UpdateRaftVoterRequest;
 }
-

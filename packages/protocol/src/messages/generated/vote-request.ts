@@ -2,9 +2,8 @@
 // source: message/VoteRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface VoteRequest {
   clusterId: string | null;
@@ -30,264 +29,269 @@ export interface VoteRequestTopicData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const VoteRequest: MessageCodec<VoteRequest> = {
-  name: 'VoteRequest',
-  apiKey: 52,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: VoteRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeVoteRequestV0(writer, message);
-        return;
-      case 1:
-        writeVoteRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('VoteRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): VoteRequest {
-    switch (version) {
-      case 0:
-        return readVoteRequestV0(reader);
-      case 1:
-        return readVoteRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('VoteRequest', version);
-    }
-  },
-  defaults: defaultVoteRequest,
-};
+/** Builds the VoteRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineVoteRequest(runtime: CodecRuntime): MessageCodec<VoteRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** VoteRequest versions 0. */
-function writeVoteRequestV0(writer: Writer, message: VoteRequest): void {
-  writer.compactNullableString(message.clusterId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeVoteRequestTopicDataV0(writer, items0[i0]);
+  const VoteRequest: MessageCodec<VoteRequest> = {
+    name: 'VoteRequest',
+    apiKey: 52,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: VoteRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeVoteRequestV0(writer, message);
+          return;
+        case 1:
+          writeVoteRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('VoteRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): VoteRequest {
+      switch (version) {
+        case 0:
+          return readVoteRequestV0(reader);
+        case 1:
+          return readVoteRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('VoteRequest', version);
+      }
+    },
+    defaults: defaultVoteRequest,
+  };
+
+  /** VoteRequest versions 0. */
+  function writeVoteRequestV0(writer: Writer, message: VoteRequest): void {
+    writer.compactNullableString(message.clusterId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeVoteRequestTopicDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** VoteRequest versions 0. */
-function readVoteRequestV0(reader: Reader): VoteRequest {
-  const f_clusterId = reader.compactNullableString();
-  let f_topics: VoteRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<VoteRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readVoteRequestTopicDataV0(reader);
+  /** VoteRequest versions 0. */
+  function readVoteRequestV0(reader: Reader): VoteRequest {
+    const f_clusterId = reader.compactNullableString();
+    let f_topics: VoteRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<VoteRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readVoteRequestTopicDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      voterId: -1,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    voterId: -1,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** VoteRequest versions 1. */
-function writeVoteRequestV1(writer: Writer, message: VoteRequest): void {
-  writer.compactNullableString(message.clusterId);
-  writer.int32(message.voterId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeVoteRequestTopicDataV1(writer, items0[i0]);
+  /** VoteRequest versions 1. */
+  function writeVoteRequestV1(writer: Writer, message: VoteRequest): void {
+    writer.compactNullableString(message.clusterId);
+    writer.int32(message.voterId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeVoteRequestTopicDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** VoteRequest versions 1. */
-function readVoteRequestV1(reader: Reader): VoteRequest {
-  const f_clusterId = reader.compactNullableString();
-  const f_voterId = reader.int32();
-  let f_topics: VoteRequestTopicData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<VoteRequestTopicData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readVoteRequestTopicDataV1(reader);
+  /** VoteRequest versions 1. */
+  function readVoteRequestV1(reader: Reader): VoteRequest {
+    const f_clusterId = reader.compactNullableString();
+    const f_voterId = reader.int32();
+    let f_topics: VoteRequestTopicData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<VoteRequestTopicData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readVoteRequestTopicDataV1(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      clusterId: f_clusterId,
+      voterId: f_voterId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    clusterId: f_clusterId,
-    voterId: f_voterId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** VoteRequestPartitionData versions 0. */
-function writeVoteRequestPartitionDataV0(writer: Writer, message: VoteRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.candidateEpoch);
-  writer.int32(message.candidateId);
-  writer.int32(message.lastOffsetEpoch);
-  writer.int64(message.lastOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** VoteRequestPartitionData versions 0. */
+  function writeVoteRequestPartitionDataV0(writer: Writer, message: VoteRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.candidateEpoch);
+    writer.int32(message.candidateId);
+    writer.int32(message.lastOffsetEpoch);
+    writer.int64(message.lastOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** VoteRequestPartitionData versions 0. */
-function readVoteRequestPartitionDataV0(reader: Reader): VoteRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_candidateEpoch = reader.int32();
-  const f_candidateId = reader.int32();
-  const f_lastOffsetEpoch = reader.int32();
-  const f_lastOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    candidateEpoch: f_candidateEpoch,
-    candidateId: f_candidateId,
-    candidateDirectoryId: ZERO_UUID,
-    voterDirectoryId: ZERO_UUID,
-    lastOffsetEpoch: f_lastOffsetEpoch,
-    lastOffset: f_lastOffset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** VoteRequestPartitionData versions 0. */
+  function readVoteRequestPartitionDataV0(reader: Reader): VoteRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_candidateEpoch = reader.int32();
+    const f_candidateId = reader.int32();
+    const f_lastOffsetEpoch = reader.int32();
+    const f_lastOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      candidateEpoch: f_candidateEpoch,
+      candidateId: f_candidateId,
+      candidateDirectoryId: ZERO_UUID,
+      voterDirectoryId: ZERO_UUID,
+      lastOffsetEpoch: f_lastOffsetEpoch,
+      lastOffset: f_lastOffset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** VoteRequestPartitionData versions 1. */
-function writeVoteRequestPartitionDataV1(writer: Writer, message: VoteRequestPartitionData): void {
-  writer.int32(message.partitionIndex);
-  writer.int32(message.candidateEpoch);
-  writer.int32(message.candidateId);
-  writer.uuid(message.candidateDirectoryId);
-  writer.uuid(message.voterDirectoryId);
-  writer.int32(message.lastOffsetEpoch);
-  writer.int64(message.lastOffset);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** VoteRequestPartitionData versions 1. */
+  function writeVoteRequestPartitionDataV1(writer: Writer, message: VoteRequestPartitionData): void {
+    writer.int32(message.partitionIndex);
+    writer.int32(message.candidateEpoch);
+    writer.int32(message.candidateId);
+    writer.uuid(message.candidateDirectoryId);
+    writer.uuid(message.voterDirectoryId);
+    writer.int32(message.lastOffsetEpoch);
+    writer.int64(message.lastOffset);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** VoteRequestPartitionData versions 1. */
-function readVoteRequestPartitionDataV1(reader: Reader): VoteRequestPartitionData {
-  const f_partitionIndex = reader.int32();
-  const f_candidateEpoch = reader.int32();
-  const f_candidateId = reader.int32();
-  const f_candidateDirectoryId = reader.uuid();
-  const f_voterDirectoryId = reader.uuid();
-  const f_lastOffsetEpoch = reader.int32();
-  const f_lastOffset = reader.int64();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    candidateEpoch: f_candidateEpoch,
-    candidateId: f_candidateId,
-    candidateDirectoryId: f_candidateDirectoryId,
-    voterDirectoryId: f_voterDirectoryId,
-    lastOffsetEpoch: f_lastOffsetEpoch,
-    lastOffset: f_lastOffset,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** VoteRequestPartitionData versions 1. */
+  function readVoteRequestPartitionDataV1(reader: Reader): VoteRequestPartitionData {
+    const f_partitionIndex = reader.int32();
+    const f_candidateEpoch = reader.int32();
+    const f_candidateId = reader.int32();
+    const f_candidateDirectoryId = reader.uuid();
+    const f_voterDirectoryId = reader.uuid();
+    const f_lastOffsetEpoch = reader.int32();
+    const f_lastOffset = reader.int64();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      candidateEpoch: f_candidateEpoch,
+      candidateId: f_candidateId,
+      candidateDirectoryId: f_candidateDirectoryId,
+      voterDirectoryId: f_voterDirectoryId,
+      lastOffsetEpoch: f_lastOffsetEpoch,
+      lastOffset: f_lastOffset,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** VoteRequestTopicData versions 0. */
-function writeVoteRequestTopicDataV0(writer: Writer, message: VoteRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeVoteRequestPartitionDataV0(writer, items0[i0]);
+  /** VoteRequestTopicData versions 0. */
+  function writeVoteRequestTopicDataV0(writer: Writer, message: VoteRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeVoteRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** VoteRequestTopicData versions 0. */
-function readVoteRequestTopicDataV0(reader: Reader): VoteRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: VoteRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<VoteRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readVoteRequestPartitionDataV0(reader);
+  /** VoteRequestTopicData versions 0. */
+  function readVoteRequestTopicDataV0(reader: Reader): VoteRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: VoteRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<VoteRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readVoteRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** VoteRequestTopicData versions 1. */
-function writeVoteRequestTopicDataV1(writer: Writer, message: VoteRequestTopicData): void {
-  writer.compactString(message.topicName);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeVoteRequestPartitionDataV1(writer, items0[i0]);
+  /** VoteRequestTopicData versions 1. */
+  function writeVoteRequestTopicDataV1(writer: Writer, message: VoteRequestTopicData): void {
+    writer.compactString(message.topicName);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeVoteRequestPartitionDataV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** VoteRequestTopicData versions 1. */
-function readVoteRequestTopicDataV1(reader: Reader): VoteRequestTopicData {
-  const f_topicName = reader.compactString();
-  let f_partitions: VoteRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<VoteRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readVoteRequestPartitionDataV1(reader);
+  /** VoteRequestTopicData versions 1. */
+  function readVoteRequestTopicDataV1(reader: Reader): VoteRequestTopicData {
+    const f_topicName = reader.compactString();
+    let f_partitions: VoteRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<VoteRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readVoteRequestPartitionDataV1(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicName: f_topicName,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicName: f_topicName,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultVoteRequest(): VoteRequest {
-  return {
-    clusterId: null,
-    voterId: -1,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultVoteRequest(): VoteRequest {
+    return {
+      clusterId: null,
+      voterId: -1,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
-  return {
-    partitionIndex: 0,
-    candidateEpoch: 0,
-    candidateId: 0,
-    candidateDirectoryId: ZERO_UUID,
-    voterDirectoryId: ZERO_UUID,
-    lastOffsetEpoch: 0,
-    lastOffset: 0n,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultVoteRequestPartitionData(): VoteRequestPartitionData {
+    return {
+      partitionIndex: 0,
+      candidateEpoch: 0,
+      candidateId: 0,
+      candidateDirectoryId: ZERO_UUID,
+      voterDirectoryId: ZERO_UUID,
+      lastOffsetEpoch: 0,
+      lastOffset: 0n,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultVoteRequestTopicData(): VoteRequestTopicData {
-  return {
-    topicName: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultVoteRequestTopicData(): VoteRequestTopicData {
+    return {
+      topicName: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return VoteRequest;
 }
-

@@ -2,9 +2,8 @@
 // source: message/VotersRecord.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface VotersRecord {
   version: number;
@@ -33,177 +32,182 @@ export interface VotersRecordVoter {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const VotersRecord: MessageCodec<VotersRecord> = {
-  name: 'VotersRecord',
-  apiKey: null,
-  messageType: 'data',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: VotersRecord, version: number): void {
-    switch (version) {
-      case 0:
-        writeVotersRecordV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('VotersRecord', version);
-    }
-  },
-  decode(reader: Reader, version: number): VotersRecord {
-    switch (version) {
-      case 0:
-        return readVotersRecordV0(reader);
-      default:
-        throw unsupportedDecodeVersion('VotersRecord', version);
-    }
-  },
-  defaults: defaultVotersRecord,
-};
+/** Builds the VotersRecord codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineVotersRecord(runtime: CodecRuntime): MessageCodec<VotersRecord> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** VotersRecord versions 0. */
-function writeVotersRecordV0(writer: Writer, message: VotersRecord): void {
-  writer.int16(message.version);
-  {
-    const items0 = message.voters;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeVotersRecordVoterV0(writer, items0[i0]);
+  const VotersRecord: MessageCodec<VotersRecord> = {
+    name: 'VotersRecord',
+    apiKey: null,
+    messageType: 'data',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: VotersRecord, version: number): void {
+      switch (version) {
+        case 0:
+          writeVotersRecordV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('VotersRecord', version);
+      }
+    },
+    decode(reader: Reader, version: number): VotersRecord {
+      switch (version) {
+        case 0:
+          return readVotersRecordV0(reader);
+        default:
+          throw unsupportedDecodeVersion('VotersRecord', version);
+      }
+    },
+    defaults: defaultVotersRecord,
+  };
+
+  /** VotersRecord versions 0. */
+  function writeVotersRecordV0(writer: Writer, message: VotersRecord): void {
+    writer.int16(message.version);
+    {
+      const items0 = message.voters;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeVotersRecordVoterV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** VotersRecord versions 0. */
-function readVotersRecordV0(reader: Reader): VotersRecord {
-  const f_version = reader.int16();
-  let f_voters: VotersRecordVoter[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<VotersRecordVoter>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readVotersRecordVoterV0(reader);
+  /** VotersRecord versions 0. */
+  function readVotersRecordV0(reader: Reader): VotersRecord {
+    const f_version = reader.int16();
+    let f_voters: VotersRecordVoter[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<VotersRecordVoter>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readVotersRecordVoterV0(reader);
+      }
+      f_voters = items0;
     }
-    f_voters = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      version: f_version,
+      voters: f_voters,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    version: f_version,
-    voters: f_voters,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** VotersRecordEndpoint versions 0. */
-function writeVotersRecordEndpointV0(writer: Writer, message: VotersRecordEndpoint): void {
-  writer.compactString(message.name);
-  writer.compactString(message.host);
-  writer.uint16(message.port);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** VotersRecordEndpoint versions 0. */
+  function writeVotersRecordEndpointV0(writer: Writer, message: VotersRecordEndpoint): void {
+    writer.compactString(message.name);
+    writer.compactString(message.host);
+    writer.uint16(message.port);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** VotersRecordEndpoint versions 0. */
-function readVotersRecordEndpointV0(reader: Reader): VotersRecordEndpoint {
-  const f_name = reader.compactString();
-  const f_host = reader.compactString();
-  const f_port = reader.uint16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    host: f_host,
-    port: f_port,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** VotersRecordEndpoint versions 0. */
+  function readVotersRecordEndpointV0(reader: Reader): VotersRecordEndpoint {
+    const f_name = reader.compactString();
+    const f_host = reader.compactString();
+    const f_port = reader.uint16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      host: f_host,
+      port: f_port,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** VotersRecordKRaftVersionFeature versions 0. */
-function writeVotersRecordKRaftVersionFeatureV0(writer: Writer, message: VotersRecordKRaftVersionFeature): void {
-  writer.int16(message.minSupportedVersion);
-  writer.int16(message.maxSupportedVersion);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** VotersRecordKRaftVersionFeature versions 0. */
+  function writeVotersRecordKRaftVersionFeatureV0(writer: Writer, message: VotersRecordKRaftVersionFeature): void {
+    writer.int16(message.minSupportedVersion);
+    writer.int16(message.maxSupportedVersion);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** VotersRecordKRaftVersionFeature versions 0. */
-function readVotersRecordKRaftVersionFeatureV0(reader: Reader): VotersRecordKRaftVersionFeature {
-  const f_minSupportedVersion = reader.int16();
-  const f_maxSupportedVersion = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    minSupportedVersion: f_minSupportedVersion,
-    maxSupportedVersion: f_maxSupportedVersion,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** VotersRecordKRaftVersionFeature versions 0. */
+  function readVotersRecordKRaftVersionFeatureV0(reader: Reader): VotersRecordKRaftVersionFeature {
+    const f_minSupportedVersion = reader.int16();
+    const f_maxSupportedVersion = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      minSupportedVersion: f_minSupportedVersion,
+      maxSupportedVersion: f_maxSupportedVersion,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** VotersRecordVoter versions 0. */
-function writeVotersRecordVoterV0(writer: Writer, message: VotersRecordVoter): void {
-  writer.int32(message.voterId);
-  writer.uuid(message.voterDirectoryId);
-  {
-    const items0 = message.endpoints;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeVotersRecordEndpointV0(writer, items0[i0]);
+  /** VotersRecordVoter versions 0. */
+  function writeVotersRecordVoterV0(writer: Writer, message: VotersRecordVoter): void {
+    writer.int32(message.voterId);
+    writer.uuid(message.voterDirectoryId);
+    {
+      const items0 = message.endpoints;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeVotersRecordEndpointV0(writer, items0[i0]);
+      }
     }
+    writeVotersRecordKRaftVersionFeatureV0(writer, message.kRaftVersionFeature);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeVotersRecordKRaftVersionFeatureV0(writer, message.kRaftVersionFeature);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** VotersRecordVoter versions 0. */
-function readVotersRecordVoterV0(reader: Reader): VotersRecordVoter {
-  const f_voterId = reader.int32();
-  const f_voterDirectoryId = reader.uuid();
-  let f_endpoints: VotersRecordEndpoint[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<VotersRecordEndpoint>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readVotersRecordEndpointV0(reader);
+  /** VotersRecordVoter versions 0. */
+  function readVotersRecordVoterV0(reader: Reader): VotersRecordVoter {
+    const f_voterId = reader.int32();
+    const f_voterDirectoryId = reader.uuid();
+    let f_endpoints: VotersRecordEndpoint[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<VotersRecordEndpoint>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readVotersRecordEndpointV0(reader);
+      }
+      f_endpoints = items0;
     }
-    f_endpoints = items0;
+    const f_kRaftVersionFeature = readVotersRecordKRaftVersionFeatureV0(reader);
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      voterId: f_voterId,
+      voterDirectoryId: f_voterDirectoryId,
+      endpoints: f_endpoints,
+      kRaftVersionFeature: f_kRaftVersionFeature,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_kRaftVersionFeature = readVotersRecordKRaftVersionFeatureV0(reader);
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    voterId: f_voterId,
-    voterDirectoryId: f_voterDirectoryId,
-    endpoints: f_endpoints,
-    kRaftVersionFeature: f_kRaftVersionFeature,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultVotersRecord(): VotersRecord {
-  return {
-    version: 0,
-    voters: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultVotersRecord(): VotersRecord {
+    return {
+      version: 0,
+      voters: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultVotersRecordEndpoint(): VotersRecordEndpoint {
-  return {
-    name: "",
-    host: "",
-    port: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultVotersRecordEndpoint(): VotersRecordEndpoint {
+    return {
+      name: "",
+      host: "",
+      port: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultVotersRecordKRaftVersionFeature(): VotersRecordKRaftVersionFeature {
-  return {
-    minSupportedVersion: 0,
-    maxSupportedVersion: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultVotersRecordKRaftVersionFeature(): VotersRecordKRaftVersionFeature {
+    return {
+      minSupportedVersion: 0,
+      maxSupportedVersion: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultVotersRecordVoter(): VotersRecordVoter {
-  return {
-    voterId: 0,
-    voterDirectoryId: ZERO_UUID,
-    endpoints: [],
-    kRaftVersionFeature: defaultVotersRecordKRaftVersionFeature(),
-    unknownTaggedFields: undefined,
-  };
+  function defaultVotersRecordVoter(): VotersRecordVoter {
+    return {
+      voterId: 0,
+      voterDirectoryId: ZERO_UUID,
+      endpoints: [],
+      kRaftVersionFeature: defaultVotersRecordKRaftVersionFeature(),
+      unknownTaggedFields: undefined,
+    };
+  }
+  return VotersRecord;
 }
-

@@ -2,9 +2,8 @@
 // source: message/WriteShareGroupStateRequest.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface WriteShareGroupStateRequest {
   groupId: string;
@@ -35,199 +34,204 @@ export interface WriteShareGroupStateRequestWriteStateData {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const WriteShareGroupStateRequest: MessageCodec<WriteShareGroupStateRequest> = {
-  name: 'WriteShareGroupStateRequest',
-  apiKey: 85,
-  messageType: 'request',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: WriteShareGroupStateRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeWriteShareGroupStateRequestV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('WriteShareGroupStateRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): WriteShareGroupStateRequest {
-    switch (version) {
-      case 0:
-        return readWriteShareGroupStateRequestV0(reader);
-      default:
-        throw unsupportedDecodeVersion('WriteShareGroupStateRequest', version);
-    }
-  },
-  defaults: defaultWriteShareGroupStateRequest,
-};
+/** Builds the WriteShareGroupStateRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineWriteShareGroupStateRequest(runtime: CodecRuntime): MessageCodec<WriteShareGroupStateRequest> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** WriteShareGroupStateRequest versions 0. */
-function writeWriteShareGroupStateRequestV0(writer: Writer, message: WriteShareGroupStateRequest): void {
-  writer.compactString(message.groupId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteShareGroupStateRequestWriteStateDataV0(writer, items0[i0]);
+  const WriteShareGroupStateRequest: MessageCodec<WriteShareGroupStateRequest> = {
+    name: 'WriteShareGroupStateRequest',
+    apiKey: 85,
+    messageType: 'request',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: WriteShareGroupStateRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeWriteShareGroupStateRequestV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('WriteShareGroupStateRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): WriteShareGroupStateRequest {
+      switch (version) {
+        case 0:
+          return readWriteShareGroupStateRequestV0(reader);
+        default:
+          throw unsupportedDecodeVersion('WriteShareGroupStateRequest', version);
+      }
+    },
+    defaults: defaultWriteShareGroupStateRequest,
+  };
+
+  /** WriteShareGroupStateRequest versions 0. */
+  function writeWriteShareGroupStateRequestV0(writer: Writer, message: WriteShareGroupStateRequest): void {
+    writer.compactString(message.groupId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteShareGroupStateRequestWriteStateDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteShareGroupStateRequest versions 0. */
-function readWriteShareGroupStateRequestV0(reader: Reader): WriteShareGroupStateRequest {
-  const f_groupId = reader.compactString();
-  let f_topics: WriteShareGroupStateRequestWriteStateData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteShareGroupStateRequestWriteStateData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteShareGroupStateRequestWriteStateDataV0(reader);
+  /** WriteShareGroupStateRequest versions 0. */
+  function readWriteShareGroupStateRequestV0(reader: Reader): WriteShareGroupStateRequest {
+    const f_groupId = reader.compactString();
+    let f_topics: WriteShareGroupStateRequestWriteStateData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteShareGroupStateRequestWriteStateData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteShareGroupStateRequestWriteStateDataV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      groupId: f_groupId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    groupId: f_groupId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteShareGroupStateRequestPartitionData versions 0. */
-function writeWriteShareGroupStateRequestPartitionDataV0(writer: Writer, message: WriteShareGroupStateRequestPartitionData): void {
-  writer.int32(message.partition);
-  writer.int32(message.stateEpoch);
-  writer.int32(message.leaderEpoch);
-  writer.int64(message.startOffset);
-  {
-    const items0 = message.stateBatches;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteShareGroupStateRequestStateBatchV0(writer, items0[i0]);
+  /** WriteShareGroupStateRequestPartitionData versions 0. */
+  function writeWriteShareGroupStateRequestPartitionDataV0(writer: Writer, message: WriteShareGroupStateRequestPartitionData): void {
+    writer.int32(message.partition);
+    writer.int32(message.stateEpoch);
+    writer.int32(message.leaderEpoch);
+    writer.int64(message.startOffset);
+    {
+      const items0 = message.stateBatches;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteShareGroupStateRequestStateBatchV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteShareGroupStateRequestPartitionData versions 0. */
-function readWriteShareGroupStateRequestPartitionDataV0(reader: Reader): WriteShareGroupStateRequestPartitionData {
-  const f_partition = reader.int32();
-  const f_stateEpoch = reader.int32();
-  const f_leaderEpoch = reader.int32();
-  const f_startOffset = reader.int64();
-  let f_stateBatches: WriteShareGroupStateRequestStateBatch[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteShareGroupStateRequestStateBatch>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteShareGroupStateRequestStateBatchV0(reader);
+  /** WriteShareGroupStateRequestPartitionData versions 0. */
+  function readWriteShareGroupStateRequestPartitionDataV0(reader: Reader): WriteShareGroupStateRequestPartitionData {
+    const f_partition = reader.int32();
+    const f_stateEpoch = reader.int32();
+    const f_leaderEpoch = reader.int32();
+    const f_startOffset = reader.int64();
+    let f_stateBatches: WriteShareGroupStateRequestStateBatch[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteShareGroupStateRequestStateBatch>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteShareGroupStateRequestStateBatchV0(reader);
+      }
+      f_stateBatches = items0;
     }
-    f_stateBatches = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      stateEpoch: f_stateEpoch,
+      leaderEpoch: f_leaderEpoch,
+      startOffset: f_startOffset,
+      stateBatches: f_stateBatches,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    stateEpoch: f_stateEpoch,
-    leaderEpoch: f_leaderEpoch,
-    startOffset: f_startOffset,
-    stateBatches: f_stateBatches,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteShareGroupStateRequestStateBatch versions 0. */
-function writeWriteShareGroupStateRequestStateBatchV0(writer: Writer, message: WriteShareGroupStateRequestStateBatch): void {
-  writer.int64(message.firstOffset);
-  writer.int64(message.lastOffset);
-  writer.int8(message.deliveryState);
-  writer.int16(message.deliveryCount);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** WriteShareGroupStateRequestStateBatch versions 0. */
+  function writeWriteShareGroupStateRequestStateBatchV0(writer: Writer, message: WriteShareGroupStateRequestStateBatch): void {
+    writer.int64(message.firstOffset);
+    writer.int64(message.lastOffset);
+    writer.int8(message.deliveryState);
+    writer.int16(message.deliveryCount);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** WriteShareGroupStateRequestStateBatch versions 0. */
-function readWriteShareGroupStateRequestStateBatchV0(reader: Reader): WriteShareGroupStateRequestStateBatch {
-  const f_firstOffset = reader.int64();
-  const f_lastOffset = reader.int64();
-  const f_deliveryState = reader.int8();
-  const f_deliveryCount = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    firstOffset: f_firstOffset,
-    lastOffset: f_lastOffset,
-    deliveryState: f_deliveryState,
-    deliveryCount: f_deliveryCount,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** WriteShareGroupStateRequestStateBatch versions 0. */
+  function readWriteShareGroupStateRequestStateBatchV0(reader: Reader): WriteShareGroupStateRequestStateBatch {
+    const f_firstOffset = reader.int64();
+    const f_lastOffset = reader.int64();
+    const f_deliveryState = reader.int8();
+    const f_deliveryCount = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      firstOffset: f_firstOffset,
+      lastOffset: f_lastOffset,
+      deliveryState: f_deliveryState,
+      deliveryCount: f_deliveryCount,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** WriteShareGroupStateRequestWriteStateData versions 0. */
-function writeWriteShareGroupStateRequestWriteStateDataV0(writer: Writer, message: WriteShareGroupStateRequestWriteStateData): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+  /** WriteShareGroupStateRequestWriteStateData versions 0. */
+  function writeWriteShareGroupStateRequestWriteStateDataV0(writer: Writer, message: WriteShareGroupStateRequestWriteStateData): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteShareGroupStateRequestPartitionDataV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteShareGroupStateRequestWriteStateData versions 0. */
-function readWriteShareGroupStateRequestWriteStateDataV0(reader: Reader): WriteShareGroupStateRequestWriteStateData {
-  const f_topicId = reader.uuid();
-  let f_partitions: WriteShareGroupStateRequestPartitionData[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteShareGroupStateRequestPartitionData>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteShareGroupStateRequestPartitionDataV0(reader);
+  /** WriteShareGroupStateRequestWriteStateData versions 0. */
+  function readWriteShareGroupStateRequestWriteStateDataV0(reader: Reader): WriteShareGroupStateRequestWriteStateData {
+    const f_topicId = reader.uuid();
+    let f_partitions: WriteShareGroupStateRequestPartitionData[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteShareGroupStateRequestPartitionData>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteShareGroupStateRequestPartitionDataV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultWriteShareGroupStateRequest(): WriteShareGroupStateRequest {
-  return {
-    groupId: "",
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteShareGroupStateRequest(): WriteShareGroupStateRequest {
+    return {
+      groupId: "",
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteShareGroupStateRequestPartitionData(): WriteShareGroupStateRequestPartitionData {
-  return {
-    partition: 0,
-    stateEpoch: 0,
-    leaderEpoch: 0,
-    startOffset: 0n,
-    stateBatches: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteShareGroupStateRequestPartitionData(): WriteShareGroupStateRequestPartitionData {
+    return {
+      partition: 0,
+      stateEpoch: 0,
+      leaderEpoch: 0,
+      startOffset: 0n,
+      stateBatches: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteShareGroupStateRequestStateBatch(): WriteShareGroupStateRequestStateBatch {
-  return {
-    firstOffset: 0n,
-    lastOffset: 0n,
-    deliveryState: 0,
-    deliveryCount: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteShareGroupStateRequestStateBatch(): WriteShareGroupStateRequestStateBatch {
+    return {
+      firstOffset: 0n,
+      lastOffset: 0n,
+      deliveryState: 0,
+      deliveryCount: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteShareGroupStateRequestWriteStateData(): WriteShareGroupStateRequestWriteStateData {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultWriteShareGroupStateRequestWriteStateData(): WriteShareGroupStateRequestWriteStateData {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return WriteShareGroupStateRequest;
 }
-

@@ -2,9 +2,8 @@
 // source: message/WriteShareGroupStateResponse.json
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
-import { ZERO_UUID } from '../../primitives/uuid.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface WriteShareGroupStateResponse {
   results: WriteShareGroupStateResponseWriteStateResult[];
@@ -24,138 +23,143 @@ export interface WriteShareGroupStateResponseWriteStateResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const WriteShareGroupStateResponse: MessageCodec<WriteShareGroupStateResponse> = {
-  name: 'WriteShareGroupStateResponse',
-  apiKey: 85,
-  messageType: 'response',
-  validVersions: { min: 0, max: 0 },
-  flexibleVersions: { min: 0, max: 32767 },
-  encode(writer: Writer, message: WriteShareGroupStateResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeWriteShareGroupStateResponseV0(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('WriteShareGroupStateResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): WriteShareGroupStateResponse {
-    switch (version) {
-      case 0:
-        return readWriteShareGroupStateResponseV0(reader);
-      default:
-        throw unsupportedDecodeVersion('WriteShareGroupStateResponse', version);
-    }
-  },
-  defaults: defaultWriteShareGroupStateResponse,
-};
+/** Builds the WriteShareGroupStateResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineWriteShareGroupStateResponse(runtime: CodecRuntime): MessageCodec<WriteShareGroupStateResponse> {
+  const { ZERO_UUID, readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** WriteShareGroupStateResponse versions 0. */
-function writeWriteShareGroupStateResponseV0(writer: Writer, message: WriteShareGroupStateResponse): void {
-  {
-    const items0 = message.results;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteShareGroupStateResponseWriteStateResultV0(writer, items0[i0]);
+  const WriteShareGroupStateResponse: MessageCodec<WriteShareGroupStateResponse> = {
+    name: 'WriteShareGroupStateResponse',
+    apiKey: 85,
+    messageType: 'response',
+    validVersions: { min: 0, max: 0 },
+    flexibleVersions: { min: 0, max: 32767 },
+    encode(writer: Writer, message: WriteShareGroupStateResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeWriteShareGroupStateResponseV0(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('WriteShareGroupStateResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): WriteShareGroupStateResponse {
+      switch (version) {
+        case 0:
+          return readWriteShareGroupStateResponseV0(reader);
+        default:
+          throw unsupportedDecodeVersion('WriteShareGroupStateResponse', version);
+      }
+    },
+    defaults: defaultWriteShareGroupStateResponse,
+  };
+
+  /** WriteShareGroupStateResponse versions 0. */
+  function writeWriteShareGroupStateResponseV0(writer: Writer, message: WriteShareGroupStateResponse): void {
+    {
+      const items0 = message.results;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteShareGroupStateResponseWriteStateResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteShareGroupStateResponse versions 0. */
-function readWriteShareGroupStateResponseV0(reader: Reader): WriteShareGroupStateResponse {
-  let f_results: WriteShareGroupStateResponseWriteStateResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteShareGroupStateResponseWriteStateResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteShareGroupStateResponseWriteStateResultV0(reader);
+  /** WriteShareGroupStateResponse versions 0. */
+  function readWriteShareGroupStateResponseV0(reader: Reader): WriteShareGroupStateResponse {
+    let f_results: WriteShareGroupStateResponseWriteStateResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteShareGroupStateResponseWriteStateResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteShareGroupStateResponseWriteStateResultV0(reader);
+      }
+      f_results = items0;
     }
-    f_results = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      results: f_results,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    results: f_results,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteShareGroupStateResponsePartitionResult versions 0. */
-function writeWriteShareGroupStateResponsePartitionResultV0(writer: Writer, message: WriteShareGroupStateResponsePartitionResult): void {
-  writer.int32(message.partition);
-  writer.int16(message.errorCode);
-  writer.compactNullableString(message.errorMessage);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
+  /** WriteShareGroupStateResponsePartitionResult versions 0. */
+  function writeWriteShareGroupStateResponsePartitionResultV0(writer: Writer, message: WriteShareGroupStateResponsePartitionResult): void {
+    writer.int32(message.partition);
+    writer.int16(message.errorCode);
+    writer.compactNullableString(message.errorMessage);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-/** WriteShareGroupStateResponsePartitionResult versions 0. */
-function readWriteShareGroupStateResponsePartitionResultV0(reader: Reader): WriteShareGroupStateResponsePartitionResult {
-  const f_partition = reader.int32();
-  const f_errorCode = reader.int16();
-  const f_errorMessage = reader.compactNullableString();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partition: f_partition,
-    errorCode: f_errorCode,
-    errorMessage: f_errorMessage,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
+  /** WriteShareGroupStateResponsePartitionResult versions 0. */
+  function readWriteShareGroupStateResponsePartitionResultV0(reader: Reader): WriteShareGroupStateResponsePartitionResult {
+    const f_partition = reader.int32();
+    const f_errorCode = reader.int16();
+    const f_errorMessage = reader.compactNullableString();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partition: f_partition,
+      errorCode: f_errorCode,
+      errorMessage: f_errorMessage,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-/** WriteShareGroupStateResponseWriteStateResult versions 0. */
-function writeWriteShareGroupStateResponseWriteStateResultV0(writer: Writer, message: WriteShareGroupStateResponseWriteStateResult): void {
-  writer.uuid(message.topicId);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+  /** WriteShareGroupStateResponseWriteStateResult versions 0. */
+  function writeWriteShareGroupStateResponseWriteStateResultV0(writer: Writer, message: WriteShareGroupStateResponseWriteStateResult): void {
+    writer.uuid(message.topicId);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteShareGroupStateResponsePartitionResultV0(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteShareGroupStateResponseWriteStateResult versions 0. */
-function readWriteShareGroupStateResponseWriteStateResultV0(reader: Reader): WriteShareGroupStateResponseWriteStateResult {
-  const f_topicId = reader.uuid();
-  let f_partitions: WriteShareGroupStateResponsePartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteShareGroupStateResponsePartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteShareGroupStateResponsePartitionResultV0(reader);
+  /** WriteShareGroupStateResponseWriteStateResult versions 0. */
+  function readWriteShareGroupStateResponseWriteStateResultV0(reader: Reader): WriteShareGroupStateResponseWriteStateResult {
+    const f_topicId = reader.uuid();
+    let f_partitions: WriteShareGroupStateResponsePartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteShareGroupStateResponsePartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteShareGroupStateResponsePartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      topicId: f_topicId,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    topicId: f_topicId,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultWriteShareGroupStateResponse(): WriteShareGroupStateResponse {
-  return {
-    results: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteShareGroupStateResponse(): WriteShareGroupStateResponse {
+    return {
+      results: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteShareGroupStateResponsePartitionResult(): WriteShareGroupStateResponsePartitionResult {
-  return {
-    partition: 0,
-    errorCode: 0,
-    errorMessage: null,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteShareGroupStateResponsePartitionResult(): WriteShareGroupStateResponsePartitionResult {
+    return {
+      partition: 0,
+      errorCode: 0,
+      errorMessage: null,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteShareGroupStateResponseWriteStateResult(): WriteShareGroupStateResponseWriteStateResult {
-  return {
-    topicId: ZERO_UUID,
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultWriteShareGroupStateResponseWriteStateResult(): WriteShareGroupStateResponseWriteStateResult {
+    return {
+      topicId: ZERO_UUID,
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return WriteShareGroupStateResponse;
 }
-

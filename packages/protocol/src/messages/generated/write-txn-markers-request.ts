@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface WriteTxnMarkersRequest {
   markers: WriteTxnMarkersRequestWritableTxnMarker[];
@@ -25,270 +25,275 @@ export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const WriteTxnMarkersRequest: MessageCodec<WriteTxnMarkersRequest> = {
-  name: 'WriteTxnMarkersRequest',
-  apiKey: 27,
-  messageType: 'request',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: WriteTxnMarkersRequest, version: number): void {
-    switch (version) {
-      case 0:
-        writeWriteTxnMarkersRequestV0(writer, message);
-        return;
-      case 1:
-        writeWriteTxnMarkersRequestV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('WriteTxnMarkersRequest', version);
-    }
-  },
-  decode(reader: Reader, version: number): WriteTxnMarkersRequest {
-    switch (version) {
-      case 0:
-        return readWriteTxnMarkersRequestV0(reader);
-      case 1:
-        return readWriteTxnMarkersRequestV1(reader);
-      default:
-        throw unsupportedDecodeVersion('WriteTxnMarkersRequest', version);
-    }
-  },
-  defaults: defaultWriteTxnMarkersRequest,
-};
+/** Builds the WriteTxnMarkersRequest codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineWriteTxnMarkersRequest(runtime: CodecRuntime): MessageCodec<WriteTxnMarkersRequest> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** WriteTxnMarkersRequest versions 0. */
-function writeWriteTxnMarkersRequestV0(writer: Writer, message: WriteTxnMarkersRequest): void {
-  {
-    const items0 = message.markers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersRequestWritableTxnMarkerV0(writer, items0[i0]);
-    }
-  }
-}
-
-/** WriteTxnMarkersRequest versions 0. */
-function readWriteTxnMarkersRequestV0(reader: Reader): WriteTxnMarkersRequest {
-  let f_markers: WriteTxnMarkersRequestWritableTxnMarker[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerV0(reader);
-    }
-    f_markers = items0;
-  }
-  return {
-    markers: f_markers,
-    unknownTaggedFields: undefined,
+  const WriteTxnMarkersRequest: MessageCodec<WriteTxnMarkersRequest> = {
+    name: 'WriteTxnMarkersRequest',
+    apiKey: 27,
+    messageType: 'request',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: WriteTxnMarkersRequest, version: number): void {
+      switch (version) {
+        case 0:
+          writeWriteTxnMarkersRequestV0(writer, message);
+          return;
+        case 1:
+          writeWriteTxnMarkersRequestV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('WriteTxnMarkersRequest', version);
+      }
+    },
+    decode(reader: Reader, version: number): WriteTxnMarkersRequest {
+      switch (version) {
+        case 0:
+          return readWriteTxnMarkersRequestV0(reader);
+        case 1:
+          return readWriteTxnMarkersRequestV1(reader);
+        default:
+          throw unsupportedDecodeVersion('WriteTxnMarkersRequest', version);
+      }
+    },
+    defaults: defaultWriteTxnMarkersRequest,
   };
-}
 
-/** WriteTxnMarkersRequest versions 1. */
-function writeWriteTxnMarkersRequestV1(writer: Writer, message: WriteTxnMarkersRequest): void {
-  {
-    const items0 = message.markers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersRequestWritableTxnMarkerV1(writer, items0[i0]);
+  /** WriteTxnMarkersRequest versions 0. */
+  function writeWriteTxnMarkersRequestV0(writer: Writer, message: WriteTxnMarkersRequest): void {
+    {
+      const items0 = message.markers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersRequestWritableTxnMarkerV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteTxnMarkersRequest versions 1. */
-function readWriteTxnMarkersRequestV1(reader: Reader): WriteTxnMarkersRequest {
-  let f_markers: WriteTxnMarkersRequestWritableTxnMarker[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarker>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerV1(reader);
+  /** WriteTxnMarkersRequest versions 0. */
+  function readWriteTxnMarkersRequestV0(reader: Reader): WriteTxnMarkersRequest {
+    let f_markers: WriteTxnMarkersRequestWritableTxnMarker[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerV0(reader);
+      }
+      f_markers = items0;
     }
-    f_markers = items0;
+    return {
+      markers: f_markers,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    markers: f_markers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarker versions 0. */
-function writeWriteTxnMarkersRequestWritableTxnMarkerV0(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarker): void {
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.bool(message.transactionResult);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersRequestWritableTxnMarkerTopicV0(writer, items0[i0]);
+  /** WriteTxnMarkersRequest versions 1. */
+  function writeWriteTxnMarkersRequestV1(writer: Writer, message: WriteTxnMarkersRequest): void {
+    {
+      const items0 = message.markers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersRequestWritableTxnMarkerV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writer.int32(message.coordinatorEpoch);
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarker versions 0. */
-function readWriteTxnMarkersRequestWritableTxnMarkerV0(reader: Reader): WriteTxnMarkersRequestWritableTxnMarker {
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_transactionResult = reader.bool();
-  let f_topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarkerTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerTopicV0(reader);
+  /** WriteTxnMarkersRequest versions 1. */
+  function readWriteTxnMarkersRequestV1(reader: Reader): WriteTxnMarkersRequest {
+    let f_markers: WriteTxnMarkersRequestWritableTxnMarker[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarker>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerV1(reader);
+      }
+      f_markers = items0;
     }
-    f_topics = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      markers: f_markers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const f_coordinatorEpoch = reader.int32();
-  return {
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    transactionResult: f_transactionResult,
-    topics: f_topics,
-    coordinatorEpoch: f_coordinatorEpoch,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarker versions 1. */
-function writeWriteTxnMarkersRequestWritableTxnMarkerV1(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarker): void {
-  writer.int64(message.producerId);
-  writer.int16(message.producerEpoch);
-  writer.bool(message.transactionResult);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersRequestWritableTxnMarkerTopicV1(writer, items0[i0]);
+  /** WriteTxnMarkersRequestWritableTxnMarker versions 0. */
+  function writeWriteTxnMarkersRequestWritableTxnMarkerV0(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarker): void {
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.bool(message.transactionResult);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersRequestWritableTxnMarkerTopicV0(writer, items0[i0]);
+      }
     }
+    writer.int32(message.coordinatorEpoch);
   }
-  writer.int32(message.coordinatorEpoch);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarker versions 1. */
-function readWriteTxnMarkersRequestWritableTxnMarkerV1(reader: Reader): WriteTxnMarkersRequestWritableTxnMarker {
-  const f_producerId = reader.int64();
-  const f_producerEpoch = reader.int16();
-  const f_transactionResult = reader.bool();
-  let f_topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarkerTopic>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerTopicV1(reader);
+  /** WriteTxnMarkersRequestWritableTxnMarker versions 0. */
+  function readWriteTxnMarkersRequestWritableTxnMarkerV0(reader: Reader): WriteTxnMarkersRequestWritableTxnMarker {
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_transactionResult = reader.bool();
+    let f_topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarkerTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerTopicV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    const f_coordinatorEpoch = reader.int32();
+    return {
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      transactionResult: f_transactionResult,
+      topics: f_topics,
+      coordinatorEpoch: f_coordinatorEpoch,
+      unknownTaggedFields: undefined,
+    };
   }
-  const f_coordinatorEpoch = reader.int32();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    producerId: f_producerId,
-    producerEpoch: f_producerEpoch,
-    transactionResult: f_transactionResult,
-    topics: f_topics,
-    coordinatorEpoch: f_coordinatorEpoch,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 0. */
-function writeWriteTxnMarkersRequestWritableTxnMarkerTopicV0(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarkerTopic): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** WriteTxnMarkersRequestWritableTxnMarker versions 1. */
+  function writeWriteTxnMarkersRequestWritableTxnMarkerV1(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarker): void {
+    writer.int64(message.producerId);
+    writer.int16(message.producerEpoch);
+    writer.bool(message.transactionResult);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersRequestWritableTxnMarkerTopicV1(writer, items0[i0]);
+      }
     }
+    writer.int32(message.coordinatorEpoch);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 0. */
-function readWriteTxnMarkersRequestWritableTxnMarkerTopicV0(reader: Reader): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  const f_name = reader.string();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.arrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** WriteTxnMarkersRequestWritableTxnMarker versions 1. */
+  function readWriteTxnMarkersRequestWritableTxnMarkerV1(reader: Reader): WriteTxnMarkersRequestWritableTxnMarker {
+    const f_producerId = reader.int64();
+    const f_producerEpoch = reader.int16();
+    const f_transactionResult = reader.bool();
+    let f_topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteTxnMarkersRequestWritableTxnMarkerTopic>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersRequestWritableTxnMarkerTopicV1(reader);
+      }
+      f_topics = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+    const f_coordinatorEpoch = reader.int32();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      producerId: f_producerId,
+      producerEpoch: f_producerEpoch,
+      transactionResult: f_transactionResult,
+      topics: f_topics,
+      coordinatorEpoch: f_coordinatorEpoch,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 1. */
-function writeWriteTxnMarkersRequestWritableTxnMarkerTopicV1(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarkerTopic): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitionIndexes;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writer.int32(items0[i0]);
+  /** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 0. */
+  function writeWriteTxnMarkersRequestWritableTxnMarkerTopicV0(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarkerTopic): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitionIndexes;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 1. */
-function readWriteTxnMarkersRequestWritableTxnMarkerTopicV1(reader: Reader): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  const f_name = reader.compactString();
-  let f_partitionIndexes: number[];
-  {
-    const count0 = reader.compactArrayLength();
-    const at0 = reader.ensure(count0 * 4, 'int32 array');
-    const bytes0 = reader.buffer;
-    const items0 = new Array<number>(count0);
-    for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
-      items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+  /** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 0. */
+  function readWriteTxnMarkersRequestWritableTxnMarkerTopicV0(reader: Reader): WriteTxnMarkersRequestWritableTxnMarkerTopic {
+    const f_name = reader.string();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.arrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
     }
-    reader.offset = at0 + count0 * 4;
-    f_partitionIndexes = items0;
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitionIndexes: f_partitionIndexes,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
-  return {
-    markers: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  /** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 1. */
+  function writeWriteTxnMarkersRequestWritableTxnMarkerTopicV1(writer: Writer, message: WriteTxnMarkersRequestWritableTxnMarkerTopic): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitionIndexes;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writer.int32(items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
 
-function defaultWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkersRequestWritableTxnMarker {
-  return {
-    producerId: 0n,
-    producerEpoch: 0,
-    transactionResult: false,
-    topics: [],
-    coordinatorEpoch: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  /** WriteTxnMarkersRequestWritableTxnMarkerTopic versions 1. */
+  function readWriteTxnMarkersRequestWritableTxnMarkerTopicV1(reader: Reader): WriteTxnMarkersRequestWritableTxnMarkerTopic {
+    const f_name = reader.compactString();
+    let f_partitionIndexes: number[];
+    {
+      const count0 = reader.compactArrayLength();
+      const at0 = reader.ensure(count0 * 4, 'int32 array');
+      const bytes0 = reader.buffer;
+      const items0 = new Array<number>(count0);
+      for (let i0 = 0, p = at0; i0 < count0; i0++, p += 4) {
+        items0[i0] = (bytes0[p] << 24) | (bytes0[p + 1] << 16) | (bytes0[p + 2] << 8) | bytes0[p + 3];
+      }
+      reader.offset = at0 + count0 * 4;
+      f_partitionIndexes = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitionIndexes: f_partitionIndexes,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
 
-function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnMarkersRequestWritableTxnMarkerTopic {
-  return {
-    name: "",
-    partitionIndexes: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
+    return {
+      markers: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
+  function defaultWriteTxnMarkersRequestWritableTxnMarker(): WriteTxnMarkersRequestWritableTxnMarker {
+    return {
+      producerId: 0n,
+      producerEpoch: 0,
+      transactionResult: false,
+      topics: [],
+      coordinatorEpoch: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
+
+  function defaultWriteTxnMarkersRequestWritableTxnMarkerTopic(): WriteTxnMarkersRequestWritableTxnMarkerTopic {
+    return {
+      name: "",
+      partitionIndexes: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return WriteTxnMarkersRequest;
+}

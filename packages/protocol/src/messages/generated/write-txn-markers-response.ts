@@ -3,7 +3,7 @@
 import type { Reader, TaggedField } from '../../primitives/reader.ts';
 import type { Writer } from '../../primitives/writer.ts';
 import type { MessageCodec } from '../codec.ts';
-import { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } from '../runtime.ts';
+import type { CodecRuntime } from '../lazy-codec.ts';
 
 export interface WriteTxnMarkersResponse {
   markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
@@ -28,287 +28,292 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   unknownTaggedFields?: TaggedField[];
 }
 
-export const WriteTxnMarkersResponse: MessageCodec<WriteTxnMarkersResponse> = {
-  name: 'WriteTxnMarkersResponse',
-  apiKey: 27,
-  messageType: 'response',
-  validVersions: { min: 0, max: 1 },
-  flexibleVersions: { min: 1, max: 32767 },
-  encode(writer: Writer, message: WriteTxnMarkersResponse, version: number): void {
-    switch (version) {
-      case 0:
-        writeWriteTxnMarkersResponseV0(writer, message);
-        return;
-      case 1:
-        writeWriteTxnMarkersResponseV1(writer, message);
-        return;
-      default:
-        throw unsupportedEncodeVersion('WriteTxnMarkersResponse', version);
-    }
-  },
-  decode(reader: Reader, version: number): WriteTxnMarkersResponse {
-    switch (version) {
-      case 0:
-        return readWriteTxnMarkersResponseV0(reader);
-      case 1:
-        return readWriteTxnMarkersResponseV1(reader);
-      default:
-        throw unsupportedDecodeVersion('WriteTxnMarkersResponse', version);
-    }
-  },
-  defaults: defaultWriteTxnMarkersResponse,
-};
+/** Builds the WriteTxnMarkersResponse codec; called once, by the lazy codec in ./index.ts, on first use. */
+export function defineWriteTxnMarkersResponse(runtime: CodecRuntime): MessageCodec<WriteTxnMarkersResponse> {
+  const { readUnknownTaggedFields, unsupportedDecodeVersion, unsupportedEncodeVersion, writeUnknownTaggedFields } = runtime;
 
-/** WriteTxnMarkersResponse versions 0. */
-function writeWriteTxnMarkersResponseV0(writer: Writer, message: WriteTxnMarkersResponse): void {
-  {
-    const items0 = message.markers;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersResponseWritableTxnMarkerResultV0(writer, items0[i0]);
+  const WriteTxnMarkersResponse: MessageCodec<WriteTxnMarkersResponse> = {
+    name: 'WriteTxnMarkersResponse',
+    apiKey: 27,
+    messageType: 'response',
+    validVersions: { min: 0, max: 1 },
+    flexibleVersions: { min: 1, max: 32767 },
+    encode(writer: Writer, message: WriteTxnMarkersResponse, version: number): void {
+      switch (version) {
+        case 0:
+          writeWriteTxnMarkersResponseV0(writer, message);
+          return;
+        case 1:
+          writeWriteTxnMarkersResponseV1(writer, message);
+          return;
+        default:
+          throw unsupportedEncodeVersion('WriteTxnMarkersResponse', version);
+      }
+    },
+    decode(reader: Reader, version: number): WriteTxnMarkersResponse {
+      switch (version) {
+        case 0:
+          return readWriteTxnMarkersResponseV0(reader);
+        case 1:
+          return readWriteTxnMarkersResponseV1(reader);
+        default:
+          throw unsupportedDecodeVersion('WriteTxnMarkersResponse', version);
+      }
+    },
+    defaults: defaultWriteTxnMarkersResponse,
+  };
+
+  /** WriteTxnMarkersResponse versions 0. */
+  function writeWriteTxnMarkersResponseV0(writer: Writer, message: WriteTxnMarkersResponse): void {
+    {
+      const items0 = message.markers;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersResponseWritableTxnMarkerResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** WriteTxnMarkersResponse versions 0. */
-function readWriteTxnMarkersResponseV0(reader: Reader): WriteTxnMarkersResponse {
-  let f_markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerResultV0(reader);
+  /** WriteTxnMarkersResponse versions 0. */
+  function readWriteTxnMarkersResponseV0(reader: Reader): WriteTxnMarkersResponse {
+    let f_markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerResultV0(reader);
+      }
+      f_markers = items0;
     }
-    f_markers = items0;
+    return {
+      markers: f_markers,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    markers: f_markers,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** WriteTxnMarkersResponse versions 1. */
-function writeWriteTxnMarkersResponseV1(writer: Writer, message: WriteTxnMarkersResponse): void {
-  {
-    const items0 = message.markers;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersResponseWritableTxnMarkerResultV1(writer, items0[i0]);
+  /** WriteTxnMarkersResponse versions 1. */
+  function writeWriteTxnMarkersResponseV1(writer: Writer, message: WriteTxnMarkersResponse): void {
+    {
+      const items0 = message.markers;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersResponseWritableTxnMarkerResultV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteTxnMarkersResponse versions 1. */
-function readWriteTxnMarkersResponseV1(reader: Reader): WriteTxnMarkersResponse {
-  let f_markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerResultV1(reader);
+  /** WriteTxnMarkersResponse versions 1. */
+  function readWriteTxnMarkersResponseV1(reader: Reader): WriteTxnMarkersResponse {
+    let f_markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerResultV1(reader);
+      }
+      f_markers = items0;
     }
-    f_markers = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      markers: f_markers,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    markers: f_markers,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 0. */
-function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-}
-
-/** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 0. */
-function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: undefined,
-  };
-}
-
-/** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 1. */
-function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
-  writer.int32(message.partitionIndex);
-  writer.int16(message.errorCode);
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
-
-/** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 1. */
-function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  const f_partitionIndex = reader.int32();
-  const f_errorCode = reader.int16();
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    partitionIndex: f_partitionIndex,
-    errorCode: f_errorCode,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
-
-/** WriteTxnMarkersResponseWritableTxnMarkerResult versions 0. */
-function writeWriteTxnMarkersResponseWritableTxnMarkerResultV0(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerResult): void {
-  writer.int64(message.producerId);
-  {
-    const items0 = message.topics;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(writer, items0[i0]);
-    }
+  /** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 0. */
+  function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
   }
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerResult versions 0. */
-function readWriteTxnMarkersResponseWritableTxnMarkerResultV0(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  const f_producerId = reader.int64();
-  let f_topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(reader);
-    }
-    f_topics = items0;
+  /** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 0. */
+  function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    producerId: f_producerId,
-    topics: f_topics,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerResult versions 1. */
-function writeWriteTxnMarkersResponseWritableTxnMarkerResultV1(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerResult): void {
-  writer.int64(message.producerId);
-  {
-    const items0 = message.topics;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(writer, items0[i0]);
+  /** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 1. */
+  function writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
+    writer.int32(message.partitionIndex);
+    writer.int16(message.errorCode);
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** WriteTxnMarkersResponseWritableTxnMarkerPartitionResult versions 1. */
+  function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
+    const f_partitionIndex = reader.int32();
+    const f_errorCode = reader.int16();
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      partitionIndex: f_partitionIndex,
+      errorCode: f_errorCode,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** WriteTxnMarkersResponseWritableTxnMarkerResult versions 0. */
+  function writeWriteTxnMarkersResponseWritableTxnMarkerResultV0(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerResult): void {
+    writer.int64(message.producerId);
+    {
+      const items0 = message.topics;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(writer, items0[i0]);
+      }
     }
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerResult versions 1. */
-function readWriteTxnMarkersResponseWritableTxnMarkerResultV1(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  const f_producerId = reader.int64();
-  let f_topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerTopicResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(reader);
+  /** WriteTxnMarkersResponseWritableTxnMarkerResult versions 0. */
+  function readWriteTxnMarkersResponseWritableTxnMarkerResultV0(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerResult {
+    const f_producerId = reader.int64();
+    let f_topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(reader);
+      }
+      f_topics = items0;
     }
-    f_topics = items0;
+    return {
+      producerId: f_producerId,
+      topics: f_topics,
+      unknownTaggedFields: undefined,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    producerId: f_producerId,
-    topics: f_topics,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 0. */
-function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerTopicResult): void {
-  writer.string(message.name);
-  {
-    const items0 = message.partitions;
-    writer.int32(items0.length);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(writer, items0[i0]);
+  /** WriteTxnMarkersResponseWritableTxnMarkerResult versions 1. */
+  function writeWriteTxnMarkersResponseWritableTxnMarkerResultV1(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerResult): void {
+    writer.int64(message.producerId);
+    {
+      const items0 = message.topics;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(writer, items0[i0]);
+      }
+    }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
+  }
+
+  /** WriteTxnMarkersResponseWritableTxnMarkerResult versions 1. */
+  function readWriteTxnMarkersResponseWritableTxnMarkerResultV1(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerResult {
+    const f_producerId = reader.int64();
+    let f_topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerTopicResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(reader);
+      }
+      f_topics = items0;
+    }
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      producerId: f_producerId,
+      topics: f_topics,
+      unknownTaggedFields: unknownTaggedFields,
+    };
+  }
+
+  /** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 0. */
+  function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerTopicResult): void {
+    writer.string(message.name);
+    {
+      const items0 = message.partitions;
+      writer.int32(items0.length);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(writer, items0[i0]);
+      }
     }
   }
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 0. */
-function readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  const f_name = reader.string();
-  let f_partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
-  {
-    const count0 = reader.arrayLength();
-    const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(reader);
+  /** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 0. */
+  function readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV0(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
+    const f_name = reader.string();
+    let f_partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
+    {
+      const count0 = reader.arrayLength();
+      const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV0(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: undefined,
+    };
   }
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: undefined,
-  };
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 1. */
-function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerTopicResult): void {
-  writer.compactString(message.name);
-  {
-    const items0 = message.partitions;
-    writer.uvarint(items0.length + 1);
-    for (let i0 = 0; i0 < items0.length; i0++) {
-      writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(writer, items0[i0]);
+  /** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 1. */
+  function writeWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(writer: Writer, message: WriteTxnMarkersResponseWritableTxnMarkerTopicResult): void {
+    writer.compactString(message.name);
+    {
+      const items0 = message.partitions;
+      writer.uvarint(items0.length + 1);
+      for (let i0 = 0; i0 < items0.length; i0++) {
+        writeWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(writer, items0[i0]);
+      }
     }
+    writeUnknownTaggedFields(writer, message.unknownTaggedFields);
   }
-  writeUnknownTaggedFields(writer, message.unknownTaggedFields);
-}
 
-/** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 1. */
-function readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  const f_name = reader.compactString();
-  let f_partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
-  {
-    const count0 = reader.compactArrayLength();
-    const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult>(count0);
-    for (let i0 = 0; i0 < count0; i0++) {
-      items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(reader);
+  /** WriteTxnMarkersResponseWritableTxnMarkerTopicResult versions 1. */
+  function readWriteTxnMarkersResponseWritableTxnMarkerTopicResultV1(reader: Reader): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
+    const f_name = reader.compactString();
+    let f_partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
+    {
+      const count0 = reader.compactArrayLength();
+      const items0 = new Array<WriteTxnMarkersResponseWritableTxnMarkerPartitionResult>(count0);
+      for (let i0 = 0; i0 < count0; i0++) {
+        items0[i0] = readWriteTxnMarkersResponseWritableTxnMarkerPartitionResultV1(reader);
+      }
+      f_partitions = items0;
     }
-    f_partitions = items0;
+    const unknownTaggedFields = readUnknownTaggedFields(reader);
+    return {
+      name: f_name,
+      partitions: f_partitions,
+      unknownTaggedFields: unknownTaggedFields,
+    };
   }
-  const unknownTaggedFields = readUnknownTaggedFields(reader);
-  return {
-    name: f_name,
-    partitions: f_partitions,
-    unknownTaggedFields: unknownTaggedFields,
-  };
-}
 
-function defaultWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
-  return {
-    markers: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
+    return {
+      markers: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
-  return {
-    partitionIndex: 0,
-    errorCode: 0,
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
+    return {
+      partitionIndex: 0,
+      errorCode: 0,
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteTxnMarkersResponseWritableTxnMarkerResult(): WriteTxnMarkersResponseWritableTxnMarkerResult {
-  return {
-    producerId: 0n,
-    topics: [],
-    unknownTaggedFields: undefined,
-  };
-}
+  function defaultWriteTxnMarkersResponseWritableTxnMarkerResult(): WriteTxnMarkersResponseWritableTxnMarkerResult {
+    return {
+      producerId: 0n,
+      topics: [],
+      unknownTaggedFields: undefined,
+    };
+  }
 
-function defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult(): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
-  return {
-    name: "",
-    partitions: [],
-    unknownTaggedFields: undefined,
-  };
+  function defaultWriteTxnMarkersResponseWritableTxnMarkerTopicResult(): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
+    return {
+      name: "",
+      partitions: [],
+      unknownTaggedFields: undefined,
+    };
+  }
+  return WriteTxnMarkersResponse;
 }
-
