@@ -23,6 +23,16 @@ describe('producer and consumer against a 3-broker kafkaesque cluster', () => {
     }
   });
 
+  it('a full default-size batch (1000 records of 1 KB) fits the broker default max.message.bytes', async () => {
+    await harness.admin().createTopics([{ name: 'pc-full-batch', numPartitions: 1 }]);
+    const producer = harness.producer();
+    await producer.send({ topic: 'pc-full-batch', value: 'warm-up: metadata cached' });
+    const value = Buffer.alloc(1024, 7);
+    const results = await producer.sendBatch(Array.from({ length: 1000 }, () => ({ topic: 'pc-full-batch', value })));
+    expect(results.at(-1)?.offset).toBe(1000);
+    expect(producer.metrics().batchesSent).toBe(2); // the warm-up, then all 1000 in one batch
+  });
+
   it('acks=1 and acks=0 deliver too', async () => {
     await harness.admin().createTopics([{ name: 'pc-acks', numPartitions: 1 }]);
     const one = harness.producer({ acks: 1 });

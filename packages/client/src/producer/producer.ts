@@ -66,7 +66,7 @@ export const PRODUCER_DEFAULTS = {
   lingerMs: 0,
   // one batch per partition is in flight: big batches keep the pipe full; below the broker's
   // default max.message.bytes (1 048 588) so a full batch is never rejected as too large
-  batchBytes: 1_000_000,
+  batchBytes: 1_046_000,
   bufferBytesMax: 32 * 1024 * 1024,
   maxBlockMs: 60_000,
   deliveryTimeoutMs: 120_000,
