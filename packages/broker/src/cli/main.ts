@@ -37,7 +37,7 @@ Usage:
   kafkaesque --help
 
 Options of "up":
-  --brokers N           number of brokers, ids 1..N (default 1)
+  --brokers N           number of brokers, ids 1..N (default 3)
   --port P              first broker's port, the others follow (default 9092)
   --host H              listen and advertise on H (default 127.0.0.1)
   --data-dir DIR        data kept across restarts (default ./.kafkaesque)
@@ -63,7 +63,7 @@ async function up(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      brokers: { type: 'string', default: '1' },
+      brokers: { type: 'string', default: '3' },
       port: { type: 'string', default: '9092' },
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string', default: './.kafkaesque' },
