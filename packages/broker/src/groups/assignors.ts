@@ -80,8 +80,8 @@ export const uniformAssignor: ServerAssignor = {
   assign(spec) {
     const members = [...spec.members].sort((a, b) => compareStrings(a.memberId, b.memberId));
     const owned = new Map<string, PartitionRef[]>(members.map((member) => [member.memberId, []]));
-    const eligible = (memberId: string, topicId: string): boolean =>
-      members.find((member) => member.memberId === memberId)?.subscribedTopicIds.has(topicId) ?? false;
+    const byId = new Map(members.map((member) => [member.memberId, member]));
+    const eligible = (memberId: string, topicId: string): boolean => byId.get(memberId)?.subscribedTopicIds.has(topicId) ?? false;
     const subscribersOf = new Map<string, string[]>();
     for (const topic of spec.topics) {
       subscribersOf.set(topic.topicId, members.filter((member) => member.subscribedTopicIds.has(topic.topicId)).map((member) => member.memberId));
@@ -123,28 +123,39 @@ export const uniformAssignor: ServerAssignor = {
   },
 };
 
-/** Bounded: each move lowers the spread of one overloaded pair, so at most #partitions² moves. */
+/**
+ * Moves partitions from the most loaded member to the least loaded eligible one until no move
+ * narrows the spread. Each move lowers the sum of squared loads, so it ends; bounded anyway by
+ * `movesMax`. Cost per move: O(members) to find the donor, O(subscribers) per candidate partition.
+ */
 function rebalance(owned: Map<string, PartitionRef[]>, subscribersOf: Map<string, string[]>): void {
   let totalPartitions = 0;
   for (const refs of owned.values()) totalPartitions += refs.length;
-  const movesMax = totalPartitions * totalPartitions + 1;
+  const movesMax = totalPartitions * 4 + 16;
+  const stuck = new Set<string>();
   for (let moves = 0; moves < movesMax; moves++) {
-    let moved = false;
-    for (const [donor, refs] of owned) {
-      // Move the highest partition first so the lowest stay put (stable layouts are easier to read).
-      for (let index = refs.length - 1; index >= 0 && !moved; index--) {
-        const ref = refs[index];
-        for (const receiver of subscribersOf.get(ref.topicId) ?? []) {
-          if (receiver === donor || owned.get(receiver)!.length + 1 >= refs.length) continue;
-          refs.splice(index, 1);
-          owned.get(receiver)!.push(ref);
-          moved = true;
-          break;
-        }
-      }
-      if (moved) break;
+    let donor: string | undefined;
+    for (const [memberId, refs] of owned) {
+      if (stuck.has(memberId)) continue;
+      if (donor === undefined || refs.length > owned.get(donor)!.length) donor = memberId;
     }
-    if (!moved) return;
+    if (donor === undefined) return;
+    const refs = owned.get(donor)!;
+    let moved = false;
+    // Move the highest partition first so the lowest stay put (stable layouts are easier to read).
+    for (let index = refs.length - 1; index >= 0 && !moved; index--) {
+      const ref = refs[index];
+      let receiver: string | undefined;
+      for (const candidate of subscribersOf.get(ref.topicId) ?? []) {
+        if (candidate !== donor && (receiver === undefined || owned.get(candidate)!.length < owned.get(receiver)!.length)) receiver = candidate;
+      }
+      if (receiver === undefined || owned.get(receiver)!.length + 1 >= refs.length) continue;
+      refs.splice(index, 1);
+      owned.get(receiver)!.push(ref);
+      moved = true;
+    }
+    if (moved) stuck.clear();
+    else stuck.add(donor);
   }
 }
 

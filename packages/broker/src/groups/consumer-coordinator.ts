@@ -266,6 +266,7 @@ export class ConsumerGroupCoordinator {
     previous.sessionTimer?.cancel();
     previous.sessionTimer = null;
     group.members.delete(previous.memberId);
+    group.removedSincePersist.add(previous.memberId);
     const target = group.targetAssignment.get(previous.memberId);
     group.targetAssignment.delete(previous.memberId);
     if (target) group.targetAssignment.set(memberId, target);
@@ -339,9 +340,25 @@ export class ConsumerGroupCoordinator {
   }
 
   #metadataSignature(group: ConsumerGroup): string {
-    const topics = new Map<string, TopicInfo>();
-    for (const member of group.members.values()) for (const topic of this.#subscribedTopics(member)) topics.set(topic.topicId, topic);
-    return [...topics.values()].map((topic) => `${topic.name}:${topic.topicId}:${topic.partitionCount}`).sort().join(';');
+    const topicSource = this.#host.topics;
+    if (!topicSource) return '';
+    // Distinct names and patterns first: the cost stays O(members) plus one lookup per topic.
+    const names = new Set<string>();
+    const patterns = new Set<string>();
+    for (const member of group.members.values()) {
+      for (const name of member.subscribedTopicNames) names.add(name);
+      if (member.subscribedTopicRegex !== null) patterns.add(member.subscribedTopicRegex);
+    }
+    if (patterns.size > 0) {
+      const compiled = [...patterns].map((pattern) => new RegExp(`^(?:${pattern})$`));
+      for (const name of topicSource.topicNames()) if (compiled.some((regex) => regex.test(name))) names.add(name);
+    }
+    const parts: string[] = [];
+    for (const name of names) {
+      const topic = topicSource.topicByName(name);
+      if (topic) parts.push(`${topic.name}:${topic.topicId}:${topic.partitionCount}`);
+    }
+    return parts.sort().join(';');
   }
 
   #computeTargetAssignment(group: ConsumerGroup): void {
@@ -361,12 +378,20 @@ export class ConsumerGroupCoordinator {
     group.assignmentEpoch = group.groupEpoch;
   }
 
-  /** Partitions held (assigned or still to be revoked) by members other than `except`. */
-  #heldByOthers(group: ConsumerGroup, except: ConsumerMember): Assignment {
-    let held: Assignment = new Map();
+  /** Partitions of `wanted` held (assigned or still to be revoked) by members other than `except`. */
+  #heldByOthers(group: ConsumerGroup, except: ConsumerMember, wanted: Assignment): Assignment {
+    const held: Assignment = new Map();
+    if (assignmentSize(wanted) === 0) return held;
     for (const member of group.members.values()) {
       if (member === except) continue;
-      held = assignmentUnion(held, assignmentUnion(member.assigned, member.pendingRevocation));
+      for (const source of [member.assigned, member.pendingRevocation]) {
+        for (const [topicId, partitions] of source) {
+          const wantedPartitions = wanted.get(topicId);
+          if (!wantedPartitions) continue;
+          const overlap = partitions.filter((partition) => wantedPartitions.includes(partition));
+          if (overlap.length > 0) held.set(topicId, [...(held.get(topicId) ?? []), ...overlap]);
+        }
+      }
     }
     return held;
   }
@@ -391,7 +416,8 @@ export class ConsumerGroupCoordinator {
       this.#scheduleRevocationTimeout(group, member);
       return;
     }
-    const assignable = assignmentMinus(assignmentMinus(target, member.assigned), this.#heldByOthers(group, member));
+    const missing = assignmentMinus(target, member.assigned);
+    const assignable = assignmentMinus(missing, this.#heldByOthers(group, member, missing));
     member.assigned = assignmentUnion(member.assigned, assignable);
     if (member.memberEpoch !== group.assignmentEpoch) {
       member.previousMemberEpoch = member.memberEpoch;
@@ -447,6 +473,7 @@ export class ConsumerGroupCoordinator {
     member.sessionTimer = null;
     this.#releaseAll(member);
     group.members.delete(member.memberId);
+    group.removedSincePersist.add(member.memberId);
     group.targetAssignment.delete(member.memberId);
     if (member.instanceId !== null && group.staticMembers.get(member.instanceId) === member.memberId) group.staticMembers.delete(member.instanceId);
     group.groupEpoch++;

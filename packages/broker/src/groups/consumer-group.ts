@@ -56,6 +56,10 @@ export class ConsumerGroup {
   metadataSignature: string | null = '';
   /** key hex → value hex of the records last written for this group (to write only changes). */
   readonly persisted = new Map<string, string>();
+  /** Members removed (or renamed) since the last write: their records get tombstones. */
+  readonly removedSincePersist = new Set<string>();
+  /** Assignment epoch whose targets were last written (-1: never). */
+  persistedAssignmentEpoch = -1;
   /** When the group last became empty (offset retention). */
   emptySinceMs: number;
   dead = false;

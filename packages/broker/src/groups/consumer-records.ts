@@ -50,14 +50,29 @@ const toList = (assignment: Assignment) => [...assignment].map(([topicId, partit
 const fromList = (list: readonly { topicId: string; partitions: number[] }[]): Assignment =>
   new Map(list.filter((entry) => entry.partitions.length > 0).map((entry) => [entry.topicId, [...entry.partitions].sort((a, b) => a - b)]));
 
-/** The group as Kafka's records, keyed by the hex of each record key. */
-export function snapshotConsumerGroup(group: ConsumerGroup): Map<string, RawRecord> {
+/** The keys (hex) of a member's records (metadata, target, current assignment). */
+export function memberRecordKeys(groupId: string, memberId: string): string[] {
+  return [
+    encode(ConsumerGroupMemberMetadataKey, 5, { groupId, memberId }),
+    encode(ConsumerGroupTargetAssignmentMemberKey, 7, { groupId, memberId }),
+    encode(ConsumerGroupCurrentMemberAssignmentKey, 8, { groupId, memberId }),
+  ].map((key) => key.toString('hex'));
+}
+
+/**
+ * The group as Kafka's records, keyed by the hex of each record key: the group-level records,
+ * the records of `memberIds` (default: every member) and, when `withTargets`, every member's
+ * target assignment. A heartbeat changes only its own member's records and, with a new
+ * assignment epoch, the targets: scoping keeps a heartbeat's cost independent of the group size.
+ */
+export function snapshotConsumerGroup(group: ConsumerGroup, memberIds?: Iterable<string>, withTargets = true): Map<string, RawRecord> {
   const records = new Map<string, RawRecord>();
   const add = (key: Buffer, value: Buffer) => records.set(key.toString('hex'), { key, value });
   const groupId = group.groupId;
   add(encode(ConsumerGroupMetadataKey, 3, { groupId }), encode(ConsumerGroupMetadataValue, 0, { epoch: group.groupEpoch }));
   add(encode(ConsumerGroupTargetAssignmentMetadataKey, 6, { groupId }), encode(ConsumerGroupTargetAssignmentMetadataValue, 0, { assignmentEpoch: group.assignmentEpoch }));
-  for (const member of group.members.values()) {
+  const selected = memberIds === undefined ? [...group.members.values()] : [...memberIds].flatMap((memberId) => group.members.get(memberId) ?? []);
+  for (const member of selected) {
     const memberId = member.memberId;
     add(encode(ConsumerGroupMemberMetadataKey, 5, { groupId, memberId }), encode(ConsumerGroupMemberMetadataValue, 0, {
       instanceId: member.instanceId, rackId: member.rackId, clientId: member.clientId, clientHost: member.clientHost,
@@ -69,6 +84,7 @@ export function snapshotConsumerGroup(group: ConsumerGroup): Map<string, RawReco
       assignedPartitions: toList(member.assigned), partitionsPendingRevocation: toList(member.pendingRevocation),
     }));
   }
+  if (!withTargets) return records;
   for (const [memberId, target] of group.targetAssignment) {
     add(encode(ConsumerGroupTargetAssignmentMemberKey, 7, { groupId, memberId }), encode(ConsumerGroupTargetAssignmentMemberValue, 0, { topicPartitions: toList(target) }));
   }
@@ -140,6 +156,7 @@ export class ConsumerGroupParts {
     const group = new ConsumerGroup(this.groupId, nowMs);
     group.groupEpoch = this.epoch;
     group.assignmentEpoch = this.assignmentEpoch;
+    group.persistedAssignmentEpoch = this.assignmentEpoch;
     group.metadataSignature = null;
     for (const [memberId, parts] of this.members) {
       if (!parts.metadata) continue;

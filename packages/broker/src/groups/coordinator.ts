@@ -12,7 +12,7 @@ import { ClassicGroup, ClassicGroupState, EMPTY_BYTES, type JoinGroupOutcome, ty
 import { groupConfig, type GroupCoordinatorConfig } from './config.ts';
 import { ConsumerGroupCoordinator, type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatOutcome, type DescribedConsumerGroup, type TopicMetadataSource } from './consumer-coordinator.ts';
 import { ConsumerGroup } from './consumer-group.ts';
-import { ConsumerGroupParts, ConsumerRecordType, snapshotConsumerGroup } from './consumer-records.ts';
+import { ConsumerGroupParts, ConsumerRecordType, memberRecordKeys, snapshotConsumerGroup } from './consumer-records.ts';
 import { GroupCoordinatorError, GroupError, errorCodeOf } from './error-codes.ts';
 import { OffsetTable, type CommittedOffset } from './offsets.ts';
 import { partitionForKey } from './partitioning.ts';
@@ -229,7 +229,7 @@ export class GroupCoordinator {
       scheduler: this.scheduler,
       topics: options.topics,
       // Session / revocation timeouts remove members outside any request: persist that too.
-      onMemberRemoved: (group) => { void this.#persistConsumerGroup(group).catch(() => undefined); },
+      onMemberRemoved: (group) => { void this.#persistConsumerGroup(group, [], false, []).catch(() => undefined); },
     });
   }
 
@@ -434,25 +434,40 @@ export class GroupCoordinator {
   // -------------------------------------------------------------------------------------------
   // Persistence of KIP-848 groups: the records that changed since the last write
 
-  async #persistConsumerGroup(group: ConsumerGroup, extra: readonly RawRecord[] = [], deleted = false): Promise<void> {
+  /**
+   * Writes what changed: the group-level records, the records of `memberIds` (default: all), the
+   * targets when the assignment epoch moved, tombstones for removed members (or for everything
+   * when `deleted`).
+   */
+  async #persistConsumerGroup(group: ConsumerGroup, extra: readonly RawRecord[] = [], deleted = false, memberIds?: Iterable<string>): Promise<void> {
     const state = this.#partitions.get(this.partitionFor(group.groupId));
     if (!state || state.status !== 'active') throw new GroupCoordinatorError(GroupError.NOT_COORDINATOR, `group ${group.groupId} is no longer coordinated here`);
-    const snapshot = deleted ? new Map<string, RawRecord>() : snapshotConsumerGroup(group);
     const records: RawRecord[] = [...extra];
-    const tombstones: RawRecord[] = [];
-    for (const keyHex of [...group.persisted.keys()]) {
-      if (snapshot.has(keyHex)) continue;
-      tombstones.push({ key: Buffer.from(keyHex, 'hex'), value: null });
-      group.persisted.delete(keyHex);
+    const tombstoneKeys = new Set<string>();
+    let snapshot = new Map<string, RawRecord>();
+    if (deleted) {
+      for (const keyHex of group.persisted.keys()) tombstoneKeys.add(keyHex);
+      group.persistedAssignmentEpoch = -1;
+    } else {
+      const withTargets = group.assignmentEpoch !== group.persistedAssignmentEpoch || memberIds === undefined;
+      snapshot = snapshotConsumerGroup(group, memberIds, withTargets);
+      if (withTargets) group.persistedAssignmentEpoch = group.assignmentEpoch;
+      for (const memberId of group.removedSincePersist) {
+        if (group.members.has(memberId)) continue;
+        for (const keyHex of memberRecordKeys(group.groupId, memberId)) if (group.persisted.has(keyHex)) tombstoneKeys.add(keyHex);
+      }
     }
-    // Kafka's order: member records go before the group's metadata tombstone.
-    tombstones.sort((a, b) => b.key.readInt16BE(0) - a.key.readInt16BE(0));
+    group.removedSincePersist.clear();
     for (const [keyHex, record] of snapshot) {
       const valueHex = record.value!.toString('hex');
       if (group.persisted.get(keyHex) === valueHex) continue;
       group.persisted.set(keyHex, valueHex);
       records.push(record);
     }
+    // Kafka's order: member records go before the group's metadata tombstone.
+    const tombstones = [...tombstoneKeys].map((keyHex) => ({ key: Buffer.from(keyHex, 'hex'), value: null }));
+    tombstones.sort((a, b) => b.key.readInt16BE(0) - a.key.readInt16BE(0));
+    for (const tombstone of tombstones) group.persisted.delete(tombstone.key.toString('hex'));
     records.push(...tombstones);
     if (records.length > 0) await state.store.append(records);
   }
@@ -595,7 +610,7 @@ export class GroupCoordinator {
     if (outcome.errorCode !== GroupError.NONE) return outcome;
     // Like Kafka, the answer waits until the group's new state is written.
     try {
-      await this.#persistConsumerGroup(group, extra);
+      await this.#persistConsumerGroup(group, extra, false, outcome.memberId === null ? [] : [outcome.memberId]);
     } catch (error) {
       return this.#consumer.errorOutcome(errorCodeOf(error), (error as Error).message);
     }
