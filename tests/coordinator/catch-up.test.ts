@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoordinatorClient, startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
-import { findLeader, retrying, until } from './helpers.ts';
+import { createRetrying, findLeader, retrying, until } from './helpers.ts';
 
 const handles: CoordinatorHandle[] = [];
 const clients: CoordinatorClient[] = [];
@@ -37,15 +37,17 @@ describe('catching up after a restart', () => {
       const client = new CoordinatorClient({ connectString: others.map((m) => `${m.host}:${m.port}`).join(',') });
       clients.push(client);
       await client.connect();
-      await retrying(() => client.create('/catch'));
+      // under load the young ensemble may change leaders while a create is in flight: the member
+      // drops us (CONNECTIONLOSS) though the create may commit, so retries must recognise our node
+      await createRetrying(client, '/catch');
       await handle.kill(follower);
-      await Promise.all(Array.from({ length: writes }, (_, i) => retrying(() => client.create(`/catch/n${i}`, Buffer.from(String(i))))));
+      await Promise.all(Array.from({ length: writes }, (_, i) => createRetrying(client, `/catch/n${i}`, Buffer.from(String(i)))));
       await handle.restart(follower);
       const expected = await memberView(handle, leader, '/catch');
       await until(async () => (await memberView(handle, follower, '/catch')) === expected, 'the follower to catch up');
       expect(JSON.parse(expected).children).toHaveLength(writes);
       // and it keeps up with new writes afterwards
-      await retrying(() => client.create('/catch/after'));
+      await createRetrying(client, '/catch/after');
       const after = await memberView(handle, leader, '/catch');
       await until(async () => (await memberView(handle, follower, '/catch')) === after, 'the follower to apply new writes');
     });

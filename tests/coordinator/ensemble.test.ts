@@ -9,6 +9,8 @@ import { CoordinatorClient, isCoordinatorError, startCoordinator, type Coordinat
 import { findLeader, linkProxies, modeOf, retrying, sleep, until } from './helpers.ts';
 
 const FAST = { tickTimeMs: 250, electionTimeoutMs: 400, heartbeatMs: 50 };
+/** Tail of a child's stderr kept for an error message. */
+const OWNER_STDERR_CHARS_MAX = 16_000;
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
@@ -97,8 +99,14 @@ describe('3-member ensemble in separate processes', { timeout: 120_000 }, () => 
     const handle = await ensemble();
     const sessionTimeoutMs = 3000;
     const script = fileURLToPath(new URL('./ephemeral-owner.ts', import.meta.url));
-    const child = spawn(process.execPath, [script, handle.connectString, String(sessionTimeoutMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, handle.connectString, String(sessionTimeoutMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(async () => void child.kill('SIGKILL'));
+    // the owner's stderr, kept (bounded) so that a failure to start explains itself
+    let ownerStderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      ownerStderr = (ownerStderr + chunk).slice(-OWNER_STDERR_CHARS_MAX);
+    });
     const ready = await new Promise<string>((resolve, reject) => {
       let output = '';
       child.stdout!.setEncoding('utf8');
@@ -106,7 +114,8 @@ describe('3-member ensemble in separate processes', { timeout: 120_000 }, () => 
         output += chunk;
         if (output.includes('\n')) resolve(output.trim());
       });
-      child.once('exit', (code) => reject(new Error(`owner exited ${code}`)));
+      // 'close' (not 'exit'): by then stderr has been read to its end
+      child.once('close', (code, signal) => reject(new Error(`owner exited ${code ?? signal} before it was ready; its stderr:\n${ownerStderr}`)));
     });
     expect(ready).toBe('ready /owned');
 

@@ -1,9 +1,22 @@
-/** A client process for the ensemble test: creates /owned as an ephemeral, says so, then idles (pinging) until killed. */
+/**
+ * A client process for the ensemble test: creates /owned as an ephemeral, says so, then idles
+ * (pinging) until killed. On a loaded machine the ensemble it connects to may still be settling
+ * (a leader change drops clients), so the create is retried through connection losses; a failure
+ * is written to stderr, which the test puts into its error message.
+ */
 import { CoordinatorClient } from '@kafkaesque/coordinator';
+import { createRetrying } from './helpers.ts';
 
 const [connectString, sessionTimeoutMs] = process.argv.slice(2);
-const client = new CoordinatorClient({ connectString, sessionTimeoutMs: Number(sessionTimeoutMs) });
-await client.connect();
-await client.create('/owned', null, { mode: 'ephemeral' });
+// a whole session timeout per connection attempt (not a share of it): a member slowed by load
+// may take seconds to answer the handshake; the client moves on to the next member after it
+const client = new CoordinatorClient({ connectString, sessionTimeoutMs: Number(sessionTimeoutMs), connectTimeoutMs: Number(sessionTimeoutMs) });
+try {
+  await client.connect();
+  await createRetrying(client, '/owned', null, { mode: 'ephemeral' });
+} catch (error) {
+  process.stderr.write(`ephemeral owner failed (session 0x${client.sessionId.toString(16)}, state ${client.state}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
 process.stdout.write('ready /owned\n');
 setInterval(() => {}, 1000);

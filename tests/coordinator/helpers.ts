@@ -1,6 +1,6 @@
 /** Test helpers for the coordinator ensemble tests: a cuttable TCP proxy and small waits. */
 import * as net from 'node:net';
-import { fourLetterWord, type CoordinatorHandle } from '@kafkaesque/coordinator';
+import { fourLetterWord, type CoordinatorClient, type CoordinatorHandle, type CreateMode } from '@kafkaesque/coordinator';
 import { isCoordinatorError } from '@kafkaesque/coordinator';
 
 /** A TCP proxy for one directed peer link; `cut` drops its connections and refuses new ones. */
@@ -141,4 +141,42 @@ export async function retrying<T>(call: () => Promise<T>, attempts = 200): Promi
       await sleep(50);
     }
   }
+}
+
+/**
+ * A create retried through connection losses. As in ZooKeeper, a create that failed with
+ * CONNECTIONLOSS (its reply lost when the member dropped us, e.g. on a leader change) may still
+ * have committed, so a retry can meet NODEEXISTS for our own node. That counts as created only
+ * after an attempt was lost AND the node is provably ours: the data we sent, and the owner we
+ * asked for (our session for an ephemeral, none for a persistent node). Anything else throws.
+ */
+export async function createRetrying(
+  client: CoordinatorClient,
+  path: string,
+  data: Buffer | null = null,
+  options: { mode?: CreateMode } = {},
+  attempts = 200,
+): Promise<string> {
+  const mode = options.mode ?? 'persistent';
+  if (mode === 'persistentSequential' || mode === 'ephemeralSequential') {
+    throw new Error('createRetrying cannot tell a lost sequential create from another one');
+  }
+  let lostAnAttempt = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.create(path, data, { mode });
+    } catch (error) {
+      if (lostAnAttempt && isCoordinatorError(error, 'NODEEXISTS') && (await isOwnNode(client, path, data, mode))) return path;
+      if (!isCoordinatorError(error) || !error.retriable || attempt >= attempts) throw error;
+      lostAnAttempt = true;
+      await sleep(50);
+    }
+  }
+}
+
+async function isOwnNode(client: CoordinatorClient, path: string, data: Buffer | null, mode: CreateMode): Promise<boolean> {
+  const found = await retrying(() => client.getData(path));
+  const empty = Buffer.alloc(0);
+  const expectedOwner = mode === 'ephemeral' ? client.sessionId : 0n;
+  return (found.data ?? empty).equals(data ?? empty) && found.stat.ephemeralOwner === expectedOwner;
 }

@@ -76,6 +76,8 @@ interface Pending {
 const APPEND_ENTRIES_MAX = 512;
 /** A forwarded write or sync not answered in this long fails with CONNECTIONLOSS. */
 const FORWARD_TIMEOUT_MS = 15_000;
+/** Request ids start below this (well inside a JSON-safe integer, room left to count up). */
+const REQUEST_ID_START_MAX = 2 ** 48;
 /** Requests waiting on this member at once; beyond this, new ones are refused. */
 const PENDING_REQUESTS_MAX = 100_000;
 
@@ -105,7 +107,13 @@ export class RaftNode {
   private readonly snapshotSentAtMs = new Map<number, number>();
   private votes = new Set<number>();
 
-  private nextRequestId = 1;
+  /**
+   * Request ids tag this member's writes in the log (origin + requestId) so that it answers its
+   * own client when it applies them. They start at a random point per process: a restarted
+   * member gets entries its previous incarnation forwarded, and counting from 1 again would let
+   * such an old entry answer a new request with another write's result.
+   */
+  private nextRequestId = 1 + Math.floor(Math.random() * REQUEST_ID_START_MAX);
   private readonly pending = new Map<number, Pending>();
   private readonly syncWaiters: Array<{ index: number; resolve: () => void }> = [];
   private readonly pendingSyncs = new Map<number, { resolve: () => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
