@@ -3,7 +3,7 @@
  * in-process cluster, and for `kafkaesque up` to print its `ready` line (issue 6: "ready in well
  * under a second"). Every case runs in a new Node process, so module loading is part of it.
  *
- *   pnpm exec node bench/startup/main.ts [--runs 5] [--processes]
+ *   pnpm exec node bench/startup/main.ts [--runs 5] [--modes off,cold,warm] [--processes]
  *
  * Compile-cache modes: "off" disables Node's module compile cache (NODE_DISABLE_COMPILE_CACHE=1,
  * which also overrides the CLI's enableCompileCache()); "cold" uses a fresh empty cache dir per
@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 const argRuns = process.argv.indexOf('--runs');
 const RUNS = argRuns > 0 ? Number(process.argv[argRuns + 1]) : 5;
 const WITH_PROCESSES = process.argv.includes('--processes');
+const argModes = process.argv.indexOf('--modes');
+const MODES = (argModes > 0 ? process.argv[argModes + 1]!.split(',') : ['off', 'cold', 'warm']) as CacheMode[];
 /** A case that takes longer than this is broken, not slow: kill it and fail the bench. */
 const CASE_TIMEOUT_MS = 60_000;
 
@@ -167,7 +169,7 @@ console.log(`${'case'.padEnd(40)} ${'cache'.padEnd(5)} ${'wall'.padStart(7)} ${'
 const warmDir = mkdtempSync(join(tmpdir(), 'kafkaesque-bench-cc-warm-'));
 try {
   for (const benchCase of cases) {
-    for (const mode of ['off', 'cold', 'warm'] as const) {
+    for (const mode of MODES) {
       if (mode === 'warm') {
         // Fill the shared cache once so every measured warm run finds it complete.
         const { env } = cacheEnv('warm', warmDir);
