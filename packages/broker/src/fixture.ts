@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Broker } from './broker.ts';
+import { DEV_CLUSTER_DEFAULTS } from './config/dev-defaults.ts';
 import { BrokerConfig, parseProperties } from './config/broker-config.ts';
 import { readFileSync } from 'node:fs';
 import { LocalMetadataStore } from './metadata/local-store.ts';
@@ -89,6 +90,7 @@ function brokerConfig(options: StartClusterOptions, dataDir: string, id: number,
   const host = options.host ?? '127.0.0.1';
   const fileValues = options.configFile ? parseProperties(readFileSync(options.configFile, 'utf8')) : {};
   return new BrokerConfig({
+    ...DEV_CLUSTER_DEFAULTS,
     ...fileValues,
     ...options.config,
     'broker.id': String(id),

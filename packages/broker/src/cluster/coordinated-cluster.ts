@@ -3,6 +3,7 @@
  * (or an external ZooKeeper / coordinator ensemble), brokers 1..N each with its own session,
  * replication between them, and fault injection (kill, restart, cut or slow links).
  */
+import { DEV_CLUSTER_DEFAULTS, DEV_SESSION_TIMEOUT_MS } from '../config/dev-defaults.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +21,7 @@ const SETTLE_WAIT_MS_MAX = 10_000;
 /** Coordinator tick in the embedded ensemble: sessions may then be as short as 2 ticks. */
 export const EMBEDDED_TICK_TIME_MS = 250;
 /** Session timeout of dev / test clusters (Kafka's 18 s would make failover tests slow). */
-export const DEV_SESSION_TIMEOUT_MS = 3000;
+export { DEV_SESSION_TIMEOUT_MS };
 
 export interface CoordinatedClusterOptions {
   brokers: number;
@@ -90,7 +91,7 @@ function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: n
   const host = options.host ?? '127.0.0.1';
   const fileValues = options.configFile ? parseProperties(readFileSync(options.configFile, 'utf8')) : {};
   return new BrokerConfig({
-    'zookeeper.session.timeout.ms': String(DEV_SESSION_TIMEOUT_MS),
+    ...DEV_CLUSTER_DEFAULTS,
     ...fileValues,
     ...options.config,
     'broker.id': String(id),

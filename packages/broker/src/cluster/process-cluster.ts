@@ -4,6 +4,7 @@
  * zookeeper.session.timeout.ms, as in Kafka), pauseBroker SIGSTOP, resumeBroker SIGCONT,
  * stopBroker SIGTERM (controlled shutdown). Link faults travel to the brokers over IPC.
  */
+import { DEV_CLUSTER_DEFAULTS } from '../config/dev-defaults.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,7 +86,7 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     entries.push({ id, host, port, running: false, pid: -1 });
   }
   const settings = (entry: ProcessClusterBroker): Record<string, string> => ({
-    'zookeeper.session.timeout.ms': String(DEV_SESSION_TIMEOUT_MS),
+    ...DEV_CLUSTER_DEFAULTS,
     ...fileValues,
     ...options.config,
     'broker.id': String(entry.id),
