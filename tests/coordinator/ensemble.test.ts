@@ -11,6 +11,8 @@ import { createRetrying, findLeader, linkProxies, modeOf, retrying, sleep, until
 const FAST = { tickTimeMs: 250, electionTimeoutMs: 400, heartbeatMs: 50 };
 /** Tail of a child's stderr kept for an error message. */
 const OWNER_STDERR_CHARS_MAX = 16_000;
+/** Date.now() read in different processes may disagree by a millisecond or so. */
+const CLOCK_SLACK_MS = 50;
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
@@ -96,7 +98,7 @@ describe('3-member ensemble in separate processes', { timeout: 120_000 }, () => 
     const handle = await ensemble();
     const sessionTimeoutMs = 3000;
     const script = fileURLToPath(new URL('./ephemeral-owner.ts', import.meta.url));
-    const child = spawn(process.execPath, [script, handle.connectString, String(sessionTimeoutMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, handle.connectString, String(sessionTimeoutMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
     cleanups.push(async () => void child.kill('SIGKILL'));
     // the owner's stderr, kept (bounded) so that a failure to start explains itself
     let ownerStderr = '';
@@ -104,33 +106,53 @@ describe('3-member ensemble in separate processes', { timeout: 120_000 }, () => 
     child.stderr!.on('data', (chunk: string) => {
       ownerStderr = (ownerStderr + chunk).slice(-OWNER_STDERR_CHARS_MAX);
     });
-    const ready = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        output += chunk;
-        if (output.includes('\n')) resolve(output.trim());
-      });
-      // 'close' (not 'exit'): by then stderr has been read to its end
-      child.once('close', (code, signal) => reject(new Error(`owner exited ${code ?? signal} before it was ready; its stderr:\n${ownerStderr}`)));
+    // the owner's stdout, line by line
+    const lines: string[] = [];
+    let partial = '';
+    let lineArrived: () => void = () => {};
+    let exited: Error | null = null;
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      partial += chunk;
+      const complete = partial.split('\n');
+      partial = complete.pop()!;
+      lines.push(...complete);
+      lineArrived();
     });
-    expect(ready).toBe('ready /owned');
+    // 'close' (not 'exit'): by then stderr has been read to its end
+    child.once('close', (code, signal) => {
+      exited = new Error(`owner exited ${code ?? signal}; its stderr:\n${ownerStderr}`);
+      lineArrived();
+    });
+    const nextLine = async (): Promise<string> => {
+      while (lines.length === 0) {
+        if (exited !== null) throw exited;
+        await new Promise<void>((resolve) => (lineArrived = resolve));
+      }
+      return lines.shift()!;
+    };
+    expect(await nextLine()).toBe('ready /owned');
 
     const observer = clientFor(handle.connectString);
     await observer.connect();
     const deleted: WatchEvent[] = [];
     expect(await observer.exists('/owned', (event) => deleted.push(event))).not.toBeNull();
-    const killedAtMs = Date.now();
+    // the server hears from the session after this instant (the owner's request is sent after
+    // it), so the session may not expire before touchedAtMs + its timeout. (Measuring from the
+    // kill assumed a ping just before it; the owner pings every timeout/3 or more when loaded.)
+    const touchedAtMs = Date.now();
+    child.stdin!.write('touch\n');
+    expect(await nextLine()).toBe('touched');
     child.kill('SIGKILL');
     await sleep(sessionTimeoutMs / 3);
     // well within the timeout: still there
     expect(await observer.exists('/owned')).not.toBeNull();
     expect(deleted).toEqual([]);
     await until(() => deleted.length > 0, 'the ephemeral to go', 30_000);
-    const goneAfterMs = Date.now() - killedAtMs;
+    const goneAfterMs = Date.now() - touchedAtMs;
     expect(deleted[0]).toEqual({ type: 'deleted', path: '/owned' });
-    // the last ping preceded the kill by at most a third of the timeout
-    expect(goneAfterMs).toBeGreaterThanOrEqual((sessionTimeoutMs * 2) / 3 - 50);
+    // the deletion event arrives after the expiry, which is at least a full timeout after the touch
+    expect(goneAfterMs).toBeGreaterThanOrEqual(sessionTimeoutMs - CLOCK_SLACK_MS);
   });
 
   it('a cut-off leader cannot write, the majority elects a new one, and all agree after healing', async () => {
