@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { MissingProgramError } from '../../tests/compat/support/programs.ts';
 import { realKafkaVersions, startRealKafka, type RealKafka, type RealKafkaVersion } from '../../tests/compat/support/real-kafka.ts';
@@ -162,12 +163,33 @@ async function fetchAll(bootstrap: string[], topic: string, recordCount: number)
 const scenarios = ['produce acks=1', 'produce acks=all', 'fetch'] as const;
 type Scenario = typeof scenarios[number];
 
+/** How long a new topic's partitions may take to get a leader, and how often we look. */
+const leaderWaitMs = 30_000;
+const leaderPollMs = 50;
+
+/** CreateTopics may answer before every partition has a leader (Kafka's controller elects them
+ *  asynchronously): wait for them, so the first timed scenario does not pay for it. */
+async function waitForLeaders(admin: InstanceType<typeof Admin>, topics: string[]): Promise<void> {
+  const deadline = Date.now() + leaderWaitMs;
+  for (;;) {
+    const metadata = await admin.metadata({ topics, forceUpdate: true });
+    const ready = topics.every((topic) => {
+      const partitions = metadata.topics.get(topic)?.partitions ?? [];
+      return partitions.length === partitionCount && partitions.every((partition: { leader: number }) => partition.leader >= 0);
+    });
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader for every partition after ${leaderWaitMs} ms`);
+    await sleep(leaderPollMs);
+  }
+}
+
 /** One round against one broker: fresh topics, so each round writes and reads the same amount. */
 async function runRound(target: Target, round: string, recordCount: number): Promise<Record<Scenario, number>> {
   const [acks1Topic, acksAllTopic] = [`bench-${round}-acks1`, `bench-${round}-acksall`];
   const admin = new Admin({ clientId: 'bench', bootstrapBrokers: target.bootstrap });
   try {
     await admin.createTopics({ topics: [acks1Topic, acksAllTopic], partitions: partitionCount, replicas: 1 });
+    await waitForLeaders(admin, [acks1Topic, acksAllTopic]);
   } finally {
     await admin.close();
   }
