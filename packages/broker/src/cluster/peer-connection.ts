@@ -47,6 +47,9 @@ export class PeerConnection {
     this.connected = new Promise((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
+      // close() before the connection is up destroys the socket without an 'error': a request
+      // awaiting the connection must fail then, or a stopping fetcher waits for it forever.
+      socket.once('close', () => reject(new PeerConnectionError('connection closed')));
     });
     this.connected.catch(() => undefined);
     socket.on('data', (chunk: Buffer) => {
