@@ -8,6 +8,9 @@ export default defineConfig({
     include: ['tests/compat/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'tests/compat/.cache/**'],
     pool: 'forks',
+    // Real third-party clients, JVMs and multi-process ensembles on a shared 2-core machine:
+    // a test that fails is run once more (vitest reports it as flaky) before it counts.
+    retry: 1,
     maxWorkers: 2,
     fileParallelism: true,
     testTimeout: 120_000,

@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Cluster, crash and ensemble tests run real processes on a shared 2-core machine: a test
+    // that fails is run once more (vitest reports it as flaky) before it counts.
+    retry: 1,
   },
 });

@@ -29,6 +29,8 @@ export interface SuiteResult {
   features: Record<string, FeatureResult>;
   /** Set when the client could not be installed or run at all. */
   failure?: string;
+  /** Features that failed on a first run of the client program, which was then run again. */
+  retriedAfter?: string[];
   finishedAt: string;
 }
 
