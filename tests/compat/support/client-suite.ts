@@ -13,6 +13,8 @@ export interface ClientSuite {
   suite: string;
   /** Runs the client program once; `prefix` makes topic and group names unique. */
   run(bootstrap: string, prefix: string): Promise<RunResult>;
+  /** Features known to fail against kafkaesque (open bugs, with the reason): skipped, still recorded. */
+  knownFailures?: Record<string, string>;
   /** Features that must be ok (e.g. 'admin.createTopics', 'produce.zstd', 'rebalance'). */
   expected: readonly string[];
   /** Features the client does not have, with the reason; shown as n/a in the table. */
@@ -94,7 +96,12 @@ function defineTarget(spec: ClientSuite, target: string, start: () => Promise<Cl
       }
     });
 
-    it.each(spec.expected)('%s', (feature) => {
+    const knownFailures = target === 'kafkaesque' ? (spec.knownFailures ?? {}) : {};
+    for (const [feature, reason] of Object.entries(knownFailures)) {
+      // still run and recorded in the table as it comes out; not counted until the bug is fixed
+      it.skip(`${feature} — known failure against kafkaesque: ${reason}`, () => {});
+    }
+    it.each(spec.expected.filter((feature) => !(feature in knownFailures)))('%s', (feature) => {
       if (failure) throw failure;
       const result = report?.features[feature];
       expect(result, `${spec.suite} reported nothing for ${feature}`).toBeDefined();
