@@ -107,7 +107,7 @@ export const createPlugin: BrokerPluginFactory = (services): BrokerPlugin => {
       appendBatch: async (batch, origin) => {
         const result = await partition.exclusive(() => partition.log.appendAsLeader(batch, { leaderEpoch: partition.leaderEpoch, origin, nowMs: services.now() }));
         if (result.ok && !partition.replicated) partition.log.setHighWatermark(partition.log.logEndOffset);
-        if (result.ok) services.replicas.replication?.appended(partition);
+        if (result.ok) services.replicas.leaderAppended(partition);
         return result;
       },
       // Like Kafka, an offset commit is answered once the in-sync replicas have it (acks=all).

@@ -244,11 +244,19 @@ export class ReplicaManager {
 
   async append(partition: Partition, records: Buffer, nowMs: number): Promise<AppendResult> {
     const result = await partition.append(records, nowMs);
-    if (result.ok && !result.duplicate) {
-      this.replication?.appended(partition);
-      this.notify(partitionKey(partition.topic, partition.partition));
-    }
+    if (result.ok && !result.duplicate) this.leaderAppended(partition);
     return result;
+  }
+
+  /**
+   * The leader's log grew: recompute the high watermark and wake long polls on the partition —
+   * followers' fetches above all, whose next fetch is what advances the high watermark (without
+   * the wake an acks=all write waits out replica.fetch.wait.max.ms). Also called by the group
+   * coordinator, which appends its own records to __consumer_offsets.
+   */
+  leaderAppended(partition: Partition): void {
+    this.replication?.appended(partition);
+    this.notify(partitionKey(partition.topic, partition.partition));
   }
 
   /**

@@ -24,8 +24,5 @@ for (const spec of suites) {
     suite: spec.suite,
     expected: spec.idempotent ? [...features, 'produce.idempotent'] : features,
     run: (bootstrap, prefix) => runPython(script(spec.script), [bootstrap, prefix], { venv: spec.venv, module: spec.module }),
-    knownFailures: spec.suite === 'kafka-python-pypi'
-      ? { rebalance: 'kafka-python 3.0.12: the first member never owns both partitions (open bug, issue 7 follow-up)' }
-      : undefined,
   });
 }
