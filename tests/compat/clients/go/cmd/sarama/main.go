@@ -92,9 +92,17 @@ func runAdmin(rep *report.Report, adm sarama.ClusterAdmin, prefix string) {
 	if !rep.Check("admin.createTopics", err, nil) {
 		return
 	}
-	meta, err := adm.DescribeTopics([]string{topic})
-	if err == nil && (len(meta) != 1 || !errors.Is(meta[0].Err, sarama.ErrNoError) || len(meta[0].Partitions) != 3) {
-		err = fmt.Errorf("unexpected topic metadata: %+v", meta)
+	// A new topic reaches every broker's metadata a moment after CreateTopics returns (KRaft
+	// brokers replay it; so does ours): poll briefly, as the other suites and Kafka's tools do.
+	var meta []*sarama.TopicMetadata
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		meta, err = adm.DescribeTopics([]string{topic})
+		if err == nil && (len(meta) != 1 || !errors.Is(meta[0].Err, sarama.ErrNoError) || len(meta[0].Partitions) != 3) {
+			err = fmt.Errorf("unexpected topic metadata: %+v", meta)
+		}
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
 	}
 	rep.Check("admin.describeTopics", err, nil)
 
