@@ -215,6 +215,14 @@ describe('partition log', () => {
     expect(follower.logEndOffset).toBe(10);
     expect(follower.latestEpoch).toBe(2);
     expect(await follower.appendAsFollower(Buffer.from(fetched))).toMatchObject({ ok: false, errorCode: LogErrorCode.INVALID_RECORD });
+    // A corrupt batch from the leader (checked while its write is in flight) is cut off again.
+    expect(await appendValues(leader, ['v10', 'v11'], 2)).toBe(10);
+    const tail = Buffer.from((await leader.read(10, 1 << 20)).records);
+    tail[tail.length - 1] ^= 1;
+    const sizeBefore = follower.sizeBytes;
+    expect(await follower.appendAsFollower(tail)).toMatchObject({ ok: false, errorCode: LogErrorCode.CORRUPT_MESSAGE });
+    expect([follower.logEndOffset, follower.sizeBytes]).toEqual([10, sizeBefore]);
+    expect((await stat(path.join(follower.dir, '00000000000000000000.log'))).size).toBe(sizeBefore);
     await follower.truncateTo(4);
     expect(follower.logEndOffset).toBe(4);
     expect(recordsOf((await follower.read(0, 1 << 20)).records).map((r) => r.offset)).toEqual([0, 1, 2, 3]);

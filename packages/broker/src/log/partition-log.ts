@@ -586,7 +586,9 @@ export class PartitionLogImpl implements PartitionLog {
 
   async #appendFollower(records: Buffer): Promise<AppendResult> {
     const config = this.#config;
-    const split = splitBatches(records, config.segmentBytes, LogErrorCode.RECORD_LIST_TOO_LARGE);
+    // As for leaders, the CRC32C check runs while the write is in flight (#write cuts the bytes
+    // off again on a mismatch, before they count).
+    const split = splitBatches(records, config.segmentBytes, LogErrorCode.RECORD_LIST_TOO_LARGE, false);
     if (!split.ok) return this.#failure(split);
     const batches: BatchSummary[] = [];
     const markers: (TxnMarker | undefined)[] = [];
@@ -609,7 +611,8 @@ export class PartitionLogImpl implements PartitionLog {
       markers.push(marker);
       expected = summary.lastOffset + 1;
     }
-    await this.#write(records, batches, markers, this.#context.clockMs());
+    const corrupt = await this.#write(records, batches, markers, this.#context.clockMs(), () => findCrcMismatch(records, split.headers));
+    if (corrupt) return this.#failure(corrupt);
     let epochChanged = false;
     for (const batch of batches) {
       if (batch.partitionLeaderEpoch >= 0 && batch.partitionLeaderEpoch !== this.#epochCache.latestEpoch) {
