@@ -13,13 +13,12 @@
  *   await cluster.killBroker(1); await cluster.restartBroker(1);
  *   await cluster.close();                                // removes the temp dir
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Broker } from './broker.ts';
 import { DEV_CLUSTER_DEFAULTS } from './config/dev-defaults.ts';
 import { BrokerConfig, parseProperties } from './config/broker-config.ts';
-import { readFileSync } from 'node:fs';
 import { LocalMetadataStore } from './metadata/local-store.ts';
 import type { MetadataStore } from './metadata/store.ts';
 
@@ -44,9 +43,17 @@ export interface StartClusterOptions {
   coordinator?: string;
   /** Port of the embedded coordinator (default: ephemeral). */
   coordinatorPort?: number;
-  /** Coordinator-backed clusters: create __consumer_offsets before returning (`kafkaesque up` does). */
+  /**
+   * Coordinator-backed clusters: create __consumer_offsets before returning, led on every broker,
+   * so the cluster is ready with its internal topic (`kafkaesque up` does); tests leave it to the
+   * first FindCoordinator, as Kafka does.
+   */
   internalTopics?: boolean;
-  /** Coordinator-backed clusters: a TCP proxy in front of each broker for cutClients / slowClients. */
+  /**
+   * Coordinator-backed clusters: a TCP proxy in front of each broker's client listener (brokers
+   * advertise the proxy), so that cutClients / slowClients can fault the links between clients
+   * and a broker.
+   */
   clientProxies?: boolean;
 }
 

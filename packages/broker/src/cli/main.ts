@@ -16,6 +16,7 @@ import { enableCompileCache } from 'node:module';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sendControlCommand, startControlServer, type ControllableCluster } from '../cluster/control.ts';
+import { startupMark } from '../cluster/startup-trace.ts';
 
 // Reuse compiled (and type-stripped) modules across runs: most of a cold start is compiling
 // the protocol codecs, and `kafkaesque up` should be ready in well under a second.
@@ -101,6 +102,7 @@ async function up(argv: string[]): Promise<void> {
     brokerLines = started.brokers.map((broker) => ({ ...broker }));
   } else {
     const { startCluster } = await import('../fixture.ts');
+    startupMark('modules loaded');
     const started = await startCluster(clusterOptions);
     cluster = started;
     const embedded = (started as { coordinator?: { members: typeof coordinatorMembers } | null }).coordinator;
@@ -115,6 +117,7 @@ async function up(argv: string[]): Promise<void> {
   }
   const control = await startControlServer(resolve(values['data-dir']), cluster);
   process.stdout.write(`ready bootstrap=${cluster.bootstrap}\n`);
+  startupMark('ready printed');
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (): void => {

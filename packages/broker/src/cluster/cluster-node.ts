@@ -11,6 +11,7 @@ import { Broker } from '../broker.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import { Controller } from './controller.ts';
 import { LinkTable } from './links.ts';
+import { waitForMetadata } from './metadata-wait.ts';
 import { ClusterReplication } from './replication.ts';
 import { CLUSTER_PLUGIN_NAME, type ClusterService } from './service.ts';
 import { Paths } from './zk-layout.ts';
@@ -18,7 +19,6 @@ import { ZkMetadataStore, isCode } from './zk-metadata-store.ts';
 
 /** Longest a controlled shutdown waits for leadership to move away. */
 export const CONTROLLED_SHUTDOWN_WAIT_MS_MAX = 10_000;
-const CONTROLLED_SHUTDOWN_POLL_MS = 10;
 
 export interface ClusterNodeOptions {
   config: BrokerConfig;
@@ -115,14 +115,13 @@ export class ClusterNode {
   private async handOverLeadership(): Promise<void> {
     const id = this.broker.id;
     await this.store.unregisterBroker(id);
-    const deadline = Date.now() + CONTROLLED_SHUTDOWN_WAIT_MS_MAX;
-    while (Date.now() < deadline) {
+    const movedAway = (): boolean => {
       const live = new Set(this.store.brokers().map((broker) => broker.id));
-      const stuck = this.store.topics().some((topic) =>
+      return !this.store.topics().some((topic) =>
         topic.partitions.some((partition) => partition.leader === id && partition.isr.some((other) => other !== id && live.has(other))),
       );
-      if (!stuck) return;
-      await new Promise((resolve) => setTimeout(resolve, CONTROLLED_SHUTDOWN_POLL_MS));
-    }
+    };
+    // Each leadership move reaches this broker's cache as a change: no polling.
+    await waitForMetadata([this.store], movedAway, CONTROLLED_SHUTDOWN_WAIT_MS_MAX);
   }
 }

@@ -10,42 +10,26 @@ import { join, resolve } from 'node:path';
 import { freePort, startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
 import { BrokerConfig, parseProperties } from '../config/broker-config.ts';
 import type { Broker } from '../broker.ts';
+import type { StartClusterOptions } from '../fixture.ts';
 import { ClientProxy } from './client-proxy.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { LinkTable } from './links.ts';
+import { waitForMetadata } from './metadata-wait.ts';
+import { startupMark } from './startup-trace.ts';
 import { ZkMetadataStore } from './zk-metadata-store.ts';
 
 /** Longest killBroker / restartBroker wait for the cluster to react (then they return anyway). */
 const SETTLE_WAIT_MS_MAX = 10_000;
+/** Longest start-up wait for the brokers to see each other and the internal topic to be led. */
+const READY_WAIT_MS_MAX = 30_000;
 
 /** Coordinator tick in the embedded ensemble: sessions may then be as short as 2 ticks. */
 export const EMBEDDED_TICK_TIME_MS = 250;
 /** Session timeout of dev / test clusters (Kafka's 18 s would make failover tests slow). */
 export { DEV_SESSION_TIMEOUT_MS };
 
-export interface CoordinatedClusterOptions {
-  brokers: number;
-  dataDir?: string;
-  host?: string;
-  port?: number;
-  configFile?: string;
-  config?: Record<string, string>;
-  log?: (message: string) => void;
-  /** 'embedded' (default) or the connect string of a running ensemble (ZooKeeper or ours). */
-  coordinator?: string;
-  /** Port of the embedded coordinator; default: ephemeral. */
-  coordinatorPort?: number;
-  /**
-   * Create __consumer_offsets before returning, so the cluster is ready with its internal topic
-   * led (`kafkaesque up`); tests leave it to the first FindCoordinator, as Kafka does.
-   */
-  internalTopics?: boolean;
-  /**
-   * Put a TCP proxy in front of each broker's client listener (brokers advertise the proxy), so
-   * that cutClients / slowClients can fault the links between clients and a broker.
-   */
-  clientProxies?: boolean;
-}
+/** startCluster()'s options (one declaration, in ../fixture.ts), with the broker count settled. */
+export type CoordinatedClusterOptions = StartClusterOptions & { brokers: number };
 
 export interface CoordinatedClusterBroker {
   id: number;
@@ -81,10 +65,44 @@ export interface CoordinatedCluster {
   close(): Promise<void>;
 }
 
-async function createInternalTopics(node: ClusterNode): Promise<void> {
+/**
+ * Creates __consumer_offsets once the creating broker sees every broker (its replication factor is
+ * clamped to the live brokers: created earlier it would get fewer replicas), and returns once
+ * every broker knows it with a leader for each partition and has opened its replicas' logs — so
+ * a FindCoordinator or a JoinGroup on any broker right after `ready` finds it led.
+ */
+async function createInternalTopics(nodes: readonly ClusterNode[]): Promise<void> {
   const { ensureInternalTopic, INTERNAL_TOPICS, CoordinatorKeyType } = await import('../groups/internal-topics.ts');
-  const errorCode = await ensureInternalTopic(node.broker.services, INTERNAL_TOPICS[CoordinatorKeyType.group]);
+  const spec = INTERNAL_TOPICS[CoordinatorKeyType.group];
+  const creator = nodes[0];
+  const everyBroker = (store: ZkMetadataStore): boolean => nodes.every((node) => store.brokers().some((broker) => broker.id === node.id));
+  if (!(await waitForMetadata([creator.store], () => everyBroker(creator.store), READY_WAIT_MS_MAX))) {
+    throw new Error(`broker ${creator.id} did not see every broker registered within ${READY_WAIT_MS_MAX} ms`);
+  }
+  const errorCode = await ensureInternalTopic(creator.broker.services, spec);
   if (errorCode !== 0) throw new Error(`could not create the offsets topic (error ${errorCode})`);
+  startupMark(`${spec.name} created`);
+  await Promise.all(nodes.map(async (node) => {
+    const led = (): boolean => node.store.topic(spec.name)?.partitions.every((partition) => partition.leader >= 0) ?? false;
+    if (!(await waitForMetadata([node.store], led, READY_WAIT_MS_MAX))) {
+      throw new Error(`broker ${node.id} did not see ${spec.name} led within ${READY_WAIT_MS_MAX} ms`);
+    }
+    // The change that made it visible is queued to the replica manager: wait for its logs.
+    await node.broker.services.replicas.settled();
+  }));
+  startupMark(`${spec.name} led on every broker`);
+}
+
+/**
+ * Starts things concurrently; when any fails, closes those that started (with `close`) and
+ * rethrows the first failure — a half-started cluster must not leak sessions or ports.
+ */
+async function startAll<T>(starts: ReadonlyArray<() => Promise<T>>, close: (started: T) => Promise<unknown>): Promise<T[]> {
+  const results = await Promise.allSettled(starts.map((start) => start()));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure === undefined) return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+  await Promise.all(results.map((result) => (result.status === 'fulfilled' ? close(result.value).catch(() => undefined) : undefined)));
+  throw (failure as PromiseRejectedResult).reason;
 }
 
 function brokerConfig(options: CoordinatedClusterOptions, dataDir: string, id: number, port: number, connect: string, advertisedPort?: number): BrokerConfig {
@@ -117,6 +135,7 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
       tickTimeMs: EMBEDDED_TICK_TIME_MS,
       forceSync: false,
     });
+    startupMark('coordinator serving');
   }
   const connect = external ? options.coordinator! : coordinator!.connectString;
   const links = new LinkTable();
@@ -141,12 +160,31 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
     return entry.proxy;
   };
   try {
-    observer = await ZkMetadataStore.open({ connectString: connect, sessionTimeoutMs: DEV_SESSION_TIMEOUT_MS, log: options.log });
-    for (let id = 1; id <= options.brokers; id++) {
-      const node = await startOne(id, options.port ? options.port + id - 1 : 0);
-      entries.push({ id, host: node.broker.host, port: node.broker.port, running: true, broker: node.broker, node });
+    // The observer and every broker start at once: each has its own coordinator session, and
+    // the brokers find each other (and elect a controller) through the coordinator, in any order.
+    const [store, ...nodes] = await startAll<ZkMetadataStore | ClusterNode>(
+      [
+        () => ZkMetadataStore.open({ connectString: connect, sessionTimeoutMs: DEV_SESSION_TIMEOUT_MS, log: options.log }),
+        ...Array.from({ length: options.brokers }, (_, i) => () => startOne(i + 1, options.port ? options.port + i : 0)),
+      ],
+      // cleanup after a failed start: a crash, not a controlled shutdown waiting for handovers
+      (started) => (started instanceof ClusterNode ? started.kill() : started.close()),
+    );
+    observer = store as ZkMetadataStore;
+    for (const node of nodes as ClusterNode[]) {
+      entries.push({ id: node.id, host: node.broker.host, port: node.broker.port, running: true, broker: node.broker, node });
     }
-    if (options.internalTopics) await createInternalTopics(entries[0].node!);
+    startupMark('brokers serving');
+    // Ready means every view of the cluster — the observer's and each broker's — has every
+    // broker and the controller: a test's first CreateTopics on any broker then sees them all.
+    const views = [observer, ...entries.map((entry) => entry.node!.store)];
+    const complete = (): boolean =>
+      views.every((view) => view.controllerId() >= 0 && entries.every((entry) => view.brokers().some((broker) => broker.id === entry.id)));
+    if (!(await waitForMetadata(views, complete, READY_WAIT_MS_MAX))) {
+      throw new Error(`the cluster did not agree on its brokers and controller within ${READY_WAIT_MS_MAX} ms`);
+    }
+    startupMark('controller elected, brokers known everywhere');
+    if (options.internalTopics) await createInternalTopics(entries.map((entry) => entry.node!));
   } catch (error) {
     await Promise.all(entries.map((entry) => entry.node?.close()));
     await Promise.all([...proxies.values()].map(({ proxy }) => proxy.close()));
@@ -166,9 +204,8 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
    * and restartBroker return once the controller has reacted, as tests expect of a fixture.
    */
   const settle = async (done: (store: ZkMetadataStore) => boolean): Promise<void> => {
-    const deadline = Date.now() + SETTLE_WAIT_MS_MAX;
-    const stores = () => [metadata, ...entries.flatMap((entry) => (entry.node === undefined ? [] : [entry.node.store]))];
-    while (Date.now() < deadline && !stores().every(done)) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stores = [metadata, ...entries.flatMap((entry) => (entry.node === undefined ? [] : [entry.node.store]))];
+    await waitForMetadata(stores, () => stores.every(done), SETTLE_WAIT_MS_MAX);
   };
   const stop = async (id: number, crash: boolean): Promise<void> => {
     const entry = find(id);
