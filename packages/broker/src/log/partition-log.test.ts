@@ -168,6 +168,37 @@ describe('partition log', () => {
     expect(retryAfterRestart).toMatchObject({ ok: true, duplicate: true, firstOffset: 4 });
   });
 
+  it('keeps one producer snapshot per segment (as Kafka), dropping them with their segments', async () => {
+    let log = await open({ segmentBytes: 1000 });
+    const snapshotsOnDisk = async (): Promise<number[]> =>
+      (await readdir(log.dir)).filter((name) => name.endsWith('.snapshot')).map((name) => Number(name.slice(0, 20))).sort((a, b) => a - b);
+    for (let index = 0; index < 24; index++) {
+      const result = await log.appendAsLeader(batch({ values: [`v${index}`.padEnd(100, 'x')], producerId: 3n, producerEpoch: 0, baseSequence: index }), { leaderEpoch: 0 });
+      expect(result.ok).toBe(true);
+    }
+    const bases = log.segments().map((segment) => segment.baseOffset);
+    expect(bases.length).toBeGreaterThan(3);
+    expect(await snapshotsOnDisk()).toEqual(bases.slice(1));
+    // Retention moves the log start: the snapshots below it go with the segments.
+    log.setHighWatermark(log.logEndOffset);
+    await log.deleteRecordsBefore(bases[2]);
+    expect(await snapshotsOnDisk()).toEqual(bases.slice(2));
+    // A clean close adds one at the log end; the next load keeps it (newest) and the segments'.
+    await manager.close();
+    manager = await openTestManager(dir, clock, { segmentBytes: 1000 });
+    log = manager.getLog(tp)!;
+    expect(await snapshotsOnDisk()).toEqual([...bases.slice(2), 24]);
+    expect(log.producerState(3n)).toMatchObject({ producerEpoch: 0, lastSequence: 23 });
+    // Once a roll supersedes it, the close snapshot is stray and the next load removes it.
+    for (let index = 24; index < 34; index++) await log.appendAsLeader(batch({ values: [`v${index}`.padEnd(100, 'x')], producerId: 3n, producerEpoch: 0, baseSequence: index }), { leaderEpoch: 0 });
+    await manager.close();
+    manager = await openTestManager(dir, clock, { segmentBytes: 1000 });
+    log = manager.getLog(tp)!;
+    const basesAfter = log.segments().map((segment) => segment.baseOffset);
+    expect(await snapshotsOnDisk()).toEqual([...basesAfter, 34]);
+    expect(log.producerState(3n)).toMatchObject({ lastSequence: 33 });
+  });
+
   it('transactions: LSO held by open transactions, aborted ranges reported, markers fenced', async () => {
     const log = await open();
     await log.appendAsLeader(batch({ values: ['t1', 't2'], producerId: 9n, producerEpoch: 0, baseSequence: 0, transactional: true }), { leaderEpoch: 0 });

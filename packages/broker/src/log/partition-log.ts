@@ -49,8 +49,6 @@ import { findCrcMismatch, readTxnMarker, setLogAppendTime, splitBatches, validat
 
 export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 export const PARTITION_METADATA_FILE = 'partition.metadata';
-/** Producer snapshots kept besides the ones needed for the segments (Kafka keeps a few). */
-const SNAPSHOTS_KEPT = 2;
 /** Bound on a batch's size during recovery: larger lengths mean a corrupt header. */
 const RECOVERY_BATCH_BYTES_MAX = 2 ** 31 - 1;
 /** producer.id.expiration.ms default. */
@@ -252,6 +250,7 @@ export class PartitionLogImpl implements PartitionLog {
     if (topicId && !storedTopicId) await writeFileAtomic(fs, path.join(this.dir, PARTITION_METADATA_FILE), formatPartitionMetadata(topicId));
 
     const snapshots = await this.#removeLeftoversAndList();
+    await this.#removeStraySnapshots(snapshots);
     this.#snapshotOffsets = [...snapshots.snapshots];
     const baseOffsets = snapshots.logs;
     const now = this.#context.clockMs();
@@ -739,13 +738,31 @@ export class PartitionLogImpl implements PartitionLog {
     this.#snapshotOffsets = this.#snapshotOffsets.filter((candidate) => candidate !== offset);
   }
 
-  /** Keeps the newest SNAPSHOTS_KEPT snapshots at or above the log start (Kafka prunes similarly). */
+  /**
+   * As Kafka: one snapshot per segment (written when the segment before it rolled) plus the one
+   * at the log end of a clean close; those below the first segment go with their segments.
+   */
   async #pruneSnapshots(): Promise<void> {
-    const offsets = [...this.#snapshotOffsets];
-    const keep = new Set(offsets.slice(-SNAPSHOTS_KEPT));
-    for (const offset of offsets) {
-      if (!keep.has(offset) || offset < this.#segments[0].baseOffset) await this.#deleteSnapshot(offset);
+    for (const offset of [...this.#snapshotOffsets]) {
+      if (offset < this.#segments[0].baseOffset) await this.#deleteSnapshot(offset);
     }
+  }
+
+  /**
+   * On load, as Kafka's removeStraySnapshots: a snapshot that matches no segment's base offset
+   * is stray (its segment went, or a later clean close superseded it), except the newest one
+   * when it is at or above the last segment's base (the clean-close snapshot at the log end).
+   */
+  async #removeStraySnapshots(listed: { logs: number[]; snapshots: number[] }): Promise<void> {
+    const bases = new Set(listed.logs);
+    const newest = listed.snapshots[listed.snapshots.length - 1];
+    const lastBase = listed.logs[listed.logs.length - 1] ?? -1;
+    const kept: number[] = [];
+    for (const offset of listed.snapshots) {
+      if (bases.has(offset) || (offset === newest && offset >= lastBase)) kept.push(offset);
+      else await this.#context.fs.unlink(path.join(this.dir, segmentFileName(offset, SNAPSHOT_FILE_SUFFIX)));
+    }
+    listed.snapshots = kept;
   }
 
   async #deleteSnapshotsAbove(offset: number): Promise<void> {
@@ -1109,6 +1126,10 @@ export class PartitionLogImpl implements PartitionLog {
       await replacement.rebuildIndexes();
       await replacement.persistIndexes(true);
       this.#segments.splice(first, oldSegments.length, replacement);
+      // The snapshots of the segments merged into the replacement go with them (Kafka).
+      for (const segment of oldSegments.slice(1)) {
+        if (this.#snapshotOffsets.includes(segment.baseOffset)) await this.#deleteSnapshot(segment.baseOffset);
+      }
       return true;
     });
   }
