@@ -35,6 +35,7 @@ export class BrokerConnection {
   private readonly options: BrokerConnectionOptions;
   private versions: Map<number, VersionRange> = new Map();
   private readying: Promise<void> | null = null;
+  private prepared = false;
 
   constructor(nodeId: number, options: BrokerConnectionOptions) {
     this.nodeId = nodeId;
@@ -63,6 +64,12 @@ export class BrokerConnection {
     await this.connection.connect();
     this.versions = await this.fetchApiVersions();
     if (this.options.sasl) await this.authenticate(this.options.sasl);
+    this.prepared = true;
+  }
+
+  /** Connected, negotiated and authenticated, and not closed since. */
+  get isReady(): boolean {
+    return this.prepared && !this.connection.isClosed;
   }
 
   /** Broker ranges, keyed by API key. */
@@ -96,13 +103,19 @@ export class BrokerConnection {
   }
 
   /** Sends `build(version)` with the negotiated version. */
-  async send<Request, Response>(
-    api: ClientApi<Request, Response>,
-    build: (version: number) => Request,
-    options: SendOptions = {},
-  ): Promise<Response> {
-    await this.ready();
-    return this.sendVersion(api, this.versionFor(api), build(this.versionFor(api)), options);
+  send<Request, Response>(api: ClientApi<Request, Response>, build: (version: number) => Request, options: SendOptions = {}): Promise<Response> {
+    // once ready, no await before the request is queued (a produce round trip is latency-bound)
+    if (!this.isReady) return this.ready().then(() => this.sendNow(api, build, options));
+    return this.sendNow(api, build, options);
+  }
+
+  private sendNow<Request, Response>(api: ClientApi<Request, Response>, build: (version: number) => Request, options: SendOptions): Promise<Response> {
+    try {
+      const version = this.versionFor(api);
+      return this.sendVersion(api, version, build(version), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Sends without waiting for `ready()` (used during negotiation and authentication). */

@@ -113,7 +113,17 @@ export class Cluster {
   }
 
   /** A ready connection to broker `nodeId` (refreshing metadata if the broker is unknown). */
-  async broker(nodeId: number, purpose: ConnectionPurpose = 'default'): Promise<BrokerConnection> {
+  broker(nodeId: number, purpose: ConnectionPurpose = 'default'): Promise<BrokerConnection> {
+    // the common case, a connection already open and ready, without an async hop
+    const info = this.brokers.get(nodeId);
+    if (info && !this.closed) {
+      const existing = this.connections.get(`${nodeId}/${purpose}/${info.host}:${info.port}`);
+      if (existing && existing.isReady) return Promise.resolve(existing);
+    }
+    return this.connectBroker(nodeId, purpose);
+  }
+
+  private async connectBroker(nodeId: number, purpose: ConnectionPurpose): Promise<BrokerConnection> {
     let info = this.brokers.get(nodeId);
     if (!info) {
       await this.refreshMetadata([]);

@@ -112,6 +112,29 @@ describe('Connection', () => {
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('keeps every response intact although reads reuse one buffer (large and small, pipelined)', async () => {
+    // payload n asks for a response body of n * 37 KiB bytes, each byte (n + index) & 0xff: large
+    // ones span many reads, small ones share reads, and views kept from early responses must not
+    // be overwritten by later reads
+    const { connection } = await setup((request, socket) => {
+      const bodyBytes = request.payload * 37 * 1024 + 3;
+      const frame = Buffer.alloc(8 + bodyBytes);
+      frame.writeInt32BE(4 + bodyBytes, 0);
+      frame.writeInt32BE(request.correlationId, 4);
+      for (let i = 0; i < bodyBytes; i++) frame[8 + i] = (request.payload + i) & 0xff;
+      socket.write(frame);
+    });
+    const payloads = [0, 5, 1, 0, 9, 2, 0, 0, 4];
+    const bodies = await Promise.all(payloads.map((payload) => connection.send<Buffer>({ ...echoRequest(payload), decodeBody: (reader: Reader) => reader.buffer.subarray(reader.offset) })));
+    payloads.forEach((payload, index) => {
+      const body = bodies[index];
+      expect(body.length).toBe(payload * 37 * 1024 + 3);
+      const expected = Buffer.alloc(body.length);
+      for (let i = 0; i < body.length; i++) expected[i] = (payload + i) & 0xff;
+      expect(body.equals(expected)).toBe(true);
+    });
+  });
+
   it('never has more than inflightRequestsMax requests unanswered', async () => {
     let unanswered: SeenRequest[] = [];
     let maxUnanswered = 0;

@@ -65,6 +65,8 @@ export const INFLIGHT_REQUESTS_MAX_DEFAULT = 64;
 export const QUEUED_REQUESTS_MAX_DEFAULT = 100_000;
 export const RESPONSE_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
 const SIZE_PREFIX_BYTES = 4;
+/** The reused read buffer of a plain TCP connection (one per connection). */
+const READ_BUFFER_BYTES = 64 * 1024;
 const CORRELATION_ID_MAX = 0x7fffffff;
 
 export class Connection {
@@ -83,9 +85,18 @@ export class Connection {
   private readonly queued: { frame: Buffer; entry: InflightEntry | null }[] = [];
   private flushScheduled = false;
   private writable = true;
-  /** Received bytes not yet forming a complete frame. */
-  private chunks: Buffer[] = [];
-  private chunkBytes = 0;
+  /**
+   * Plain TCP reads land in this one reused buffer (net's `onread`), sparing a fresh 64 KiB
+   * allocation and the stream machinery per read; every frame is copied out of it into a buffer
+   * of its own (decoded responses keep zero-copy views of their frame).
+   */
+  private readBuffer: Buffer | null = null;
+  /** The frame being received (size known, body incomplete), and how much of it has arrived. */
+  private partialFrame: Buffer | null = null;
+  private partialFilled = 0;
+  /** A size prefix split across reads. */
+  private readonly prefix = Buffer.alloc(SIZE_PREFIX_BYTES);
+  private prefixFilled = 0;
   private deadlineTimer: NodeJS.Timeout | null = null;
   private deadlineTimerAtMs = Infinity;
   private readonly onCloseListeners = new Set<(error: Error | null) => void>();
@@ -128,7 +139,17 @@ export class Connection {
       const readyEvent = tlsOptions ? 'secureConnect' : 'connect';
       const socket = tlsOptions
         ? tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ...(tlsOptions === true ? {} : tlsOptions) })
-        : net.connect({ host: this.host, port: this.port });
+        : net.connect({
+            host: this.host,
+            port: this.port,
+            onread: {
+              buffer: () => (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)),
+              callback: (bytesRead: number, buffer: Uint8Array) => {
+                this.onBytes(buffer as Buffer, bytesRead);
+                return true;
+              },
+            },
+          });
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
@@ -146,7 +167,8 @@ export class Connection {
         clearTimeout(timer);
         socket.off('error', fail);
         this.socket = socket;
-        socket.on('data', (chunk: Buffer) => this.onData(chunk));
+        // TLS sockets deliver 'data' chunks (plain TCP ones go through onread above)
+        if (tlsOptions) socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
         socket.on('drain', () => {
           this.writable = true;
           this.flush();
@@ -239,7 +261,7 @@ export class Connection {
       if (entry) {
         this.inflight.push(entry);
         this.armDeadline(entry.deadlineMs);
-        channels.request.publish({ address: this.address, apiName: entry.request.apiName, apiVersion: entry.request.apiVersion, correlationId: entry.correlationId });
+        if (channels.request.hasSubscribers) channels.request.publish({ address: this.address, apiName: entry.request.apiName, apiVersion: entry.request.apiVersion, correlationId: entry.correlationId });
       }
       if (!socket.write(frame)) this.writable = false;
       if (!this.writable) break;
@@ -248,33 +270,54 @@ export class Connection {
     this.queued.splice(0, written);
   }
 
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.chunkBytes += chunk.length;
-    while (this.chunkBytes >= SIZE_PREFIX_BYTES) {
-      const head = this.chunks[0].length >= SIZE_PREFIX_BYTES ? this.chunks[0] : this.coalesce();
-      const size = head.readInt32BE(0);
+  /**
+   * Splits received bytes into frames. `bytes` may be reused by the next read, so every frame is
+   * copied into its own buffer: small ones whole, a large one chunk by chunk into a buffer of its
+   * declared size (one copy, however many reads it takes).
+   */
+  private onBytes(bytes: Buffer, length: number): void {
+    let at = 0;
+    while (at < length && !this.closed) {
+      const partial = this.partialFrame;
+      if (partial !== null) {
+        const count = Math.min(length - at, partial.length - this.partialFilled);
+        bytes.copy(partial, this.partialFilled, at, at + count);
+        this.partialFilled += count;
+        at += count;
+        if (this.partialFilled === partial.length) {
+          this.partialFrame = null;
+          this.onFrame(partial);
+        }
+        continue;
+      }
+      let size: number;
+      if (this.prefixFilled > 0 || length - at < SIZE_PREFIX_BYTES) {
+        const count = Math.min(length - at, SIZE_PREFIX_BYTES - this.prefixFilled);
+        bytes.copy(this.prefix, this.prefixFilled, at, at + count);
+        this.prefixFilled += count;
+        at += count;
+        if (this.prefixFilled < SIZE_PREFIX_BYTES) return;
+        this.prefixFilled = 0;
+        size = this.prefix.readInt32BE(0);
+      } else {
+        size = bytes.readInt32BE(at);
+        at += SIZE_PREFIX_BYTES;
+      }
       const sizeMax = this.options.responseBytesMax ?? RESPONSE_BYTES_MAX_DEFAULT;
       if (size < SIZE_PREFIX_BYTES || size > sizeMax) {
         this.destroy(new KafkaConnectionError(`invalid response size ${size} from ${this.address}`));
         return;
       }
-      if (this.chunkBytes < size + SIZE_PREFIX_BYTES) return;
-      const buffer = this.chunks[0].length >= size + SIZE_PREFIX_BYTES ? this.chunks[0] : this.coalesce();
-      const frame = buffer.subarray(SIZE_PREFIX_BYTES, SIZE_PREFIX_BYTES + size);
-      const rest = buffer.subarray(SIZE_PREFIX_BYTES + size);
-      this.chunkBytes -= size + SIZE_PREFIX_BYTES;
-      if (rest.length > 0) this.chunks[0] = rest;
-      else this.chunks.shift();
-      this.onFrame(frame);
-      if (this.closed) return;
+      const frame = Buffer.allocUnsafe(size);
+      if (length - at >= size) {
+        bytes.copy(frame, 0, at, at + size);
+        at += size;
+        this.onFrame(frame);
+      } else {
+        this.partialFrame = frame;
+        this.partialFilled = 0;
+      }
     }
-  }
-
-  private coalesce(): Buffer {
-    const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes);
-    this.chunks = [whole];
-    return whole;
   }
 
   private onFrame(frame: Buffer): void {
@@ -300,7 +343,7 @@ export class Connection {
       this.scheduleFlush();
       return;
     }
-    channels.response.publish({ address: this.address, apiName: entry.request.apiName, correlationId });
+    if (channels.response.hasSubscribers) channels.response.publish({ address: this.address, apiName: entry.request.apiName, correlationId });
     entry.resolve(response);
     if (this.queued.length > 0) this.scheduleFlush();
   }

@@ -443,15 +443,22 @@ export class Producer<K = unknown, V = unknown> {
       for (const topic of response.responses) {
         for (const partition of topic.partitionResponses) results.set(`${partition.index}\u0000${topic.name}`, partition);
       }
+      const contextOf = (entry: (typeof sendable)[number]): RequestContext => ({
+        apiName: 'Produce',
+        apiKey: Apis.Produce.apiKey,
+        apiVersion: connection.versionFor(Apis.Produce),
+        broker: connection.address,
+        topic: entry.queue.topic,
+        partition: entry.queue.partition,
+      });
       for (const entry of sendable) {
         const result = results.get(`${entry.queue.partition}\u0000${entry.queue.topic}`);
-        const context: RequestContext = { apiName: 'Produce', apiKey: Apis.Produce.apiKey, apiVersion: connection.versionFor(Apis.Produce), broker: connection.address, topic: entry.queue.topic, partition: entry.queue.partition };
         if (!result) {
-          this.completeBatch(entry.queue, entry.batch, new KafkaClientError(`no result for ${entry.queue.topic}-${entry.queue.partition} in the Produce response`, { request: context }));
+          this.completeBatch(entry.queue, entry.batch, new KafkaClientError(`no result for ${entry.queue.topic}-${entry.queue.partition} in the Produce response`, { request: contextOf(entry) }));
         } else if (result.errorCode === 0 || result.errorCode === DUPLICATE_SEQUENCE_NUMBER) {
           this.completeBatch(entry.queue, entry.batch, null, Number(result.baseOffset), Number(result.logAppendTimeMs));
         } else {
-          this.completeBatch(entry.queue, entry.batch, new KafkaResponseError(result.errorCode, context, result.errorMessage));
+          this.completeBatch(entry.queue, entry.batch, new KafkaResponseError(result.errorCode, contextOf(entry), result.errorMessage));
         }
       }
     } catch (error) {
