@@ -352,8 +352,14 @@ export class RaftNode {
     const term = this.term;
     this.log.append([entry]).then(
       () => {
+        // a newer leader may have replaced this entry meanwhile: then its own write counts, not ours
+        if (this.entryAt(entry.index) !== entry) return;
         if (entry.index > this.durableIndex) this.durableIndex = entry.index;
         if (this.role === 'leader' && this.term === term) this.advanceCommit();
+        // under load a majority of followers can acknowledge an entry before our own disk does:
+        // it committed then, but we could not apply it before it was on our disk — do it now
+        // (else a client waiting for it waits until some later write commits)
+        this.applyCommitted();
       },
       (error: unknown) => {
         process.emitWarning(`coordinator ${this.id}: log append failed: ${String(error)}`);

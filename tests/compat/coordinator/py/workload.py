@@ -1,7 +1,9 @@
 """A seeded, randomized kazoo workload for the differential test. Prints one JSON line:
 {"log": [[op, args, result], ...], "events": [[type, path], ...]} where results keep what both
 servers must agree on (paths, data, versions, child counts, error classes) and drop zxids and
-times. Usage: workload.py HOSTS SEED OPS [acl]"""
+times. Usage: workload.py HOSTS SEED OPS [acl|open] [BASE]: BASE (default /diff-SEED) is the
+workload's root, fresh per attempt so that a retried run never meets a previous attempt's nodes
+(with restrictive ACLs some of them cannot be deleted)."""
 import json
 import random
 import sys
@@ -14,7 +16,7 @@ from kazoo.security import make_acl
 
 hosts, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)
-base = '/diff-%d' % seed  # per seed: restrictive ACLs may leave a run's nodes undeletable
+base = sys.argv[5] if len(sys.argv) > 5 else '/diff-%d' % seed
 names = ['a', 'b', 'c', 'a/x', 'a/y', 'b/z', 'a/x/q', 'c/s-']
 # restrictive ACLs make ZooKeeper answer NOAUTH; with ENFORCE_ACLS=0 the workload sets only open ones
 PERM_CHOICES = [dict(all=True), dict(read=True, write=True, create=True, delete=True, admin=True)]
