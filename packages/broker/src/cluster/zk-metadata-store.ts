@@ -141,8 +141,7 @@ export class ZkMetadataStore implements MetadataStore {
     });
     await this.read(() => client.connect());
     await this.ensurePaths();
-    this.clusterId = await this.ensureClusterId();
-    this.interBrokerSecret = await this.ensureSecret();
+    [this.clusterId, this.interBrokerSecret] = await Promise.all([this.ensureClusterId(), this.ensureSecret()]);
     await this.enqueue(() => this.refreshAll());
   }
 
@@ -180,13 +179,22 @@ export class ZkMetadataStore implements MetadataStore {
     (this.options.log ?? ((text: string) => process.stderr.write(`${text}\n`)))(`metadata: ${message}`);
   }
 
+  /**
+   * Creates the persistent paths, one level of the tree at a time with every create of a level
+   * in flight at once (one round trip per level instead of one per path: each broker and the
+   * observer run this at start-up). A parent is always a level above its children.
+   */
   private async ensurePaths(): Promise<void> {
-    for (const path of PERSISTENT_PATHS) {
-      try {
-        await this.read((client) => client.create(path, null));
-      } catch (error) {
-        if (!isCode(error, 'NODEEXISTS')) throw error;
-      }
+    const depth = (path: string): number => path.split('/').length;
+    const levels = [...new Set(PERSISTENT_PATHS.map(depth))].sort((a, b) => a - b);
+    for (const level of levels) {
+      await Promise.all(PERSISTENT_PATHS.filter((path) => depth(path) === level).map(async (path) => {
+        try {
+          await this.read((client) => client.create(path, null));
+        } catch (error) {
+          if (!isCode(error, 'NODEEXISTS')) throw error;
+        }
+      }));
     }
   }
 
