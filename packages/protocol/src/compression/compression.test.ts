@@ -137,6 +137,18 @@ describe('compression codecs', () => {
     expect(() => snappyDecompress(liar, CAP)).toThrow(expect.objectContaining({ kind: 'compression' }));
   });
 
+  it('snappy: lengths and offsets of 2 GiB or more are refused, not misread', () => {
+    // preamble 8, then a literal with a 4-byte length 0xffffffff (tag 63 << 2)
+    const hugeLiteral = Buffer.from([0x08, 63 << 2, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => snappyDecompressBlock(hugeLiteral, CAP)).toThrow(expect.objectContaining({ kind: 'compression' }));
+    // preamble 8, literal "abcd", then a 4-byte-offset copy (kind 3) of 4 bytes at offset 0x80000001
+    const hugeOffset = Buffer.from([0x08, 3 << 2, 0x61, 0x62, 0x63, 0x64, 3 | (3 << 2), 0x01, 0x00, 0x00, 0x80]);
+    expect(() => snappyDecompressBlock(hugeOffset, CAP)).toThrow(expect.objectContaining({ kind: 'compression' }));
+    // the same copy at offset 4 decodes
+    const fine = Buffer.from([0x08, 3 << 2, 0x61, 0x62, 0x63, 0x64, 3 | (3 << 2), 0x04, 0x00, 0x00, 0x00]);
+    expect(snappyDecompressBlock(fine, CAP).toString()).toBe('abcdabcd');
+  });
+
   it('corrupted or truncated input fails with ProtocolDecodeError, never a crash', () => {
     fc.assert(
       fc.property(compressible, fc.constantFrom<CompressionType>(1, 2, 3, 4), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, codec, where, flip) => {

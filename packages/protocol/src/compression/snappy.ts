@@ -214,6 +214,8 @@ export function snappyUncompressedLength(input: Uint8Array, start = 0, end = inp
   return readPreamble(input, start, end)[0];
 }
 
+const INT32_MAX = 0x7fffffff;
+
 /** Slack after the output so short copies can be done 4 bytes at a time without a tail check. */
 const WILD_COPY_SLACK_BYTES = 64;
 
@@ -225,13 +227,19 @@ const WILD_COPY_SLACK_BYTES = 64;
  */
 function decompressBlockInto(input: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
   const [declared, preambleBytes] = readPreamble(input, start, end);
-  const outEnd = op + declared;
-  const outStart = op;
+  if (op + declared > out.length || out.length > INT32_MAX || input.length > INT32_MAX) {
+    throw compressionError('snappy: block larger than its output', start);
+  }
+  // positions as int32 (`| 0`) so the optimiser keeps them in integer registers, never as floats
+  const outEnd = (op + declared) | 0;
+  const outStart = op | 0;
+  op |= 0;
+  end |= 0;
   const inView = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const inputPhysicalEnd = input.length;
-  const outPhysicalEnd = out.length;
-  let ip = start + preambleBytes;
+  const inputPhysicalEnd = input.length | 0;
+  const outPhysicalEnd = out.length | 0;
+  let ip = (start + preambleBytes) | 0;
   while (ip < end) {
     const tag = input[ip++];
     const kind = tag & 3;
@@ -243,7 +251,10 @@ function decompressBlockInto(input: Uint8Array, start: number, end: number, out:
         length = input[ip];
         if (extraBytes > 1) length |= input[ip + 1] << 8;
         if (extraBytes > 2) length |= input[ip + 2] << 16;
-        if (extraBytes > 3) length = (length | (input[ip + 3] << 24)) >>> 0;
+        if (extraBytes > 3) length |= input[ip + 3] << 24;
+        // every value here stays an int32 (a uint32 would turn the loop's positions into floats);
+        // a literal of 2 GiB or more cannot fit any output we allow anyway
+        if (length < 0) throw compressionError('snappy: literal longer than 2 GiB', ip);
         ip += extraBytes;
       }
       length += 1;
@@ -276,10 +287,11 @@ function decompressBlockInto(input: Uint8Array, start: number, end: number, out:
     } else {
       if (ip + 4 > end) throw compressionError('snappy: truncated copy', ip);
       length = (tag >>> 2) + 1;
-      offset = (input[ip] | (input[ip + 1] << 8) | (input[ip + 2] << 16) | (input[ip + 3] << 24)) >>> 0;
+      // int32: an offset of 2 GiB or more is negative here and fails the range check below
+      offset = input[ip] | (input[ip + 1] << 8) | (input[ip + 2] << 16) | (input[ip + 3] << 24);
       ip += 4;
     }
-    if (offset === 0 || offset > op - outStart) throw compressionError('snappy: copy offset out of range', ip);
+    if (offset <= 0 || offset > op - outStart) throw compressionError('snappy: copy offset out of range', ip);
     if (op + length > outEnd) throw compressionError('snappy: copy runs past the declared length', ip);
     if (offset >= 8 && op + 72 <= outPhysicalEnd) {
       // 8-byte steps (copies are at most 64 bytes): with offset >= 8 each step reads only bytes
