@@ -116,9 +116,9 @@ async function up(argv: string[]): Promise<void> {
     process.stdout.write(`broker ${broker.id} listening ${broker.host}:${broker.port} pid=${broker.pid}\n`);
   }
   const control = await startControlServer(resolve(values['data-dir']), cluster);
-  process.stdout.write(`ready bootstrap=${cluster.bootstrap}\n`);
-  startupMark('ready printed');
-  await new Promise<void>((resolve) => {
+  // The handlers go in before `ready` is printed: whoever reads that line may signal at once
+  // (on a loaded machine before this process runs another statement), and must get a clean exit.
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (): void => {
       if (stopping) return;
@@ -132,6 +132,9 @@ async function up(argv: string[]): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  startupMark('ready');
+  process.stdout.write(`ready bootstrap=${cluster.bootstrap}\n`);
+  await stopped;
 }
 
 async function fault(argv: string[]): Promise<void> {
