@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogManager, PartitionLog } from './api.ts';
 import { cleanLog } from './cleaner.ts';
 import { FaultInjectingFs } from './fault-fs.ts';
-import type { PartitionLogImpl } from './partition-log.ts';
+import { PRODUCER_ID_EXPIRATION_MS, type PartitionLogImpl } from './partition-log.ts';
 import { FakeClock, batch, marker, openTestManager, removeDir, tempDir } from './test-helpers.ts';
-import { decodeRecordBatches } from '@kafkaesque/protocol';
+import { decodeRecordBatches, type DecodedRecordBatch } from '@kafkaesque/protocol';
 
 const tp = { topic: 'compacted', partition: 0 };
 let dir: string;
@@ -57,6 +57,28 @@ async function contents(log: PartitionLog): Promise<Seen[]> {
     }
   }
   return seen;
+}
+
+/** Every batch of the log, segment after segment. */
+async function allBatches(log: PartitionLog): Promise<DecodedRecordBatch[]> {
+  const all: DecodedRecordBatch[] = [];
+  let at = log.logStartOffset;
+  while (at < log.logEndOffset) {
+    const { batches } = decodeRecordBatches((await log.read(at, 1 << 20)).records);
+    if (batches.length === 0) break;
+    all.push(...batches);
+    at = batches[batches.length - 1].baseOffset + batches[batches.length - 1].lastOffsetDelta + 1;
+  }
+  return all;
+}
+
+let fillers = 0;
+
+/** A cleaning pass needs a dirty section (as Kafka's): one new record, rolled, then a clean at `nowMs`. */
+async function nextPass(log: PartitionLogImpl, nowMs: number): Promise<void> {
+  await put(log, `filler-${fillers++}`, 'f');
+  await log.roll();
+  await cleanLog(log, nowMs, { force: true });
 }
 
 describe('log cleaner', () => {
@@ -113,12 +135,67 @@ describe('log cleaner', () => {
       { offset: 4, key: 'x', value: 'plain', control: false },
       { offset: 5, key: 'z', value: 'z', control: false },
     ]);
-    // Later: the abort marker has no data left and is past delete.retention.ms: it goes; the commit
-    // marker's transaction still has data ('y'), so it stays.
-    clock.nowMs += 5_000;
+    // The aborted batch was producer 1's last: it stays as an empty batch (Kafka's RETAIN_EMPTY),
+    // so producer state is rebuilt from the log; every pass meets it, so its abort marker stays.
+    const shape = async (): Promise<[number, number, boolean][]> =>
+      (await allBatches(log)).filter((decoded) => decoded.baseOffset <= 5).map((decoded) => [decoded.baseOffset, decoded.records.length, decoded.hasDeleteHorizon]);
+    expect((await shape())[0]).toEqual([0, 0, false]);
+    await nextPass(log, clock.nowMs + 5_000);
+    expect(await shape()).toEqual([[0, 0, false], [1, 1, false], [2, 1, false], [3, 1, false], [4, 1, false], [5, 1, false]]);
+    expect((await log.read(0, 1 << 20, { includeAbortedTransactions: true })).abortedTransactions).toEqual([{ producerId: 1n, firstOffset: 0 }]);
+    // Once the producers expire: the empty batch goes (this pass still met it, so the marker
+    // stays), the next pass stamps the marker with a delete horizon and drops the .txnindex
+    // entry, and the first pass after the horizon removes the marker. The commit marker's
+    // transaction still has data ('y'): it stays.
+    clock.nowMs += PRODUCER_ID_EXPIRATION_MS + 1;
+    await log.runMaintenance(clock.nowMs);
+    expect(log.activeProducers()).toEqual([]);
+    await nextPass(log, clock.nowMs);
+    expect(await shape()).toEqual([[1, 1, false], [2, 1, false], [3, 1, false], [4, 1, false], [5, 1, false]]);
+    await nextPass(log, clock.nowMs);
+    expect(await shape()).toEqual([[1, 1, false], [2, 1, true], [3, 1, false], [4, 1, false], [5, 1, false]]);
+    expect((await log.read(0, 1 << 20, { includeAbortedTransactions: true })).abortedTransactions).toEqual([]);
+    await nextPass(log, clock.nowMs + 999);
+    expect((await shape()).map(([offset]) => offset)).toEqual([1, 2, 3, 4, 5]);
+    await nextPass(log, clock.nowMs + 1_000);
+    expect((await shape()).map(([offset]) => offset)).toEqual([1, 3, 4, 5]);
+  });
+
+  it('stamps a delete horizon into batches with tombstones (KIP-534) and drops them after it', async () => {
+    const log = await open();
+    await put(log, 'a', 'a1'); // 0
+    await put(log, 'a', null); // 1 tombstone
+    await put(log, 'b', 'b1'); // 2
     await log.roll();
+    await put(log, 'c', 'c1'); // 3
+    const firstPassMs = clock.nowMs;
+    await cleanLog(log, firstPassMs, { force: true });
+    const batches = await allBatches(log);
+    const tombstone = batches.find((decoded) => decoded.baseOffset === 1)!;
+    // Base timestamp = now + delete.retention.ms; the record keeps its own timestamp.
+    expect([tombstone.hasDeleteHorizon, tombstone.baseTimestamp, tombstone.records[0].timestamp]).toEqual([true, firstPassMs + 1_000, firstPassMs]);
+    expect(batches.find((decoded) => decoded.baseOffset === 2)!.hasDeleteHorizon).toBe(false);
+    // Before the horizon the tombstone stays, however old the batch; from it on, it goes.
+    await nextPass(log, firstPassMs + 999);
+    expect((await contents(log)).map((seen) => seen.key).filter((key) => !key?.startsWith('filler'))).toEqual(['a', 'b', 'c']);
+    await nextPass(log, firstPassMs + 1_000);
+    expect((await contents(log)).map((seen) => seen.key).filter((key) => !key?.startsWith('filler'))).toEqual(['b', 'c']);
+  });
+
+  it('keeps an emptied batch that ends the cleaned range (its end offset survives), drops others', async () => {
+    const log = await open();
+    const aborted = (value: string, sequence: number) =>
+      log.appendAsLeader(batch({ keys: ['k'], values: [value], producerId: 4n, producerEpoch: 0, baseSequence: sequence, transactional: true, timestamp: clock.nowMs }), { leaderEpoch: 0 });
+    await aborted('first', 0); // 0
+    await aborted('second', 1); // 1: ends the cleaned range
+    await log.roll();
+    await log.appendAsLeader(marker('abort', 4n, 0, 0, clock.nowMs), { leaderEpoch: 0, origin: 'coordinator' }); // 2 (active)
+    log.setHighWatermark(log.logEndOffset);
+    clock.nowMs += PRODUCER_ID_EXPIRATION_MS + 1;
+    await log.runMaintenance(clock.nowMs);
     await cleanLog(log, clock.nowMs, { force: true });
-    expect((await contents(log)).map((seen) => [seen.offset, seen.control])).toEqual([[1, false], [3, true], [4, false], [5, false]]);
+    expect((await allBatches(log)).map((decoded) => [decoded.baseOffset, decoded.lastOffsetDelta, decoded.records.length])).toEqual([[1, 0, 0], [2, 0, 1]]);
+    expect(log.segments().map((segment) => [segment.baseOffset, segment.nextOffset])).toEqual([[0, 2], [2, 3]]);
   });
 
   it('never cleans past the last stable offset or min.compaction.lag.ms', async () => {

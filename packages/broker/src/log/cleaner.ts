@@ -6,20 +6,24 @@
  *    min.compaction.lag.ms. It starts at the cleaner checkpoint (the "dirty" section).
  * 2. An offset map (key → latest offset) is built over the dirty section, bounded in keys.
  * 3. Every segment below the end is rewritten, in groups that fit segment.bytes: a record is kept
- *    when no later record has its key; records of aborted transactions are dropped; tombstones
- *    and transaction markers are kept until delete.retention.ms after they were first cleaned
- *    (markers also while their transaction still has data). Offsets never change: batches keep
- *    their base offset, lastOffsetDelta, producer fields and compression.
- * 4. The group's result is written as `<base>.log.cleaned`, renamed to `.swap`, the old
+ *    when no later record has its key (records without a key go, as in Kafka); records of
+ *    aborted transactions are dropped. Offsets never change: batches keep their base offset,
+ *    lastOffsetDelta, producer fields and compression.
+ * 4. Tombstones and transaction markers follow KIP-534 (Kafka ≥ 3.1): the first pass that keeps
+ *    a batch holding a tombstone — or a marker whose transaction has no batch left in the pass —
+ *    rewrites it with a delete horizon (attribute bit 0x40, base timestamp = now +
+ *    delete.retention.ms; record timestamps unchanged); a later pass after the horizon drops the
+ *    tombstones / the marker. A marker stays while a batch of its transaction is still met.
+ * 5. A batch left without records is dropped, except (as Kafka's BatchRetention.RETAIN_EMPTY)
+ *    the last data batch of an active producer (its sequence and epoch rebuild producer state; a
+ *    marker when the producer's last entry is one) and the last batch of the pass (it keeps the
+ *    end offset): those stay as an empty batch (header only, uncompressed, same offsets).
+ * 6. The group's result is written as `<base>.log.cleaned`, renamed to `.swap`, the old
  *    segments to `.deleted`, and the swap to `.log` — recovery completes an interrupted swap.
- *
- * Gaps against Kafka: tombstone / marker lifetime is measured from the batch's max timestamp
- * in the clean section (Kafka ≥ 3.1 stamps a delete horizon into the batch); a batch emptied by
- * compaction is dropped even when it was its producer's last (Kafka keeps an empty batch so
- * producer state can be rebuilt — our producer snapshots carry that state instead).
  */
 import {
   ATTRIBUTE_COMPRESSION_MASK,
+  ATTRIBUTE_DELETE_HORIZON,
   ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND,
   decodeRecords,
   encodeRecordBatch,
@@ -28,6 +32,7 @@ import {
   type RecordBatchHeader,
 } from '@kafkaesque/protocol';
 import type { PartitionLogImpl } from './partition-log.ts';
+import type { TxnMarker } from './producer-state.ts';
 import { readTxnMarker } from './validate.ts';
 import { isControl, isTransactional, type AbortedTxnEntry, type BatchSummary, type LogSegment } from './segment.ts';
 
@@ -133,6 +138,8 @@ export async function cleanLog(log: PartitionLogImpl, nowMs: number, options: Cl
   // 2. The offset map over the dirty section.
   const offsetMap = new Map<string, number>();
   let mapEnd = cleanEnd;
+  /** Last offset of the batches the map covers; records past it are kept (Kafka's latestOffset). */
+  let mapLatestOffset = -1;
   outer: for (const segment of segments) {
     let full = false;
     await forEachBatch(segment, ({ summary, header, bytes }) => {
@@ -149,6 +156,7 @@ export async function cleanLog(log: PartitionLogImpl, nowMs: number, options: Cl
         const key = keyOf(record.key);
         if (key !== undefined && record.offset >= firstDirty) offsetMap.set(key, record.offset);
       }
+      mapLatestOffset = Math.max(mapLatestOffset, summary.lastOffset);
     });
     if (full) break outer;
   }
@@ -156,19 +164,28 @@ export async function cleanLog(log: PartitionLogImpl, nowMs: number, options: Cl
   // 3. Rewrite the segments below mapEnd in groups.
   const cleanable = segments.filter((segment, index) => (index + 1 < segments.length ? segments[index + 1].baseOffset : cleanEnd) <= mapEnd);
   if (cleanable.length === 0) return undefined;
-  const deleteHorizonMs = nowMs - config.deleteRetentionMs;
-  const previouslyClean = firstDirty;
   const result: CleanResult = { cleanedSegments: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0, cleanedUpTo: firstDirty };
-  /** Transactions (by producer) whose data is still retained, so their marker must stay. */
-  const txnHasData = new Map<bigint, boolean>();
+  const pass: CleaningPass = {
+    nowMs,
+    deleteRetentionMs: config.deleteRetentionMs,
+    offsetMap,
+    mapLatestOffset,
+    aborted,
+    lastRecords: log.lastRecordsOfActiveProducers(),
+    upperBoundOffset: cleanEnd,
+    abortedTxnsMet: new Set(),
+    committedTxnsMet: new Set(),
+    abortsWithData: new Set(),
+  };
 
   for (const group of groupSegments(cleanable, config.segmentBytes)) {
     const outputs: Buffer[] = [];
     let outputBytes = 0;
+
     for (const segment of group) {
       result.bytesBefore += segment.sizeBytes;
       await forEachBatch(segment, ({ summary, header, bytes }) => {
-        const kept = filterBatch(summary, header, bytes, offsetMap, aborted, txnHasData, summary.lastOffset < previouslyClean && summary.maxTimestamp < deleteHorizonMs);
+        const kept = filterBatch(pass, summary, header, bytes);
         result.recordsRemoved += kept.removed;
         if (kept.bytes) {
           outputs.push(kept.bytes);
@@ -176,7 +193,7 @@ export async function cleanLog(log: PartitionLogImpl, nowMs: number, options: Cl
         }
       });
     }
-    await log.installCleanedSegments(group, outputs);
+    await log.installCleanedSegments(group, outputs, (entry) => pass.abortsWithData.has(`${entry.producerId}:${entry.lastOffset}`));
     result.bytesAfter += outputBytes;
     result.cleanedSegments += group.length;
   }
@@ -207,51 +224,110 @@ function groupSegments(segments: LogSegment[], segmentBytes: number): LogSegment
   return groups;
 }
 
+/** What one cleaning pass knows while it filters batches. */
+interface CleaningPass {
+  nowMs: number;
+  deleteRetentionMs: number;
+  offsetMap: Map<string, number>;
+  mapLatestOffset: number;
+  aborted: readonly AbortedTxnEntry[];
+  /** Per active producer: its last data batch's last offset (or none) and epoch. */
+  lastRecords: ReadonlyMap<bigint, LastProducerRecord>;
+  /** The first offset the pass does not clean; the batch ending there is kept even if empty. */
+  upperBoundOffset: number;
+  /** Producers whose aborted / committed transaction had a batch met since its last marker. */
+  abortedTxnsMet: Set<bigint>;
+  committedTxnsMet: Set<bigint>;
+  /**
+   * `producerId:markerOffset` of the abort markers whose transaction still had a batch in this
+   * pass: only their .txnindex entries are kept (Kafka drops an entry once its data is gone).
+   */
+  abortsWithData: Set<string>;
+}
+
+export interface LastProducerRecord {
+  lastDataOffset: number | undefined;
+  producerEpoch: number;
+}
+
+function deleteHorizonOf(header: RecordBatchHeader): number | undefined {
+  return header.attributes & ATTRIBUTE_DELETE_HORIZON ? header.baseTimestamp : undefined;
+}
+
 /**
- * The retained part of one batch: the same bytes when every record stays, a re-encoded batch
- * (same base offset, lastOffsetDelta, producer fields, compression) when some go, nothing when
- * all go. `expired`: the batch is in the clean section and older than delete.retention.ms.
+ * Whether the batch may go as far as transactions are concerned (Kafka's shouldDiscardBatch):
+ * aborted data always; a marker once no batch of its transaction was met in this pass.
  */
-function filterBatch(
-  summary: BatchSummary,
-  header: RecordBatchHeader,
-  bytes: Buffer,
-  offsetMap: Map<string, number>,
-  aborted: readonly AbortedTxnEntry[],
-  txnHasData: Map<bigint, boolean>,
-  expired: boolean,
-): { bytes?: Buffer; removed: number } {
+function transactionAllowsDiscard(pass: CleaningPass, summary: BatchSummary, marker: TxnMarker | undefined): boolean {
   if (isControl(summary)) {
-    const marker = summary.producerId >= 0n ? readTxnMarker(bytes, header) : undefined;
-    const hasData = txnHasData.get(summary.producerId) ?? false;
-    txnHasData.delete(summary.producerId);
-    // A marker goes once its transaction has no data left and it outlived delete.retention.ms.
-    if (marker && !hasData && expired) return { removed: summary.recordCount };
-    return { bytes, removed: 0 };
+    if (!marker) return false;
+    const met = marker.commit ? pass.committedTxnsMet : pass.abortedTxnsMet;
+    const discardable = !met.has(summary.producerId);
+    met.delete(summary.producerId);
+    if (!discardable && !marker.commit) pass.abortsWithData.add(`${summary.producerId}:${summary.lastOffset}`);
+    return discardable;
   }
-  if (isAborted(aborted, summary)) return { removed: summary.recordCount };
-  const records = decodeRecords(bytes, header);
-  const kept = records.filter((record) => {
-    const key = keyOf(record.key);
-    if (key === undefined) return true;
-    const latest = offsetMap.get(key);
-    if (latest !== undefined && record.offset < latest) return false;
-    // A tombstone goes once it outlived delete.retention.ms in the clean section.
-    if (record.value === null && expired) return false;
+  if (!isTransactional(summary) || summary.producerId < 0n) return false;
+  if (isAborted(pass.aborted, summary)) {
+    pass.abortedTxnsMet.add(summary.producerId);
     return true;
+  }
+  pass.committedTxnsMet.add(summary.producerId);
+  return false;
+}
+
+/** The batch holds its active producer's last sequence (or last epoch, for a marker). */
+function isLastOfProducer(pass: CleaningPass, summary: BatchSummary): boolean {
+  if (summary.producerId < 0n) return false;
+  const last = pass.lastRecords.get(summary.producerId);
+  if (!last) return false;
+  if (last.lastDataOffset !== undefined) return summary.lastOffset === last.lastDataOffset;
+  return isControl(summary) && summary.producerEpoch === last.producerEpoch;
+}
+
+/**
+ * The retained part of one batch (Kafka's checkBatchRetention / shouldRetainRecord): the same
+ * bytes when every record stays and no delete horizon is to be set; a rebuilt batch (same base
+ * offset, lastOffsetDelta, producer fields, compression) when some go or a horizon is set; an
+ * empty batch when none stay but the batch must (see the file comment); nothing otherwise.
+ */
+function filterBatch(pass: CleaningPass, summary: BatchSummary, header: RecordBatchHeader, bytes: Buffer): { bytes?: Buffer; removed: number } {
+  const control = isControl(summary);
+  const marker = control && summary.producerId >= 0n ? readTxnMarker(bytes, header) : undefined;
+  const canDiscard = transactionAllowsDiscard(pass, summary, marker);
+  const horizonMs = deleteHorizonOf(header);
+  const discardRecords = control ? canDiscard && horizonMs !== undefined && horizonMs <= pass.nowMs : canDiscard;
+  const retainEmpty = isLastOfProducer(pass, summary) || summary.lastOffset + 1 === pass.upperBoundOffset;
+  const records = decodeRecords(bytes, header);
+  const kept = discardRecords ? [] : control ? records : records.filter((record) => {
+    if (record.offset > pass.mapLatestOffset) return true;
+    const key = keyOf(record.key);
+    if (key === undefined) return false;
+    const latest = pass.offsetMap.get(key);
+    if (latest !== undefined && record.offset < latest) return false;
+    return record.value !== null || horizonMs === undefined || pass.nowMs < horizonMs;
   });
-  if (isTransactional(summary) && kept.length > 0) txnHasData.set(summary.producerId, true);
-  else if (isTransactional(summary) && !txnHasData.has(summary.producerId)) txnHasData.set(summary.producerId, false);
-  if (kept.length === records.length) return { bytes, removed: 0 };
-  if (kept.length === 0) return { removed: records.length };
+  const removed = records.length - kept.length;
+  if (kept.length === 0) {
+    if (!retainEmpty) return { removed };
+    return { bytes: emptyBatch(header, summary), removed };
+  }
+  const needsHorizon = horizonMs === undefined && (kept.some((record) => record.value === null && !control) || (canDiscard && control));
+  if (removed === 0 && !needsHorizon) return { bytes, removed: 0 };
+  const logAppendTime = (header.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND) !== 0;
+  const newHorizonMs = needsHorizon ? pass.nowMs + pass.deleteRetentionMs : horizonMs;
   const rebuilt = encodeRecordBatch({
     baseOffset: header.baseOffset,
     partitionLeaderEpoch: header.partitionLeaderEpoch,
     compression: (header.attributes & ATTRIBUTE_COMPRESSION_MASK) as CompressionType,
-    timestampType: header.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND ? 'log-append' : 'create',
+    timestampType: logAppendTime ? 'log-append' : 'create',
     transactional: isTransactional(summary),
-    baseTimestamp: header.baseTimestamp,
-    maxTimestamp: header.maxTimestamp,
+    control,
+    deleteHorizon: newHorizonMs !== undefined,
+    // With a delete horizon the base timestamp carries it; record timestamps stay as they were.
+    baseTimestamp: newHorizonMs ?? header.baseTimestamp,
+    // As Kafka's rebuild: LogAppendTime keeps the batch's time, CreateTime the kept records' max.
+    maxTimestamp: logAppendTime ? header.maxTimestamp : undefined,
     lastOffsetDelta: header.lastOffsetDelta,
     producerId: header.producerId,
     producerEpoch: header.producerEpoch,
@@ -260,9 +336,27 @@ function filterBatch(
       key: record.key,
       value: record.value,
       headers: record.headers,
-      timestamp: header.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND ? header.baseTimestamp + record.timestampDelta : record.timestamp,
+      timestamp: logAppendTime ? header.baseTimestamp + record.timestampDelta : record.timestamp,
       offsetDelta: record.offsetDelta,
     })),
   });
-  return { bytes: rebuilt, removed: records.length - kept.length };
+  return { bytes: rebuilt, removed };
+}
+
+/** Kafka's writeEmptyHeader: header only, uncompressed, base and max timestamp = the batch's max. */
+function emptyBatch(header: RecordBatchHeader, summary: BatchSummary): Buffer {
+  return encodeRecordBatch({
+    baseOffset: header.baseOffset,
+    partitionLeaderEpoch: header.partitionLeaderEpoch,
+    timestampType: header.attributes & ATTRIBUTE_TIMESTAMP_TYPE_LOG_APPEND ? 'log-append' : 'create',
+    transactional: isTransactional(summary),
+    control: isControl(summary),
+    baseTimestamp: header.maxTimestamp,
+    maxTimestamp: header.maxTimestamp,
+    lastOffsetDelta: header.lastOffsetDelta,
+    producerId: header.producerId,
+    producerEpoch: header.producerEpoch,
+    baseSequence: header.baseSequence,
+    records: [],
+  });
 }

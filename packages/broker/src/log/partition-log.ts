@@ -1085,7 +1085,7 @@ export class PartitionLogImpl implements PartitionLog {
    * cleaner's output), crash-safely: `.cleaned` → `.swap`, old files → `.deleted`, `.swap` →
    * `.log`. Returns false (and discards the output) when the old segments changed meanwhile.
    */
-  async installCleanedSegments(oldSegments: LogSegment[], batches: Buffer[]): Promise<boolean> {
+  async installCleanedSegments(oldSegments: LogSegment[], batches: Buffer[], keepAbortedTxn: (entry: AbortedTxnEntry) => boolean = () => true): Promise<boolean> {
     const fs = this.#context.fs;
     const base = oldSegments[0].baseOffset;
     const logName = segmentFileName(base, LOG_FILE_SUFFIX);
@@ -1117,7 +1117,7 @@ export class PartitionLogImpl implements PartitionLog {
       await fs.rename(cleaned, swap);
       await fs.syncDir(this.dir);
       const nowMs = this.#context.clockMs();
-      const aborted = oldSegments.flatMap((segment) => segment.abortedTxns);
+      const aborted = oldSegments.flatMap((segment) => segment.abortedTxns).filter(keepAbortedTxn);
       await this.#scheduleDelete(oldSegments, nowMs);
       await fs.rename(swap, path.join(this.dir, logName));
       await fs.syncDir(this.dir);
@@ -1159,6 +1159,20 @@ export class PartitionLogImpl implements PartitionLog {
 
   activeProducers(): ProducerStateEntry[] {
     return this.#producers.entries().map((entry) => this.#producers.describe(entry));
+  }
+
+  /**
+   * Per active producer, the last offset of its last data batch (none when its last entry is a
+   * marker of a newer epoch) and its epoch: the batches compaction must keep (Kafka's
+   * lastRecordsOfActiveProducers).
+   */
+  lastRecordsOfActiveProducers(): Map<bigint, { lastDataOffset: number | undefined; producerEpoch: number }> {
+    const last = new Map<bigint, { lastDataOffset: number | undefined; producerEpoch: number }>();
+    for (const entry of this.#producers.entries()) {
+      const batch = entry.batches[entry.batches.length - 1];
+      last.set(entry.producerId, { lastDataOffset: batch?.lastOffset, producerEpoch: entry.producerEpoch });
+    }
+    return last;
   }
 
   producerState(producerId: bigint): ProducerStateEntry | undefined {
