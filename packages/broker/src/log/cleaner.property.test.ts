@@ -1,8 +1,8 @@
 /**
  * Compaction against a model: random puts and deletes over a few keys, rolls and cleaner runs at
  * random times. After every run the log holds, for every key, at least its latest record at its
- * original offset (a tombstone only while younger than delete.retention.ms in the clean
- * section); nothing older than a later record of the same key survives below the cleaned point;
+ * original offset (a tombstone only until the delete horizon a pass stamped into its batch);
+ * nothing older than a later record of the same key survives below the cleaned point;
  * offsets only increase; the active segment is untouched.
  */
 import fc from 'fast-check';
