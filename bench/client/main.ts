@@ -11,6 +11,9 @@
  *
  * Like with like: every producer is idempotent with acks=all (our default and Java's; kafkajs and
  * platformatic are told so explicitly, their defaults being non-idempotent), no compression.
+ * Neither kafkajs nor platformatic verifies the CRC32C of the batches it fetches, so the consume
+ * rows run ours with checkCrcs: false too; the "CRC-checked" rows run ours with its default
+ * (checkCrcs: true, as Java's check.crcs) against the same peer numbers.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -96,12 +99,12 @@ async function producerFor(client: ClientName, bootstrap: string): Promise<Produ
  * the last record (group join and the first fetch included: a client that fetches everything in
  * one response would look infinitely fast if timed from its first record).
  */
-async function consume(client: ClientName, bootstrap: string, topic: string, count: number): Promise<number> {
+async function consume(client: ClientName, bootstrap: string, topic: string, count: number, checkCrcs = false): Promise<number> {
   const first = performance.now();
   let received = 0;
   const groupId = `bench-group-${client}-${topicCounter++}`;
   if (client === 'kafkaesque') {
-    const consumer = new Consumer({ bootstrapServers: bootstrap, groupId, autoOffsetReset: 'earliest' });
+    const consumer = new Consumer({ bootstrapServers: bootstrap, groupId, autoOffsetReset: 'earliest', checkCrcs });
     await consumer.subscribe([topic]);
     for await (const batch of consumer.batches()) {
       received += batch.length;
@@ -146,7 +149,7 @@ interface Row {
 }
 
 /** One measurement of every scenario for one client and size. */
-async function measure(client: ClientName, bootstrap: string, admin: Admin, size: number): Promise<[number, number, number]> {
+async function measure(client: ClientName, bootstrap: string, admin: Admin, size: number): Promise<[number, number, number, number]> {
   const value = Buffer.alloc(size, 'x');
   const driver = await producerFor(client, bootstrap);
   // awaited single sends
@@ -164,7 +167,9 @@ async function measure(client: ClientName, bootstrap: string, admin: Admin, size
   const batched = (BATCH_COUNT / (performance.now() - start)) * 1000;
   await driver.close();
   const consumed = await consume(client, bootstrap, batchTopic, BATCH_COUNT + 10);
-  return [single, batched, consumed];
+  // ours once more with its default CRC checks (the others cannot check)
+  const consumedChecked = client === 'kafkaesque' ? await consume(client, bootstrap, batchTopic, BATCH_COUNT + 10, true) : consumed;
+  return [single, batched, consumed, consumedChecked];
 }
 
 async function main(): Promise<void> {
@@ -180,21 +185,29 @@ async function main(): Promise<void> {
     await consume('kafkaesque', broker.bootstrap, warmupTopic, 1);
     for (const size of [100, 1024]) {
       const label = size === 100 ? '100 B' : '1 KB';
-      const best = { single: {} as Record<ClientName, number>, batched: {} as Record<ClientName, number>, consumed: {} as Record<ClientName, number> };
+      const best = {
+        single: {} as Record<ClientName, number>,
+        batched: {} as Record<ClientName, number>,
+        consumed: {} as Record<ClientName, number>,
+        consumedChecked: {} as Record<ClientName, number>,
+      };
       // rounds interleave the clients; the best of each is kept, so a busy moment on a shared
       // machine penalises no client more than another
       for (let round = 0; round < ROUNDS; round++) {
         for (const client of clients) {
-          const [single, batched, consumed] = await measure(client, broker.bootstrap, admin, size);
+          const [single, batched, consumed, consumedChecked] = await measure(client, broker.bootstrap, admin, size);
           best.single[client] = Math.max(best.single[client] ?? 0, single);
           best.batched[client] = Math.max(best.batched[client] ?? 0, batched);
           best.consumed[client] = Math.max(best.consumed[client] ?? 0, consumed);
-          process.stderr.write(`${label} round ${round + 1} ${client}: single ${single.toFixed(0)}/s, batched ${batched.toFixed(0)}/s, consume ${consumed.toFixed(0)}/s\n`);
+          best.consumedChecked[client] = Math.max(best.consumedChecked[client] ?? 0, consumedChecked);
+          const checked = client === 'kafkaesque' ? `, consume CRC-checked ${consumedChecked.toFixed(0)}/s` : '';
+          process.stderr.write(`${label} round ${round + 1} ${client}: single ${single.toFixed(0)}/s, batched ${batched.toFixed(0)}/s, consume ${consumed.toFixed(0)}/s${checked}\n`);
         }
       }
       rows.push({ scenario: `produce single ${label}`, rates: best.single });
       rows.push({ scenario: `produce batched ${label}`, rates: best.batched });
       rows.push({ scenario: `consume ${label}`, rates: best.consumed });
+      rows.push({ scenario: `consume ${label} CRC-checked`, rates: best.consumedChecked });
     }
   } finally {
     await admin.close();
@@ -202,11 +215,11 @@ async function main(): Promise<void> {
   }
   const pad = (text: string, width: number) => text.padStart(width);
   console.log(`\nrecords/s, best of ${ROUNDS} (single: ${SINGLE_COUNT} awaited sends; batched/consume: ${BATCH_COUNT} records)\n`);
-  console.log(`${'scenario'.padEnd(24)}${pad('kafkaesque', 12)}${pad('kafkajs', 12)}${pad('platformatic', 14)}${pad('vs kafkajs', 12)}${pad('vs platf.', 11)}`);
+  console.log(`${'scenario'.padEnd(28)}${pad('kafkaesque', 12)}${pad('kafkajs', 12)}${pad('platformatic', 14)}${pad('vs kafkajs', 12)}${pad('vs platf.', 11)}`);
   for (const row of rows) {
     const { kafkaesque, kafkajs: js, platformatic: pl } = row.rates;
     console.log(
-      `${row.scenario.padEnd(24)}${pad(kafkaesque.toFixed(0), 12)}${pad(js.toFixed(0), 12)}${pad(pl.toFixed(0), 14)}${pad((kafkaesque / js).toFixed(2) + 'x', 12)}${pad((kafkaesque / pl).toFixed(2) + 'x', 11)}`,
+      `${row.scenario.padEnd(28)}${pad(kafkaesque.toFixed(0), 12)}${pad(js.toFixed(0), 12)}${pad(pl.toFixed(0), 14)}${pad((kafkaesque / js).toFixed(2) + 'x', 12)}${pad((kafkaesque / pl).toFixed(2) + 'x', 11)}`,
     );
   }
 }

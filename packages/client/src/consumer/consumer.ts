@@ -17,6 +17,7 @@ import { FetchedChunk, type PartitionState, type AbortedTransaction } from './fe
 import { GroupMembership, type TopicPartition } from './group.ts';
 import { ConsumerGroupMembership } from './consumer-group.ts';
 import type { AssignorName } from './assignors.ts';
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { backoffMs, sleep } from '../retry.ts';
 import { channels, emptyMetrics, type ClientMetrics } from '../diagnostics.ts';
 
@@ -90,6 +91,13 @@ export const CONSUMER_DEFAULTS = {
 
 /** Fetch responses per partition that may wait unconsumed while the next fetch is in flight. */
 const PREFETCH_FETCHES_MAX = 2;
+/**
+ * Records already buffered are handed out without leaving the microtask queue, so a consumer
+ * working through them would never let the socket be read: the fetch in flight would sit in the
+ * kernel's buffers (stalling the broker) until the buffered records ran out. While a fetch is in
+ * flight, poll lets the event loop turn at least this often.
+ */
+const FETCH_READ_TURN_MS = 2;
 const EARLIEST_TIMESTAMP = -2n;
 const LATEST_TIMESTAMP = -1n;
 const OFFSET_OUT_OF_RANGE = 1;
@@ -116,6 +124,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private readonly keyDeserializer: (bytes: Buffer | null, topic: string) => K;
   private readonly valueDeserializer: (bytes: Buffer | null, topic: string) => V;
   private groupError: Error | null = null;
+  /** When poll last let the event loop turn (see FETCH_READ_TURN_MS). */
+  private lastLoopTurnMs = 0;
 
   constructor(options: ConsumerOptions<K, V>) {
     this.options = options;
@@ -216,6 +226,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       if (!wanted.has(partitionKey)) {
         state.epoch++;
         this.partitions.delete(partitionKey);
+        this.lastConsumedState = null;
       }
     }
     for (const tp of partitions) {
@@ -252,6 +263,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         resetTo: null,
       };
       this.partitions.set(partitionKey, state);
+      this.lastConsumedState = null;
     }
     return state;
   }
@@ -272,6 +284,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       if (!state) continue;
       state.epoch++;
       this.partitions.delete(key(tp.topic, tp.partition));
+      this.lastConsumedState = null;
     }
     this.dropStaleChunks();
   }
@@ -762,6 +775,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       if (this.membership && !this.membership.isStable) {
         await this.membership.ensureActive();
       }
+      if (this.fetchLoops.size > 0 && performance.now() - this.lastLoopTurnMs >= FETCH_READ_TURN_MS) {
+        await nextLoopTurn();
+        this.lastLoopTurnMs = performance.now();
+        continue;
+      }
       const records = this.takeRecords(maxRecords);
       if (records.length > 0) return records;
       const remainingMs = deadlineMs - Date.now();
@@ -773,12 +791,32 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         const idleWakeMs = Math.min(remainingMs, 1000, this.options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs);
         setTimeout(resolve, idleWakeMs).unref();
       });
+      this.lastLoopTurnMs = performance.now();
     }
   }
 
+  /** The partition state of the last record marked consumed (records come in runs per partition). */
+  private lastConsumedState: PartitionState | null = null;
+
   private markConsumed(record: ConsumerRecord<K, V>): void {
-    const state = this.partitions.get(key(record.topic, record.partition));
+    let state = this.lastConsumedState;
+    // (reset whenever the assignment changes, so a cached state is never a revoked partition's)
+    if (state === null || state.partition !== record.partition || state.topic !== record.topic) {
+      state = this.partitions.get(key(record.topic, record.partition)) ?? null;
+      this.lastConsumedState = state;
+    }
     if (state) state.consumed = record.offset + 1;
+  }
+
+  private markBatchConsumed(records: readonly ConsumerRecord<K, V>[]): void {
+    // only the last record of each partition matters: offsets grow within a partition
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      const next = records[i + 1];
+      if (next !== undefined && next.partition === record.partition && next.topic === record.topic) continue;
+      const state = this.partitions.get(key(record.topic, record.partition));
+      if (state) state.consumed = record.offset + 1;
+    }
   }
 
   /** Batches of records as they arrive; each batch counts as consumed when the next is asked for. */
@@ -787,12 +825,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     try {
       while (!this.closed) {
         const batch = await this.poll(maxRecords);
-        for (const record of previous) this.markConsumed(record);
+        this.markBatchConsumed(previous);
         previous = batch;
         if (batch.length > 0) yield batch;
       }
     } finally {
-      for (const record of previous) this.markConsumed(record);
+      this.markBatchConsumed(previous);
     }
   }
 
