@@ -29,7 +29,7 @@ import { LeaderEpochCache } from './leader-epoch-cache.ts';
 import type { LruPool } from './lru.ts';
 import { ProducerStateManager, SNAPSHOT_FILE_SUFFIX, type CompletedTxn, type TxnMarker } from './producer-state.ts';
 import {
-  writeFully,
+  writevFully,
   type AbortedTxnEntry,
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
@@ -1095,11 +1095,7 @@ export class PartitionLogImpl implements PartitionLog {
       const file = await fs.open(cleaned, 'write');
       try {
         await file.truncate(0);
-        let position = 0;
-        for (const bytes of batches) {
-          await writeFully(file, bytes, position);
-          position += bytes.length;
-        }
+        await writevFully(file, batches, 0);
         await file.sync();
       } finally {
         await file.close();

@@ -806,6 +806,30 @@ export async function writeFully(file: LogFile, bytes: Buffer, position: number)
   }
 }
 
+/** Buffers per writev call: POSIX guarantees at least 1024 (IOV_MAX on Linux). */
+export const WRITEV_BUFFERS_MAX = 1024;
+
+/**
+ * Writes `buffers` back to back from `position` with as few system calls as the kernel allows
+ * (one writev per WRITEV_BUFFERS_MAX buffers), continuing after a short write.
+ */
+export async function writevFully(file: LogFile, buffers: readonly Buffer[], position: number): Promise<void> {
+  let at = position;
+  for (let first = 0; first < buffers.length; first += WRITEV_BUFFERS_MAX) {
+    let pending = buffers.slice(first, first + WRITEV_BUFFERS_MAX).filter((buffer) => buffer.length > 0);
+    while (pending.length > 0) {
+      let count = await file.writev(pending, at);
+      if (count <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+      at += count;
+      // Drop what was written: whole buffers, then the written head of a partly written one.
+      let skip = 0;
+      while (skip < pending.length && count >= pending[skip].length) count -= pending[skip++].length;
+      pending = pending.slice(skip);
+      if (count > 0) pending[0] = pending[0].subarray(count);
+    }
+  }
+}
+
 /** Reads up to `length` bytes at `position` into buffer[0..]; returns bytes read (short at EOF). */
 export async function readFully(file: LogFile, buffer: Buffer, position: number, length = buffer.length): Promise<number> {
   let total = 0;
