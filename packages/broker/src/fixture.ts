@@ -16,7 +16,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Broker } from './broker.ts';
+import type { Broker } from './broker.ts';
 import { DEV_CLUSTER_DEFAULTS } from './config/dev-defaults.ts';
 import { BrokerConfig, parseProperties } from './config/broker-config.ts';
 import { LocalMetadataStore } from './metadata/local-store.ts';
@@ -115,6 +115,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     const { startCoordinatedCluster } = await import('./cluster/coordinated-cluster.ts');
     return startCoordinatedCluster({ ...options, brokers: brokerCount, coordinator });
   }
+  // Loaded here, not at the top: a coordinator-backed cluster loads it while its coordinator starts.
+  const { Broker } = await import('./broker.ts');
   const temporary = options.dataDir === undefined;
   const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'kafkaesque-')) : resolve(options.dataDir!);
   const metadata = LocalMetadataStore.open(join(dataDir, 'metadata'));

@@ -12,7 +12,7 @@ import { BrokerConfig, parseProperties } from '../config/broker-config.ts';
 import type { Broker } from '../broker.ts';
 import type { StartClusterOptions } from '../fixture.ts';
 import { ClientProxy } from './client-proxy.ts';
-import { ClusterNode } from './cluster-node.ts';
+import type { ClusterNode } from './cluster-node.ts';
 import { LinkTable } from './links.ts';
 import { waitForMetadata } from './metadata-wait.ts';
 import { startupMark } from './startup-trace.ts';
@@ -126,6 +126,10 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
   const dataDir = temporary ? mkdtempSync(join(tmpdir(), 'kafkaesque-')) : resolve(options.dataDir!);
   const external = options.coordinator !== undefined && options.coordinator !== 'embedded';
   let coordinator: CoordinatorHandle | null = null;
+  // The broker's modules load while the coordinator starts (mostly waiting on files and
+  // sockets), the API handlers too, which the first broker would otherwise import one by one.
+  const brokerModules = Promise.all([import('./cluster-node.ts'), import('../handlers/load.ts').then((module) => module.loadHandlers())]);
+  brokerModules.catch(() => undefined); // a failed coordinator start must not leave it unhandled
   if (!external) {
     coordinator = await startCoordinator({
       nodes: 1,
@@ -138,6 +142,11 @@ export async function startCoordinatedCluster(options: CoordinatedClusterOptions
     startupMark('coordinator serving');
   }
   const connect = external ? options.coordinator! : coordinator!.connectString;
+  const [{ ClusterNode }] = await brokerModules.catch(async (error: unknown) => {
+    await coordinator?.close();
+    throw error;
+  });
+  startupMark('broker modules loaded');
   const links = new LinkTable();
   const entries: CoordinatedClusterBroker[] = [];
   let observer: ZkMetadataStore | undefined;
