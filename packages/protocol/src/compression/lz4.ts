@@ -198,10 +198,8 @@ export function lz4DecompressBlockInto(
     if (ip + literalLength > end) throw compressionError('lz4: literals run past the block', ip);
     if (op + literalLength > outLimit) throw compressionError('lz4: output exceeds its limit', ip);
     if (literalLength <= 16 && ip + 16 <= inputPhysicalEnd && op + 16 <= outLimit) {
-      outView.setInt32(op, inView.getInt32(ip, true), true);
-      outView.setInt32(op + 4, inView.getInt32(ip + 4, true), true);
-      outView.setInt32(op + 8, inView.getInt32(ip + 8, true), true);
-      outView.setInt32(op + 12, inView.getInt32(ip + 12, true), true);
+      outView.setBigUint64(op, inView.getBigUint64(ip, true), true);
+      outView.setBigUint64(op + 8, inView.getBigUint64(ip + 8, true), true);
     } else if (literalLength < 32) {
       for (let i = 0; i < literalLength; i++) out[op + i] = input[ip + i];
     } else {
@@ -224,7 +222,18 @@ export function lz4DecompressBlockInto(
     }
     if (offset === 0 || offset > op - historyStart) throw compressionError('lz4: match offset out of range', ip);
     if (op + matchLength > outLimit) throw compressionError('lz4: output exceeds its limit', ip);
-    op = copyMatchWild(out, outView, op, offset, matchLength, outLimit);
+    if (offset >= 8 && matchLength <= 64 && op + matchLength + 16 <= outLimit) {
+      // 8-byte steps through BigUint64 reads and writes (single 64-bit loads and stores in
+      // optimised code, no allocation); with offset >= 8 each step reads only bytes already
+      // written, so an overlapping match still repeats its pattern. 16 bytes unconditionally.
+      const from = op - offset;
+      outView.setBigUint64(op, outView.getBigUint64(from, true), true);
+      outView.setBigUint64(op + 8, outView.getBigUint64(from + 8, true), true);
+      for (let k = 16; k < matchLength; k += 8) outView.setBigUint64(op + k, outView.getBigUint64(from + k, true), true);
+      op += matchLength;
+    } else {
+      op = copyMatchWild(out, outView, op, offset, matchLength, outLimit);
+    }
   }
 }
 
