@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogManager, PartitionLog } from './api.ts';
 import { cleanLog } from './cleaner.ts';
@@ -196,6 +197,31 @@ describe('log cleaner', () => {
     await cleanLog(log, clock.nowMs, { force: true });
     expect((await allBatches(log)).map((decoded) => [decoded.baseOffset, decoded.lastOffsetDelta, decoded.records.length])).toEqual([[1, 0, 0], [2, 0, 1]]);
     expect(log.segments().map((segment) => [segment.baseOffset, segment.nextOffset])).toEqual([[0, 2], [2, 3]]);
+  });
+
+  it('keeps an idempotent producer\'s last batch (empty) so its state is rebuilt from the log', async () => {
+    let log = await open();
+    const produce = (producerId: bigint, sequence: number, value: string) =>
+      log.appendAsLeader(batch({ keys: ['k'], values: [value], producerId, producerEpoch: 0, baseSequence: sequence, timestamp: clock.nowMs }), { leaderEpoch: 0 });
+    await produce(7n, 0, 'p0'); // 0
+    await produce(7n, 1, 'p1'); // 1: producer 7's last batch
+    await produce(8n, 0, 'q0'); // 2: shadows both
+    await log.roll();
+    await put(log, 'other', 'x'); // 3 (active)
+    log.setHighWatermark(log.logEndOffset);
+    await cleanLog(log, clock.nowMs, { force: true });
+    expect((await allBatches(log)).map((decoded) => [decoded.baseOffset, decoded.records.length, decoded.producerId, decoded.baseSequence])).toEqual([
+      [1, 0, 7n, 1],
+      [2, 1, 8n, 0],
+      [3, 1, -1n, -1],
+    ]);
+    // Without snapshots the state comes from the log alone: the empty batch still carries it.
+    await manager.close();
+    for (const name of await readdir(log.dir)) if (name.endsWith('.snapshot')) await rm(path.join(log.dir, name));
+    log = await open();
+    expect(log.producerState(7n)).toMatchObject({ producerEpoch: 0, lastSequence: 1 });
+    expect(await produce(7n, 1, 'p1')).toMatchObject({ ok: true, duplicate: true, firstOffset: 1 });
+    expect(await produce(7n, 2, 'p2')).toMatchObject({ ok: true, duplicate: false, firstOffset: 4 });
   });
 
   it('never cleans past the last stable offset or min.compaction.lag.ms', async () => {
