@@ -490,17 +490,39 @@ export class RaftNode {
       this.entries.push(entry);
       fresh.push(entry);
     }
-    if (fresh.length > 0) {
-      await this.log.append(fresh);
-      this.durableIndex = Math.max(this.durableIndex, fresh[fresh.length - 1].index);
-    }
     const matchIndex = prevLogIndex + incoming.length;
     const leaderCommit = message.leaderCommit as number;
-    if (leaderCommit > this.commitIndex) {
-      this.commitIndex = Math.min(leaderCommit, matchIndex);
+    if (leaderCommit > this.commitIndex) this.commitIndex = Math.min(leaderCommit, matchIndex);
+    const leader = message.from;
+    const replyTerm = this.term;
+    const acknowledge = (): void => {
       this.applyCommitted();
+      this.links.send(leader, { kind: 'appendReply', term: replyTerm, success: true, matchIndex });
+    };
+    if (fresh.length === 0) {
+      // nothing new to write; what we hold may still be on its way to disk: answer after it
+      if (this.durableIndex >= matchIndex) acknowledge();
+      else void this.log.flushed().then(acknowledge, () => {});
+      return;
     }
-    this.links.send(message.from, { kind: 'appendReply', term: this.term, success: true, matchIndex });
+    // Not awaited: the next AppendEntries is taken while this write is in flight, so the log
+    // group-commits what arrives meanwhile (as the leader does). The log writes in order, so
+    // the reply — sent once durable — also vouches for every earlier entry.
+    const last = fresh[fresh.length - 1];
+    this.log.append(fresh).then(
+      () => {
+        // a newer leader may have replaced these entries meanwhile: they are not ours to count
+        if (this.entryAt(last.index) !== last) return;
+        if (last.index > this.durableIndex) this.durableIndex = last.index;
+        acknowledge();
+      },
+      (error: unknown) => {
+        process.emitWarning(`coordinator ${this.id}: log append failed: ${String(error)}`);
+        // forget them, so that no later reply vouches for them; the leader sends them again
+        const first = fresh[0];
+        if (this.entryAt(first.index) === first) this.entries.length = first.index - this.snapshotIndex - 1;
+      },
+    );
   }
 
   private async onAppendReply(message: PeerMessage): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, appendFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ZkOpCode } from '@kafkaesque/protocol/jute';
 import { DataTree } from '../tree/data-tree.ts';
 import { txnFromBytes, txnToBytes, type Txn } from '../tree/txn.ts';
-import { nodeFs, type CoordinatorFs } from './fs.ts';
+import { LOG_PREALLOCATE_BYTES, nodeFs, type CoordinatorFs } from './fs.ts';
 import { TxnLog, type LogEntry } from './txn-log.ts';
 
 const dirs: string[] = [];
@@ -62,15 +62,39 @@ describe('TxnLog', () => {
   it('cuts a torn tail and keeps the intact prefix', async () => {
     const dir = tempDir();
     const { log } = await TxnLog.open(nodeFs, dir);
-    await log.append([entry(1), entry(2), entry(3)]);
+    const entries = [entry(1), entry(2), entry(3)];
+    await log.append(entries);
     await log.close();
     const file = join(dir, readdirSync(dir).find((name) => name.startsWith('log.'))!);
-    const intactBytes = statSync(file).size;
-    appendFileSync(file, Buffer.from([0, 0, 0, 40, 1, 2, 3])); // a record cut mid-write
+    // records: length, CRC, kind, term, index, txn; the file is preallocated beyond them
+    const intactBytes = entries.reduce((sum, e) => sum + 25 + e.txn.length, 0);
+    expect(statSync(file).size).toBeGreaterThanOrEqual(LOG_PREALLOCATE_BYTES);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from([0, 0, 0, 40, 1, 2, 3]), 0, 7, intactBytes); // a record cut mid-write
+    closeSync(fd);
     const { log: reopened, state } = await TxnLog.open(nodeFs, dir);
     await reopened.close();
     expect(state.entries.map((e) => e.index)).toEqual([1, 2, 3]);
     expect(statSync(file).size).toBe(intactBytes);
+  });
+
+  it('replays across preallocated files (zeros end a file, they are no torn tail) and grows a file past its preallocation', async () => {
+    const dir = tempDir();
+    const { log } = await TxnLog.open(nodeFs, dir);
+    const big = (index: number): LogEntry => ({ term: 1, index, txn: Buffer.alloc(40_000, index % 251) });
+    const first = Array.from({ length: 40 }, (_, i) => big(i + 1)); // 1.6 MB: more than one preallocation
+    for (const e of first) await log.append([e]);
+    await log.snapshot(new DataTree(), 10, 1); // rolls to a new file; the first keeps a zero tail
+    await log.append([big(41), big(42)]);
+    await log.close();
+    const { log: reopened, state } = await TxnLog.open(nodeFs, dir);
+    await reopened.close();
+    expect(state.snapshotIndex).toBe(10);
+    expect(state.entries.map((e) => e.index)).toEqual(Array.from({ length: 32 }, (_, i) => i + 11));
+    expect(state.entries.every((e) => e.txn.equals(big(e.index).txn))).toBe(true);
+    // the first file was not cut: its zeros were room, not damage
+    const files = readdirSync(dir).filter((name) => name.startsWith('log.')).sort();
+    expect(statSync(join(dir, files[0])).size).toBe(2 * LOG_PREALLOCATE_BYTES);
   });
 
   it('loads the newest snapshot and only the entries after it', async () => {

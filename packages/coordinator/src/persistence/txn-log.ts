@@ -7,7 +7,9 @@
  *   serialized tree; written to a temp file, fsynced and renamed, so it is whole or absent.
  * - `meta`: current term and vote (election state), written atomically.
  * On open, the newest valid snapshot is loaded and the log records after it replayed; a torn or
- * corrupt tail (crash mid-write) ends the replay and is cut off.
+ * corrupt tail (crash mid-write) ends the replay and is cut off. Log files are preallocated
+ * with zeros (fs.ts): zeros after the last record end a file without being a torn tail (a
+ * record never starts with a zero length).
  *
  * Appends are group-committed: records queued while a write+fsync is in flight go out together
  * in the next one. With `forceSync` off (ZooKeeper's forceSync=no) the fsync is skipped.
@@ -138,7 +140,8 @@ export class TxnLog {
       }
       at = payloadStart + length;
     }
-    if (at < bytes.length) {
+    // zeros after the last record are the file's preallocated room (fs.ts), not a torn write
+    if (at < bytes.length && !isAllZero(bytes, at)) {
       await this.fs.truncate(path, at);
       return false;
     }
@@ -162,8 +165,12 @@ export class TxnLog {
   }
 
   private async roll(firstIndex: number): Promise<void> {
+    const path = `${this.dir}/${fileName('log', firstIndex)}`;
+    // a snapshot right at the index the current file starts after: keep writing to it (opening
+    // it again would empty it)
+    if (path === this.currentFile && this.handle !== null) return;
     await this.handle?.close();
-    this.currentFile = `${this.dir}/${fileName('log', firstIndex)}`;
+    this.currentFile = path;
     this.handle = await this.fs.openAppend(this.currentFile, this.forceSync);
   }
 
@@ -179,6 +186,11 @@ export class TxnLog {
     return this.enqueueFlush();
   }
 
+  /** Resolves once everything appended so far is on disk. */
+  flushed(): Promise<void> {
+    return this.enqueueFlush();
+  }
+
   private enqueueFlush(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('coordinator log is closed'));
     const promise = new Promise<void>((resolve, reject) => this.pendingWaiters.push({ resolve, reject }));
@@ -188,7 +200,7 @@ export class TxnLog {
 
   private async flushLoop(): Promise<void> {
     this.flushing = true;
-    while (this.pending.length > 0 || this.rollRequest !== null) {
+    while (this.pending.length > 0 || this.rollRequest !== null || this.pendingWaiters.length > 0) {
       if (this.rollRequest !== null) {
         const firstIndex = this.rollRequest;
         this.rollRequest = null;
@@ -249,10 +261,11 @@ export class TxnLog {
     if (keep.length === 0) return;
     const oldestKept = indexOf(keep[0]);
     const logs = names.filter((name) => /^log\.\d{20}$/.test(name)).sort();
-    // a log file is needed if it may hold entries after the oldest kept snapshot: keep the last
-    // file starting at or before that index and everything after it
+    // a log file is needed if it may hold entries after the oldest kept snapshot: the file that
+    // was current when that snapshot was taken (the last one starting at or before its index;
+    // entries appended before its roll may follow the index) and everything after it
     let firstNeeded = 0;
-    for (let i = 0; i < logs.length; i++) if (indexOf(logs[i]) <= oldestKept + 1) firstNeeded = i;
+    for (let i = 0; i < logs.length; i++) if (indexOf(logs[i]) <= oldestKept) firstNeeded = i;
     for (const name of logs.slice(0, firstNeeded)) await this.fs.unlink(`${this.dir}/${name}`);
   }
 
@@ -262,6 +275,11 @@ export class TxnLog {
     await this.handle?.close();
     this.handle = null;
   }
+}
+
+function isAllZero(bytes: Buffer, from: number): boolean {
+  for (let at = from; at < bytes.length; at++) if (bytes[at] !== 0) return false;
+  return true;
 }
 
 function encodeRecord(kind: number, term: number, index: number, txn: Buffer): Buffer {
