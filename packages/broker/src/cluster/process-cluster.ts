@@ -13,11 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startCoordinator, type CoordinatorHandle } from '@kafkaesque/coordinator';
 import { parseProperties } from '../config/broker-config.ts';
 import { DEV_SESSION_TIMEOUT_MS, EMBEDDED_TICK_TIME_MS } from './coordinated-cluster.ts';
+import { waitForMetadata } from './metadata-wait.ts';
 import { ZkMetadataStore } from './zk-metadata-store.ts';
 
 const BROKER_ENTRY = fileURLToPath(new URL('./broker-main.ts', import.meta.url));
 /** How long a broker process may take to print its listening line. */
 const BROKER_START_TIMEOUT_MS = 60_000;
+/** Longest wait, once every broker serves, for the coordinator to show them all and a controller. */
+const READY_WAIT_MS_MAX = 30_000;
 
 export interface ProcessClusterOptions {
   brokers: number;
@@ -153,8 +156,20 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     await Promise.all([tell(a, { op, a, b, delayMs }), tell(b, { op, a, b, delayMs })]);
   };
   try {
-    metadata = await ZkMetadataStore.open({ connectString: connect, sessionTimeoutMs: DEV_SESSION_TIMEOUT_MS, log: options.log });
-    for (const entry of entries) await launch(entry);
+    // The observer and every broker process start at once (they meet through the coordinator).
+    const [store, ...launched] = await Promise.allSettled([
+      ZkMetadataStore.open({ connectString: connect, sessionTimeoutMs: DEV_SESSION_TIMEOUT_MS, log: options.log }),
+      ...entries.map((entry) => launch(entry)),
+    ]);
+    if (store.status === 'fulfilled') metadata = store.value;
+    const failed = [store, ...launched].find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    const view = metadata!;
+    const complete = (): boolean =>
+      view.controllerId() >= 0 && entries.every((entry) => view.brokers().some((broker) => broker.id === entry.id));
+    if (!(await waitForMetadata([view], complete, READY_WAIT_MS_MAX))) {
+      throw new Error(`the brokers and a controller did not appear in the coordinator within ${READY_WAIT_MS_MAX} ms`);
+    }
   } catch (error) {
     for (const id of children.keys()) await signal(id, 'SIGKILL');
     await metadata?.close();
@@ -162,7 +177,7 @@ export async function startProcessCluster(options: ProcessClusterOptions): Promi
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const observer = metadata;
+  const observer = metadata!; // set, or the start threw above
   let closed = false;
   return {
     bootstrap: entries.map((entry) => `${entry.host}:${entry.port}`).join(','),
