@@ -569,7 +569,7 @@ export class PartitionLogImpl implements PartitionLog {
       this.#epochCache.assign(options.leaderEpoch, batches[0].baseOffset);
       await this.#saveEpochCache();
     }
-    await this.#maybeFlushAfterAppend(split.recordCount);
+    if (this.#countUnflushed(split.recordCount)) await this.#flush();
     return {
       ok: true,
       duplicate: false,
@@ -620,7 +620,7 @@ export class PartitionLogImpl implements PartitionLog {
       }
     }
     if (epochChanged) await this.#saveEpochCache();
-    await this.#maybeFlushAfterAppend(split.recordCount);
+    if (this.#countUnflushed(split.recordCount)) await this.#flush();
     return {
       ok: true,
       duplicate: false,
@@ -638,7 +638,9 @@ export class PartitionLogImpl implements PartitionLog {
   async #write(records: Buffer, batches: BatchSummary[], markers: (TxnMarker | undefined)[], nowMs: number, verify?: () => ValidationFailure | undefined): Promise<ValidationFailure | undefined> {
     const first = batches[0];
     const last = batches[batches.length - 1];
-    if (await this.#shouldRoll(records.length, first, last, nowMs)) await this.#roll(first.baseOffset, nowMs);
+    // Synchronous unless an index must be loaded: no extra turn of the event loop per append.
+    const roll = this.#shouldRoll(records.length, first, last, nowMs);
+    if (roll === true || (roll !== false && (await roll))) await this.#roll(first.baseOffset, nowMs);
     const segment = this.#active;
     const problem = await segment.append(records, batches, verify);
     if (problem) return problem;
@@ -655,14 +657,21 @@ export class PartitionLogImpl implements PartitionLog {
     return undefined;
   }
 
-  async #shouldRoll(bytes: number, first: BatchSummary, last: BatchSummary, nowMs: number): Promise<boolean> {
+  #shouldRoll(bytes: number, first: BatchSummary, last: BatchSummary, nowMs: number): boolean | Promise<boolean> {
     const active = this.#active;
     if (first.baseOffset < active.baseOffset) return false;
     if (active.sizeBytes === 0) {
       // An empty active segment whose base is not the next offset (follower gap) is replaced.
       return first.baseOffset !== active.baseOffset && first.baseOffset > active.baseOffset;
     }
-    if (await active.needsRoll(bytes, last.lastOffset, this.#config.segmentBytes)) return true;
+    const full = active.needsRoll(bytes, last.lastOffset, this.#config.segmentBytes);
+    if (full === true) return true;
+    if (full !== false) return full.then((needed) => needed || this.#rollsByTime(active, first, last, nowMs));
+    return this.#rollsByTime(active, first, last, nowMs);
+  }
+
+  /** segment.ms: whether the active segment has waited long enough to roll. */
+  #rollsByTime(active: LogSegment, first: BatchSummary, last: BatchSummary, nowMs: number): boolean {
     // As Kafka (timeWaitedForRoll): the time waited is the incoming records' largest timestamp
     // minus the segment's first batch timestamp, and wall time since creation only before the
     // segment has a timestamp. Comparing old record timestamps with `now` would roll a segment
@@ -673,9 +682,10 @@ export class PartitionLogImpl implements PartitionLog {
     return waitedMs > this.#config.segmentMs - this.#config.segmentJitterMs;
   }
 
-  async #maybeFlushAfterAppend(recordCount: number): Promise<void> {
+  /** Counts appended messages; true when flush.messages says to flush now. */
+  #countUnflushed(recordCount: number): boolean {
     this.#unflushedMessages += recordCount;
-    if (this.#unflushedMessages >= this.#config.flushMessages) await this.#flush();
+    return this.#unflushedMessages >= this.#config.flushMessages;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -443,13 +443,16 @@ export class LogSegment {
     this.#abortedTxns.push(entry);
   }
 
-  /** Whether the next append of `bytes` ending at `lastOffset` must go to a new segment. */
-  async needsRoll(bytes: number, lastOffset: number, segmentBytes: number): Promise<boolean> {
+  /**
+   * Whether the next append of `bytes` ending at `lastOffset` must go to a new segment;
+   * synchronous while the indexes are in memory (always, for the active segment).
+   */
+  needsRoll(bytes: number, lastOffset: number, segmentBytes: number): boolean | Promise<boolean> {
     if (this.sizeBytes === 0) return false;
     if (this.sizeBytes + bytes > segmentBytes) return true;
     if (lastOffset - this.baseOffset > INT32_MAX) return true;
-    const { offsetIndex, timeIndex } = this.#offsetIndex && this.#timeIndex ? { offsetIndex: this.#offsetIndex, timeIndex: this.#timeIndex } : await this.#indexes();
-    return offsetIndex.isFull || timeIndex.isFull;
+    if (this.#offsetIndex && this.#timeIndex) return this.#offsetIndex.isFull || this.#timeIndex.isFull;
+    return this.#indexes().then(({ offsetIndex, timeIndex }) => offsetIndex.isFull || timeIndex.isFull);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -465,7 +468,7 @@ export class LogSegment {
   async append<Problem>(bytes: Buffer, batches: readonly BatchSummary[], verify?: () => Problem | undefined): Promise<Problem | undefined> {
     if (!this.#offsetIndex || !this.#timeIndex) await this.#indexes();
     const position = this.sizeBytes;
-    const writing = this.#withFile((file) => writeFully(file, bytes, position));
+    const writing = this.#file && !this.#deleted ? this.#writeOpen(this.#file, bytes, position) : this.#withFile((file) => writeFully(file, bytes, position));
     let problem: Problem | undefined;
     try {
       problem = verify?.();
@@ -481,6 +484,21 @@ export class LogSegment {
     const last = batches[batches.length - 1];
     if (last) this.#nextOffset = last.lastOffset + 1;
     return undefined;
+  }
+
+  /**
+   * The append's write on the open file with no wrapper turns: the write is issued right now
+   * (before the caller's CRC check starts), a short write continues through writeFully.
+   */
+  #writeOpen(file: LogFile, bytes: Buffer, position: number): Promise<void> {
+    this.#fileUsers++;
+    this.#context.filePool.touch(this.#fileHandle);
+    return file
+      .write(bytes, 0, bytes.length, position)
+      .then((count) => (count === bytes.length ? undefined : count > 0 ? writeFully(file, bytes.subarray(count), position + count) : Promise.reject(Object.assign(new Error('write made no progress'), { code: 'EIO' }))))
+      .finally(() => {
+        this.#fileUsers--;
+      });
   }
 
   async readBytes(position: number, length: number): Promise<Buffer> {
