@@ -110,6 +110,12 @@ export class PeerLinks {
   send(to: number, message: Record<string, unknown>): boolean {
     const socket = this.outbound.get(to);
     if (socket === undefined || socket.writableLength > LINK_BUFFER_BYTES_MAX) return false;
+    // everything sent to one peer in this tick leaves in one write (many clients' forwarded
+    // writes, replies to a burst of AppendEntries), not one system call and packet each
+    if (!socket.writableCorked) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
     socket.write(JSON.stringify({ ...message, from: this.selfId }) + '\n');
     return true;
   }
