@@ -10,4 +10,8 @@ export const DEV_CLUSTER_DEFAULTS: Readonly<Record<string, string>> = Object.fre
   'zookeeper.session.timeout.ms': String(DEV_SESSION_TIMEOUT_MS),
   // Kafka: 3000. A lone consumer in a dev loop or a test should get its partitions at once.
   'group.initial.rebalance.delay.ms': '0',
+  // Kafka: 50. Fifty partitions × 3 replicas is 150 logs to create before a 3-broker dev cluster
+  // is ready (most of `kafkaesque up`'s start-up); five still spread group coordinators over
+  // every broker. Kafka's own integration-test harness uses 5 too.
+  'offsets.topic.num.partitions': '5',
 });
