@@ -24,6 +24,8 @@ export interface RealKafkaOptions {
   startTimeoutMs?: number;
   /** Keep the temp dir (logs, data) after close, for debugging. */
   keepDir?: boolean;
+  /** The cluster id to format the storage with (default: 16 random bytes, base64url, as Kafka's). */
+  clusterId?: string;
 }
 
 export interface RealKafka {
@@ -121,13 +123,15 @@ export async function startRealKafka(options: RealKafkaOptions = {}): Promise<Re
   const classpath = mavenClasspath(realKafkaVersions[version]);
   const dir = mkdtempSync(join(tmpdir(), `kafkaesque-real-kafka-${version}-`));
   const [port, controllerPort] = [await freePort(), await freePort()];
-  const clusterId = kafkaClusterId();
+  const clusterId = options.clusterId ?? kafkaClusterId();
   const propertiesFile = join(dir, 'server.properties');
   writeFileSync(propertiesFile, serverProperties(dir, port, controllerPort, options.config ?? {}));
   const jvmArgs = [...heapOptions, '-Djava.awt.headless=true', ...loggingArgs(dir, version), '-cp', classpath];
   const removeDir = () => { if (!options.keepDir) rmSync(dir, { recursive: true, force: true }); };
 
-  const format = await runProgram(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propertiesFile],
+  // `--cluster-id=<id>` in one argument: a base64url id may start with '-', which the tool's
+  // argument parser would take for an option if the id came as a separate argument.
+  const format = await runProgram(java, [...jvmArgs, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propertiesFile],
     { timeoutMs: 120_000 });
   if (format.code !== 0) {
     removeDir();
