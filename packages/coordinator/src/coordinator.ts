@@ -62,13 +62,19 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
+const SERVING_POLL_FIRST_MS = 5;
+const SERVING_POLL_MAX_MS = 50;
+
 /** Waits until a member answers the ruok/srvr health check with a mode other than looking. */
 export async function waitServing(host: string, port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // A lone member elects itself within milliseconds of listening: ask again soon, then back off.
+  let pauseMs = SERVING_POLL_FIRST_MS;
   while (Date.now() < deadline) {
     const answer = await fourLetterWord(host, port, 'srvr').catch(() => '');
     if (/Mode: (standalone|leader|follower)/.test(answer)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, SERVING_POLL_MAX_MS);
   }
   throw new Error(`coordinator ${host}:${port} not serving after ${timeoutMs} ms`);
 }
